@@ -1,0 +1,143 @@
+"""RFM: recency, frequency and monetary value per customer, 1-5 scores and named segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from reportgen.config import RfmConfig, SegmentRule
+
+QUINTILE_EDGES = (0.2, 0.4, 0.6, 0.8)
+
+
+@dataclass(frozen=True)
+class RfmResult:
+    """One row per customer: R, F, M values, their scores and the customer's segment."""
+
+    customers: pl.DataFrame
+    segment_profiles: pl.DataFrame
+    analysis_date: datetime
+    params: RfmConfig
+
+
+def rfm_analysis(
+    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig
+) -> RfmResult:
+    """Score every identified customer who bought before the analysis date and name the segment."""
+    customers = segment_customers(
+        rfm_scores(rfm_values(purchases, returns, analysis_date, params.monetary)), params.segments
+    )
+    return RfmResult(
+        customers=customers,
+        segment_profiles=segment_profiles(customers),
+        analysis_date=analysis_date,
+        params=params,
+    )
+
+
+def rfm_values(
+    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, monetary: str
+) -> pl.DataFrame:
+    """Per customer: first and last purchase, recency in days, distinct invoices, revenue.
+
+    Recency counts calendar days from the last purchase's date to the analysis date, so a
+    purchase on the period's last day has recency 1.
+    """
+    known = purchases.filter(
+        pl.col("customer_id").is_not_null() & (pl.col("invoice_date") < analysis_date)
+    )
+    values = known.group_by("customer_id").agg(
+        pl.col("invoice_date").min().alias("first_purchase"),
+        pl.col("invoice_date").max().alias("last_purchase"),
+        pl.col("invoice").n_unique().alias("frequency"),
+        pl.col("revenue").sum().alias("monetary"),
+    )
+    if monetary == "net":
+        # Matched cancellations already removed their purchases; subtract only the others.
+        refunds = (
+            returns.filter(
+                pl.col("customer_id").is_not_null()
+                & ~pl.col("matched")
+                & (pl.col("invoice_date") < analysis_date)
+            )
+            .group_by("customer_id")
+            .agg(pl.col("value").sum().alias("refunds"))
+        )
+        values = (
+            values.join(refunds, on="customer_id", how="left")
+            .with_columns((pl.col("monetary") - pl.col("refunds").fill_null(0.0)).alias("monetary"))
+            .drop("refunds")
+        )
+    return values.with_columns(
+        (pl.lit(analysis_date.date()) - pl.col("last_purchase").dt.date())
+        .dt.total_days()
+        .alias("recency_days")
+    ).sort("customer_id")
+
+
+def quintile_score(column: str) -> pl.Expr:
+    """Score 1-5 by quintile: value in (q20, q40] scores 2, and so on (pandas.qcut's bins)."""
+    value = pl.col(column)
+    edges = [value.quantile(q, interpolation="linear") for q in QUINTILE_EDGES]
+    return (1 + pl.sum_horizontal([(value > edge).cast(pl.Int8) for edge in edges])).cast(pl.Int8)
+
+
+def rfm_scores(values: pl.DataFrame) -> pl.DataFrame:
+    """Add r_score (recent = 5), f_score (frequency ranked first, so ties split) and m_score."""
+    return (
+        values.sort("customer_id")
+        .with_columns(pl.col("frequency").rank("ordinal").alias("frequency_rank"))
+        .with_columns(
+            (6 - quintile_score("recency_days")).cast(pl.Int8).alias("r_score"),
+            quintile_score("frequency_rank").alias("f_score"),
+            quintile_score("monetary").alias("m_score"),
+        )
+        .drop("frequency_rank")
+    )
+
+
+def segment_lookup(rules: list[SegmentRule]) -> pl.DataFrame:
+    """The 25 (r_score, f_score) pairs with the segment of the first rule that covers each."""
+    rows = []
+    for r in range(1, 6):
+        for f in range(1, 6):
+            name = next(rule.name for rule in rules if r in rule.r and f in rule.f)
+            rows.append((r, f, name))
+    return pl.DataFrame(
+        rows, schema={"r_score": pl.Int8, "f_score": pl.Int8, "segment": pl.String}, orient="row"
+    )
+
+
+def segment_customers(scored: pl.DataFrame, rules: list[SegmentRule]) -> pl.DataFrame:
+    """Add the segment column from the R and F scores."""
+    return scored.join(segment_lookup(rules), on=["r_score", "f_score"], how="left").select(
+        "customer_id", "first_purchase", "last_purchase", "recency_days", "frequency",
+        "monetary", "r_score", "f_score", "m_score", "segment",
+    )
+
+
+def segment_profiles(customers: pl.DataFrame) -> pl.DataFrame:
+    """Per segment: size, share, mean and median R/F/M, revenue and revenue share."""
+    total_customers = customers.height
+    total_revenue = customers["monetary"].sum()
+    return (
+        customers.group_by("segment")
+        .agg(
+            pl.len().alias("customers"),
+            pl.col("recency_days").mean().alias("recency_mean"),
+            pl.col("recency_days").median().alias("recency_median"),
+            pl.col("frequency").mean().alias("frequency_mean"),
+            pl.col("frequency").median().alias("frequency_median"),
+            pl.col("monetary").mean().alias("monetary_mean"),
+            pl.col("monetary").median().alias("monetary_median"),
+            pl.col("monetary").sum().alias("revenue"),
+        )
+        .with_columns(
+            (pl.col("customers") / total_customers).alias("share"),
+            (pl.col("revenue") / total_revenue if total_revenue else pl.lit(None, pl.Float64))
+            .alias("revenue_share"),
+        )
+        .sort(["customers", "segment"], descending=[True, False])
+    )

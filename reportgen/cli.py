@@ -1,0 +1,169 @@
+"""Command line: reportgen run | validate | demo | generate-data."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
+from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+from reportgen.errors import ReportgenError
+from reportgen.period import Period
+from reportgen.pipeline import RunResult, run_report
+from reportgen.render import TEMPLATES_DIR
+from reportgen.validate import validate_unit
+
+PROJECT_DIR = TEMPLATES_DIR.parent
+DEMO_CONFIG = PROJECT_DIR / "config" / "demo.yaml"
+DEMO_PERIOD = "2024-12"
+
+app = typer.Typer(
+    help="Monthly CRM reports from transaction logs: RFM segments, KPIs and data quality, "
+    "as PDF, HTML and CSV.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+ConfigArg = Annotated[Path, typer.Argument(help="The business unit's YAML file.")]
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="Folder to write <unit>/<period>/ into.")
+]
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
+) -> None:
+    """Monthly CRM reports from transaction logs."""
+    _state["debug"] = debug
+
+
+_state = {"debug": False}
+
+
+@app.command()
+def run(
+    config: ConfigArg,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Month to report, YYYY-MM; default: the last complete month."),
+    ] = None,
+    output: OutputOpt = Path("output"),
+) -> None:
+    """Compute the unit's report for one month and write report.pdf, report.html,
+    customers.csv and manifest.json into OUTPUT/<unit>/<period>/."""
+    unit_config = load_unit_config(config)
+    chosen = Period.parse(period) if period else Period.last_complete(date.today())
+    result = _run_with_progress(unit_config, chosen, output)
+    _print_result(unit_config, chosen, result)
+
+
+@app.command()
+def validate(config: ConfigArg) -> None:
+    """Check a unit's configuration and its input file; list every problem found."""
+    report = validate_unit(config)
+    for problem in report.problems:
+        err.print(f"[red]✗[/red] {problem}")
+    for fact in report.facts:
+        out.print(f"  {fact}")
+    if report.problems:
+        err.print(f"[red]{len(report.problems)} problem(s) found in {config}[/red]")
+        raise typer.Exit(2)
+    out.print(f"[green]✓[/green] {config}: configuration and input are valid")
+
+
+@app.command()
+def demo(
+    output: OutputOpt = Path("output"),
+    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DemoSpec.customers,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DemoSpec.seed,
+) -> None:
+    """Generate the synthetic demo data and write its full report (period 2024-12)."""
+    unit_config = load_unit_config(DEMO_CONFIG)
+    data_path = unit_config.source.path
+    with err.status(f"Generating demo transactions ({customers:,} customers)…"):
+        write_demo_csv(generate_transactions(DemoSpec(customers=customers, seed=seed)), data_path)
+    err.print(f"Demo data: {data_path}")
+    period = Period.parse(DEMO_PERIOD)
+    result = _run_with_progress(unit_config, period, output)
+    _print_result(unit_config, period, result)
+
+
+@app.command("generate-data")
+def generate_data(
+    path: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DemoSpec.customers,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DemoSpec.seed,
+) -> None:
+    """Write synthetic Online Retail-style transactions (and their true parameters) to PATH."""
+    with err.status(f"Generating {customers:,} customers…"):
+        data = generate_transactions(DemoSpec(customers=customers, seed=seed))
+        write_demo_csv(data, path)
+    out.print(f"{data.transactions.height:,} lines written to {path}")
+
+
+def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunResult:
+    with err.status(f"{config.unit} {period}: starting…") as status:
+        return run_report(
+            config, period, output,
+            on_stage=lambda stage: status.update(f"{config.unit} {period}: {stage}…"),
+        )
+
+
+def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None:
+    table = Table(title=f"{config.title} — {period.label}", show_header=True)
+    table.add_column("Stage")
+    table.add_column("Seconds", justify="right")
+    for stage, seconds in result.seconds.items():
+        table.add_row(stage, f"{seconds:.2f}")
+    table.add_row("total", f"{sum(result.seconds.values()):.2f}", style="bold")
+    out.print(table)
+    out.print(f"Report ({result.pdf_pages} pages) written to {result.folder}/")
+    for path in result.files:
+        out.print(f"  {path.name}")
+
+
+def main() -> None:
+    """Entry point: run the app, print reportgen errors as one line with their exit code."""
+    try:
+        app(standalone_mode=False)
+    except ReportgenError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        err.print(f"[red]error:[/red] {exc.one_line()}", soft_wrap=True)
+        if isinstance(exc, ConfigErrors) and len(exc.problems) > 1:
+            for problem in exc.problems[1:]:
+                err.print(f"       {problem.one_line()}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _state["debug"]:
+            traceback.print_exc()
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback, and please report it)",
+            soft_wrap=True,
+        )
+        sys.exit(1)

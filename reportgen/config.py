@@ -1,0 +1,304 @@
+"""A business unit's configuration: defaults file < unit YAML < REPORTGEN_ environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from reportgen.errors import ConfigError
+
+DEFAULTS_FILE_NAME = "defaults.yaml"
+ENV_PREFIX = "REPORTGEN_"
+
+CANONICAL_COLUMNS = (
+    "invoice",
+    "stock_code",
+    "description",
+    "quantity",
+    "invoice_date",
+    "unit_price",
+    "customer_id",
+    "country",
+)
+
+
+class StrictModel(BaseModel):
+    """A config section that rejects unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMap(StrictModel):
+    """Canonical column name -> the column's name in the input file (Online Retail names by default)."""
+
+    invoice: str = Field("InvoiceNo", description="Invoice number; a leading 'C' marks a cancellation.")
+    stock_code: str = Field("StockCode", description="Product code.")
+    description: str = Field("Description", description="Product name.")
+    quantity: str = Field("Quantity", description="Units on the line; negative on cancellations.")
+    invoice_date: str = Field("InvoiceDate", description="Timestamp of the invoice.")
+    unit_price: str = Field("UnitPrice", description="Price per unit in the unit's currency.")
+    customer_id: str = Field("CustomerID", description="Customer identifier; may be empty.")
+    country: str = Field("Country", description="Customer's country.")
+
+
+class SourceConfig(StrictModel):
+    """Where a unit's transactions come from and how to read them."""
+
+    path: Path = Field(
+        description="File or glob of files; a relative path resolves from the YAML file's folder."
+    )
+    format: Literal["auto", "csv", "xlsx", "parquet"] = Field(
+        "auto", description="File format; auto picks it from the file extension."
+    )
+    encoding: str = Field("utf-8", description="Text encoding of CSV files (e.g. utf-8, latin-1).")
+    delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field separator.")
+    sheet: str | None = Field(None, description="XLSX sheet name; default the first sheet.")
+    date_format: str | None = Field(
+        None,
+        description="strftime format of invoice_date in text files, e.g. '%m/%d/%Y %H:%M'; "
+        "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
+    )
+    columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
+
+
+class FilterConfig(StrictModel):
+    """Which rows of the source belong to the unit."""
+
+    countries: list[str] | None = Field(
+        None, description="Keep only these countries; omitted = all countries."
+    )
+
+
+class CleaningConfig(StrictModel):
+    """Cleaning rules (see SPEC.md, Cleaning)."""
+
+    non_product_codes: list[str] = Field(
+        default_factory=lambda: [
+            "POST", "DOT", "C2", "M", "BANK CHARGES", "AMAZONFEE", "CRUK", "D", "S", "B", "PADS",
+        ],
+        description="Stock codes that are not products (postage, fees, manual adjustments); "
+        "matched case-insensitively and excluded from product and customer analytics.",
+    )
+    unknown_description: str = Field(
+        "Unknown product", description="Text that replaces a missing product description."
+    )
+
+
+class SegmentRule(StrictModel):
+    """One line of the RFM segment map: a segment name for a block of R and F scores."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Segment name (snake_case).")
+    r: list[int] = Field(description="Recency scores (1-5) this rule covers.")
+    f: list[int] = Field(description="Frequency scores (1-5) this rule covers.")
+    description: str = Field(
+        "", description="What the segment means, shown in the report; built-in names have one."
+    )
+
+    @model_validator(mode="after")
+    def _scores_in_range(self) -> SegmentRule:
+        bad = [s for s in [*self.r, *self.f] if not 1 <= s <= 5]
+        if bad or not self.r or not self.f:
+            raise ValueError(f"segment '{self.name}': r and f must list scores from 1 to 5")
+        return self
+
+
+def _spec_segment_map() -> list[SegmentRule]:
+    rules = [
+        ("hibernating", [1, 2], [1, 2]),
+        ("at_risk", [1, 2], [3, 4]),
+        ("cant_lose", [1, 2], [5]),
+        ("about_to_sleep", [3], [1, 2]),
+        ("need_attention", [3], [3]),
+        ("loyal_customers", [3, 4], [4, 5]),
+        ("promising", [4], [1]),
+        ("new_customers", [5], [1]),
+        ("potential_loyalists", [4, 5], [2, 3]),
+        ("champions", [5], [4, 5]),
+    ]
+    return [SegmentRule(name=n, r=r, f=f) for n, r, f in rules]
+
+
+class RfmConfig(StrictModel):
+    """RFM scoring and the segment map."""
+
+    monetary: Literal["gross", "net"] = Field(
+        "gross", description="Monetary value: gross purchases, or net of the customer's returns."
+    )
+    segments: list[SegmentRule] = Field(
+        default_factory=_spec_segment_map,
+        description="Segment map; the first rule that matches a customer's R and F scores wins.",
+    )
+
+    @model_validator(mode="after")
+    def _covers_every_score_pair(self) -> RfmConfig:
+        covered = {(r, f) for rule in self.segments for r in rule.r for f in rule.f}
+        missing = [f"R{r}F{f}" for r in range(1, 6) for f in range(1, 6) if (r, f) not in covered]
+        if missing:
+            raise ValueError(
+                "segment map leaves these score pairs without a segment: " + ", ".join(missing)
+            )
+        return self
+
+
+class ReportConfig(StrictModel):
+    """Presentation options."""
+
+    organisation: str = Field("", description="Organisation name shown on the cover page.")
+    top_segments_in_summary: int = Field(
+        3, ge=1, le=10, description="Segments named in the executive summary."
+    )
+
+
+class UnitConfig(BaseSettings):
+    """One business unit's report configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    unit: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Identifier used in output paths (lowercase letters, digits, - and _).",
+    )
+    title: str = Field(min_length=1, description="Name of the business unit shown in the report.")
+    currency: str = Field(
+        pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the amounts, e.g. GBP."
+    )
+    source: SourceConfig = Field(description="The transaction input.")
+    filters: FilterConfig = Field(default_factory=FilterConfig, description="Row filters.")
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig, description="Cleaning rules.")
+    rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM options.")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
+
+    _config_file: Path = PrivateAttr(default=Path("."))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables win over the YAML files (passed in as init values).
+        return env_settings, init_settings
+
+    @property
+    def config_file(self) -> Path:
+        """The unit YAML file this configuration was read from."""
+        return self._config_file
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration problems found at once; the first one is the message."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, unit=first.unit, file=first.file, hint=first.hint)
+        self.problems = problems
+
+    def one_line(self) -> str:
+        """Return the first problem and how many more there are."""
+        more = len(self.problems) - 1
+        tail = f" (and {more} more; 'reportgen validate' lists them all)" if more else ""
+        return self.problems[0].one_line() + tail
+
+
+def load_unit_config(path: Path) -> UnitConfig:
+    """Read a unit's YAML over the defaults file beside it, apply environment overrides, validate."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            "configuration file not found", file=path, hint="check the path passed to reportgen"
+        )
+    defaults_path = path.parent / DEFAULTS_FILE_NAME
+    defaults = read_yaml_mapping(defaults_path) if defaults_path.is_file() else {}
+    unit_values = read_yaml_mapping(path)
+    merged = deep_merge(defaults, unit_values)
+    unit_name = str(unit_values.get("unit", path.stem))
+    try:
+        config = UnitConfig(**merged)
+    except ValidationError as exc:
+        sources = [(path, unit_values), (defaults_path, defaults)]
+        raise ConfigErrors(
+            [_problem(err, unit_name, path, sources) for err in exc.errors()]
+        ) from None
+    source_path = config.source.path
+    if not source_path.is_absolute():
+        source_path = (path.parent / source_path).resolve()
+    resolved = config.model_copy(
+        update={"source": config.source.model_copy(update={"path": source_path})}
+    )
+    resolved._config_file = path
+    return resolved
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """Return a YAML file's top-level mapping, or raise ConfigError naming the file and line."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ConfigError(f"invalid YAML at line {line}: {exc.problem}", file=path) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read configuration: {exc}", file=path) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError("the file must contain a mapping of keys to values", file=path)
+    return loaded
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Return base updated by override; nested mappings merge, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _problem(
+    err: Any, unit: str, unit_file: Path, sources: list[tuple[Path, dict[str, Any]]]
+) -> ConfigError:
+    """Turn one pydantic error into a ConfigError naming the file (or variable) and key."""
+    loc = tuple(str(part) for part in err["loc"])
+    key = ".".join(loc)
+    origin: str = str(unit_file)
+    env_name = ENV_PREFIX + "__".join(loc).upper()
+    if env_name in os.environ:
+        origin = f"environment variable {env_name}"
+    else:
+        for file, values in sources:
+            if _has_path(values, loc):
+                origin = str(file)
+                break
+    if err["type"] == "extra_forbidden":
+        return ConfigError(
+            f"unknown key '{key}'", unit=unit, file=origin, hint="remove it or check its spelling"
+        )
+    if err["type"] == "missing":
+        return ConfigError(f"missing required key '{key}'", unit=unit, file=origin)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    where = f"key '{key}': " if key else ""
+    return ConfigError(f"{where}{message}", unit=unit, file=origin)
+
+
+def _has_path(values: Any, loc: tuple[str, ...]) -> bool:
+    for part in loc:
+        if isinstance(values, dict) and part in values:
+            values = values[part]
+        elif isinstance(values, list) and part.isdigit() and int(part) < len(values):
+            values = values[int(part)]
+        else:
+            return False
+    return True

@@ -1,0 +1,370 @@
+"""Read a unit's transaction files (CSV, XLSX, Parquet, or a glob of them) into canonical columns."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from reportgen.config import CANONICAL_COLUMNS, UnitConfig
+from reportgen.errors import EncodingError, InputError
+
+TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
+REQUIRED_COLUMNS = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
+CANONICAL_SCHEMA: dict[str, pl.DataType] = {
+    "invoice": pl.String(),
+    "stock_code": pl.String(),
+    "description": pl.String(),
+    "quantity": pl.Int64(),
+    "invoice_date": pl.Datetime("us"),
+    "unit_price": pl.Float64(),
+    "customer_id": pl.String(),
+    "country": pl.String(),
+}
+# Tried in order when the unit declares no date_format; the one that parses most values wins.
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+)
+# A column with more unparseable values than this is a mapping mistake, not a few bad rows.
+MAX_MALFORMED_SHARE = 0.5
+FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file read for a unit, with its content hash."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class MalformedValue:
+    """An example of a value that could not be read as its column's type."""
+
+    file: str
+    row: int
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TransactionInput:
+    """The unit's transactions in canonical columns, and what happened while reading them."""
+
+    transactions: pl.DataFrame
+    files: tuple[InputFile, ...]
+    rows_read: int
+    rows_other_countries: int
+    malformed_rows: int
+    malformed_revenue: float
+    malformed_examples: tuple[MalformedValue, ...]
+
+
+def read_transactions(config: UnitConfig) -> TransactionInput:
+    """Read every file of the unit's source, map and type its columns, apply the country filter."""
+    paths = input_paths(config)
+    frames: list[pl.DataFrame] = []
+    files: list[InputFile] = []
+    examples: list[MalformedValue] = []
+    malformed_rows = 0
+    malformed_revenue = 0.0
+    for path in paths:
+        raw = read_raw_file(config, path)
+        typed, bad = typed_columns(config, path, raw)
+        files.append(InputFile(str(path), file_sha256(path), raw.height))
+        malformed_rows += bad.height
+        malformed_revenue += _line_revenue(bad)
+        examples.extend(_malformed_examples(path, bad))
+        frames.append(typed)
+    transactions = pl.concat(frames) if len(frames) > 1 else frames[0]
+    rows_read = sum(f.rows for f in files)
+    if rows_read == 0:
+        raise InputError(
+            "the input contains no rows", unit=config.unit, file=paths[0],
+            hint="point source.path at a file with transactions",
+        )
+    filtered = filter_countries(config, transactions)
+    return TransactionInput(
+        transactions=filtered,
+        files=tuple(files),
+        rows_read=rows_read,
+        rows_other_countries=transactions.height - filtered.height,
+        malformed_rows=malformed_rows,
+        malformed_revenue=malformed_revenue,
+        malformed_examples=tuple(examples[:5]),
+    )
+
+
+def input_paths(config: UnitConfig) -> list[Path]:
+    """Return the files named by source.path (expanding a glob), or raise InputError."""
+    pattern = str(config.source.path)
+    if glob.has_magic(pattern):
+        paths = [Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_file()]
+        if not paths:
+            raise InputError(
+                "no file matches the pattern", unit=config.unit, file=pattern,
+                hint=f"check source.path in {config.config_file}",
+            )
+        return paths
+    path = Path(pattern)
+    if not path.is_file():
+        raise InputError(
+            "input file not found", unit=config.unit, file=path,
+            hint=f"check source.path in {config.config_file}",
+        )
+    return [path]
+
+
+def file_format(config: UnitConfig, path: Path) -> str:
+    """Return csv, xlsx or parquet: the declared format, or the one the extension implies."""
+    if config.source.format != "auto":
+        return config.source.format
+    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"cannot tell the format from the extension '{path.suffix}'", unit=config.unit,
+            file=path, hint="set source.format to csv, xlsx or parquet",
+        )
+    return fmt
+
+
+def read_raw_file(config: UnitConfig, path: Path) -> pl.DataFrame:
+    """Read one file as it is, with the file's own column names."""
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the file is empty", unit=config.unit, file=path,
+            hint="point source.path at a file with transactions",
+        )
+    fmt = file_format(config, path)
+    try:
+        if fmt == "csv":
+            return read_csv_text(config, path)
+        if fmt == "xlsx":
+            sheet = {"sheet_name": config.source.sheet} if config.source.sheet else {}
+            return pl.read_excel(path, engine="calamine", **sheet)  # type: ignore[call-overload,no-any-return]
+        return pl.read_parquet(path)
+    except InputError:
+        raise
+    except Exception as exc:  # polars and its readers raise many types for unreadable files
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot read the file as {fmt}: {detail}", unit=config.unit, file=path,
+            hint="check source.format and that the file is complete",
+        ) from None
+
+
+def read_csv_text(config: UnitConfig, path: Path) -> pl.DataFrame:
+    """Decode a CSV with the declared encoding (strictly) and read every field as text."""
+    data = path.read_bytes()
+    encoding = config.source.encoding
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise InputError(
+            f"unknown encoding '{encoding}'", unit=config.unit, file=config.config_file,
+            hint="set source.encoding to a Python codec name such as utf-8 or latin-1",
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EncodingError(
+            f"line {line} is not valid {encoding} (byte 0x{data[exc.start]:02x})",
+            unit=config.unit, file=path,
+            hint=f"declare source.encoding: {suggest_encoding(data)} in {config.config_file}",
+        ) from None
+    utf8 = data if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else text.encode()
+    return pl.read_csv(
+        utf8, infer_schema=False, separator=config.source.delimiter,
+        truncate_ragged_lines=True,
+    )
+
+
+def suggest_encoding(data: bytes) -> str:
+    """Return the first of utf-8, cp1252 and latin-1 that decodes the bytes."""
+    for candidate in ("utf-8", "cp1252"):
+        try:
+            data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        return candidate
+    return "latin-1"
+
+
+def typed_columns(
+    config: UnitConfig, path: Path, raw: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Map the file's columns to canonical names and types; return (good rows, malformed rows)."""
+    problems = missing_column_problems(config, path, raw)
+    if problems:
+        raise problems[0]
+    typed = typed_frame(config, path, raw)
+    problems = unreadable_column_problems(config, path, typed)
+    if problems:
+        raise problems[0]
+    good = typed.filter(~pl.col("malformed")).select(CANONICAL_COLUMNS)
+    bad = typed.filter(pl.col("malformed"))
+    return good, bad
+
+
+def missing_column_problems(config: UnitConfig, path: Path, raw: pl.DataFrame) -> list[InputError]:
+    """One error per mapped column that the file does not have."""
+    mapping = config.source.columns.model_dump()
+    return [
+        InputError(
+            f"not found (mapped from {canon}); the file has: {', '.join(raw.columns)}",
+            unit=config.unit, file=path, column=mapping[canon],
+            hint=f"fix source.columns.{canon} in {config.config_file}",
+        )
+        for canon in CANONICAL_COLUMNS
+        if mapping[canon] not in raw.columns
+    ]
+
+
+def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame) -> pl.DataFrame:
+    """Raw and typed canonical columns side by side, a source row number and a malformed flag."""
+    mapping = config.source.columns.model_dump()
+    selected = raw.select(
+        [pl.col(mapping[c]).alias(f"raw_{c}") for c in CANONICAL_COLUMNS]
+    ).with_row_index("row_number", offset=2 if file_format(config, path) == "csv" else 1)
+    date_format = config.source.date_format or best_date_format(selected["raw_invoice_date"])
+    typed = selected.with_columns(
+        [cast_column(c, selected.schema[f"raw_{c}"], date_format).alias(c)
+         for c in CANONICAL_COLUMNS]
+    )
+    malformed = pl.any_horizontal(
+        [_failed(c) for c in CANONICAL_COLUMNS] + [pl.col(c).is_null() for c in REQUIRED_COLUMNS]
+    )
+    return typed.with_columns(malformed.alias("malformed"))
+
+
+def unreadable_column_problems(
+    config: UnitConfig, path: Path, typed: pl.DataFrame
+) -> list[InputError]:
+    """One error per column where most values cannot be read as the column's type."""
+    mapping = config.source.columns.model_dump()
+    problems = []
+    for column in CANONICAL_COLUMNS:
+        failed = typed.filter(_failed(column))
+        if typed.height and failed.height > MAX_MALFORMED_SHARE * typed.height:
+            example = failed[f"raw_{column}"].cast(pl.String)[0]
+            hint = (
+                f"set source.date_format in {config.config_file}"
+                if column == "invoice_date"
+                else f"check source.columns.{column} in {config.config_file}"
+            )
+            problems.append(InputError(
+                f"{failed.height:,} of {typed.height:,} values are not a valid {column} "
+                f"(e.g. '{example}')",
+                unit=config.unit, file=path, column=mapping[column], hint=hint,
+            ))
+    return problems
+
+
+def cast_column(column: str, dtype: pl.DataType, date_format: str | None) -> pl.Expr:
+    """Return an expression casting raw_<column> to its canonical type; failures become null."""
+    raw = pl.col(f"raw_{column}")
+    target = CANONICAL_SCHEMA[column]
+    if column == "customer_id":
+        if dtype.is_float():
+            return raw.cast(pl.Int64, strict=False).cast(pl.String)
+        text = raw.cast(pl.String).str.strip_chars().str.replace(r"\.0+$", "")
+        return pl.when(text == "").then(None).otherwise(text)
+    if column in TEXT_COLUMNS:
+        if dtype.is_float():
+            raw = raw.cast(pl.Int64, strict=False)
+        text = raw.cast(pl.String).str.strip_chars()
+        return pl.when(text == "").then(None).otherwise(text)
+    if column == "invoice_date":
+        if dtype == pl.String:
+            return raw.str.strip_chars().str.to_datetime(
+                date_format, strict=False, time_unit="us"
+            )
+        if dtype == pl.Date:
+            return raw.cast(pl.Datetime("us"))
+        if isinstance(dtype, pl.Datetime):
+            naive = raw.dt.replace_time_zone(None) if dtype.time_zone else raw
+            return naive.cast(pl.Datetime("us"))
+        return pl.lit(None, dtype=pl.Datetime("us"))
+    if dtype == pl.String:
+        raw = raw.str.strip_chars()
+    if column == "quantity":
+        as_float = raw.cast(pl.Float64, strict=False)
+        whole = as_float.is_finite() & (as_float == as_float.round(0))
+        return pl.when(whole).then(as_float.cast(pl.Int64, strict=False)).otherwise(None)
+    as_price = raw.cast(target, strict=False)
+    return pl.when(as_price.is_finite()).then(as_price).otherwise(None)
+
+
+def best_date_format(values: pl.Series) -> str | None:
+    """Return the candidate format that parses the most of the given text values."""
+    if values.dtype != pl.String:
+        return None
+    sample = values.drop_nulls().head(10_000).str.strip_chars()
+    if sample.is_empty():
+        return DATE_FORMATS[0]
+    parsed = {
+        fmt: sample.str.to_datetime(fmt, strict=False).is_not_null().sum() for fmt in DATE_FORMATS
+    }
+    return max(DATE_FORMATS, key=lambda fmt: parsed[fmt])
+
+
+def _failed(column: str) -> pl.Expr:
+    """True where the raw value was present but did not convert."""
+    return pl.col(f"raw_{column}").is_not_null() & pl.col(column).is_null() & (
+        pl.col(f"raw_{column}").cast(pl.String).str.strip_chars() != ""
+    )
+
+
+def _line_revenue(frame: pl.DataFrame) -> float:
+    if frame.is_empty():
+        return 0.0
+    value = frame.select((pl.col("quantity") * pl.col("unit_price")).fill_null(0).sum()).item()
+    return float(value or 0.0)
+
+
+def _malformed_examples(path: Path, bad: pl.DataFrame) -> list[MalformedValue]:
+    examples = []
+    for row in bad.head(5).iter_rows(named=True):
+        for column in CANONICAL_COLUMNS:
+            value = row[f"raw_{column}"]
+            if row[column] is None and (value is not None or column in REQUIRED_COLUMNS):
+                examples.append(MalformedValue(str(path), row["row_number"], column, str(value)))
+                break
+    return examples
+
+
+def filter_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataFrame:
+    """Keep the unit's countries; a listed country absent from the data is an error."""
+    countries = config.filters.countries
+    if countries is None:
+        return transactions
+    present = set(transactions["country"].drop_nulls().unique().to_list())
+    absent = [c for c in countries if c not in present]
+    if absent:
+        known = ", ".join(sorted(present)[:12]) + (", ..." if len(present) > 12 else "")
+        raise InputError(
+            f"country '{absent[0]}' does not appear in the data (present: {known})",
+            unit=config.unit, file=config.config_file, column="country",
+            hint="fix filters.countries",
+        )
+    return transactions.filter(pl.col("country").is_in(countries))
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,129 @@
+"""One report run, top to bottom: config -> load -> clean -> analyses -> context -> render -> publish."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.rfm import rfm_analysis
+from reportgen.clean import clean_transactions
+from reportgen.config import UnitConfig
+from reportgen.context import build_report_context
+from reportgen.errors import NoDataError, OutputError
+from reportgen.formatting import day
+from reportgen.load import read_transactions
+from reportgen.manifest import run_manifest
+from reportgen.period import Period
+from reportgen.publish import write_atomic
+from reportgen.render import render_html, render_pdf
+
+StageCallback = Callable[[str], None]
+
+
+@dataclass
+class StageTimer:
+    """Wall time per pipeline stage, reported to an optional callback as each stage starts."""
+
+    on_stage: StageCallback | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the enclosed block under `name`."""
+        if self.on_stage:
+            self.on_stage(name)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run published its report and how long each stage took."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    pdf_pages: int
+    seconds: dict[str, float]
+
+
+def run_report(
+    config: UnitConfig,
+    period: Period,
+    output_dir: Path,
+    on_stage: StageCallback | None = None,
+) -> RunResult:
+    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/."""
+    timer = StageTimer(on_stage)
+    with timer.stage("load"):
+        source = read_transactions(config)
+    with timer.stage("clean"):
+        clean = clean_transactions(source, period.analysis_date, config.cleaning)
+    with timer.stage("analyses"):
+        kpis = period_kpis(clean.purchases, clean.returns, period)
+        if not kpis.has_orders:
+            raise NoDataError(
+                f"no purchases in {period} (the data runs from "
+                f"{day(source.transactions['invoice_date'].min())} to "  # type: ignore[arg-type]
+                f"{day(source.transactions['invoice_date'].max())})",  # type: ignore[arg-type]
+                unit=config.unit, file=config.source.path,
+                hint="choose a period inside the data's date range",
+            )
+        previous = period_kpis(clean.purchases, clean.returns, period.shift(-1))
+        year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
+        rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
+    with timer.stage("context"):
+        context = build_report_context(
+            config, period, source, clean, kpis, previous, year_ago, rfm
+        )
+    with timer.stage("render"):
+        try:
+            html = render_html(context)
+            pdf, pages = render_pdf(html)
+        except Exception as exc:
+            raise OutputError(
+                f"could not render the report: {exc}", unit=config.unit,
+                hint="run with --debug for details",
+            ) from exc
+    with timer.stage("publish"):
+        folder = output_dir / config.unit / str(period)
+        outputs = {
+            "report.pdf": pdf,
+            "report.html": html.encode("utf-8"),
+            "customers.csv": customers_csv(rfm.customers),
+        }
+        manifest = run_manifest(
+            config, period, source, clean, kpis, outputs, pages, timer.seconds
+        )
+        try:
+            for name, data in {**outputs, "manifest.json": manifest}.items():
+                write_atomic(folder / name, data)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
+                hint="check that the output folder is writable and the disk has space",
+            ) from None
+    return RunResult(
+        folder=folder,
+        files=tuple(folder / name for name in [*outputs, "manifest.json"]),
+        pdf_pages=pages,
+        seconds=timer.seconds,
+    )
+
+
+def customers_csv(customers: pl.DataFrame) -> bytes:
+    """The customer table as CSV: RFM values, scores and segment, one row per customer."""
+    table = customers.select(
+        "customer_id", "recency_days", "frequency", pl.col("monetary").round(2),
+        "r_score", "f_score", "m_score", "segment",
+        pl.col("first_purchase").dt.date(), pl.col("last_purchase").dt.date(),
+    ).sort("customer_id")
+    return table.write_csv(float_precision=2).encode("utf-8")

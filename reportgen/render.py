@@ -1,0 +1,120 @@
+"""Turn a ReportContext into HTML and PDF: charts to SVG offline, Jinja2 templates, WeasyPrint."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import jinja2
+import vl_convert
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from reportgen import formatting
+from reportgen.charts import ChartSpec
+from reportgen.context import ReportContext
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+ASSETS_DIR = TEMPLATES_DIR / "assets"
+FONT_FILES = {
+    ("normal", 300): "Lato-Light.ttf",
+    ("normal", 400): "Lato-Regular.ttf",
+    ("italic", 400): "Lato-Italic.ttf",
+    ("normal", 700): "Lato-Bold.ttf",
+    ("normal", 900): "Lato-Black.ttf",
+}
+
+
+def template_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """Jinja environment: autoescape on, undefined names are errors, formatting filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=formatting.money,
+        number=formatting.number,
+        pct=formatting.pct,
+        change=formatting.change,
+        day=formatting.day,
+        segment_label=formatting.segment_label,
+    )
+    return env
+
+
+@cache
+def _register_fonts() -> None:
+    vl_convert.register_font_directory(str(ASSETS_DIR / "fonts"))
+
+
+def chart_svg(spec: ChartSpec) -> Markup:
+    """Render a Vega-Lite spec to SVG without network access."""
+    _register_fonts()
+    svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    return Markup(svg)
+
+
+def font_face_css() -> Markup:
+    """@font-face rules with the report fonts embedded, so the HTML is self-contained."""
+    rules = []
+    for (style, weight), name in FONT_FILES.items():
+        data = base64.b64encode((ASSETS_DIR / "fonts" / name).read_bytes()).decode("ascii")
+        rules.append(
+            f"@font-face {{ font-family: 'Lato'; font-style: {style}; font-weight: {weight}; "
+            f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}"
+        )
+    return Markup("\n".join(rules))
+
+
+def render_html(context: ReportContext) -> str:
+    """Render the full report as one self-contained HTML document."""
+    env = template_environment()
+    charts = {key: chart_svg(chart.spec) for key, chart in context.charts.items()}
+    variables: dict[str, Any] = {
+        field.name: getattr(context, field.name) for field in dataclasses.fields(context)
+    }
+    return env.get_template("report.html.j2").render(
+        **variables,
+        chart_svgs=charts,
+        font_faces=font_face_css(),
+        stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8")),
+    )
+
+
+class AssetsOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    """Let WeasyPrint read data: URIs and files under the report assets; nothing else."""
+
+    def __init__(self, root: Path = ASSETS_DIR) -> None:
+        super().__init__(allowed_protocols=("data", "file"), timeout=1)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        """Fetch a data: URI or an asset file; refuse everything else."""
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"report may not read {url}: outside the report assets")
+        elif parsed.scheme != "data":
+            raise ValueError(f"report may not fetch {url}: no network access")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str) -> tuple[bytes, int]:
+    """Lay out the HTML as an A4 PDF; return its bytes and page count."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    document = HTML(
+        string=html, base_url=str(ASSETS_DIR) + "/", url_fetcher=AssetsOnlyFetcher()
+    ).render()
+    pdf = document.write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf, len(document.pages)
