@@ -98,6 +98,7 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
     cells = (
         customers.group_by("r_score", "f_score", "segment")
         .agg(pl.len().alias("customers"))
+        .sort("r_score", "f_score")
         .with_columns(
             pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
         )

@@ -6,23 +6,26 @@ import sys
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
-from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+from reportgen.config import UnitConfig, load_unit_config
 from reportgen.errors import ReportgenError
+from reportgen.paths import CONFIG_DIR
 from reportgen.period import Period
-from reportgen.pipeline import RunResult, run_report
-from reportgen.render import TEMPLATES_DIR
-from reportgen.validate import validate_unit
 
-PROJECT_DIR = TEMPLATES_DIR.parent
-DEMO_CONFIG = PROJECT_DIR / "config" / "demo.yaml"
+if TYPE_CHECKING:
+    from reportgen.pipeline import RunResult
+
+# The analysis and rendering stack is imported inside the commands that need it, so that
+# --help and configuration errors answer at once.
+DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
 DEMO_PERIOD = "2024-12"
+DEMO_CUSTOMERS = 4_000
+DEMO_SEED = 20240101
 
 app = typer.Typer(
     help="Monthly CRM reports from transaction logs: RFM segments, KPIs and data quality, "
@@ -31,8 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 ConfigArg = Annotated[Path, typer.Argument(help="The business unit's YAML file.")]
 OutputOpt = Annotated[
@@ -71,6 +74,8 @@ def run(
 @app.command()
 def validate(config: ConfigArg) -> None:
     """Check a unit's configuration and its input file; list every problem found."""
+    from reportgen.validate import validate_unit
+
     report = validate_unit(config)
     for problem in report.problems:
         err.print(f"[red]✗[/red] {problem}")
@@ -85,10 +90,12 @@ def validate(config: ConfigArg) -> None:
 @app.command()
 def demo(
     output: OutputOpt = Path("output"),
-    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DemoSpec.customers,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = DemoSpec.seed,
+    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DEMO_CUSTOMERS,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DEMO_SEED,
 ) -> None:
     """Generate the synthetic demo data and write its full report (period 2024-12)."""
+    from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+
     unit_config = load_unit_config(DEMO_CONFIG)
     data_path = unit_config.source.path
     with err.status(f"Generating demo transactions ({customers:,} customers)…"):
@@ -102,10 +109,12 @@ def demo(
 @app.command("generate-data")
 def generate_data(
     path: Annotated[Path, typer.Argument(help="CSV file to write.")],
-    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DemoSpec.customers,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = DemoSpec.seed,
+    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DEMO_CUSTOMERS,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DEMO_SEED,
 ) -> None:
     """Write synthetic Online Retail-style transactions (and their true parameters) to PATH."""
+    from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+
     with err.status(f"Generating {customers:,} customers…"):
         data = generate_transactions(DemoSpec(customers=customers, seed=seed))
         write_demo_csv(data, path)
@@ -113,6 +122,8 @@ def generate_data(
 
 
 def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunResult:
+    from reportgen.pipeline import run_report
+
     with err.status(f"{config.unit} {period}: starting…") as status:
         return run_report(
             config, period, output,
@@ -136,14 +147,11 @@ def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None
 def main() -> None:
     """Entry point: run the app, print reportgen errors as one line with their exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except ReportgenError as exc:
         if _state["debug"]:
             traceback.print_exc()
-        err.print(f"[red]error:[/red] {exc.one_line()}", soft_wrap=True)
-        if isinstance(exc, ConfigErrors) and len(exc.problems) > 1:
-            for problem in exc.problems[1:]:
-                err.print(f"       {problem.one_line()}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {exc.one_line()}")
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -163,7 +171,7 @@ def main() -> None:
             traceback.print_exc()
         err.print(
             f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
-            "(run again with --debug for the traceback, and please report it)",
-            soft_wrap=True,
+            "(run again with --debug for the traceback, and please report it)"
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

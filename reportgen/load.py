@@ -28,6 +28,8 @@ CANONICAL_SCHEMA: dict[str, pl.DataType] = {
 DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
     "%m/%d/%Y %H:%M",

@@ -19,9 +19,7 @@ from weasyprint.urls import URLFetcher
 from reportgen import formatting
 from reportgen.charts import ChartSpec
 from reportgen.context import ReportContext
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-ASSETS_DIR = TEMPLATES_DIR / "assets"
+from reportgen.paths import ASSETS_DIR, TEMPLATES_DIR
 FONT_FILES = {
     ("normal", 300): "Lato-Light.ttf",
     ("normal", 400): "Lato-Regular.ttf",

@@ -1,0 +1,141 @@
+"""A whole run on small demo data: the published files, their contents, and safe rendering."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import jinja2
+import jinja2.meta
+import polars as pl
+import pytest
+import yaml
+
+from reportgen.config import load_unit_config
+from reportgen.context import ReportContext
+from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+from reportgen.errors import NoDataError
+from reportgen.period import Period
+from reportgen.pipeline import RunResult, run_report
+from reportgen.render import TEMPLATES_DIR, AssetsOnlyFetcher, template_environment
+
+PERIOD = Period(2024, 12)
+
+
+def demo_unit(folder: Path, title: str = "Demo <Unit> & Co") -> Path:
+    data = folder / "demo.csv"
+    if not data.exists():
+        write_demo_csv(generate_transactions(DemoSpec(customers=300, seed=3)), data)
+    config = folder / "demo.yaml"
+    config.write_text(yaml.safe_dump({
+        "unit": "demo", "title": title, "currency": "GBP", "source": {"path": "demo.csv"},
+    }))
+    return config
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    folder = tmp_path_factory.mktemp("run")
+    config = load_unit_config(demo_unit(folder))
+    return run_report(config, PERIOD, folder / "output")
+
+
+def test_run_publishes_the_four_files(published: RunResult) -> None:
+    assert published.folder.parts[-2:] == ("demo", "2024-12")
+    names = sorted(p.name for p in published.folder.iterdir())
+    assert names == ["customers.csv", "manifest.json", "report.html", "report.pdf"]
+    assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert published.pdf_pages >= 5
+
+
+def test_manifest_records_inputs_outputs_versions_and_timings(published: RunResult) -> None:
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    assert manifest["unit"] == "demo" and manifest["period"] == "2024-12"
+    assert manifest["analysis_date"] == "2025-01-01"
+    data = Path(manifest["inputs"][0]["path"])
+    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    rows = manifest["rows"]
+    assert rows["read"] == rows["purchase_lines"] + rows["return_lines"] + rows["removed"]
+    rules = [entry["rule"] for entry in manifest["data_quality"]]
+    assert "Exact duplicate lines" in rules and len(rules) >= 10
+    unreadable = manifest["data_quality"][0]
+    assert unreadable["rows"] == 3 and unreadable["removed"]
+    for name in ("report.pdf", "report.html", "customers.csv"):
+        content = (published.folder / name).read_bytes()
+        assert manifest["outputs"][name]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert {"polars", "weasyprint", "python"} <= manifest["versions"].keys()
+    assert {"load", "clean", "analyses", "render"} <= manifest["timings_seconds"].keys()
+    assert manifest["pdf_pages"] == published.pdf_pages
+
+
+def test_customers_csv_has_one_row_per_customer(published: RunResult) -> None:
+    customers = pl.read_csv(published.folder / "customers.csv", schema_overrides={
+        "customer_id": pl.String})
+    assert customers.columns[:8] == [
+        "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
+        "segment",
+    ]
+    assert customers["customer_id"].is_unique().all()
+    assert customers.null_count().sum_horizontal().item() == 0
+    assert set(customers["segment"]) <= {
+        "hibernating", "at_risk", "cant_lose", "about_to_sleep", "need_attention",
+        "loyal_customers", "promising", "new_customers", "potential_loyalists", "champions",
+    }
+    assert customers["recency_days"].min() >= 1
+
+
+def test_html_shows_every_section_without_missing_values(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    for heading in ("Executive summary", "Customer segments (RFM)", "Data quality",
+                    "Segment profiles", "Method and definitions"):
+        assert heading in html
+    assert html.count("<svg") >= 2
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
+    assert not re.search(r"\b(nan|NaN|None|inf|null)\b", text)
+
+
+def test_titles_are_escaped(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert "Demo &lt;Unit&gt; &amp; Co" in html and "Demo <Unit>" not in html
+
+
+def test_same_input_gives_identical_outputs(published: RunResult, tmp_path: Path) -> None:
+    config = load_unit_config(demo_unit(published.folder.parent.parent.parent))
+    again = run_report(config, PERIOD, tmp_path)
+    for name in ("customers.csv", "report.html"):
+        assert (again.folder / name).read_bytes() == (published.folder / name).read_bytes()
+
+
+def test_a_period_without_data_is_a_clear_error(published: RunResult) -> None:
+    config = load_unit_config(published.folder.parent.parent.parent / "demo.yaml")
+    with pytest.raises(NoDataError, match=r"no purchases in 2030-01 \(the data runs from"):
+        run_report(config, Period(2030, 1), published.folder.parent)
+
+
+def test_templates_use_only_what_the_context_provides() -> None:
+    env = template_environment()
+    source = (TEMPLATES_DIR / "report.html.j2").read_text()
+    used = jinja2.meta.find_undeclared_variables(env.parse(source))
+    provided = {f.name for f in fields(ReportContext)} | {"chart_svgs", "font_faces", "stylesheet"}
+    assert used <= provided, used - provided
+    assert {f.name for f in fields(ReportContext)} - used == set()
+
+
+def test_undefined_names_fail_loudly() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        template_environment().from_string("{{ missing }}").render()
+
+
+def test_pdf_fetcher_reads_only_report_assets(tmp_path: Path) -> None:
+    fetcher = AssetsOnlyFetcher()
+    with pytest.raises(ValueError, match="no network"):
+        fetcher.fetch("https://example.com/logo.png")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    with pytest.raises(ValueError, match="outside the report assets"):
+        fetcher.fetch(secret.as_uri())
+    response = fetcher.fetch((TEMPLATES_DIR / "assets" / "report.css").as_uri())
+    assert response is not None
