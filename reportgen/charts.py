@@ -52,10 +52,16 @@ def _finish(chart: alt.TopLevelMixin, width: int, height: int) -> ChartSpec:
     return spec
 
 
-def _values(frame: pl.DataFrame) -> list[dict[str, Any]]:
+def _inline(frame: pl.DataFrame) -> alt.Data:
+    """The chart's rows inlined in the spec; charts take aggregates, never raw lines."""
     if frame.height > MAX_POINTS:
         raise ValueError(f"chart data has {frame.height} rows; aggregate it first")
-    return frame.to_dicts()
+    return alt.Data(values=frame.to_dicts())  # type: ignore[no-untyped-call]
+
+
+def _largest(values: pl.Series) -> float:
+    largest = values.max()
+    return float(largest) if isinstance(largest, int | float) else 0.0
 
 
 def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
@@ -74,11 +80,11 @@ def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     )
     labels = [segment_label(s) for s in order]
-    base = alt.Chart(alt.Data(values=_values(long))).encode(
+    base = alt.Chart(_inline(long)).encode(
         y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelFontSize=12)),
         yOffset=alt.YOffset("measure:N"),
         x=alt.X("value:Q", axis=alt.Axis(format="%", tickCount=5), title=None,
-                scale=alt.Scale(domain=[0, max(0.05, float(long["value"].max() or 0) * 1.15)])),
+                scale=alt.Scale(domain=[0, max(0.05, _largest(long["value"]) * 1.15)])),
     )
     bars = base.mark_bar(height={"band": 1}).encode(
         color=alt.Color(
@@ -107,7 +113,7 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
     extra = sorted(set(cells["segment"].to_list()) - set(present))
     names = present + extra
     colours = [SEGMENT_COLOURS.get(s, "#7f8c8d") for s in names]
-    base = alt.Chart(alt.Data(values=_values(cells))).encode(
+    base = alt.Chart(_inline(cells)).encode(
         x=alt.X("f_score:O", title="Frequency score (5 = most orders)",
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("r_score:O", sort="descending", title="Recency score (5 = most recent)"),

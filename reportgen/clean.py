@@ -137,7 +137,8 @@ def match_cancellations(sales: pl.DataFrame, returns: pl.DataFrame) -> tuple[pl.
     """Pair each cancellation with the latest earlier unpaired purchase of the same key.
 
     Returns (purchase line_ids netted out, return_ids that found a purchase). The key is
-    customer, stock code and units; pairing is last-in-first-out in time, like a stack.
+    customer, stock code and units; pairing is last-in-first-out in time, like a stack, and
+    among purchases at the same instant the later line in the file is paired first.
     """
     empty = (pl.Series("line_id", [], pl.UInt32), pl.Series("return_id", [], pl.UInt32))
     keyed_returns = returns.filter(pl.col("customer_id").is_not_null()).select(
@@ -154,7 +155,9 @@ def match_cancellations(sales: pl.DataFrame, returns: pl.DataFrame) -> tuple[pl.
         )
         .join(keyed_returns.select(MATCH_KEY).unique(), on=list(MATCH_KEY), how="semi")
     )
-    events = pl.concat([candidates, keyed_returns]).sort([*MATCH_KEY, "invoice_date", "kind"])
+    events = pl.concat([candidates, keyed_returns]).sort(
+        [*MATCH_KEY, "invoice_date", "kind", "event_id"]
+    )
     # Stack matching is inherently sequential; it runs only over purchases that share a key
     # with some cancellation, a small fraction of the lines.
     netted: list[int] = []

@@ -145,28 +145,18 @@ def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None
 
 
 def main() -> None:
-    """Entry point: run the app, print reportgen errors as one line with their exit code."""
+    """Entry point: typer handles usage errors; reportgen errors print as one line."""
     try:
-        code = app(standalone_mode=False)
+        app()
     except ReportgenError as exc:
         if _state["debug"]:
             traceback.print_exc()
         err.print(f"[red]error:[/red] {exc.one_line()}")
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: one line, not a traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if _state["debug"]:
             traceback.print_exc()
         err.print(
@@ -174,4 +164,3 @@ def main() -> None:
             "(run again with --debug for the traceback, and please report it)"
         )
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)

@@ -266,7 +266,7 @@ def cancellation_lines(rng: np.random.Generator, spec: DemoSpec, lines: pl.DataF
     cancellations = returned.with_columns(
         ("C" + pl.col("InvoiceNo")).alias("InvoiceNo"),
         (-pl.col("Quantity")).alias("Quantity"),
-        (pl.col("InvoiceDate") + pl.duration(minutes=pl.Series(delay_minutes))).alias(
+        (pl.col("InvoiceDate") + pl.duration(minutes=pl.lit(pl.Series(delay_minutes)))).alias(
             "InvoiceDate"
         ),
     ).filter(pl.col("InvoiceDate") < spec.end)

@@ -20,6 +20,7 @@ from reportgen import formatting
 from reportgen.charts import ChartSpec
 from reportgen.context import ReportContext
 from reportgen.paths import ASSETS_DIR, TEMPLATES_DIR
+
 FONT_FILES = {
     ("normal", 300): "Lato-Light.ttf",
     ("normal", 400): "Lato-Regular.ttf",

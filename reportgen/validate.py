@@ -9,6 +9,7 @@ import polars as pl
 
 from reportgen.config import ConfigErrors, load_unit_config
 from reportgen.errors import ConfigError, InputError
+from reportgen.formatting import day
 from reportgen.load import (
     filter_countries,
     input_paths,
@@ -78,11 +79,12 @@ def validate_unit(config_path: Path) -> ValidationReport:
     except InputError as exc:
         report.problems.append(exc.one_line())
         return report
+    dates = transactions["invoice_date"]
     report.facts.append(
-        f"{transactions.height:,} rows for the unit; "
-        f"{transactions['invoice'].n_unique():,} invoices; "
-        f"{transactions['customer_id'].drop_nulls().n_unique():,} customers; "
-        f"{transactions['country'].drop_nulls().n_unique():,} countries; "
-        f"dates {transactions['invoice_date'].min()} to {transactions['invoice_date'].max()}"
+        f"for the unit: rows {transactions.height:,}; "
+        f"invoices {transactions['invoice'].n_unique():,}; "
+        f"customers {transactions['customer_id'].drop_nulls().n_unique():,}; "
+        f"countries {transactions['country'].drop_nulls().n_unique():,}; "
+        f"dates {day(dates.min())} to {day(dates.max())}"  # type: ignore[arg-type]
     )
     return report

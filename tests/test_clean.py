@@ -6,8 +6,8 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-
 from conftest import UnitFactory, lines
+
 from reportgen.clean import CleanTransactions, clean_transactions, exact_duplicate_count
 from reportgen.config import load_unit_config
 from reportgen.load import read_transactions

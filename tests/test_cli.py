@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import UnitFactory, lines
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
@@ -110,7 +109,7 @@ def test_validate_accepts_a_good_unit(tmp_path: Path, write_unit: UnitFactory) -
     data = lines(("536365", "22", 2, "2011-11-01 08:26:00", 2.5, "17850"))
     result = reportgen("validate", write_unit(data))
     assert result.returncode == 0, result.stderr
-    assert "1 rows for the unit" in result.stdout and "valid" in result.stdout
+    assert "for the unit: rows 1;" in result.stdout and "valid" in result.stdout
 
 
 def test_run_writes_the_report(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT_DIR, UnitFactory
+
 from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
 from reportgen.errors import ConfigError
 

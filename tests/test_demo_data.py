@@ -66,4 +66,4 @@ def test_csv_has_a_few_unreadable_rows_and_a_truth_file(tmp_path: Path) -> None:
 def test_cli_defaults_match_the_demo_spec() -> None:
     from reportgen.cli import DEMO_CUSTOMERS, DEMO_SEED
 
-    assert (DEMO_CUSTOMERS, DEMO_SEED) == (DemoSpec.customers, DemoSpec.seed)
+    assert (DemoSpec.customers, DemoSpec.seed) == (DEMO_CUSTOMERS, DEMO_SEED)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import UnitFactory, lines
+
 from reportgen.config import load_unit_config
 from reportgen.errors import EncodingError, InputError
 from reportgen.load import read_transactions
@@ -130,7 +130,7 @@ def test_missing_file_is_named(write_unit: UnitFactory) -> None:
 def test_empty_input_is_an_error(tmp_path: Path, write_unit: UnitFactory, content: str) -> None:
     path = write_unit(data_name="t.csv")
     (tmp_path / "t.csv").write_text(content)
-    with pytest.raises(InputError, match="empty|no rows"):
+    with pytest.raises(InputError, match=r"empty|no rows"):
         read_transactions(load_unit_config(path))
 
 
