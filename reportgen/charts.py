@@ -130,3 +130,29 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
     )
     width, height = 430, 300
     return _finish((rects + text).properties(width=width, height=height), width, height)
+
+
+def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
+    """Monthly revenue bars with the reported month highlighted."""
+    rows = trend.select(
+        pl.col("month").dt.strftime("%b %y").alias("label"),
+        pl.col("revenue"),
+        pl.when(pl.col("is_current")).then(pl.lit("Reported month"))
+        .otherwise(pl.lit("Earlier months")).alias("kind"),
+    )
+    labels = rows["label"].to_list()
+    base = alt.Chart(_inline(rows)).encode(
+        x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10)),
+        y=alt.Y("revenue:Q", title=None,
+                axis=alt.Axis(labelExpr=f"'{currency_symbol}' + format(datum.value, '~s')",
+                              tickCount=4)),
+    )
+    bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
+        color=alt.Color(
+            "kind:N", legend=None,
+            scale=alt.Scale(domain=["Earlier months", "Reported month"],
+                            range=["#9fb8cf", PALETTE["customers"]]),
+        )
+    )
+    width, height = 620, 170
+    return _finish(bars.properties(width=width, height=height), width, height)

@@ -11,10 +11,10 @@ import polars as pl
 
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.analyses.rfm import RfmResult
-from reportgen.charts import ChartSpec, rfm_grid_chart, segment_share_chart
+from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
 from reportgen.clean import CleanTransactions
 from reportgen.config import UnitConfig
-from reportgen.formatting import money, pct, segment_label
+from reportgen.formatting import CURRENCY_SYMBOLS, money, pct, segment_label
 from reportgen.load import TransactionInput
 from reportgen.period import Period
 
@@ -123,6 +123,8 @@ class ReportContext:
     period_label: str = field(metadata={"help": "Period as 'November 2011'"})
     previous_label: str = field(metadata={"help": "Previous month, e.g. 'October 2011'"})
     year_ago_label: str = field(metadata={"help": "Same month a year earlier"})
+    previous_short_label: str = field(metadata={"help": "Previous month, e.g. 'Oct 2011'"})
+    year_ago_short_label: str = field(metadata={"help": "Same month a year earlier, short"})
     analysis_date: date = field(metadata={"help": "First day after the period"})
     data_first_day: date = field(metadata={"help": "First transaction date used"})
     data_last_day: date = field(metadata={"help": "Last transaction date used"})
@@ -147,6 +149,7 @@ def build_report_context(
     kpis: PeriodKpis,
     previous: PeriodKpis,
     year_ago: PeriodKpis,
+    trend: pl.DataFrame,
     rfm: RfmResult,
 ) -> ReportContext:
     """Assemble the report's context from the analyses' results."""
@@ -162,6 +165,8 @@ def build_report_context(
         period_label=period.label,
         previous_label=previous.period.label,
         year_ago_label=year_ago.period.label,
+        previous_short_label=previous.period.short_label,
+        year_ago_short_label=year_ago.period.short_label,
         analysis_date=period.analysis_date.date(),
         data_first_day=dates.min().date(),  # type: ignore[union-attr]
         data_last_day=dates.max().date(),  # type: ignore[union-attr]
@@ -177,6 +182,13 @@ def build_report_context(
         customers_analysed=rfm.customers.height,
         segments=segments,
         charts={
+            "revenue_trend": Chart(
+                "Revenue by month",
+                f"The last {trend.height} months; {period.label} highlighted.",
+                revenue_trend_chart(
+                    trend, CURRENCY_SYMBOLS.get(config.currency, f"{config.currency} ")
+                ),
+            ),
             "segment_share": Chart(
                 "Share of customers and revenue by segment",
                 "Revenue is each segment's purchases up to the analysis date.",

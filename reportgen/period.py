@@ -53,5 +53,10 @@ class Period:
         """Human label such as 'November 2011'."""
         return self.start.strftime("%B %Y")
 
+    @property
+    def short_label(self) -> str:
+        """Short human label such as 'Nov 2011'."""
+        return self.start.strftime("%b %Y")
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.kpis import monthly_revenue, period_kpis
 from reportgen.analyses.rfm import rfm_analysis
 from reportgen.clean import clean_transactions
 from reportgen.config import UnitConfig
@@ -79,10 +79,11 @@ def run_report(
             )
         previous = period_kpis(clean.purchases, clean.returns, period.shift(-1))
         year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
+        trend = monthly_revenue(clean.purchases, period)
         rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
     with timer.stage("context"):
         context = build_report_context(
-            config, period, source, clean, kpis, previous, year_ago, rfm
+            config, period, source, clean, kpis, previous, year_ago, trend, rfm
         )
     with timer.stage("render"):
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,27 @@ def _register_fonts() -> None:
     vl_convert.register_font_directory(str(ASSETS_DIR / "fonts"))
 
 
-def chart_svg(spec: ChartSpec) -> Markup:
-    """Render a Vega-Lite spec to SVG without network access."""
+def chart_svg(spec: ChartSpec, key: str) -> Markup:
+    """Render a Vega-Lite spec to SVG without network access; element ids are prefixed by key."""
     _register_fonts()
     svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
-    return Markup(svg)
+    return Markup(stable_svg_ids(svg, key))
+
+
+def stable_svg_ids(svg: str, key: str) -> str:
+    """Renumber the SVG's element ids as key-1, key-2, ...
+
+    vl-convert numbers clip paths with a process-wide counter, which would make the same
+    report differ byte for byte between runs, and inline SVGs sharing an id clash.
+    """
+    ids = list(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)))
+    renamed = {old: f"{key}-{index}" for index, old in enumerate(ids, start=1)}
+    if not renamed:
+        return svg
+    pattern = re.compile(
+        r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])'
+    )
+    return pattern.sub(lambda m: m.group(1) + renamed[m.group(2)], svg)
 
 
 def font_face_css() -> Markup:
@@ -77,7 +94,7 @@ def font_face_css() -> Markup:
 def render_html(context: ReportContext) -> str:
     """Render the full report as one self-contained HTML document."""
     env = template_environment()
-    charts = {key: chart_svg(chart.spec) for key, chart in context.charts.items()}
+    charts = {key: chart_svg(chart.spec, key) for key, chart in context.charts.items()}
     variables: dict[str, Any] = {
         field.name: getattr(context, field.name) for field in dataclasses.fields(context)
     }

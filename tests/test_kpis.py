@@ -7,7 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.kpis import monthly_revenue, period_kpis
 from reportgen.period import Period
 
 PURCHASES = pl.DataFrame({
@@ -40,3 +40,12 @@ def test_a_month_without_orders_has_no_average() -> None:
     kpis = period_kpis(PURCHASES, RETURNS, Period(2011, 8))
     assert not kpis.has_orders
     assert kpis.average_order_value is None and kpis.anonymous_revenue_share is None
+
+
+def test_monthly_revenue_lists_every_month_including_empty_ones() -> None:
+    trend = monthly_revenue(PURCHASES, Period(2011, 11), months=4)
+    assert trend["month"].dt.strftime("%Y-%m").to_list() == [
+        "2011-08", "2011-09", "2011-10", "2011-11"]
+    assert trend["revenue"].to_list() == [0.0, 0.0, 15.0, 100.0]
+    assert trend["orders"].to_list() == [0, 0, 1, 3]
+    assert trend["is_current"].to_list() == [False, False, False, True]

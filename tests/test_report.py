@@ -139,3 +139,13 @@ def test_pdf_fetcher_reads_only_report_assets(tmp_path: Path) -> None:
         fetcher.fetch(secret.as_uri())
     response = fetcher.fetch((TEMPLATES_DIR / "assets" / "report.css").as_uri())
     assert response is not None
+
+
+def test_svg_ids_are_renumbered_per_chart() -> None:
+    from reportgen.render import stable_svg_ids
+
+    svg = '<clipPath id="clip14"/><g clip-path="url(#clip14)"/><use href="#clip7"/><p id="clip7"/>'
+    assert stable_svg_ids(svg, "trend") == (
+        '<clipPath id="trend-1"/><g clip-path="url(#trend-1)"/><use href="#trend-2"/>'
+        '<p id="trend-2"/>'
+    )
