@@ -256,9 +256,10 @@ def unreadable_column_problems(
     """One error per column where most values cannot be read as the column's type."""
     mapping = config.source.columns.model_dump()
     problems = []
+    failures = typed.select(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS).row(0, named=True)
     for column in CANONICAL_COLUMNS:
-        failed = typed.filter(_failed(column))
-        if typed.height and failed.height > MAX_MALFORMED_SHARE * typed.height:
+        if typed.height and failures[column] > MAX_MALFORMED_SHARE * typed.height:
+            failed = typed.filter(_failed(column))
             example = failed[f"raw_{column}"].cast(pl.String)[0]
             hint = (
                 f"set source.date_format in {config.config_file}"
@@ -322,10 +323,12 @@ def best_date_format(values: pl.Series) -> str | None:
 
 
 def _failed(column: str) -> pl.Expr:
-    """True where the raw value was present but did not convert."""
-    return pl.col(f"raw_{column}").is_not_null() & pl.col(column).is_null() & (
-        pl.col(f"raw_{column}").cast(pl.String).str.strip_chars() != ""
-    )
+    """True where the raw value was present (not blank) but did not convert."""
+    converted_to_null = pl.col(f"raw_{column}").is_not_null() & pl.col(column).is_null()
+    # Blank text is a missing value, not a malformed one. Only text cells can be blank, and the
+    # comparison is cheap to skip for the other types: it runs only where conversion failed.
+    blank = pl.col(f"raw_{column}").cast(pl.String).str.strip_chars() == ""
+    return pl.when(converted_to_null).then(~blank).otherwise(pl.lit(False))
 
 
 def _line_revenue(frame: pl.DataFrame) -> float:
