@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +14,7 @@ from reportgen.analyses.rfm import RfmResult
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
 from reportgen.clean import CleanTransactions
 from reportgen.config import UnitConfig
-from reportgen.formatting import CURRENCY_SYMBOLS, money, pct, segment_label
+from reportgen.formatting import CURRENCY_SYMBOLS, day, money, pct, segment_label
 from reportgen.load import TransactionInput
 from reportgen.period import Period
 
@@ -131,7 +131,11 @@ class ReportContext:
     input_files: tuple[str, ...] = field(metadata={"help": "Names of the files read"})
     kpis: tuple[KpiRow, ...] = field(metadata={"help": "Headline KPIs of the period"})
     headlines: tuple[str, ...] = field(metadata={"help": "One-sentence findings"})
+    notices: tuple[str, ...] = field(metadata={"help": "Caveats the reader must see first"})
     ledger: tuple[LedgerRow, ...] = field(metadata={"help": "Data-quality ledger"})
+    unreadable_examples: tuple[str, ...] = field(
+        metadata={"help": "Where the first unreadable values are: file, row, column, value"}
+    )
     rows_in: int = field(metadata={"help": "Rows read from the input"})
     purchase_lines: int = field(metadata={"help": "Purchase lines kept"})
     return_lines: int = field(metadata={"help": "Cancellation lines kept as returns"})
@@ -156,6 +160,24 @@ def build_report_context(
     kpi_rows = kpi_table(kpis, previous, year_ago)
     segments = segment_rows(rfm.segment_profiles, config)
     dates = clean.purchases["invoice_date"]
+    charts = {
+        "revenue_trend": Chart(
+            "Revenue by month",
+            f"The last {trend.height} months; {period.label} highlighted.",
+            revenue_trend_chart(trend, CURRENCY_SYMBOLS.get(config.currency, f"{config.currency} ")),
+        ),
+    }
+    if segments:
+        charts["segment_share"] = Chart(
+            "Share of customers and revenue by segment",
+            "Revenue is each segment's purchases up to the analysis date.",
+            segment_share_chart(rfm.segment_profiles),
+        )
+        charts["rfm_grid"] = Chart(
+            "Customers by recency and frequency score",
+            "Each cell counts customers with that pair of scores; colour shows the segment.",
+            rfm_grid_chart(rfm.customers),
+        )
     return ReportContext(
         unit=config.unit,
         title=config.title,
@@ -173,33 +195,20 @@ def build_report_context(
         input_files=tuple(Path(f.path).name for f in source.files),
         kpis=kpi_rows,
         headlines=headlines(config, kpis, previous, year_ago, segments),
+        notices=notices(period, source, clean),
         ledger=tuple(
             LedgerRow(e.rule, e.rows, e.revenue, e.action, e.removed) for e in clean.ledger
+        ),
+        unreadable_examples=tuple(
+            f"{Path(m.file).name}, row {m.row:,}: {m.column} '{m.value}'"
+            for m in source.malformed_examples
         ),
         rows_in=clean.rows_in,
         purchase_lines=clean.purchases.height,
         return_lines=clean.returns.height,
         customers_analysed=rfm.customers.height,
         segments=segments,
-        charts={
-            "revenue_trend": Chart(
-                "Revenue by month",
-                f"The last {trend.height} months; {period.label} highlighted.",
-                revenue_trend_chart(
-                    trend, CURRENCY_SYMBOLS.get(config.currency, f"{config.currency} ")
-                ),
-            ),
-            "segment_share": Chart(
-                "Share of customers and revenue by segment",
-                "Revenue is each segment's purchases up to the analysis date.",
-                segment_share_chart(rfm.segment_profiles),
-            ),
-            "rfm_grid": Chart(
-                "Customers by recency and frequency score",
-                "Each cell counts customers with that pair of scores; colour shows the segment.",
-                rfm_grid_chart(rfm.customers),
-            ),
-        },
+        charts=charts,
         sections=(
             Section("summary", "Executive summary"),
             Section("segments", "Customer segments (RFM)"),
@@ -303,6 +312,26 @@ def headlines(
             f"they spent {money(revenue, currency)} to date."
         )
     return tuple(lines)
+
+
+def notices(
+    period: Period, source: TransactionInput, clean: CleanTransactions
+) -> tuple[str, ...]:
+    """Caveats that change how the report must be read."""
+    found = []
+    last_line = source.transactions["invoice_date"].max()
+    last_day_of_period = (period.analysis_date - timedelta(days=1)).date()
+    if isinstance(last_line, datetime) and last_line.date() < last_day_of_period:
+        found.append(
+            f"The data ends on {day(last_line)}, before the end of {period.label}: "
+            "the month's figures are partial."
+        )
+    if clean.purchases["customer_id"].drop_nulls().is_empty():
+        found.append(
+            "No purchase line has a customer id, so there are no customer segments; "
+            "check source.columns.customer_id."
+        )
+    return tuple(found)
 
 
 def _tone(change: float | None, higher_is_better: bool) -> str:

@@ -102,6 +102,11 @@ def test_titles_are_escaped(published: RunResult) -> None:
     assert "Demo &lt;Unit&gt; &amp; Co" in html and "Demo <Unit>" not in html
 
 
+def test_unreadable_rows_are_located_for_the_analyst(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert re.search(r"demo\.csv, row [\d,]+: \w+ &#39;#VALUE!&#39;", html)
+
+
 def test_same_input_gives_identical_outputs(published: RunResult, tmp_path: Path) -> None:
     config = load_unit_config(demo_unit(published.folder.parent.parent.parent))
     again = run_report(config, PERIOD, tmp_path)
@@ -149,3 +154,31 @@ def test_svg_ids_are_renumbered_per_chart() -> None:
         '<clipPath id="trend-1"/><g clip-path="url(#trend-1)"/><use href="#trend-2"/>'
         '<p id="trend-2"/>'
     )
+
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+
+
+def small_unit(folder: Path, body: str) -> Path:
+    (folder / "t.csv").write_text(HEADER + body)
+    config = folder / "t.yaml"
+    config.write_text(yaml.safe_dump({
+        "unit": "small", "title": "Small", "currency": "GBP", "source": {"path": "t.csv"}}))
+    return config
+
+
+def test_a_partial_month_is_flagged_on_the_summary(tmp_path: Path) -> None:
+    config = small_unit(tmp_path, "1,22,MUG,2,2011-12-09 12:00:00,2.5,100,United Kingdom\n")
+    result = run_report(load_unit_config(config), Period(2011, 12), tmp_path / "out")
+    html = (result.folder / "report.html").read_text()
+    assert "The data ends on 9 Dec 2011, before the end of December 2011" in html
+
+
+def test_no_customer_ids_gives_a_clear_segment_section(tmp_path: Path) -> None:
+    config = small_unit(tmp_path, "1,22,MUG,2,2011-11-09 12:00:00,2.5,,United Kingdom\n")
+    result = run_report(load_unit_config(config), Period(2011, 11), tmp_path / "out")
+    html = (result.folder / "report.html").read_text()
+    assert "No purchase line has a customer id" in html
+    assert "no segments to show" in html
+    assert html.count("<svg") == 1  # only the revenue trend
+    assert (result.folder / "customers.csv").read_text().startswith("customer_id,")
