@@ -12,7 +12,7 @@ import polars as pl
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.analyses.rfm import RfmResult
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
-from reportgen.clean import CleanTransactions
+from reportgen.clean import CleanTransactions, LedgerEntry
 from reportgen.config import UnitConfig
 from reportgen.formatting import CURRENCY_SYMBOLS, day, money, pct, segment_label
 from reportgen.load import TransactionInput
@@ -62,17 +62,6 @@ class KpiRow:
     def tone_vs_year_ago(self) -> str:
         """CSS tone of the change against the same month a year earlier."""
         return _tone(self.change_vs_year_ago, self.higher_is_better)
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    """A cleaning rule's line in the data-quality table."""
-
-    rule: str
-    rows: int
-    revenue: float
-    action: str
-    removed: bool
 
 
 @dataclass(frozen=True)
@@ -132,7 +121,7 @@ class ReportContext:
     kpis: tuple[KpiRow, ...] = field(metadata={"help": "Headline KPIs of the period"})
     headlines: tuple[str, ...] = field(metadata={"help": "One-sentence findings"})
     notices: tuple[str, ...] = field(metadata={"help": "Caveats the reader must see first"})
-    ledger: tuple[LedgerRow, ...] = field(metadata={"help": "Data-quality ledger"})
+    ledger: tuple[LedgerEntry, ...] = field(metadata={"help": "Data-quality ledger"})
     unreadable_examples: tuple[str, ...] = field(
         metadata={"help": "Where the first unreadable values are: file, row, column, value"}
     )
@@ -196,9 +185,7 @@ def build_report_context(
         kpis=kpi_rows,
         headlines=headlines(config, kpis, previous, year_ago, segments),
         notices=notices(period, source, clean),
-        ledger=tuple(
-            LedgerRow(e.rule, e.rows, e.revenue, e.action, e.removed) for e in clean.ledger
-        ),
+        ledger=clean.ledger,
         unreadable_examples=tuple(
             f"{Path(m.file).name}, row {m.row:,}: {m.column} '{m.value}'"
             for m in source.malformed_examples
