@@ -185,7 +185,9 @@ def read_csv_text(config: UnitConfig, path: Path) -> pl.DataFrame:
             unit=config.unit, file=path,
             hint=f"declare source.encoding: {suggest_encoding(data)} in {config.config_file}",
         ) from None
-    utf8 = data if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else text.encode()
+    # Excel writes a byte-order mark before UTF-8 text; it is not part of the first column's name.
+    text = text.removeprefix("\ufeff")
+    utf8 = text.encode()
     return pl.read_csv(
         utf8, infer_schema=False, separator=config.source.delimiter,
         truncate_ragged_lines=True,

@@ -61,6 +61,15 @@ def test_latin1_csv_reads_when_declared(tmp_path: Path, write_unit: UnitFactory)
     assert loaded.transactions["description"][0] == "CAFÉ SET"
 
 
+def test_utf8_byte_order_mark_is_not_part_of_the_header(
+    tmp_path: Path, write_unit: UnitFactory
+) -> None:
+    path = write_unit(data_name="t.csv")
+    body = "536365,22,MUG,1,2010-12-01 08:26:00,2.5,17850,United Kingdom\n"
+    (tmp_path / "t.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + body).encode())
+    assert read_transactions(load_unit_config(path)).transactions["invoice"][0] == "536365"
+
+
 def test_wrong_encoding_says_which_encoding_to_declare(
     tmp_path: Path, write_unit: UnitFactory
 ) -> None:
