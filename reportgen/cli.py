@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # The analysis and rendering stack is imported inside the commands that need it, so that
 # --help and configuration errors answer at once.
 DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
+EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV); see the warning
 DEMO_PERIOD = "2024-12"
 DEMO_CUSTOMERS = 4_000
 DEMO_SEED = 20240101
@@ -69,6 +70,7 @@ def run(
     chosen = Period.parse(period) if period else Period.last_complete(date.today())
     result = _run_with_progress(unit_config, chosen, output)
     _print_result(unit_config, chosen, result)
+    _exit_if_incomplete(unit_config, result)
 
 
 @app.command()
@@ -104,6 +106,7 @@ def demo(
     period = Period.parse(DEMO_PERIOD)
     result = _run_with_progress(unit_config, period, output)
     _print_result(unit_config, period, result)
+    _exit_if_incomplete(unit_config, result)
 
 
 @app.command("generate-data")
@@ -142,6 +145,14 @@ def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None
     out.print(f"Report ({result.pdf_pages} pages) written to {result.folder}/")
     for path in result.files:
         out.print(f"  {path.name}")
+
+
+def _exit_if_incomplete(config: UnitConfig, result: RunResult) -> None:
+    """Exit with EXIT_INCOMPLETE when the report had to leave a section out."""
+    for problem in result.incomplete:
+        err.print(f"[yellow]warning:[/yellow] {config.unit}: {problem}")
+    if result.incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 def main() -> None:

@@ -146,6 +146,64 @@ class RfmConfig(StrictModel):
         return self
 
 
+PurchaseModelName = Literal["bgnbd", "mbgnbd", "paretonbd"]
+DEFAULT_PURCHASE_MODELS: tuple[PurchaseModelName, ...] = ("bgnbd", "mbgnbd", "paretonbd")
+
+
+class ClvConfig(StrictModel):
+    """Customer lifetime value: purchase model, spend model, horizon and backtest."""
+
+    enabled: bool = Field(True, description="Compute CLV and show its section.")
+    time_unit_days: int = Field(
+        7, ge=1, le=31, description="Time unit of the models in days (7 = weeks)."
+    )
+    horizon_months: int = Field(3, ge=1, le=60, description="CLV horizon in months.")
+    monthly_discount_rate: float = Field(
+        0.01, ge=0, lt=1, description="Discount rate per month applied to future value."
+    )
+    models: list[PurchaseModelName] = Field(
+        default_factory=lambda: list(DEFAULT_PURCHASE_MODELS),
+        min_length=1,
+        description="Purchase models in the order the fitting ladder tries them.",
+    )
+    penalizers: list[float] = Field(
+        default_factory=lambda: [0.0, 0.001, 0.01],
+        min_length=1,
+        description="Penalizer grid tried for each model, in order.",
+    )
+    min_dropout_evidence: float = Field(
+        3.84, ge=0,
+        description="Likelihood-ratio a model's dropout must gain over no dropout to be "
+        "accepted (3.84 = 5 % chi-square, 1 df).",
+    )
+    allow_no_dropout_model: bool = Field(
+        True,
+        description="When no model with dropout fits, forecast with the NBD model (no "
+        "dropout) instead of reporting CLV as not available.",
+    )
+    select_by: Literal["ladder", "holdout"] = Field(
+        "ladder",
+        description="ladder: first acceptable fit; holdout: the candidate with the lowest "
+        "customer-level error in the backtest.",
+    )
+    backtest_weeks: int = Field(
+        12, ge=1, le=104, description="Length of the backtest holdout window in weeks."
+    )
+    spend_penalizers: list[float] = Field(
+        default_factory=lambda: [0.0, 0.001, 0.01], min_length=1,
+        description="Penalizers tried for Gamma-Gamma, in order.",
+    )
+    max_spend_frequency_correlation: float = Field(
+        0.3, ge=0, le=1,
+        description="Warn when spend and frequency correlate at least this much.",
+    )
+    top_customers: int = Field(10, ge=1, le=100, description="Rows in the top-customers table.")
+    at_risk_segments: list[str] = Field(
+        default_factory=lambda: ["at_risk", "cant_lose", "need_attention", "about_to_sleep"],
+        description="RFM segments whose CLV group A customers are listed as high value at risk.",
+    )
+
+
 class ReportConfig(StrictModel):
     """Presentation options."""
 
@@ -174,6 +232,7 @@ class UnitConfig(BaseSettings):
     filters: FilterConfig = Field(default_factory=FilterConfig, description="Row filters.")
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig, description="Cleaning rules.")
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM options.")
+    clv: ClvConfig = Field(default_factory=ClvConfig, description="Customer lifetime value.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
 
     _config_file: Path = PrivateAttr(default=Path("."))

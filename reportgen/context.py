@@ -9,10 +9,12 @@ from typing import Literal
 
 import polars as pl
 
+from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.analyses.rfm import RfmResult
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
 from reportgen.clean import CleanTransactions, LedgerEntry
+from reportgen.clv_section import ClvSection, build_clv_section
 from reportgen.config import UnitConfig
 from reportgen.formatting import CURRENCY_SYMBOLS, day, money, pct, segment_label
 from reportgen.load import TransactionInput
@@ -130,6 +132,7 @@ class ReportContext:
     return_lines: int = field(metadata={"help": "Cancellation lines kept as returns"})
     customers_analysed: int = field(metadata={"help": "Identified customers with purchases"})
     segments: tuple[SegmentRow, ...] = field(metadata={"help": "RFM segment profiles"})
+    clv: ClvSection = field(metadata={"help": "Customer lifetime value chapter"})
     charts: dict[str, Chart] = field(metadata={"help": "Charts by key"})
     sections: tuple[Section, ...] = field(metadata={"help": "Table of contents"})
 
@@ -144,6 +147,7 @@ def build_report_context(
     year_ago: PeriodKpis,
     trend: pl.DataFrame,
     rfm: RfmResult,
+    clv: ClvResult | None,
 ) -> ReportContext:
     """Assemble the report's context from the analyses' results."""
     kpi_rows = kpi_table(kpis, previous, year_ago)
@@ -156,6 +160,7 @@ def build_report_context(
             revenue_trend_chart(trend, CURRENCY_SYMBOLS.get(config.currency, f"{config.currency} ")),
         ),
     }
+    clv_section = build_clv_section(clv, rfm.customers, config)
     if segments:
         charts["segment_share"] = Chart(
             "Share of customers and revenue by segment",
@@ -195,10 +200,14 @@ def build_report_context(
         return_lines=clean.returns.height,
         customers_analysed=rfm.customers.height,
         segments=segments,
-        charts=charts,
+        clv=clv_section,
+        charts={**charts, **{
+            key: Chart("", "", spec) for key, spec in clv_section.charts.items()
+        }},
         sections=(
             Section("summary", "Executive summary"),
             Section("segments", "Customer segments (RFM)"),
+            Section("clv", "Customer lifetime value"),
             Section("data-quality", "Data quality"),
             Section("method", "Method and definitions"),
         ),

@@ -322,3 +322,20 @@ def demo_truth_json(data: DemoData) -> str:
         },
         indent=2,
     ) + "\n"
+
+
+def simulated_purchases(
+    rng: np.random.Generator, owners: np.ndarray, weeks: np.ndarray, start: datetime
+) -> pl.DataFrame:
+    """One purchase line per simulated purchase (customer_id, invoice, invoice_date, revenue).
+
+    For tests and benchmarks that need the BG/NBD purchase process at scale without the
+    product lines, cancellations and noise of the full demo data.
+    """
+    micros = np.round(weeks * 7 * 86_400 * 1_000_000).astype(np.int64)
+    return pl.DataFrame({
+        "customer_id": pl.Series(owners).cast(pl.String),
+        "invoice": pl.Series(np.arange(owners.size)).cast(pl.String),
+        "invoice_date": np.datetime64(start, "us") + micros.astype("timedelta64[us]"),
+        "revenue": np.round(rng.gamma(2.0, 20.0, owners.size), 2),
+    })

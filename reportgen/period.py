@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from reportgen.errors import ConfigError
 
@@ -47,6 +47,11 @@ class Period:
     def analysis_date(self) -> datetime:
         """First instant after the month; only transactions before it are used."""
         return self.shift(1).start
+
+    @property
+    def last_day(self) -> date:
+        """The period's last calendar day (the observation end of the CLV models)."""
+        return (self.analysis_date - timedelta(days=1)).date()
 
     @property
     def label(self) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from reportgen.analyses.clv import CUSTOMER_COLUMNS, ClvResult, clv_analysis
 from reportgen.analyses.kpis import monthly_revenue, period_kpis
 from reportgen.analyses.rfm import rfm_analysis
 from reportgen.clean import clean_transactions
@@ -53,6 +54,7 @@ class RunResult:
     files: tuple[Path, ...]
     pdf_pages: int
     seconds: dict[str, float]
+    incomplete: tuple[str, ...] = ()  # sections the report had to leave out, and why
 
 
 def run_report(
@@ -81,9 +83,13 @@ def run_report(
         year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
         trend = monthly_revenue(clean.purchases, period)
         rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
+    clv = None
+    if config.clv.enabled:
+        with timer.stage("clv"):
+            clv = clv_analysis(clean.purchases, rfm.customers, period.last_day, config.clv)
     with timer.stage("context"):
         context = build_report_context(
-            config, period, source, clean, kpis, previous, year_ago, trend, rfm
+            config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv
         )
     with timer.stage("render"):
         try:
@@ -99,10 +105,12 @@ def run_report(
         outputs = {
             "report.pdf": pdf,
             "report.html": html.encode("utf-8"),
-            "customers.csv": customers_csv(rfm.customers),
+            "customers.csv": customers_csv(rfm.customers, clv),
         }
+        if clv is not None and clv.available:
+            outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
         manifest = run_manifest(
-            config, period, source, clean, kpis, outputs, pages, timer.seconds
+            config, period, source, clean, kpis, clv, outputs, pages, timer.seconds
         )
         try:
             for name, data in {**outputs, "manifest.json": manifest}.items():
@@ -112,19 +120,38 @@ def run_report(
                 f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
                 hint="check that the output folder is writable and the disk has space",
             ) from None
+    unavailable = (
+        (f"CLV not available: {clv.reason}",) if clv is not None and not clv.available else ()
+    )
     return RunResult(
         folder=folder,
         files=tuple(folder / name for name in [*outputs, "manifest.json"]),
         pdf_pages=pages,
         seconds=timer.seconds,
+        incomplete=unavailable,
     )
 
 
-def customers_csv(customers: pl.DataFrame) -> bytes:
-    """The customer table as CSV: RFM values, scores and segment, one row per customer."""
+def customers_csv(customers: pl.DataFrame, clv: ClvResult | None) -> bytes:
+    """The customer table: RFM values, scores and segment, and CLV when it is available."""
     table = customers.select(
-        "customer_id", "recency_days", "frequency", pl.col("monetary").round(2),
+        "customer_id", "recency_days", "frequency", "monetary",
         "r_score", "f_score", "m_score", "segment",
         pl.col("first_purchase").dt.date(), pl.col("last_purchase").dt.date(),
-    ).sort("customer_id")
-    return table.write_csv(float_precision=2).encode("utf-8")
+    )
+    if clv is not None and clv.available:
+        table = table.join(
+            clv.customers.select("customer_id", *CUSTOMER_COLUMNS), on="customer_id", how="left"
+        )
+    return csv_bytes(table.sort("customer_id"))
+
+
+MONEY_COLUMNS = ("monetary", "clv", "expected_avg_value")
+
+
+def csv_bytes(table: pl.DataFrame) -> bytes:
+    """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4."""
+    floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
+    return table.with_columns(
+        pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats
+    ).write_csv().encode("utf-8")

@@ -83,3 +83,23 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_file():
         pytest.skip("../shared/data/online_retail.parquet is not available")
     return SHARED_DATA
+
+
+def cdnow_purchases() -> pl.DataFrame:
+    """CDNOW sample shipped with lifetimes (2,357 customers) as purchase lines."""
+    import lifetimes.datasets
+
+    return _read_cdnow(Path(lifetimes.datasets.__file__).parent / "CDNOW_sample.txt")
+
+
+def _read_cdnow(path: Path) -> pl.DataFrame:
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    return pl.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "invoice": [f"{r[0]}-{r[2]}" for r in rows],
+            "invoice_date": [datetime.strptime(r[2], "%Y%m%d") for r in rows],
+            "revenue": [float(r[4]) for r in rows],
+        },
+        schema_overrides={"invoice_date": pl.Datetime("us")},
+    )

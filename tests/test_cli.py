@@ -122,3 +122,12 @@ def test_run_writes_the_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "demo" / "2024-11" / "report.pdf").is_file()
     assert "load" in result.stdout and "render" in result.stdout
+
+
+def test_a_report_without_clv_exits_6_and_says_why(tmp_path: Path, write_unit: UnitFactory) -> None:
+    path = write_unit(data_name="t.csv")
+    (tmp_path / "t.csv").write_text(GOOD_CSV)
+    result = reportgen("run", path, "--period", "2011-11", "--output", tmp_path / "out")
+    assert result.returncode == 6, result.stderr
+    assert "warning: test: CLV not available: 1 identified customers" in result.stderr
+    assert (tmp_path / "out" / "test" / "2011-11" / "report.pdf").is_file()

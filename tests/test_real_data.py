@@ -125,12 +125,25 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
 
 def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     result = run_report(load_unit_config(UK), Period(2011, 11), tmp_path)
-    assert result.pdf_pages >= 5
+    assert result.pdf_pages >= 5 and result.incomplete == ()
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800 and customers.null_count().sum_horizontal().item() == 0
+    for column in ("p_alive", "expected_purchases_4w", "expected_purchases_12w",
+                   "expected_avg_value", "clv"):
+        values = customers[column]
+        assert values.is_finite().all() and (values >= 0).all(), column
+    assert (customers["clv"] > 0).all()
+    assert (result.folder / "high_value_at_risk.csv").is_file()
     html = (result.folder / "report.html").read_text()
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
+    assert "How far to trust the forecast" in html and "Backtest: cumulative" in html
     manifest = json.loads((result.folder / "manifest.json").read_text())
     assert manifest["rows"]["read"] == 541_909
     assert manifest["kpis"]["orders"] > 2_000
+    backtest = manifest["clv"]["backtest"]
+    assert backtest["available"] and backtest["actual"] > 1_000
+    # The UK data show no measurable dropout: every model with dropout ends on the boundary.
+    assert manifest["clv"]["model"]["name"] == "nbd"
+    assert {a["outcome"] for a in manifest["clv"]["attempts"][:-1]} <= {"boundary",
+                                                                         "no convergence"}

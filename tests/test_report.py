@@ -43,10 +43,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     return run_report(config, PERIOD, folder / "output")
 
 
-def test_run_publishes_the_four_files(published: RunResult) -> None:
+def test_run_publishes_every_file(published: RunResult) -> None:
     assert published.folder.parts[-2:] == ("demo", "2024-12")
     names = sorted(p.name for p in published.folder.iterdir())
-    assert names == ["customers.csv", "manifest.json", "report.html", "report.pdf"]
+    assert names == ["customers.csv", "high_value_at_risk.csv", "manifest.json", "report.html",
+                     "report.pdf"]
+    assert published.incomplete == ()
     assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
     assert published.pdf_pages >= 5
 
@@ -182,3 +184,55 @@ def test_no_customer_ids_gives_a_clear_segment_section(tmp_path: Path) -> None:
     assert "no segments to show" in html
     assert html.count("<svg") == 1  # only the revenue trend
     assert (result.folder / "customers.csv").read_text().startswith("customer_id,")
+
+
+def test_customers_csv_carries_clv_for_everyone(published: RunResult) -> None:
+    customers = pl.read_csv(published.folder / "customers.csv",
+                            schema_overrides={"customer_id": pl.String})
+    clv_columns = ["p_alive", "expected_purchases_1w", "expected_purchases_4w",
+                   "expected_purchases_12w", "expected_avg_value", "clv", "clv_group"]
+    assert set(clv_columns) <= set(customers.columns)
+    assert customers.select(clv_columns).null_count().sum_horizontal().item() == 0
+    numeric = customers.select(clv_columns[:-1])
+    assert (numeric.min().row(0)[0] >= 0) and all(v >= 0 for v in numeric.min().row(0))
+    assert set(customers["clv_group"]) == {"A", "B", "C", "D"}
+    risky = pl.read_csv(published.folder / "high_value_at_risk.csv",
+                        schema_overrides={"customer_id": pl.String})
+    assert risky.columns[:3] == ["customer_id", "segment", "clv"]
+    group_a = set(customers.filter(pl.col("clv_group") == "A")["customer_id"])
+    assert set(risky["customer_id"]) <= group_a
+
+
+def test_manifest_records_the_clv_fit_and_backtest(published: RunResult) -> None:
+    clv = json.loads((published.folder / "manifest.json").read_text())["clv"]
+    assert clv["available"] and clv["model"]["name"] in {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
+    assert clv["attempts"][-1]["outcome"] == "accepted"
+    assert clv["backtest"]["available"] and clv["backtest"]["actual"] > 0
+    assert clv["total_clv"] > 0 and clv["horizon_months"] == 3
+
+
+def test_clv_section_explains_the_forecast(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert "Customer lifetime value" in html and "How far to trust the forecast" in html
+    assert "Tested on the last 12 weeks" in html
+    assert html.count("<svg") >= 6
+
+
+def test_report_without_clv_says_why(tmp_path: Path) -> None:
+    body = "".join(
+        f"{i},22,MUG,2,2011-11-{1 + i % 28:02d} 12:00:00,2.5,{100 + i % 7},United Kingdom\n"
+        for i in range(30)
+    )
+    config = small_unit(tmp_path, body)
+    result = run_report(load_unit_config(config), Period(2011, 11), tmp_path / "out")
+    # Each of the 7 customers buys on 4 distinct days (lines 28 and 29 fall on days 1 and 2,
+    # already purchase days of customers 100 and 101): 7 x 3 = 21 repeat purchases.
+    assert result.incomplete == (
+        "CLV not available: 7 identified customers with 21 repeat purchases between them; the "
+        "models need at least 20 customers and 10 repeat purchases",
+    )
+    html = (result.folder / "report.html").read_text()
+    assert "CLV not available: " in html
+    customers = (result.folder / "customers.csv").read_text().splitlines()[0]
+    assert "clv" not in customers.split(",")
+    assert not (result.folder / "high_value_at_risk.csv").exists()

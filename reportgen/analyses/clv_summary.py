@@ -1,0 +1,83 @@
+"""Per-customer purchase summary for lifetime-value models, as lifetimes defines it.
+
+Semantics of `lifetimes.utils.summary_data_from_transaction_data` with `freq="D"` and
+`freq_multiplier=unit_days`: purchases on the same day are one purchase, worth the day's
+total. frequency = purchase days - 1 (repeat purchases); recency = first to last purchase day;
+T = first purchase day to the observation end (the last day observed); monetary_value = mean
+value of the repeat purchase days (0 without repeats). Times are in units of `unit_days`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+SUMMARY_SCHEMA = {
+    "customer_id": pl.String,
+    "frequency": pl.Int64,
+    "recency": pl.Float64,
+    "T": pl.Float64,
+    "monetary_value": pl.Float64,
+}
+
+
+def purchase_days(purchases: pl.DataFrame, first_day: date | None, last_day: date) -> pl.DataFrame:
+    """One row per identified customer and purchase day in [first_day, last_day], with its value."""
+    day = pl.col("invoice_date").dt.date()
+    window = day <= last_day
+    if first_day is not None:
+        window &= day >= first_day
+    return (
+        purchases.filter(pl.col("customer_id").is_not_null() & window)
+        .group_by("customer_id", day.alias("day"))
+        .agg(pl.col("revenue").sum().alias("value"))
+    )
+
+
+def customer_summary(purchases: pl.DataFrame, observation_end: date, unit_days: float) -> pl.DataFrame:
+    """frequency, recency, T and monetary_value per customer who bought by observation_end."""
+    days = purchase_days(purchases, None, observation_end)
+    if days.is_empty():
+        return pl.DataFrame(schema=SUMMARY_SCHEMA)
+    return (
+        days.sort("customer_id", "day")
+        .group_by("customer_id", maintain_order=True)
+        .agg(
+            pl.len().alias("days"),
+            pl.col("day").first().alias("first_day"),
+            pl.col("day").last().alias("last_day"),
+            pl.col("value").first().alias("first_value"),
+            pl.col("value").sum().alias("total_value"),
+        )
+        .select(
+            "customer_id",
+            (pl.col("days") - 1).cast(pl.Int64).alias("frequency"),
+            ((pl.col("last_day") - pl.col("first_day")).dt.total_days() / unit_days).alias("recency"),
+            ((pl.lit(observation_end) - pl.col("first_day")).dt.total_days() / unit_days).alias("T"),
+            pl.when(pl.col("days") > 1)
+            .then((pl.col("total_value") - pl.col("first_value")) / (pl.col("days") - 1))
+            .otherwise(0.0)
+            .alias("monetary_value"),
+        )
+    )
+
+
+def repeat_purchases_between(
+    purchases: pl.DataFrame, after: date, until: date
+) -> pl.DataFrame:
+    """Purchase days per customer in (after, until]: the repeat purchases a holdout counts."""
+    return (
+        purchase_days(purchases, after + timedelta(days=1), until)
+        .group_by("customer_id")
+        .agg(pl.len().cast(pl.Int64).alias("actual"))
+    )
+
+
+def compressed_summary(summary: pl.DataFrame) -> pl.DataFrame:
+    """Identical (frequency, recency, T) rows merged into one with a weight, for fitting."""
+    return (
+        summary.group_by("frequency", "recency", "T")
+        .agg(pl.len().cast(pl.Int64).alias("weight"))
+        .sort("frequency", "recency", "T")
+    )

@@ -1,0 +1,315 @@
+"""Purchase-process models (BG/NBD and its relatives) fitted robustly, with a record of every try.
+
+lifetimes fits these models by maximum likelihood, but on real data the optimum often lies on
+a boundary: the dropout probability goes to zero (BG/NBD's a -> 0 or b -> infinity, Pareto/NBD's
+s -> 0). The optimizer then either fails (ConvergenceError) or stops somewhere along the ridge
+and reports success. Neither result can be used as it is, so each fit is judged here:
+
+- it must converge, with finite parameters inside [PARAM_MIN, PARAM_MAX];
+- its dropout process must earn its keep: twice the log-likelihood gain over the NBD model
+  (the same purchase process with no dropout, which every model here tends to at its
+  boundary) must reach `min_dropout_evidence` (3.84, the 5 % point of chi-square with 1 df).
+
+The ladder, in order, for each model in the configured list: default tolerance, then a looser
+tolerance and other starting points when the optimizer does not converge, then each penalizer
+of the grid. lifetimes rescales time internally (so that max T = 10) before optimizing, which
+makes trying other time units pointless; starting points take that rung's place. When no model
+passes, the NBD model itself is used if the configuration allows it: it is the boundary
+solution the others were heading for, and says "no measurable dropout in this data".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from scipy.optimize import minimize
+from scipy.special import gammaln
+
+ModelName = Literal["bgnbd", "mbgnbd", "paretonbd", "nbd"]
+MODEL_LABELS: dict[str, str] = {
+    "bgnbd": "BG/NBD",
+    "mbgnbd": "MBG/NBD",
+    "paretonbd": "Pareto/NBD",
+    "nbd": "NBD (no dropout)",
+}
+FITTERS: dict[str, Any] = {
+    "bgnbd": BetaGeoFitter,
+    "mbgnbd": ModifiedBetaGeoFitter,
+    "paretonbd": ParetoNBDFitter,
+}
+PARAM_MIN = 1e-6
+PARAM_MAX = 1e8
+LOOSE_TOLERANCE = 1e-5
+NO_DROPOUT_EVIDENCE = "dropout adds nothing over no dropout"
+# Starting points. BG/NBD and MBG/NBD optimize log-parameters (lifetimes' default: 0.1 each);
+# Pareto/NBD optimizes the parameters themselves and, left alone, draws its start at random
+# around 1.0, which would make the same data give different fits from run to run.
+LOG_STARTS = {"default": None, "low": -1.0, "high": 1.0}
+PARETO_STARTS = {"default": 1.0, "low": 0.5, "high": 2.0}
+
+
+@dataclass(frozen=True)
+class SummaryArrays:
+    """frequency, recency, T and weights as NumPy arrays, the form the fitters take."""
+
+    frequency: np.ndarray
+    recency: np.ndarray
+    T: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def customers(self) -> int:
+        """Number of customers the (possibly compressed) rows stand for."""
+        return int(self.weight.sum())
+
+
+@dataclass(frozen=True)
+class FitAttempt:
+    """One rung of the ladder: what was tried and what came of it."""
+
+    model: str
+    penalizer: float
+    tolerance: float
+    start: str
+    outcome: Literal["accepted", "no convergence", "boundary", "failed"]
+    detail: str
+    params: dict[str, float] = field(default_factory=dict)
+    log_likelihood: float | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseModel:
+    """A fitted purchase model that predicts repeat purchases and P(alive)."""
+
+    name: ModelName
+    params: dict[str, float]
+    log_likelihood: float
+    penalizer: float
+    fitter: Any = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """Display name, e.g. BG/NBD."""
+        return MODEL_LABELS[self.name]
+
+    def expected_purchases(
+        self, t: float, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """Expected repeat purchases in the next t time units, per customer."""
+        if self.name == "nbd":
+            r, alpha = self.params["r"], self.params["alpha"]
+            return np.asarray((r + frequency) / (alpha + T) * t, dtype=float)
+        with quiet_lifetimes():
+            values = self.fitter.conditional_expected_number_of_purchases_up_to_time(
+                t, frequency, recency, T
+            )
+        return np.asarray(values, dtype=float)
+
+    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Probability that each customer is still active (1 for the no-dropout NBD)."""
+        if self.name == "nbd":
+            return np.ones_like(np.asarray(T, dtype=float))
+        with quiet_lifetimes():
+            values = self.fitter.conditional_probability_alive(frequency, recency, T)
+        return np.asarray(values, dtype=float)
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """The model the ladder settled on (None if none), every attempt, and why."""
+
+    model: PurchaseModel | None
+    attempts: tuple[FitAttempt, ...]
+    reason: str
+    nbd_log_likelihood: float
+
+
+def fit_purchase_model(
+    data: SummaryArrays,
+    models: Sequence[str],
+    penalizers: Sequence[float],
+    min_dropout_evidence: float,
+    allow_no_dropout: bool,
+) -> ModelFit:
+    """Walk the ladder and return the first acceptable fit (see the module docstring)."""
+    nbd = fit_nbd(data)
+    attempts: list[FitAttempt] = []
+    for name in models:
+        for attempt, model in _ladder(name, data, penalizers, nbd.log_likelihood,
+                                      min_dropout_evidence):
+            attempts.append(attempt)
+            if model is not None:
+                reason = (
+                    f"{model.label} fitted (penalizer {model.penalizer:g}) after "
+                    f"{len(attempts)} attempt{'s' if len(attempts) > 1 else ''}."
+                )
+                return ModelFit(model, tuple(attempts), reason, nbd.log_likelihood)
+    tried = ", ".join(MODEL_LABELS[m] for m in models)
+    failures = _failure_summary(attempts)
+    if allow_no_dropout:
+        attempts.append(FitAttempt(
+            "nbd", 0.0, 0.0, "default", "accepted",
+            "the boundary solution: customers keep buying at their own rates",
+            nbd.params, nbd.log_likelihood,
+        ))
+        reason = (
+            f"No model with dropout fitted ({tried}: {failures}); the data show no measurable "
+            "customer dropout, so the forecast uses the NBD model, the boundary solution they "
+            "tend to, in which customers keep buying at their own rates."
+        )
+        return ModelFit(nbd, tuple(attempts), reason, nbd.log_likelihood)
+    return ModelFit(None, tuple(attempts), f"no model fitted ({tried}: {failures})",
+                    nbd.log_likelihood)
+
+
+def _ladder(
+    name: str,
+    data: SummaryArrays,
+    penalizers: Sequence[float],
+    nbd_log_likelihood: float,
+    min_dropout_evidence: float,
+) -> Iterator[tuple[FitAttempt, PurchaseModel | None]]:
+    """Attempts for one model: for each penalizer, the default fit, then the fallbacks.
+
+    A converged fit whose dropout adds nothing ends the model's ladder: a penalty can only
+    lower the likelihood, so no penalized fit could show more dropout evidence.
+    """
+    for penalizer in penalizers:
+        for tolerance, start in _optimizer_settings(name):
+            attempt, model = _try_fit(
+                name, data, penalizer, tolerance, start, nbd_log_likelihood, min_dropout_evidence
+            )
+            yield attempt, model
+            if attempt.outcome != "no convergence":
+                break  # converged (accepted or at a boundary): other settings find the same
+        if attempt.outcome == "boundary" and attempt.detail.startswith(NO_DROPOUT_EVIDENCE):
+            return
+
+
+def _optimizer_settings(name: str) -> list[tuple[float, str]]:
+    default_tolerance = 1e-4 if name == "paretonbd" else 1e-7
+    return [
+        (default_tolerance, "default"),
+        (max(default_tolerance, LOOSE_TOLERANCE), "default"),
+        (default_tolerance, "low"),
+        (default_tolerance, "high"),
+    ]
+
+
+def _try_fit(
+    name: str,
+    data: SummaryArrays,
+    penalizer: float,
+    tolerance: float,
+    start: str,
+    nbd_log_likelihood: float,
+    min_dropout_evidence: float,
+) -> tuple[FitAttempt, PurchaseModel | None]:
+    def attempt(outcome: Any, detail: str, params: dict[str, float] | None = None,
+                ll: float | None = None) -> FitAttempt:
+        return FitAttempt(name, penalizer, tolerance, start, outcome, detail, params or {}, ll)
+
+    fitter = FITTERS[name](penalizer_coef=penalizer)
+    initial = _initial_params(name, start)
+    try:
+        with quiet_lifetimes():
+            fitter.fit(data.frequency, data.recency, data.T, weights=data.weight,
+                       initial_params=initial, tol=tolerance)
+    except Exception as exc:  # lifetimes raises ConvergenceError, and numeric errors on bad data
+        outcome = "no convergence" if type(exc).__name__ == "ConvergenceError" else "failed"
+        return attempt(outcome, first_line(exc) or type(exc).__name__), None
+    params = {key: float(value) for key, value in fitter.params_.items()}
+    ll = model_log_likelihood(name, params, data)
+    if not all(math.isfinite(v) for v in params.values()) or not math.isfinite(ll):
+        return attempt("failed", "non-finite parameters or likelihood", params), None
+    evidence = 2 * (ll - nbd_log_likelihood)
+    if evidence < min_dropout_evidence:
+        return attempt(
+            "boundary",
+            f"{NO_DROPOUT_EVIDENCE} (likelihood-ratio {evidence:.2f} < {min_dropout_evidence:g})",
+            params, ll,
+        ), None
+    extreme = [k for k, v in params.items() if not PARAM_MIN <= v <= PARAM_MAX]
+    if extreme:
+        return attempt("boundary", f"{', '.join(extreme)} at the edge of the parameter space",
+                       params, ll), None
+    model = PurchaseModel(name, params, ll, penalizer, fitter)  # type: ignore[arg-type]
+    return attempt("accepted", f"likelihood-ratio {evidence:.1f} over no dropout", params, ll), model
+
+
+def _initial_params(name: str, start: str) -> np.ndarray | None:
+    if name == "paretonbd":
+        return np.full(4, PARETO_STARTS[start])
+    value = LOG_STARTS[start]
+    return None if value is None else np.full(4, value)
+
+
+def model_log_likelihood(name: str, params: dict[str, float], data: SummaryArrays) -> float:
+    """The model's full log-likelihood on unscaled data (comparable across models)."""
+    x, tx, T, w = data.frequency, data.recency, data.T, data.weight
+    with quiet_lifetimes():
+        if name == "nbd":
+            return float((w * _nbd_terms(params["r"], params["alpha"], x, T)).sum())
+        if name == "paretonbd":
+            values = [params[k] for k in ("r", "alpha", "s", "beta")]
+            return float((w * ParetoNBDFitter._conditional_log_likelihood(values, x, tx, T)).sum())
+        log_params = np.log([params[k] for k in ("r", "alpha", "a", "b")])
+        mean_nll = FITTERS[name]._negative_log_likelihood(log_params, x, tx, T, w, 0.0)
+        return float(-mean_nll * w.sum())
+
+
+def fit_nbd(data: SummaryArrays) -> PurchaseModel:
+    """The NBD model (gamma-Poisson purchasing, no dropout), fitted by maximum likelihood."""
+    x, T, w = data.frequency, data.T, data.weight
+    scale = 10.0 / max(float(T.max()), 1e-9)  # the rescaling lifetimes uses, for conditioning
+
+    def negative(log_params: np.ndarray) -> float:
+        r, alpha = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            value = float(-(w * _nbd_terms(r, alpha, x, T * scale)).sum() / w.sum())
+        return value if math.isfinite(value) else math.inf
+
+    best = min(
+        (minimize(negative, np.array(start), method="Nelder-Mead",
+                  options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+         for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, -1.0])),
+        key=lambda result: float(result.fun),
+    )
+    r, alpha_scaled = (float(v) for v in np.exp(best.x))
+    params = {"r": r, "alpha": alpha_scaled / scale}
+    return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0, None)
+
+
+def _nbd_terms(r: float, alpha: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    return np.asarray(
+        gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)
+    )
+
+
+def _failure_summary(attempts: list[FitAttempt]) -> str:
+    outcomes: dict[str, int] = {}
+    for attempt in attempts:
+        outcomes[attempt.outcome] = outcomes.get(attempt.outcome, 0) + 1
+    return ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+
+
+def first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+@contextlib.contextmanager
+def quiet_lifetimes() -> Iterator[None]:
+    """Silence lifetimes: it prints optimizer dumps to stdout and warns on numeric edge cases."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            yield
