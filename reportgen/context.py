@@ -188,7 +188,7 @@ def build_report_context(
         data_last_day=dates.max().date(),  # type: ignore[union-attr]
         input_files=tuple(Path(f.path).name for f in source.files),
         kpis=kpi_rows,
-        headlines=headlines(config, kpis, previous, year_ago, segments),
+        headlines=headlines(config, kpis, previous, year_ago, segments, clv_section),
         notices=notices(period, source, clean),
         ledger=clean.ledger,
         unreadable_examples=tuple(
@@ -271,6 +271,7 @@ def headlines(
     previous: PeriodKpis,
     year_ago: PeriodKpis,
     segments: tuple[SegmentRow, ...],
+    clv: ClvSection,
 ) -> tuple[str, ...]:
     """One-sentence findings, each built from measured numbers."""
     currency = config.currency
@@ -307,6 +308,16 @@ def headlines(
             f"{count:,} once-regular customers (at risk or can't lose) have gone quiet; "
             f"they spent {money(revenue, currency)} to date."
         )
+    if clv.available:
+        lines.append(
+            f"Customers are expected to spend {money(clv.total_clv, currency)} over the next "
+            f"{clv.horizon_months} months; the top quarter (CLV group A) holds "
+            f"{pct(clv.group_a_share)} of it, and {clv.at_risk_count:,} of those customers are "
+            f"slipping, with {money(clv.at_risk_clv, currency)} at stake."
+        )
+    elif clv.enabled:
+        lines.append(f"Customer lifetime value is not available this month: "
+                     f"{clv.unavailable_reason}.")
     return tuple(lines)
 
 

@@ -67,6 +67,31 @@ def test_cdnow_39_week_holdout() -> None:
     assert tracking["predicted"].to_list()[-1] == pytest.approx(backtest.predicted_total)
 
 
+def test_backtest_errors_equal_an_independent_computation() -> None:
+    # lifetimes' calibration_and_holdout_data fails under pandas 3, so the reference is its
+    # summary of the calibration window plus a pandas count of holdout purchase days.
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    purchases = cdnow_purchases()
+    backtest = run_backtest(purchases, date(1998, 6, 30), ClvConfig(backtest_weeks=39))
+    lines = purchases.to_pandas()
+    frame = summary_data_from_transaction_data(
+        lines[lines["invoice_date"] <= "1997-09-30"], "customer_id", "invoice_date",
+        observation_period_end="1997-09-30", freq="D", freq_multiplier=7,
+    )
+    holdout = lines[(lines["invoice_date"] > "1997-09-30") & (lines["invoice_date"] <= "1998-06-30")]
+    actual = holdout.groupby("customer_id")["invoice_date"].nunique().reindex(
+        frame.index, fill_value=0)
+    model = BetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
+    predicted = model.conditional_expected_number_of_purchases_up_to_time(
+        39, frame["frequency"], frame["recency"], frame["T"])
+    naive = frame["frequency"] / frame["T"] * 39
+    assert actual.sum() == backtest.actual_total
+    assert backtest.mae == pytest.approx((predicted - actual).abs().mean(), rel=1e-6)
+    assert backtest.baseline_mae == pytest.approx((naive - actual).abs().mean(), rel=1e-9)
+    assert backtest.baseline_total == pytest.approx(naive.sum(), rel=1e-9)
+
+
 def test_lifetime_value_equals_lifetimes(cdnow_summary: pl.DataFrame) -> None:
     frame = cdnow_summary.to_pandas()
     fit = fit_purchase_model(summary_arrays(compressed_summary(cdnow_summary)), *LADDER, True)

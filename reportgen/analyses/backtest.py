@@ -102,7 +102,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
     actual = (
         calibration.select("customer_id")
         .join(repeat_purchases_between(purchases, calibration_end, observation_end),
-              on="customer_id", how="left")
+              on="customer_id", how="left", maintain_order="left")
         .with_columns(pl.col("actual").fill_null(0))
     )["actual"].to_numpy()
     per_customer = summary_arrays(calibration)

@@ -41,15 +41,15 @@ def customer_summary(purchases: pl.DataFrame, observation_end: date, unit_days: 
     if days.is_empty():
         return pl.DataFrame(schema=SUMMARY_SCHEMA)
     return (
-        days.sort("customer_id", "day")
-        .group_by("customer_id", maintain_order=True)
+        days.group_by("customer_id")
         .agg(
             pl.len().alias("days"),
-            pl.col("day").first().alias("first_day"),
-            pl.col("day").last().alias("last_day"),
-            pl.col("value").first().alias("first_value"),
+            pl.col("day").min().alias("first_day"),
+            pl.col("day").max().alias("last_day"),
+            pl.col("value").get(pl.col("day").arg_min()).alias("first_value"),
             pl.col("value").sum().alias("total_value"),
         )
+        .sort("customer_id")
         .select(
             "customer_id",
             (pl.col("days") - 1).cast(pl.Int64).alias("frequency"),

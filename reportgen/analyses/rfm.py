@@ -112,7 +112,9 @@ def segment_lookup(rules: list[SegmentRule]) -> pl.DataFrame:
 
 def segment_customers(scored: pl.DataFrame, rules: list[SegmentRule]) -> pl.DataFrame:
     """Add the segment column from the R and F scores."""
-    return scored.join(segment_lookup(rules), on=["r_score", "f_score"], how="left").select(
+    return scored.join(
+        segment_lookup(rules), on=["r_score", "f_score"], how="left", maintain_order="left"
+    ).select(
         "customer_id", "first_purchase", "last_purchase", "recency_days", "frequency",
         "monetary", "r_score", "f_score", "m_score", "segment",
     )
