@@ -233,3 +233,19 @@ def test_fits_do_not_depend_on_global_randomness(cdnow_summary: pl.DataFrame) ->
         fit = fit_purchase_model(data, ["paretonbd"], [0.0], 3.84, False)
         fits.append([(a.outcome, a.params) for a in fit.attempts])
     assert fits[0] == fits[1]
+
+
+def test_holdout_selection_uses_the_candidate_with_the_lowest_error() -> None:
+    purchases = cdnow_purchases()
+    params = ClvConfig(select_by="holdout", backtest_weeks=39)
+    backtest = run_backtest(purchases, date(1998, 6, 30), params)
+    scores = {c.model: c.mae for c in backtest.candidates}
+    assert set(scores) == {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
+    assert backtest.model_name == min(scores, key=lambda name: scores[name])
+    assert scores["nbd"] > min(scores.values())  # dropout matters on CDNOW
+    rfm = purchases.group_by("customer_id").agg(
+        pl.lit("at_risk").alias("segment"), pl.lit(10).alias("recency_days"),
+        pl.len().alias("frequency"), pl.col("revenue").sum().alias("monetary"))
+    result = clv_analysis(purchases, rfm, date(1998, 6, 30), params)
+    assert result.model is not None and result.model.name == backtest.model_name
+    assert "chosen by the backtest" in result.reason
