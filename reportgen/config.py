@@ -204,6 +204,40 @@ class ClvConfig(StrictModel):
     )
 
 
+class CohortConfig(StrictModel):
+    """Acquisition cohorts."""
+
+    grain: Literal["month", "quarter"] = Field(
+        "month", description="Cohorts by month or by quarter of first purchase."
+    )
+    shown: int = Field(12, ge=2, le=36, description="Most recent cohorts shown in the heatmap.")
+
+
+class BehaviourConfig(StrictModel):
+    """Purchase behaviour, products, returns and countries."""
+
+    window_months: int = Field(
+        12, ge=1, le=60,
+        description="Months up to the period's end that the behaviour, product, return and "
+        "country views cover.",
+    )
+    afternoon_starts_hour: int = Field(12, ge=1, le=22, description="First hour of the afternoon.")
+    evening_starts_hour: int = Field(17, ge=2, le=23, description="First hour of the evening.")
+    top_products: int = Field(10, ge=1, le=50, description="Rows in each product table.")
+    min_units_for_return_rate: int = Field(
+        100, ge=1, description="Units a product must have sold to be ranked by return rate."
+    )
+    min_buyers_for_repeat: int = Field(
+        20, ge=2, description="Buyers a product needs to be ranked by repeat buying."
+    )
+
+    @model_validator(mode="after")
+    def _afternoon_before_evening(self) -> BehaviourConfig:
+        if self.afternoon_starts_hour >= self.evening_starts_hour:
+            raise ValueError("afternoon_starts_hour must be before evening_starts_hour")
+        return self
+
+
 class ReportConfig(StrictModel):
     """Presentation options."""
 
@@ -233,6 +267,10 @@ class UnitConfig(BaseSettings):
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig, description="Cleaning rules.")
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM options.")
     clv: ClvConfig = Field(default_factory=ClvConfig, description="Customer lifetime value.")
+    cohorts: CohortConfig = Field(default_factory=CohortConfig, description="Cohort options.")
+    behaviour: BehaviourConfig = Field(
+        default_factory=BehaviourConfig, description="Behaviour, product and return options."
+    )
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
 
     _config_file: Path = PrivateAttr(default=Path("."))

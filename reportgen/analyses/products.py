@@ -1,0 +1,130 @@
+"""Products: best sellers, return rates, repeat buying, and price against quantity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reportgen.config import BehaviourConfig
+
+PRICE_BANDS = ((0.0, "under 1"), (1.0, "1–2"), (2.0, "2–5"), (5.0, "5–10"), (10.0, "10–20"),
+               (20.0, "20 and over"))
+QUANTITY_BANDS = ((1, "1"), (2, "2–5"), (6, "6–11"), (12, "12–23"), (24, "24–99"),
+                  (100, "100+"))
+
+
+@dataclass(frozen=True)
+class ProductResult:
+    """Product rankings over the window, and lines by price and quantity band."""
+
+    top_by_quantity: pl.DataFrame
+    top_by_revenue: pl.DataFrame
+    highest_return_rate: pl.DataFrame
+    most_rebought: pl.DataFrame
+    price_quantity: pl.DataFrame  # price_band, quantity_band (with orders), lines, revenue
+    params: BehaviourConfig
+
+
+def product_analysis(
+    purchases: pl.DataFrame, returns: pl.DataFrame, params: BehaviourConfig
+) -> ProductResult:
+    """Rank the products of the given (window's) purchases and returns."""
+    limit = params.top_products
+    sales = product_sales(purchases)
+    return ProductResult(
+        top_by_quantity=sales.sort(["quantity", "stock_code"], descending=[True, False]).head(limit),
+        top_by_revenue=sales.sort(["revenue", "stock_code"], descending=[True, False]).head(limit),
+        highest_return_rate=product_return_rates(sales, returns)
+        .filter(pl.col("units_ordered") >= params.min_units_for_return_rate)
+        .sort(["return_rate", "units_returned", "stock_code"], descending=[True, True, False])
+        .head(limit),
+        most_rebought=rebought_products(purchases)
+        .filter(pl.col("buyers") >= params.min_buyers_for_repeat)
+        .sort(["repeat_buyers", "stock_code"], descending=[True, False])
+        .head(limit),
+        price_quantity=price_quantity_bands(purchases),
+        params=params,
+    )
+
+
+def product_sales(purchases: pl.DataFrame) -> pl.DataFrame:
+    """Units, revenue, orders and customers per product, with its most used description."""
+    return purchases.group_by("stock_code").agg(
+        pl.col("description").mode().sort().first().alias("description"),
+        pl.col("quantity").sum().alias("quantity"),
+        pl.col("revenue").sum().alias("revenue"),
+        pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
+        pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("customers"),
+    )
+
+
+def product_return_rates(sales: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
+    """Returned units over ordered units per product.
+
+    Ordered units count the purchases a matched cancellation removed (their units equal the
+    cancellation's), so a cancelled order is one order and one return.
+    """
+    returned = returns.group_by("stock_code").agg(
+        pl.col("quantity").sum().alias("units_returned"),
+        pl.col("quantity").filter(pl.col("matched")).sum().alias("units_cancelled"),
+        pl.col("value").sum().alias("value_returned"),
+    )
+    return (
+        sales.join(returned, on="stock_code", how="full", coalesce=True)
+        .with_columns(pl.col("quantity", "units_returned", "units_cancelled", "value_returned")
+                      .fill_null(0))
+        .with_columns((pl.col("quantity") + pl.col("units_cancelled")).alias("units_ordered"))
+        .filter(pl.col("units_ordered") > 0)
+        .with_columns((pl.col("units_returned") / pl.col("units_ordered")).alias("return_rate"))
+        .select("stock_code", "description", "units_ordered", "units_returned", "value_returned",
+                "return_rate")
+    )
+
+
+def rebought_products(purchases: pl.DataFrame) -> pl.DataFrame:
+    """Per product: buyers, buyers who bought it on two or more days, and their share."""
+    per_buyer = (
+        purchases.filter(pl.col("customer_id").is_not_null())
+        .group_by("stock_code", "customer_id")
+        .agg(pl.col("invoice_date").dt.date().n_unique().alias("days"),
+             pl.col("description").first())
+    )
+    return (
+        per_buyer.group_by("stock_code")
+        .agg(
+            pl.col("description").mode().sort().first().alias("description"),
+            pl.len().cast(pl.Int64).alias("buyers"),
+            (pl.col("days") >= 2).sum().cast(pl.Int64).alias("repeat_buyers"),
+        )
+        .with_columns((pl.col("repeat_buyers") / pl.col("buyers")).alias("repeat_share"))
+    )
+
+
+def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> pl.Expr:
+    """Index of the band a value falls in, given the bands' lower edges in ascending order."""
+    index: pl.Expr = pl.lit(0)
+    for position, (edge, _) in enumerate(bands[1:], start=1):
+        index = pl.when(pl.col(column) >= edge).then(pl.lit(position)).otherwise(index)
+    return index.cast(pl.Int32)
+
+
+def price_quantity_bands(purchases: pl.DataFrame) -> pl.DataFrame:
+    """Purchase lines and revenue by unit-price band and quantity band (all bands listed)."""
+    grid = pl.DataFrame(
+        [(p_index, p_name, q_index, q_name)
+         for p_index, (_, p_name) in enumerate(PRICE_BANDS)
+         for q_index, (_, q_name) in enumerate(QUANTITY_BANDS)],
+        schema={"price_order": pl.Int32, "price_band": pl.String, "quantity_order": pl.Int32,
+                "quantity_band": pl.String},
+        orient="row",
+    )
+    counts = purchases.group_by(
+        band_index("unit_price", PRICE_BANDS).alias("price_order"),
+        band_index("quantity", QUANTITY_BANDS).alias("quantity_order"),
+    ).agg(pl.len().cast(pl.Int64).alias("lines"), pl.col("revenue").sum().alias("revenue"))
+    return (
+        grid.join(counts, on=["price_order", "quantity_order"], how="left")
+        .with_columns(pl.col("lines").fill_null(0), pl.col("revenue").fill_null(0.0))
+        .sort("price_order", "quantity_order")
+    )

@@ -1,0 +1,106 @@
+"""Behaviour, products, returns and countries on one hand-built month."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from reportgen.analyses.behaviour import behaviour_analysis
+from reportgen.analyses.countries import country_table
+from reportgen.analyses.products import product_analysis
+from reportgen.analyses.returns import returns_analysis
+from reportgen.config import BehaviourConfig
+
+START, END = datetime(2011, 11, 1), datetime(2011, 12, 1)
+COLUMNS = ["invoice", "customer_id", "stock_code", "quantity", "unit_price", "invoice_date",
+           "country"]
+
+
+def lines(*rows: tuple) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema=COLUMNS, orient="row").with_columns(
+        pl.col("invoice_date").str.to_datetime().cast(pl.Datetime("us")),
+        pl.format("PRODUCT {}", pl.col("stock_code")).alias("description"),
+        (pl.col("quantity") * pl.col("unit_price")).alias("revenue"),
+    )
+    return frame
+
+
+# 7 Nov 2011 is a Monday.
+PURCHASES = lines(
+    ("1", "A", "X", 10, 2.0, "2011-11-07 09:00:00", "United Kingdom"),   # 20
+    ("1", "A", "Y", 1, 25.0, "2011-11-07 09:00:00", "United Kingdom"),   # 25
+    ("2", "A", "X", 5, 2.0, "2011-11-09 14:00:00", "United Kingdom"),    # 10, Wednesday
+    ("3", "B", "X", 24, 1.5, "2011-11-14 18:30:00", "France"),           # 36, Monday evening
+    ("4", "B", "Z", 2, 0.5, "2011-11-14 19:00:00", "France"),            # 1, same day
+    ("5", None, "Y", 3, 25.0, "2011-11-15 11:00:00", "United Kingdom"),  # 75, anonymous
+    ("6", "A", "X", 5, 2.0, "2011-11-21 10:00:00", "United Kingdom"),    # 10
+)
+RETURNS = lines(
+    ("C7", "A", "X", 5, 2.0, "2011-11-10 10:00:00", "United Kingdom"),
+    ("C8", "B", "Z", 2, 0.5, "2011-11-15 10:00:00", "France"),
+).rename({"revenue": "value"}).with_columns(pl.Series("matched", [False, True]))
+SEGMENTS = pl.DataFrame({"customer_id": ["A", "B"], "segment": ["champions", "at_risk"]})
+PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_buyers_for_repeat=2)
+
+
+def test_order_timing() -> None:
+    result = behaviour_analysis(PURCHASES, START, END, PARAMS)
+    assert result.weekday_hour.rows() == [
+        (1, 9, 1), (1, 10, 1), (1, 18, 1), (1, 19, 1), (2, 11, 1), (3, 14, 1)]
+    parts = result.dayparts.rows()
+    assert parts == [("morning", 3, 0.5), ("afternoon", 1, pytest.approx(1 / 6)),
+                     ("evening", 2, pytest.approx(1 / 3))]
+
+
+def test_customer_habits() -> None:
+    habits = behaviour_analysis(PURCHASES, START, END, PARAMS).customer_habits
+    # A buys on 7, 9 and 21 Nov: 14 days over 2 gaps. B buys twice on one day: no gap.
+    assert habits.rows() == [("A", 7.0, "Monday", "morning"), ("B", None, "Monday", "evening")]
+
+
+def test_products() -> None:
+    result = product_analysis(PURCHASES, RETURNS, PARAMS)
+    assert result.top_by_quantity.select("stock_code", "quantity", "revenue", "orders",
+                                         "customers").rows() == [
+        ("X", 44, 76.0, 4, 2), ("Y", 4, 100.0, 2, 1), ("Z", 2, 1.0, 1, 1)]
+    assert result.top_by_revenue["stock_code"].to_list() == ["Y", "X", "Z"]
+    # Z: 2 returned; the matched cancellation's 2 units count as ordered -> 2 / 4.
+    rates = result.highest_return_rate.select("stock_code", "units_ordered", "units_returned",
+                                              "return_rate").rows()
+    assert rates == [("Z", 4, 2, 0.5), ("X", 44, 5, pytest.approx(5 / 44)), ("Y", 4, 0, 0.0)]
+    # X: A bought it on three days, B on one; Y and Z have a single buyer (below the minimum).
+    rebought = result.most_rebought.select("stock_code", "buyers", "repeat_buyers").rows()
+    assert rebought == [("X", 2, 1)]
+    grid = {(p, q): (n, r) for p, q, n, r in result.price_quantity.select(
+        "price_band", "quantity_band", "lines", "revenue").rows() if n}
+    assert grid == {("under 1", "2–5"): (1, 1.0), ("1–2", "24–99"): (1, 36.0),
+                    ("2–5", "2–5"): (2, 20.0), ("2–5", "6–11"): (1, 20.0),
+                    ("20 and over", "1"): (1, 25.0), ("20 and over", "2–5"): (1, 75.0)}
+    assert result.price_quantity.height == 36
+
+
+def test_returns() -> None:
+    result = returns_analysis(PURCHASES, RETURNS, SEGMENTS, START, END, top=10)
+    assert result.by_month.select("revenue", "value", "lines", "invoices").rows() == [
+        (177.0, 11.0, 2, 2)]
+    assert result.by_month["value_share"][0] == pytest.approx(11 / 177)
+    assert result.by_product.select("stock_code", "value", "units").rows() == [
+        ("X", 10.0, 5), ("Z", 1.0, 2)]
+    assert result.by_country.select("country", "value").rows() == [
+        ("United Kingdom", 10.0), ("France", 1.0)]
+    segments = result.by_segment.select("segment", "revenue", "value", "value_share").rows()
+    assert segments == [("champions", 65.0, 10.0, pytest.approx(10 / 65)),
+                        ("at_risk", 37.0, 1.0, pytest.approx(1 / 37))]
+    # A: 10 returned of 65 bought. B: 1 returned of 37 bought + 1 bought then cancelled.
+    assert result.customer_return_rates.rows() == [
+        ("A", pytest.approx(10 / 65)), ("B", pytest.approx(1 / 38))]
+
+
+def test_countries() -> None:
+    table = country_table(PURCHASES, RETURNS, START, END)
+    assert table.select("country", "customers", "orders", "revenue", "returns_value",
+                        "average_order_value").rows() == [
+        ("United Kingdom", 1, 4, 140.0, 10.0, 35.0), ("France", 1, 2, 37.0, 1.0, 18.5)]
+    assert table["revenue_share"].sum() == pytest.approx(1.0)
