@@ -46,22 +46,23 @@ def chart_config(width: int, height: int) -> dict[str, Any]:
     }
 
 
-def _finish(chart: alt.TopLevelMixin, width: int, height: int) -> ChartSpec:
+def finish_spec(chart: alt.TopLevelMixin, width: int, height: int) -> ChartSpec:
     spec: ChartSpec = chart.to_dict()
     spec["config"] = chart_config(width, height)
     return spec
 
 
-def _inline(frame: pl.DataFrame) -> alt.Data:
+def inline_data(frame: pl.DataFrame) -> alt.Data:
     """The chart's rows inlined in the spec; charts take aggregates, never raw lines."""
     if frame.height > MAX_POINTS:
         raise ValueError(f"chart data has {frame.height} rows; aggregate it first")
     return alt.Data(values=frame.to_dicts())  # type: ignore[no-untyped-call]
 
 
-def _largest(values: pl.Series) -> float:
-    largest = values.max()
-    return float(largest) if isinstance(largest, int | float) else 0.0
+def largest(values: pl.Series, default: float = 0.0) -> float:
+    """The largest value of a numeric series, or `default` when it is empty."""
+    value = values.max()
+    return float(value) if isinstance(value, int | float) else default
 
 
 def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
@@ -80,11 +81,11 @@ def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     )
     labels = [segment_label(s) for s in order]
-    base = alt.Chart(_inline(long)).encode(
+    base = alt.Chart(inline_data(long)).encode(
         y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelFontSize=12)),
         yOffset=alt.YOffset("measure:N"),
         x=alt.X("value:Q", axis=alt.Axis(format="%", tickCount=5), title=None,
-                scale=alt.Scale(domain=[0, max(0.05, _largest(long["value"]) * 1.15)])),
+                scale=alt.Scale(domain=[0, max(0.05, largest(long["value"]) * 1.15)])),
     )
     bars = base.mark_bar(height={"band": 1}).encode(
         color=alt.Color(
@@ -96,7 +97,7 @@ def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
         text=alt.Text("value:Q", format=".1%")
     )
     width, height = 560, 26 * len(labels)
-    return _finish((bars + text).properties(width=width, height=height), width, height)
+    return finish_spec((bars + text).properties(width=width, height=height), width, height)
 
 
 def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
@@ -113,7 +114,7 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
     extra = sorted(set(cells["segment"].to_list()) - set(present))
     names = present + extra
     colours = [SEGMENT_COLOURS.get(s, "#7f8c8d") for s in names]
-    base = alt.Chart(_inline(cells)).encode(
+    base = alt.Chart(inline_data(cells)).encode(
         x=alt.X("f_score:O", title="Frequency score (5 = most orders)",
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("r_score:O", sort="descending", title="Recency score (5 = most recent)"),
@@ -129,7 +130,7 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
         text=alt.Text("customers:Q", format=",")
     )
     width, height = 430, 300
-    return _finish((rects + text).properties(width=width, height=height), width, height)
+    return finish_spec((rects + text).properties(width=width, height=height), width, height)
 
 
 def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
@@ -141,7 +142,7 @@ def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         .otherwise(pl.lit("Earlier months")).alias("kind"),
     )
     labels = rows["label"].to_list()
-    base = alt.Chart(_inline(rows)).encode(
+    base = alt.Chart(inline_data(rows)).encode(
         x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10)),
         y=alt.Y("revenue:Q", title=None,
                 axis=alt.Axis(labelExpr=f"'{currency_symbol}' + format(datum.value, '~s')",
@@ -155,7 +156,7 @@ def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         )
     )
     width, height = 620, 170
-    return _finish(bars.properties(width=width, height=height), width, height)
+    return finish_spec(bars.properties(width=width, height=height), width, height)
 
 
 GROUP_COLOURS = {"A": "#1f4e79", "B": "#3f7cac", "C": "#7fa7c9", "D": "#bcd0e2"}
@@ -164,7 +165,7 @@ GROUP_COLOURS = {"A": "#1f4e79", "B": "#3f7cac", "C": "#7fa7c9", "D": "#bcd0e2"}
 def clv_distribution_chart(bins: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Customers per CLV band, stacked by CLV group; the last band collects the long tail."""
     labels = bins.select("band", "band_order").unique().sort("band_order")["band"].to_list()
-    base = alt.Chart(_inline(bins)).encode(
+    base = alt.Chart(inline_data(bins)).encode(
         x=alt.X("band:N", sort=labels, title=f"CLV over the horizon ({currency_symbol})",
                 axis=alt.Axis(labelAngle=-40, labelFontSize=9)),
         y=alt.Y("customers:Q", title="Customers", stack="zero"),
@@ -177,7 +178,7 @@ def clv_distribution_chart(bins: pl.DataFrame, currency_symbol: str) -> ChartSpe
         order=alt.Order("clv_group:N", sort="ascending"),
     )
     width, height = 600, 200
-    return _finish(bars.properties(width=width, height=height), width, height)
+    return finish_spec(bars.properties(width=width, height=height), width, height)
 
 
 def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
@@ -191,7 +192,7 @@ def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
         )
         for column, name in series.items()
     ])
-    lines = alt.Chart(_inline(long)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    lines = alt.Chart(inline_data(long)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("week:Q", title="Weeks into the holdout",
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("purchases:Q", title="Cumulative repeat purchases"),
@@ -205,7 +206,7 @@ def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
                                   legend=legend),
     )
     width, height = 560, 210
-    return _finish(lines.properties(width=width, height=height), width, height)
+    return finish_spec(lines.properties(width=width, height=height), width, height)
 
 
 def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
@@ -213,7 +214,7 @@ def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
     rows = by_segment.with_columns(
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     ).sort("p_alive", descending=True)
-    base = alt.Chart(_inline(rows)).encode(
+    base = alt.Chart(inline_data(rows)).encode(
         y=alt.Y("label:N", sort=rows["label"].to_list(), title=None),
         x=alt.X("p_alive:Q", title="Mean P(alive)", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
@@ -222,4 +223,4 @@ def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
     text = base.mark_text(align="left", dx=3, fontSize=10, color=MUTED).encode(
         text=alt.Text("p_alive:Q", format=".0%"))
     width, height = 520, 22 * rows.height
-    return _finish((bars + text).properties(width=width, height=height), width, height)
+    return finish_spec((bars + text).properties(width=width, height=height), width, height)

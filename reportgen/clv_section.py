@@ -202,7 +202,7 @@ def customer_rows(customers: pl.DataFrame, limit: int) -> tuple[ClvCustomerRow, 
 
 def clv_bands(customers: pl.DataFrame, symbol: str) -> pl.DataFrame:
     """Customers per CLV band and group: equal bands up to the 95th percentile, then the rest."""
-    top = float(customers["clv"].quantile(0.95) or 0.0)
+    top = float(customers.select(pl.col("clv").quantile(0.95).fill_null(0.0)).item())
     step = _nice_step(top / (DISTRIBUTION_BANDS - 1)) if top > 0 else 1.0
     last = DISTRIBUTION_BANDS - 1
     band = (pl.col("clv") / step).floor().cast(pl.Int64).clip(0, last)

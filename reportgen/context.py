@@ -12,6 +12,7 @@ import polars as pl
 from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.analyses.rfm import RfmResult
+from reportgen.behaviour_section import BehaviourSection
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
 from reportgen.clean import CleanTransactions, LedgerEntry
 from reportgen.clv_section import ClvSection, build_clv_section
@@ -133,6 +134,8 @@ class ReportContext:
     customers_analysed: int = field(metadata={"help": "Identified customers with purchases"})
     segments: tuple[SegmentRow, ...] = field(metadata={"help": "RFM segment profiles"})
     clv: ClvSection = field(metadata={"help": "Customer lifetime value chapter"})
+    behaviour: BehaviourSection = field(
+        metadata={"help": "Trends, cohorts, behaviour, products, returns and countries"})
     charts: dict[str, Chart] = field(metadata={"help": "Charts by key"})
     sections: tuple[Section, ...] = field(metadata={"help": "Table of contents"})
 
@@ -148,6 +151,7 @@ def build_report_context(
     trend: pl.DataFrame,
     rfm: RfmResult,
     clv: ClvResult | None,
+    behaviour: BehaviourSection,
 ) -> ReportContext:
     """Assemble the report's context from the analyses' results."""
     kpi_rows = kpi_table(kpis, previous, year_ago)
@@ -201,13 +205,19 @@ def build_report_context(
         customers_analysed=rfm.customers.height,
         segments=segments,
         clv=clv_section,
+        behaviour=behaviour,
         charts={**charts, **{
-            key: Chart("", "", spec) for key, spec in clv_section.charts.items()
+            key: Chart("", "", spec)
+            for key, spec in {**clv_section.charts, **behaviour.charts}.items()
         }},
         sections=(
             Section("summary", "Executive summary"),
             Section("segments", "Customer segments (RFM)"),
             Section("clv", "Customer lifetime value"),
+            Section("trends", "Trends and cohorts"),
+            Section("behaviour", "When customers buy"),
+            Section("products", "Products and returns"),
+            *([Section("countries", "Countries")] if behaviour.multi_country else []),
             Section("data-quality", "Data quality"),
             Section("method", "Method and definitions"),
         ),

@@ -10,9 +10,16 @@ from pathlib import Path
 
 import polars as pl
 
+from reportgen.analyses.behaviour import BehaviourResult, behaviour_analysis
 from reportgen.analyses.clv import CUSTOMER_COLUMNS, ClvResult, clv_analysis
-from reportgen.analyses.kpis import monthly_revenue, period_kpis
+from reportgen.analyses.cohorts import cohort_analysis
+from reportgen.analyses.countries import country_table
+from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.products import product_analysis
+from reportgen.analyses.returns import ReturnsResult, returns_analysis
 from reportgen.analyses.rfm import rfm_analysis
+from reportgen.analyses.trends import monthly_trends, seasonality
+from reportgen.behaviour_section import build_behaviour_section
 from reportgen.clean import clean_transactions
 from reportgen.config import UnitConfig
 from reportgen.context import build_report_context
@@ -81,15 +88,33 @@ def run_report(
             )
         previous = period_kpis(clean.purchases, clean.returns, period.shift(-1))
         year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
-        trend = monthly_revenue(clean.purchases, period)
+        trend = monthly_trends(clean.purchases, period)
         rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
+    with timer.stage("behaviour"):
+        window_start = period.shift(-(config.behaviour.window_months - 1)).start
+        in_window = pl.col("invoice_date").is_between(window_start, period.analysis_date,
+                                                      closed="left")
+        behaviour = behaviour_analysis(clean.purchases, window_start, period.analysis_date,
+                                       config.behaviour)
+        returns = returns_analysis(clean.purchases, clean.returns, rfm.customers, window_start,
+                                   period.analysis_date, config.behaviour.top_products)
+        behaviour_section = build_behaviour_section(
+            config, window_start, trend,
+            cohort_analysis(clean.purchases, period.analysis_date, config.cohorts),
+            seasonality(clean.purchases, period), behaviour,
+            product_analysis(clean.purchases.filter(in_window), clean.returns.filter(in_window),
+                             config.behaviour),
+            returns,
+            country_table(clean.purchases, clean.returns, window_start, period.analysis_date),
+        )
     clv = None
     if config.clv.enabled:
         with timer.stage("clv"):
             clv = clv_analysis(clean.purchases, rfm.customers, period.last_day, config.clv)
     with timer.stage("context"):
         context = build_report_context(
-            config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv
+            config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv,
+            behaviour_section,
         )
     with timer.stage("render"):
         try:
@@ -105,7 +130,7 @@ def run_report(
         outputs = {
             "report.pdf": pdf,
             "report.html": html.encode("utf-8"),
-            "customers.csv": customers_csv(rfm.customers, clv),
+            "customers.csv": customers_csv(rfm.customers, clv, behaviour, returns),
         }
         if clv is not None and clv.available:
             outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
@@ -132,13 +157,18 @@ def run_report(
     )
 
 
-def customers_csv(customers: pl.DataFrame, clv: ClvResult | None) -> bytes:
-    """The customer table: RFM values, scores and segment, and CLV when it is available."""
+def customers_csv(
+    customers: pl.DataFrame, clv: ClvResult | None, behaviour: BehaviourResult,
+    returns: ReturnsResult,
+) -> bytes:
+    """The customer table: RFM, habits and return rate, and CLV when it is available."""
     table = customers.select(
         "customer_id", "recency_days", "frequency", "monetary",
         "r_score", "f_score", "m_score", "segment",
         pl.col("first_purchase").dt.date(), pl.col("last_purchase").dt.date(),
-    )
+    ).join(behaviour.customer_habits, on="customer_id", how="left").join(
+        returns.customer_return_rates, on="customer_id", how="left"
+    ).with_columns(pl.col("return_rate").fill_null(0.0))
     if clv is not None and clv.available:
         table = table.join(
             clv.customers.select("customer_id", *CUSTOMER_COLUMNS), on="customer_id", how="left"

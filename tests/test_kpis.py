@@ -7,7 +7,8 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from reportgen.analyses.kpis import monthly_revenue, period_kpis
+from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.trends import monthly_trends
 from reportgen.period import Period
 
 PURCHASES = pl.DataFrame({
@@ -43,7 +44,7 @@ def test_a_month_without_orders_has_no_average() -> None:
 
 
 def test_monthly_revenue_lists_every_month_including_empty_ones() -> None:
-    trend = monthly_revenue(PURCHASES, Period(2011, 11), months=4)
+    trend = monthly_trends(PURCHASES, Period(2011, 11), months=4)
     assert trend["month"].dt.strftime("%Y-%m").to_list() == [
         "2011-08", "2011-09", "2011-10", "2011-11"]
     assert trend["revenue"].to_list() == [0.0, 0.0, 15.0, 100.0]

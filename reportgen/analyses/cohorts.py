@@ -83,8 +83,8 @@ def average_curve(
         ((last_index - (pl.col("cohort").dt.year() * 12 + pl.col("cohort").dt.month())) // step)
         .cast(pl.Int64).alias("max_offset")
     )
-    offsets = pl.DataFrame({"offset": range(int(reach["max_offset"].max() or 0) + 1)},
-                           schema={"offset": pl.Int64})
+    longest = reach.select(pl.col("max_offset").max().fill_null(0)).item()
+    offsets = pl.DataFrame({"offset": range(longest + 1)}, schema={"offset": pl.Int64})
     eligible = offsets.join(reach, how="cross").filter(pl.col("offset") <= pl.col("max_offset"))
     return (
         eligible.join(retention.select("cohort", "offset", "active"), on=["cohort", "offset"],

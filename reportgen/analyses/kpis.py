@@ -65,32 +65,3 @@ def period_kpis(purchases: pl.DataFrame, returns: pl.DataFrame, period: Period) 
         anonymous_revenue_share=float(totals["anonymous"] or 0.0) / revenue if revenue else None,
     )
 
-
-def monthly_revenue(purchases: pl.DataFrame, period: Period, months: int = 13) -> pl.DataFrame:
-    """Revenue and orders per calendar month for the `months` months ending with `period`.
-
-    Months without purchases are present with zero revenue, so a gap shows as a gap.
-    """
-    first = period.shift(-(months - 1))
-    calendar = pl.DataFrame({
-        "month": [first.shift(i).start for i in range(months)],
-    }).with_columns(pl.col("month").cast(pl.Datetime("us")))
-    totals = (
-        purchases.filter(
-            pl.col("invoice_date").is_between(first.start, period.analysis_date, closed="left")
-        )
-        .group_by(pl.col("invoice_date").dt.truncate("1mo").alias("month"))
-        .agg(
-            pl.col("revenue").sum().alias("revenue"),
-            pl.col("invoice").n_unique().alias("orders"),
-        )
-    )
-    return (
-        calendar.join(totals, on="month", how="left")
-        .with_columns(
-            pl.col("revenue").fill_null(0.0),
-            pl.col("orders").fill_null(0).cast(pl.Int64),
-            (pl.col("month") == period.start).alias("is_current"),
-        )
-        .sort("month")
-    )

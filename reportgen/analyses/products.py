@@ -24,6 +24,7 @@ class ProductResult:
     most_rebought: pl.DataFrame
     price_quantity: pl.DataFrame  # price_band, quantity_band (with orders), lines, revenue
     params: BehaviourConfig
+    over_returned: int  # products with more units returned than ordered in the window
 
 
 def product_analysis(
@@ -32,11 +33,15 @@ def product_analysis(
     """Rank the products of the given (window's) purchases and returns."""
     limit = params.top_products
     sales = product_sales(purchases)
+    rates = product_return_rates(sales, returns).filter(
+        pl.col("units_ordered") >= params.min_units_for_return_rate)
+    # More units returned than ordered means returns of purchases made before the window:
+    # no rate can be computed for those products from the window alone.
+    over_returned = rates.filter(pl.col("return_rate") > 1).height
     return ProductResult(
         top_by_quantity=sales.sort(["quantity", "stock_code"], descending=[True, False]).head(limit),
         top_by_revenue=sales.sort(["revenue", "stock_code"], descending=[True, False]).head(limit),
-        highest_return_rate=product_return_rates(sales, returns)
-        .filter(pl.col("units_ordered") >= params.min_units_for_return_rate)
+        highest_return_rate=rates.filter(pl.col("return_rate") <= 1)
         .sort(["return_rate", "units_returned", "stock_code"], descending=[True, True, False])
         .head(limit),
         most_rebought=rebought_products(purchases)
@@ -45,6 +50,7 @@ def product_analysis(
         .head(limit),
         price_quantity=price_quantity_bands(purchases),
         params=params,
+        over_returned=over_returned,
     )
 
 
