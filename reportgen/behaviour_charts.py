@@ -99,8 +99,10 @@ def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%")),
     )
-    labels = chart.mark_text(dy=-9, fontSize=9, color=MUTED).encode(
-        text=alt.Text("retention:Q", format=".0%"))
+    # Label the first periods and every third after, so long curves stay readable.
+    labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0))
+    labels = alt.Chart(inline_data(labelled)).mark_text(dy=-9, fontSize=9, color=MUTED).encode(
+        x="offset:Q", y="retention:Q", text=alt.Text("retention:Q", format=".0%"))
     width, height = 560, 150
     return finish_spec((chart + labels).properties(width=width, height=height), width, height)
 

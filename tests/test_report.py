@@ -247,3 +247,11 @@ def test_report_without_clv_says_why(tmp_path: Path) -> None:
     customers = (result.folder / "customers.csv").read_text().splitlines()[0]
     assert "clv" not in customers.split(",")
     assert not (result.folder / "high_value_at_risk.csv").exists()
+
+
+def test_charts_refuse_unaggregated_data() -> None:
+    from reportgen.charts import MAX_POINTS, inline_data
+
+    inline_data(pl.DataFrame({"x": range(MAX_POINTS)}))
+    with pytest.raises(ValueError, match="aggregate it first"):
+        inline_data(pl.DataFrame({"x": range(MAX_POINTS + 1)}))
