@@ -1,12 +1,14 @@
-"""`make bench`: every benchmark, or the ones named: python -m benchmarks [pipeline] [clv]."""
+"""`make bench`: every benchmark, or those named: python -m benchmarks [pipeline] [clv] [clusters]."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import clv_fitting, pipeline_stages
+from benchmarks import clustering, clv_fitting, pipeline_stages
 
-BENCHMARKS = {"pipeline": pipeline_stages.main, "clv": clv_fitting.main}
+BENCHMARKS = {
+    "pipeline": pipeline_stages.main, "clv": clv_fitting.main, "clusters": clustering.main,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(BENCHMARKS):

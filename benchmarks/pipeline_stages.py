@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from reportgen.analyses.kpis import monthly_revenue, period_kpis
+from reportgen.analyses.kpis import period_kpis
 from reportgen.analyses.rfm import rfm_analysis
+from reportgen.analyses.trends import monthly_trends
 from reportgen.clean import clean_transactions
 from reportgen.config import load_unit_config
 from reportgen.demo_data import DemoSpec, generate_transactions
@@ -59,7 +60,7 @@ def benchmark_size(customers: int, folder: Path) -> str:
 
     def analyses() -> None:
         period_kpis(clean.purchases, clean.returns, PERIOD)
-        monthly_revenue(clean.purchases, PERIOD)
+        monthly_trends(clean.purchases, PERIOD)
         rfm_analysis(clean.purchases, clean.returns, PERIOD.analysis_date, config.rfm)
 
     base = best_of(3, baseline)

@@ -238,6 +238,31 @@ class BehaviourConfig(StrictModel):
         return self
 
 
+class ClusterConfig(StrictModel):
+    """K-Means customer clusters."""
+
+    enabled: bool = Field(True, description="Cluster customers and show the section.")
+    k: int | None = Field(None, ge=2, le=30, description="Fix the number of clusters; "
+                          "default: chosen by silhouette over k_min..k_max.")
+    k_min: int = Field(2, ge=2, le=30, description="Smallest k searched.")
+    k_max: int = Field(10, ge=2, le=30, description="Largest k searched.")
+    scaling: Literal["minmax", "standard"] = Field(
+        "minmax", description="Scaling of the log-transformed features.")
+    use_clv: bool = Field(True, description="Add CLV to the features when it is available.")
+    sample_size: int = Field(
+        10_000, ge=100, description="Customers sampled for the k search and quality scores.")
+    minibatch_above: int = Field(
+        200_000, ge=1_000, description="Use MiniBatchKMeans for the final fit above this size.")
+    n_init: int = Field(10, ge=2, le=50, description="K-Means restarts (best kept).")
+    random_state: int = Field(42, description="Seed of sampling and K-Means.")
+
+    @model_validator(mode="after")
+    def _range(self) -> ClusterConfig:
+        if self.k_min > self.k_max:
+            raise ValueError("k_min must not exceed k_max")
+        return self
+
+
 class ReportConfig(StrictModel):
     """Presentation options."""
 
@@ -268,6 +293,7 @@ class UnitConfig(BaseSettings):
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM options.")
     clv: ClvConfig = Field(default_factory=ClvConfig, description="Customer lifetime value.")
     cohorts: CohortConfig = Field(default_factory=CohortConfig, description="Cohort options.")
+    clusters: ClusterConfig = Field(default_factory=ClusterConfig, description="K-Means clusters.")
     behaviour: BehaviourConfig = Field(
         default_factory=BehaviourConfig, description="Behaviour, product and return options."
     )

@@ -9,12 +9,14 @@ from typing import Literal
 
 import polars as pl
 
+from reportgen.analyses.clusters import ClusterResult
 from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.analyses.rfm import RfmResult
 from reportgen.behaviour_section import BehaviourSection
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
 from reportgen.clean import CleanTransactions, LedgerEntry
+from reportgen.cluster_section import ClusterSection, build_cluster_section
 from reportgen.clv_section import ClvSection, build_clv_section
 from reportgen.config import UnitConfig
 from reportgen.formatting import CURRENCY_SYMBOLS, day, money, pct, segment_label
@@ -136,6 +138,7 @@ class ReportContext:
     clv: ClvSection = field(metadata={"help": "Customer lifetime value chapter"})
     behaviour: BehaviourSection = field(
         metadata={"help": "Trends, cohorts, behaviour, products, returns and countries"})
+    clusters: ClusterSection = field(metadata={"help": "K-Means clusters chapter"})
     charts: dict[str, Chart] = field(metadata={"help": "Charts by key"})
     sections: tuple[Section, ...] = field(metadata={"help": "Table of contents"})
 
@@ -152,6 +155,7 @@ def build_report_context(
     rfm: RfmResult,
     clv: ClvResult | None,
     behaviour: BehaviourSection,
+    clusters: ClusterResult | None,
 ) -> ReportContext:
     """Assemble the report's context from the analyses' results."""
     kpi_rows = kpi_table(kpis, previous, year_ago)
@@ -165,6 +169,7 @@ def build_report_context(
         ),
     }
     clv_section = build_clv_section(clv, rfm.customers, config)
+    cluster_section = build_cluster_section(clusters)
     if segments:
         charts["segment_share"] = Chart(
             "Share of customers and revenue by segment",
@@ -206,14 +211,17 @@ def build_report_context(
         segments=segments,
         clv=clv_section,
         behaviour=behaviour,
+        clusters=cluster_section,
         charts={**charts, **{
             key: Chart("", "", spec)
-            for key, spec in {**clv_section.charts, **behaviour.charts}.items()
+            for key, spec in {**clv_section.charts, **behaviour.charts,
+                              **cluster_section.charts}.items()
         }},
         sections=(
             Section("summary", "Executive summary"),
             Section("segments", "Customer segments (RFM)"),
             Section("clv", "Customer lifetime value"),
+            *([Section("clusters", "Customer clusters")] if cluster_section.available else []),
             Section("trends", "Trends and cohorts"),
             Section("behaviour", "When customers buy"),
             Section("products", "Products and returns"),

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
+from reportgen.analyses.clusters import ClusterResult
 from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
 from reportgen.clean import CleanTransactions
@@ -40,6 +41,7 @@ def run_manifest(
     clean: CleanTransactions,
     kpis: PeriodKpis,
     clv: ClvResult | None,
+    clusters: ClusterResult | None,
     outputs: dict[str, bytes],
     pdf_pages: int,
     seconds: dict[str, float],
@@ -68,6 +70,15 @@ def run_manifest(
             key: value for key, value in asdict(kpis).items() if key != "period"
         },
         "clv": clv_manifest(clv),
+        "clusters": None if clusters is None else {
+            "features": list(clusters.features), "chosen_k": clusters.chosen_k,
+            "k_reason": clusters.k_reason, "silhouette_k": clusters.silhouette_k,
+            "elbow_k": clusters.elbow_k, "silhouette": clusters.silhouette,
+            "calinski_harabasz": clusters.calinski_harabasz,
+            "davies_bouldin": clusters.davies_bouldin,
+            "selection": clusters.selection.to_dicts(),
+            "sizes": dict(clusters.profiles.select("cluster_name", "customers").rows()),
+        },
         "outputs": {
             name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in outputs.items()

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from reportgen.analyses.behaviour import BehaviourResult, behaviour_analysis
+from reportgen.analyses.clusters import ClusterResult, cluster_analysis
 from reportgen.analyses.clv import CUSTOMER_COLUMNS, ClvResult, clv_analysis
 from reportgen.analyses.cohorts import cohort_analysis
 from reportgen.analyses.countries import country_table
@@ -32,6 +33,7 @@ from reportgen.publish import write_atomic
 from reportgen.render import render_html, render_pdf
 
 StageCallback = Callable[[str], None]
+MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
 
 
 @dataclass
@@ -111,10 +113,14 @@ def run_report(
     if config.clv.enabled:
         with timer.stage("clv"):
             clv = clv_analysis(clean.purchases, rfm.customers, period.last_day, config.clv)
+    clusters = None
+    if config.clusters.enabled and rfm.customers.height >= MIN_CLUSTER_CUSTOMERS:
+        with timer.stage("clusters"):
+            clusters = cluster_analysis(cluster_inputs(rfm.customers, clv), config.clusters)
     with timer.stage("context"):
         context = build_report_context(
             config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv,
-            behaviour_section,
+            behaviour_section, clusters,
         )
     with timer.stage("render"):
         try:
@@ -130,12 +136,12 @@ def run_report(
         outputs = {
             "report.pdf": pdf,
             "report.html": html.encode("utf-8"),
-            "customers.csv": customers_csv(rfm.customers, clv, behaviour, returns),
+            "customers.csv": customers_csv(rfm.customers, clv, behaviour, returns, clusters),
         }
         if clv is not None and clv.available:
             outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
         manifest = run_manifest(
-            config, period, source, clean, kpis, clv, outputs, pages, timer.seconds
+            config, period, source, clean, kpis, clv, clusters, outputs, pages, timer.seconds
         )
         try:
             for name, data in {**outputs, "manifest.json": manifest}.items():
@@ -157,11 +163,21 @@ def run_report(
     )
 
 
+def cluster_inputs(rfm_customers: pl.DataFrame, clv: ClvResult | None) -> pl.DataFrame:
+    """RFM values and segment per customer, with CLV when it is available."""
+    table = rfm_customers.select("customer_id", "recency_days", "frequency", "monetary",
+                                 "segment")
+    if clv is not None and clv.available:
+        table = table.join(clv.customers.select("customer_id", "clv"), on="customer_id",
+                           how="left", maintain_order="left")
+    return table
+
+
 def customers_csv(
     customers: pl.DataFrame, clv: ClvResult | None, behaviour: BehaviourResult,
-    returns: ReturnsResult,
+    returns: ReturnsResult, clusters: ClusterResult | None,
 ) -> bytes:
-    """The customer table: RFM, habits and return rate, and CLV when it is available."""
+    """The customer table: RFM, habits, return rate, and CLV and cluster when available."""
     table = customers.select(
         "customer_id", "recency_days", "frequency", "monetary",
         "r_score", "f_score", "m_score", "segment",
@@ -173,6 +189,8 @@ def customers_csv(
         table = table.join(
             clv.customers.select("customer_id", *CUSTOMER_COLUMNS), on="customer_id", how="left"
         )
+    if clusters is not None:
+        table = table.join(clusters.customers, on="customer_id", how="left")
     return csv_bytes(table.sort("customer_id"))
 
 

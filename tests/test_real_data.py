@@ -145,6 +145,9 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert manifest["kpis"]["orders"] > 2_000
     backtest = manifest["clv"]["backtest"]
     assert backtest["available"] and backtest["actual"] > 1_000
+    clusters = manifest["clusters"]
+    assert 2 <= clusters["chosen_k"] <= 10 and clusters["silhouette"] > 0.2
+    assert customers["cluster"].min() == 1 and customers["cluster"].max() == clusters["chosen_k"]
     # The UK data show no measurable dropout: every model with dropout ends on the boundary.
     assert manifest["clv"]["model"]["name"] == "nbd"
     assert {a["outcome"] for a in manifest["clv"]["attempts"][:-1]} <= {"boundary",
