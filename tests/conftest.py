@@ -103,3 +103,13 @@ def _read_cdnow(path: Path) -> pl.DataFrame:
         },
         schema_overrides={"invoice_date": pl.Datetime("us")},
     )
+
+
+def purchases(*rows: tuple[str, str | None, str, float]) -> pl.DataFrame:
+    """Cleaned purchase lines from (invoice, customer, timestamp, revenue)."""
+    return pl.DataFrame(
+        [{"invoice": i, "customer_id": c, "invoice_date": datetime.fromisoformat(t), "revenue": r}
+         for i, c, t, r in rows],
+        schema={"invoice": pl.String, "customer_id": pl.String,
+                "invoice_date": pl.Datetime("us"), "revenue": pl.Float64},
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import PROJECT_DIR
+from conftest import PROJECT_DIR, purchases
 
 from reportgen.analyses.cohorts import cohort_analysis
 from reportgen.analyses.trends import monthly_trends, seasonality
@@ -16,16 +16,6 @@ from reportgen.clean import clean_transactions
 from reportgen.config import CohortConfig, load_unit_config
 from reportgen.load import read_transactions
 from reportgen.period import Period
-
-
-def purchases(*rows: tuple[str, str | None, str, float]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [{"invoice": i, "customer_id": c, "invoice_date": datetime.fromisoformat(t), "revenue": r}
-         for i, c, t, r in rows],
-        schema={"invoice": pl.String, "customer_id": pl.String,
-                "invoice_date": pl.Datetime("us"), "revenue": pl.Float64},
-    )
-
 
 # Cohort Jan: A, B, C. Cohort Feb: D. Activity: Feb A; Mar A, B; Apr C (not complete yet
 # when the analysis date is 1 Apr).

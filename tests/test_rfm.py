@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from conftest import purchases
 
 from reportgen.analyses.rfm import (
     rfm_analysis,
@@ -18,19 +19,6 @@ from reportgen.analyses.rfm import (
 from reportgen.config import RfmConfig, SegmentRule
 
 ANALYSIS_DATE = datetime(2011, 1, 1)
-
-
-def purchases(*rows: tuple[str, str | None, str, float]) -> pl.DataFrame:
-    """Purchase lines from (invoice, customer, timestamp, revenue)."""
-    return pl.DataFrame(
-        [
-            {"invoice": i, "customer_id": c, "invoice_date": datetime.fromisoformat(t),
-             "revenue": r}
-            for i, c, t, r in rows
-        ],
-        schema={"invoice": pl.String, "customer_id": pl.String,
-                "invoice_date": pl.Datetime("us"), "revenue": pl.Float64},
-    )
 
 
 NO_RETURNS = pl.DataFrame(schema={

@@ -20,6 +20,7 @@ from reportgen.config import ClusterConfig
 
 SCORE_DECIMALS = 6
 SILHOUETTE_SAMPLE = 4_000
+MAP_POINTS = 800  # enough to see the clusters; every point is an SVG path in the PDF
 NAME_THRESHOLD = 0.5  # standard deviations from the population that earn a word in the name
 
 
@@ -201,8 +202,8 @@ def _model(k: int, params: ClusterConfig, rows: int) -> KMeans | MiniBatchKMeans
 
 
 def _projection(matrix: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
-    """First two principal components of a sample of at most 2,000 customers (rounded)."""
-    index = (np.sort(rng.choice(len(matrix), 2000, replace=False)) if len(matrix) > 2000
+    """First two principal components of a sample of at most MAP_POINTS customers (rounded)."""
+    index = (np.sort(rng.choice(len(matrix), MAP_POINTS, replace=False)) if len(matrix) > MAP_POINTS
              else np.arange(len(matrix)))
     centred = matrix - matrix.mean(axis=0)
     _, _, components = np.linalg.svd(centred[index], full_matrices=False)
