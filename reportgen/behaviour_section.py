@@ -98,6 +98,8 @@ class BehaviourSection:
     peak_weekday: str
     peak_hour: int | None
     peak_month: str
+    peak_month_lift: float
+    peak_hour_share: float
     dayparts: tuple[tuple[str, float], ...]
     top_by_quantity: tuple[ProductRow, ...]
     top_by_revenue: tuple[ProductRow, ...]
@@ -166,6 +168,8 @@ def build_behaviour_section(
         peak_weekday=WEEKDAYS[peak_row["weekday"] - 1] if peak_row else "",
         peak_hour=peak_row["hour"] if peak_row else None,
         peak_month=_peak_month(seasons),
+        peak_month_lift=_peak_month_lift(seasons),
+        peak_hour_share=_peak_hour_share(behaviour.weekday_hour),
         dayparts=tuple((name, share) for name, _, share in behaviour.dayparts.rows()),
         top_by_quantity=_products(products.top_by_quantity),
         top_by_revenue=_products(products.top_by_revenue),
@@ -217,3 +221,21 @@ def _peak_month(seasons: pl.DataFrame) -> str:
     best = seasons.group_by("month").agg(pl.col("revenue").mean()).sort(
         ["revenue", "month"], descending=[True, False]).row(0, named=True)
     return date(2000, best["month"], 1).strftime("%B")
+
+
+def _peak_month_lift(seasons: pl.DataFrame) -> float:
+    """Average revenue of the best calendar month over that of an average month."""
+    if seasons.is_empty():
+        return 0.0
+    by_month = seasons.group_by("month").agg(pl.col("revenue").mean())["revenue"]
+    mean = float(by_month.mean() or 0.0)  # type: ignore[arg-type]
+    return float(by_month.max() or 0.0) / mean if mean else 0.0  # type: ignore[arg-type]
+
+
+def _peak_hour_share(weekday_hour: pl.DataFrame) -> float:
+    """Share of the window's orders placed in the busiest hour of the day (all weekdays)."""
+    total = int(weekday_hour["orders"].sum())
+    if not total:
+        return 0.0
+    by_hour = weekday_hour.group_by("hour").agg(pl.col("orders").sum())["orders"]
+    return int(by_hour.max() or 0) / total  # type: ignore[arg-type]

@@ -155,7 +155,7 @@ def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
                             range=["#9fb8cf", PALETTE["customers"]]),
         )
     )
-    width, height = 620, 170
+    width, height = 620, 120
     return finish_spec(bars.properties(width=width, height=height), width, height)
 
 

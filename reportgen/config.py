@@ -263,6 +263,54 @@ class ClusterConfig(StrictModel):
         return self
 
 
+class AudienceFilter(StrictModel):
+    """Which customers a recommendation targets; every given condition must hold."""
+
+    segments: list[str] | None = Field(None, description="RFM segments.")
+    clv_groups: list[Literal["A", "B", "C", "D"]] | None = Field(None, description="CLV groups.")
+    min_recency_days: int | None = Field(None, description="At least this many days since.")
+    max_recency_days: int | None = Field(None, description="At most this many days since.")
+    min_orders: int | None = Field(None, description="At least this many orders.")
+    max_orders: int | None = Field(None, description="At most this many orders.")
+    max_return_rate: float | None = Field(None, description="Return rate at most this.")
+    min_return_rate: float | None = Field(None, description="Return rate at least this.")
+    max_tenure_days: int | None = Field(None, description="First purchase at most this long ago.")
+
+
+class PlaybookEntry(StrictModel):
+    """One recommendation of the playbook."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier; names actions/<id>.csv.")
+    title: str = Field(min_length=1, description="Short title.")
+    trigger: str = Field(description="Condition over facts, e.g. 'segment_share.at_risk >= 0.1'.")
+    evidence: str = Field(min_length=1, description="The measured facts that justify it.")
+    action: str = Field(min_length=1, description="What to do.")
+    audience: AudienceFilter = Field(default_factory=AudienceFilter,
+                                     description="Customers to act on.")
+    value: Literal["clv", "revenue_12m", "spend_to_date"] = Field(
+        "clv", description="Value at stake: the audience's CLV (falls back to the last 12 "
+        "months' revenue when CLV is not available), last 12 months' revenue, or spend to date.")
+
+
+class PlaybookFile(StrictModel):
+    """The playbook file: a list of entries."""
+
+    entries: list[PlaybookEntry]
+
+
+class PlaybookOptions(StrictModel):
+    """Which playbook a unit uses, and its own changes to it."""
+
+    file: Path = Field(Path("playbook.yaml"),
+                       description="Playbook file; relative paths resolve from the unit's folder.")
+    disabled: list[str] = Field(default_factory=list, description="Entry ids to leave out.")
+    entries: list[PlaybookEntry] = Field(
+        default_factory=list, description="Entries added, or replacing those with the same id.")
+    top_in_summary: int = Field(5, ge=1, le=10,
+                                description="Recommendations on the executive summary.")
+
+
+
 class ReportConfig(StrictModel):
     """Presentation options."""
 
@@ -298,6 +346,8 @@ class UnitConfig(BaseSettings):
         default_factory=BehaviourConfig, description="Behaviour, product and return options."
     )
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
+    playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
+                                      description="Recommendation playbook.")
 
     _config_file: Path = PrivateAttr(default=Path("."))
 

@@ -12,6 +12,8 @@ import polars as pl
 from reportgen.analyses.clusters import ClusterResult
 from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
+from reportgen.analyses.migration import NEW, MigrationResult
+from reportgen.analyses.recommendations import Recommendation
 from reportgen.analyses.rfm import RfmResult
 from reportgen.behaviour_section import BehaviourSection
 from reportgen.charts import ChartSpec, revenue_trend_chart, rfm_grid_chart, segment_share_chart
@@ -89,6 +91,33 @@ class SegmentRow:
 
 
 @dataclass(frozen=True)
+class RecommendationRow:
+    """A fired recommendation as the report shows it."""
+
+    priority: int
+    id: str
+    title: str
+    evidence: str
+    action: str
+    audience_size: int
+    value_at_stake: float
+    value_basis: str
+
+
+@dataclass(frozen=True)
+class MigrationView:
+    """Segment moves since the previous period."""
+
+    previous_label: str
+    stayed: int
+    moved: int
+    new: int
+    flows: tuple[tuple[str, str, int], ...]
+    segment_labels: tuple[str, ...]
+    matrix: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart for the report: its Vega-Lite spec and the words around it."""
 
@@ -139,6 +168,10 @@ class ReportContext:
     behaviour: BehaviourSection = field(
         metadata={"help": "Trends, cohorts, behaviour, products, returns and countries"})
     clusters: ClusterSection = field(metadata={"help": "K-Means clusters chapter"})
+    recommendations: tuple[RecommendationRow, ...] = field(
+        metadata={"help": "Fired recommendations, highest value at stake first"})
+    top_in_summary: int = field(metadata={"help": "Recommendations on the summary page"})
+    migration: MigrationView = field(metadata={"help": "Segment migration"})
     charts: dict[str, Chart] = field(metadata={"help": "Charts by key"})
     sections: tuple[Section, ...] = field(metadata={"help": "Table of contents"})
 
@@ -156,6 +189,8 @@ def build_report_context(
     clv: ClvResult | None,
     behaviour: BehaviourSection,
     clusters: ClusterResult | None,
+    migration: MigrationResult,
+    recommendations: tuple[Recommendation, ...],
 ) -> ReportContext:
     """Assemble the report's context from the analyses' results."""
     kpi_rows = kpi_table(kpis, previous, year_ago)
@@ -197,7 +232,7 @@ def build_report_context(
         data_last_day=dates.max().date(),  # type: ignore[union-attr]
         input_files=tuple(Path(f.path).name for f in source.files),
         kpis=kpi_rows,
-        headlines=headlines(config, kpis, previous, year_ago, segments, clv_section),
+        headlines=headlines(config, kpis, previous, year_ago, segments, clv_section, migration),
         notices=notices(period, source, clean),
         ledger=clean.ledger,
         unreadable_examples=tuple(
@@ -212,6 +247,12 @@ def build_report_context(
         clv=clv_section,
         behaviour=behaviour,
         clusters=cluster_section,
+        recommendations=tuple(
+            RecommendationRow(r.priority, r.id, r.title, r.evidence, r.action, r.audience_size,
+                              r.value_at_stake, r.value_basis)
+            for r in recommendations),
+        top_in_summary=config.playbook.top_in_summary,
+        migration=migration_view(migration, previous.period),
         charts={**charts, **{
             key: Chart("", "", spec)
             for key, spec in {**clv_section.charts, **behaviour.charts,
@@ -219,6 +260,7 @@ def build_report_context(
         }},
         sections=(
             Section("summary", "Executive summary"),
+            Section("recommendations", "Recommendations"),
             Section("segments", "Customer segments (RFM)"),
             Section("clv", "Customer lifetime value"),
             *([Section("clusters", "Customer clusters")] if cluster_section.available else []),
@@ -290,6 +332,7 @@ def headlines(
     year_ago: PeriodKpis,
     segments: tuple[SegmentRow, ...],
     clv: ClvSection,
+    migration: MigrationResult,
 ) -> tuple[str, ...]:
     """One-sentence findings, each built from measured numbers."""
     currency = config.currency
@@ -326,6 +369,13 @@ def headlines(
             f"{count:,} once-regular customers (at risk or can't lose) have gone quiet; "
             f"they spent {money(revenue, currency)} to date."
         )
+    if migration.flows.height:
+        move = migration.flows.row(0, named=True)
+        lines.append(
+            f"The largest segment move since {previous.period.label}: {move['customers']:,} "
+            f"{segment_label(move['from_segment']).lower()} became "
+            f"{segment_label(move['to_segment']).lower()}."
+        )
     if clv.available:
         lines.append(
             f"Customers are expected to spend {money(clv.total_clv, currency)} over the next "
@@ -357,6 +407,26 @@ def notices(
             "check source.columns.customer_id."
         )
     return tuple(found)
+
+
+def migration_view(migration: MigrationResult, previous: Period) -> MigrationView:
+    """The migration matrix with previous segments as rows and current ones as columns."""
+    matrix = migration.matrix
+    to_segments = sorted(matrix["to_segment"].unique().to_list())
+    rows = []
+    for source in sorted(matrix["from_segment"].unique().to_list()):
+        counts = dict(matrix.filter(pl.col("from_segment") == source)
+                      .select("to_segment", "customers").rows())
+        label = "New since" if source == NEW else segment_label(source)
+        rows.append((label, tuple(int(counts.get(t, 0)) for t in to_segments)))
+    return MigrationView(
+        previous_label=previous.label,
+        stayed=migration.stayed, moved=migration.moved, new=migration.new,
+        flows=tuple((segment_label(f), segment_label(t), n)
+                    for f, t, n in migration.flows.head(5).rows()),
+        segment_labels=tuple(segment_label(t) for t in to_segments),
+        matrix=tuple(rows),
+    )
 
 
 def _tone(change: float | None, higher_is_better: bool) -> str:

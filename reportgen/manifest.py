@@ -12,10 +12,13 @@ from typing import Any
 from reportgen.analyses.clusters import ClusterResult
 from reportgen.analyses.clv import ClvResult
 from reportgen.analyses.kpis import PeriodKpis
+from reportgen.analyses.recommendations import Recommendation, Skipped
 from reportgen.clean import CleanTransactions
 from reportgen.config import UnitConfig
+from reportgen.facts import FactValue
 from reportgen.load import TransactionInput
 from reportgen.period import Period
+from reportgen.playbook import playbook_path
 
 PACKAGES = (
     "reportgen", "polars", "numpy", "scikit-learn", "lifetimes", "jinja2", "weasyprint",
@@ -45,6 +48,9 @@ def run_manifest(
     outputs: dict[str, bytes],
     pdf_pages: int,
     seconds: dict[str, float],
+    recommendations: tuple[Recommendation, ...] = (),
+    skipped: tuple[Skipped, ...] = (),
+    facts: dict[str, FactValue] | None = None,
 ) -> bytes:
     """The manifest.json bytes for one run."""
     config_json = config.model_dump(mode="json")
@@ -79,6 +85,15 @@ def run_manifest(
             "selection": clusters.selection.to_dicts(),
             "sizes": dict(clusters.profiles.select("cluster_name", "customers").rows()),
         },
+        "recommendations": [
+            {"priority": r.priority, "id": r.id, "title": r.title, "evidence": r.evidence,
+             "action": r.action, "audience_size": r.audience_size,
+             "value_at_stake": r.value_at_stake, "value_basis": r.value_basis}
+            for r in recommendations
+        ],
+        "recommendations_not_fired": [asdict(s) for s in skipped],
+        "playbook_file": str(playbook_path(config)),
+        "facts": facts or {},
         "outputs": {
             name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in outputs.items()

@@ -16,7 +16,9 @@ from reportgen.analyses.clv import CUSTOMER_COLUMNS, ClvResult, clv_analysis
 from reportgen.analyses.cohorts import cohort_analysis
 from reportgen.analyses.countries import country_table
 from reportgen.analyses.kpis import period_kpis
+from reportgen.analyses.migration import segment_migration
 from reportgen.analyses.products import product_analysis
+from reportgen.analyses.recommendations import evaluate_playbook
 from reportgen.analyses.returns import ReturnsResult, returns_analysis
 from reportgen.analyses.rfm import rfm_analysis
 from reportgen.analyses.trends import monthly_trends, seasonality
@@ -25,10 +27,12 @@ from reportgen.clean import clean_transactions
 from reportgen.config import UnitConfig
 from reportgen.context import build_report_context
 from reportgen.errors import NoDataError, OutputError
+from reportgen.fact_collection import audience_table, collect_facts
 from reportgen.formatting import day
 from reportgen.load import read_transactions
 from reportgen.manifest import run_manifest
 from reportgen.period import Period
+from reportgen.playbook import load_playbook
 from reportgen.publish import write_atomic
 from reportgen.render import render_html, render_pdf
 
@@ -74,6 +78,7 @@ def run_report(
 ) -> RunResult:
     """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/."""
     timer = StageTimer(on_stage)
+    playbook = load_playbook(config)  # configuration errors first, before reading any data
     with timer.stage("load"):
         source = read_transactions(config)
     with timer.stage("clean"):
@@ -92,6 +97,8 @@ def run_report(
         year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
         trend = monthly_trends(clean.purchases, period)
         rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
+        previous_rfm = rfm_analysis(clean.purchases, clean.returns, period.start, config.rfm)
+        migration = segment_migration(rfm.customers, previous_rfm.customers)
     with timer.stage("behaviour"):
         window_start = period.shift(-(config.behaviour.window_months - 1)).start
         in_window = pl.col("invoice_date").is_between(window_start, period.analysis_date,
@@ -100,13 +107,12 @@ def run_report(
                                        config.behaviour)
         returns = returns_analysis(clean.purchases, clean.returns, rfm.customers, window_start,
                                    period.analysis_date, config.behaviour.top_products)
+        products = product_analysis(clean.purchases.filter(in_window),
+                                    clean.returns.filter(in_window), config.behaviour)
         behaviour_section = build_behaviour_section(
             config, window_start, trend,
             cohort_analysis(clean.purchases, period.analysis_date, config.cohorts),
-            seasonality(clean.purchases, period), behaviour,
-            product_analysis(clean.purchases.filter(in_window), clean.returns.filter(in_window),
-                             config.behaviour),
-            returns,
+            seasonality(clean.purchases, period), behaviour, products, returns,
             country_table(clean.purchases, clean.returns, window_start, period.analysis_date),
         )
     clv = None
@@ -117,10 +123,19 @@ def run_report(
     if config.clusters.enabled and rfm.customers.height >= MIN_CLUSTER_CUSTOMERS:
         with timer.stage("clusters"):
             clusters = cluster_analysis(cluster_inputs(rfm.customers, clv), config.clusters)
+    with timer.stage("recommendations"):
+        audience = audience_table(rfm.customers, clv, returns.customer_return_rates,
+                                  clean.purchases, window_start, period.analysis_date)
+        segment_names = list(dict.fromkeys(rule.name for rule in config.rfm.segments))
+        facts = collect_facts(kpis, previous, rfm.customers, previous_rfm.customers,
+                              segment_names, migration, clv, behaviour_section, products,
+                              audience)
+        recommendations, skipped = evaluate_playbook(playbook, facts, audience,
+                                                     set(segment_names), config.currency)
     with timer.stage("context"):
         context = build_report_context(
             config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv,
-            behaviour_section, clusters,
+            behaviour_section, clusters, migration, recommendations,
         )
     with timer.stage("render"):
         try:
@@ -140,12 +155,19 @@ def run_report(
         }
         if clv is not None and clv.available:
             outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
+        outputs["segment_moves.csv"] = csv_bytes(migration.movers)
+        for recommendation in recommendations:
+            outputs[f"actions/{recommendation.id}.csv"] = csv_bytes(recommendation.audience)
         manifest = run_manifest(
-            config, period, source, clean, kpis, clv, clusters, outputs, pages, timer.seconds
+            config, period, source, clean, kpis, clv, clusters, outputs, pages, timer.seconds,
+            recommendations, skipped, facts,
         )
         try:
             for name, data in {**outputs, "manifest.json": manifest}.items():
                 write_atomic(folder / name, data)
+            for stale in (folder / "actions").glob("*.csv"):
+                if f"actions/{stale.name}" not in outputs:
+                    stale.unlink()  # an action list from an earlier run of this period
         except OSError as exc:
             raise OutputError(
                 f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,

@@ -18,6 +18,7 @@ from reportgen.load import (
     typed_frame,
     unreadable_column_problems,
 )
+from reportgen.playbook import load_playbook
 
 
 @dataclass
@@ -39,6 +40,10 @@ def validate_unit(config_path: Path) -> ValidationReport:
     except ConfigError as exc:
         report.problems.append(exc.one_line())
         return report
+    try:
+        load_playbook(config)
+    except ConfigError as exc:
+        report.problems.append(exc.one_line())
     try:
         paths = input_paths(config)
     except InputError as exc:

@@ -145,6 +145,11 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert manifest["kpis"]["orders"] > 2_000
     backtest = manifest["clv"]["backtest"]
     assert backtest["available"] and backtest["actual"] > 1_000
+    fired = manifest["recommendations"]
+    assert len(fired) >= 5
+    assert all((result.folder / "actions" / f"{r['id']}.csv").is_file() for r in fired)
+    assert "Segment migration since October 2011" in html
+    assert "The largest segment move since October 2011" in html
     clusters = manifest["clusters"]
     assert 2 <= clusters["chosen_k"] <= 10 and clusters["silhouette"] > 0.2
     assert customers["cluster"].min() == 1 and customers["cluster"].max() == clusters["chosen_k"]

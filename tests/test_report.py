@@ -46,8 +46,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 def test_run_publishes_every_file(published: RunResult) -> None:
     assert published.folder.parts[-2:] == ("demo", "2024-12")
     names = sorted(p.name for p in published.folder.iterdir())
-    assert names == ["customers.csv", "high_value_at_risk.csv", "manifest.json", "report.html",
-                     "report.pdf"]
+    assert names == ["actions", "customers.csv", "high_value_at_risk.csv", "manifest.json",
+                     "report.html", "report.pdf", "segment_moves.csv"]
     assert published.incomplete == ()
     assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
     assert published.pdf_pages >= 5
@@ -255,3 +255,21 @@ def test_charts_refuse_unaggregated_data() -> None:
     inline_data(pl.DataFrame({"x": range(MAX_POINTS)}))
     with pytest.raises(ValueError, match="aggregate it first"):
         inline_data(pl.DataFrame({"x": range(MAX_POINTS + 1)}))
+
+
+def test_fired_recommendations_export_their_audiences(published: RunResult) -> None:
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    fired = manifest["recommendations"]
+    assert fired and [r["priority"] for r in fired] == list(range(1, len(fired) + 1))
+    values = [r["value_at_stake"] for r in fired]
+    assert values == sorted(values, reverse=True)
+    exported = sorted(p.stem for p in (published.folder / "actions").glob("*.csv"))
+    assert exported == sorted(r["id"] for r in fired)
+    for recommendation in fired:
+        audience = pl.read_csv(published.folder / "actions" / f"{recommendation['id']}.csv")
+        assert audience.height == recommendation["audience_size"]
+    html = (published.folder / "report.html").read_text()
+    assert "Top recommendations" in html and "Segment migration since November 2024" in html
+    moves = pl.read_csv(published.folder / "segment_moves.csv")
+    assert moves.columns == ["customer_id", "from_segment", "to_segment"]
+    assert (moves["from_segment"] != moves["to_segment"]).all()
