@@ -417,7 +417,7 @@ def migration_view(migration: MigrationResult, previous: Period) -> MigrationVie
     for source in sorted(matrix["from_segment"].unique().to_list()):
         counts = dict(matrix.filter(pl.col("from_segment") == source)
                       .select("to_segment", "customers").rows())
-        label = "New since" if source == NEW else segment_label(source)
+        label = "New this month" if source == NEW else segment_label(source)
         rows.append((label, tuple(int(counts.get(t, 0)) for t in to_segments)))
     return MigrationView(
         previous_label=previous.label,
