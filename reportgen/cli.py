@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 import traceback
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 # The analysis and rendering stack is imported inside the commands that need it, so that
 # --help and configuration errors answer at once.
 DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
+PAUSE_VARIABLE = "REPORTGEN_TEST_PAUSE_AT"  # stage name; tests kill the paused run
 EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV); see the warning
 DEMO_PERIOD = "2024-12"
 DEMO_CUSTOMERS = 4_000
@@ -127,11 +130,17 @@ def generate_data(
 def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunResult:
     from reportgen.pipeline import run_report
 
+    pause_at = os.environ.get(PAUSE_VARIABLE)
+
+    def on_stage(stage: str) -> None:
+        status.update(f"{config.unit} {period}: {stage}…")
+        if stage == pause_at:  # for tests that interrupt a run at a known point
+            output.mkdir(parents=True, exist_ok=True)
+            (output / ".paused").touch()
+            time.sleep(600)
+
     with err.status(f"{config.unit} {period}: starting…") as status:
-        return run_report(
-            config, period, output,
-            on_stage=lambda stage: status.update(f"{config.unit} {period}: {stage}…"),
-        )
+        return run_report(config, period, output, on_stage=on_stage)
 
 
 def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None:

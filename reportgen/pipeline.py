@@ -33,7 +33,7 @@ from reportgen.load import read_transactions
 from reportgen.manifest import run_manifest
 from reportgen.period import Period
 from reportgen.playbook import load_playbook
-from reportgen.publish import write_atomic
+from reportgen.publish import publish_folder
 from reportgen.render import render_html, render_pdf
 
 StageCallback = Callable[[str], None]
@@ -163,11 +163,7 @@ def run_report(
             recommendations, skipped, facts,
         )
         try:
-            for name, data in {**outputs, "manifest.json": manifest}.items():
-                write_atomic(folder / name, data)
-            for stale in (folder / "actions").glob("*.csv"):
-                if f"actions/{stale.name}" not in outputs:
-                    stale.unlink()  # an action list from an earlier run of this period
+            publish_folder(folder, {**outputs, "manifest.json": manifest})
         except OSError as exc:
             raise OutputError(
                 f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
