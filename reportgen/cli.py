@@ -6,21 +6,25 @@ import os
 import sys
 import time
 import traceback
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reportgen.config import UnitConfig, load_unit_config
-from reportgen.errors import ReportgenError
+from reportgen.config import DEFAULTS_FILE_NAME, UnitConfig, load_unit_config
+from reportgen.errors import ConfigError, ReportgenError
 from reportgen.paths import CONFIG_DIR
 from reportgen.period import Period
 
 if TYPE_CHECKING:
     from reportgen.pipeline import RunResult
+    from reportgen.runner import UnitOutcome
+
+T = TypeVar("T")
 
 # The analysis and rendering stack is imported inside the commands that need it, so that
 # --help and configuration errors answer at once.
@@ -42,6 +46,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 ConfigArg = Annotated[Path, typer.Argument(help="The business unit's YAML file.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Recompute even if up to date.")]
 OutputOpt = Annotated[
     Path, typer.Option("--output", "-o", help="Folder to write <unit>/<period>/ into.")
 ]
@@ -66,14 +71,76 @@ def run(
         typer.Option(help="Month to report, YYYY-MM; default: the last complete month."),
     ] = None,
     output: OutputOpt = Path("output"),
+    force: ForceOpt = False,
 ) -> None:
     """Compute the unit's report for one month and write report.pdf, report.html,
-    customers.csv and manifest.json into OUTPUT/<unit>/<period>/."""
+    customers.csv and manifest.json into OUTPUT/<unit>/<period>/. A period already published
+    from the same input and configuration is left as it is unless --force."""
     unit_config = load_unit_config(config)
-    chosen = Period.parse(period) if period else Period.last_complete(date.today())
-    result = _run_with_progress(unit_config, chosen, output)
-    _print_result(unit_config, chosen, result)
-    _exit_if_incomplete(unit_config, result)
+    chosen = _period(period)
+    outcome = _run_unit(unit_config, chosen, output, force)
+    if outcome.result is None:
+        out.print(f"{unit_config.unit} {chosen}: up to date in {outcome.folder}/ "
+                  "(same input and configuration; --force recomputes)")
+        return
+    _print_result(unit_config, chosen, outcome.result)
+    _exit_if_incomplete(unit_config, outcome.result)
+
+
+@app.command("run-all")
+def run_all(
+    folder: Annotated[Path, typer.Argument(help="Folder of unit YAML files.")],
+    period: Annotated[
+        str, typer.Option(help="Month to report, YYYY-MM, or 'previous' for the last "
+                          "complete month.")
+    ] = "previous",
+    output: OutputOpt = Path("output"),
+    force: ForceOpt = False,
+) -> None:
+    """Run every unit in FOLDER (all *.yaml but defaults.yaml and playbook.yaml). A failing
+    unit never stops the others; the exit status is 1 when any unit failed."""
+    files = unit_files(folder)
+    if not files:
+        raise ConfigError("no unit YAML files in the folder", file=folder,
+                          hint="point run-all at the folder holding the units' YAML files")
+    chosen = _period(period)
+    table = Table(title=f"reportgen run-all — {chosen.label}")
+    for column in ("Unit", "Status", "Pages", "Seconds", "Detail"):
+        table.add_column(column, justify="right" if column in ("Pages", "Seconds") else "left")
+    failed = incomplete = 0
+    for path in files:
+        try:
+            unit_config = load_unit_config(path)
+            outcome = _run_unit(unit_config, chosen, output, force)
+        except ReportgenError as exc:
+            failed += 1
+            table.add_row(path.stem, "[red]failed[/red]", "", "", exc.one_line())
+            continue
+        except Exception as exc:  # one unit's bug must not stop the others
+            failed += 1
+            table.add_row(path.stem, "[red]failed[/red]", "", "",
+                          f"internal error: {type(exc).__name__}: {exc}")
+            continue
+        result = outcome.result
+        if result is None:
+            table.add_row(unit_config.unit, "up to date", "", "", str(outcome.folder))
+            continue
+        incomplete += bool(result.incomplete)
+        table.add_row(unit_config.unit,
+                      "[yellow]incomplete[/yellow]" if result.incomplete else "[green]published[/green]",
+                      str(result.pdf_pages), f"{sum(result.seconds.values()):.1f}",
+                      "; ".join(result.incomplete) or str(result.folder))
+    out.print(table)
+    if failed:
+        raise typer.Exit(1)
+    if incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def unit_files(folder: Path) -> list[Path]:
+    """The unit YAML files of a folder, without the shared defaults and playbook."""
+    shared = {DEFAULTS_FILE_NAME, "playbook.yaml"}
+    return sorted(p for p in folder.glob("*.yaml") if p.name not in shared)
 
 
 @app.command()
@@ -127,9 +194,29 @@ def generate_data(
     out.print(f"{data.transactions.height:,} lines written to {path}")
 
 
+def _period(text: str | None) -> Period:
+    """YYYY-MM, or the last complete month for 'previous' or nothing (reads the clock)."""
+    if text is None or text == "previous":
+        return Period.last_complete(date.today())
+    return Period.parse(text)
+
+
+def _run_unit(config: UnitConfig, period: Period, output: Path, force: bool) -> UnitOutcome:
+    from reportgen.runner import run_unit
+
+    return _with_progress(config, period, output, lambda on_stage: run_unit(
+        config, period, output, datetime.now().astimezone(), force=force, on_stage=on_stage))
+
+
 def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunResult:
     from reportgen.pipeline import run_report
 
+    return _with_progress(config, period, output,
+                          lambda on_stage: run_report(config, period, output, on_stage=on_stage))
+
+
+def _with_progress(config: UnitConfig, period: Period, output: Path,
+                   work: Callable[[Callable[[str], None]], T]) -> T:
     pause_at = os.environ.get(PAUSE_VARIABLE)
 
     def on_stage(stage: str) -> None:
@@ -140,7 +227,7 @@ def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunR
             time.sleep(600)
 
     with err.status(f"{config.unit} {period}: starting…") as status:
-        return run_report(config, period, output, on_stage=on_stage)
+        return work(on_stage)
 
 
 def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None:

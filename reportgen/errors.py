@@ -5,7 +5,8 @@
     ├── InputError                 exit 3   the transaction file: missing, unreadable, wrong shape
     │   └── EncodingError          exit 3   the CSV's bytes do not decode with the declared encoding
     ├── NoDataError                exit 4   nothing to report for the requested period
-    └── OutputError                exit 5   the report could not be rendered or written
+    ├── OutputError                exit 5   the report could not be rendered or written
+    └── BusyError                  exit 7   another run of the same unit is in progress
 """
 
 from __future__ import annotations
@@ -72,3 +73,9 @@ class OutputError(ReportgenError):
     """The report could not be rendered or published."""
 
     exit_code = 5
+
+
+class BusyError(ReportgenError):
+    """Another run of the same unit holds its lock."""
+
+    exit_code = 7

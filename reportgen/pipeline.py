@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -75,8 +78,12 @@ def run_report(
     period: Period,
     output_dir: Path,
     on_stage: StageCallback | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/."""
+    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/.
+
+    `ledger`, when given, is published as ledger.json with the outputs' hashes added.
+    """
     timer = StageTimer(on_stage)
     playbook = load_playbook(config)  # configuration errors first, before reading any data
     with timer.stage("load"):
@@ -162,8 +169,13 @@ def run_report(
             config, period, source, clean, kpis, clv, clusters, outputs, pages, timer.seconds,
             recommendations, skipped, facts,
         )
+        published = {**outputs, "manifest.json": manifest}
+        if ledger is not None:
+            ledger = {**ledger, "outputs": {
+                name: hashlib.sha256(data).hexdigest() for name, data in published.items()}}
+            published["ledger.json"] = (json.dumps(ledger, indent=2) + "\n").encode()
         try:
-            publish_folder(folder, {**outputs, "manifest.json": manifest})
+            publish_folder(folder, published)
         except OSError as exc:
             raise OutputError(
                 f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
@@ -174,7 +186,7 @@ def run_report(
     )
     return RunResult(
         folder=folder,
-        files=tuple(folder / name for name in [*outputs, "manifest.json"]),
+        files=tuple(folder / name for name in published),
         pdf_pages=pages,
         seconds=timer.seconds,
         incomplete=unavailable,
