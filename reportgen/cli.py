@@ -96,6 +96,9 @@ def run_all(
     ] = "previous",
     output: OutputOpt = Path("output"),
     force: ForceOpt = False,
+    catch_up: Annotated[bool, typer.Option(
+        "--catch-up", help="Also produce every missing month since each unit's last "
+        "complete one.")] = False,
 ) -> None:
     """Run every unit in FOLDER (all *.yaml but defaults.yaml and playbook.yaml). A failing
     unit never stops the others; the exit status is 1 when any unit failed."""
@@ -105,36 +108,66 @@ def run_all(
                           hint="point run-all at the folder holding the units' YAML files")
     chosen = _period(period)
     table = Table(title=f"reportgen run-all — {chosen.label}")
-    for column in ("Unit", "Status", "Pages", "Seconds", "Detail"):
+    for column in ("Unit", "Period", "Status", "Pages", "Seconds", "Detail"):
         table.add_column(column, justify="right" if column in ("Pages", "Seconds") else "left")
     failed = incomplete = 0
+    from reportgen.runner import catch_up_periods
+
     for path in files:
         try:
             unit_config = load_unit_config(path)
-            outcome = _run_unit(unit_config, chosen, output, force)
+            periods = (catch_up_periods(output / unit_config.unit, chosen) if catch_up
+                       else [chosen])
         except ReportgenError as exc:
             failed += 1
-            table.add_row(path.stem, "[red]failed[/red]", "", "", exc.one_line())
+            table.add_row(path.stem, "", "[red]failed[/red]", "", "", exc.one_line())
             continue
-        except Exception as exc:  # one unit's bug must not stop the others
-            failed += 1
-            table.add_row(path.stem, "[red]failed[/red]", "", "",
-                          f"internal error: {type(exc).__name__}: {exc}")
-            continue
-        result = outcome.result
-        if result is None:
-            table.add_row(unit_config.unit, "up to date", "", "", str(outcome.folder))
-            continue
-        incomplete += bool(result.incomplete)
-        table.add_row(unit_config.unit,
-                      "[yellow]incomplete[/yellow]" if result.incomplete else "[green]published[/green]",
-                      str(result.pdf_pages), f"{sum(result.seconds.values()):.1f}",
-                      "; ".join(result.incomplete) or str(result.folder))
+        for month in periods:
+            try:
+                outcome = _run_unit(unit_config, month, output, force)
+            except ReportgenError as exc:
+                failed += 1
+                table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
+                              exc.one_line())
+                continue
+            except Exception as exc:  # one unit's bug must not stop the others
+                failed += 1
+                table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
+                              f"internal error: {type(exc).__name__}: {exc}")
+                continue
+            result = outcome.result
+            if result is None:
+                table.add_row(unit_config.unit, str(month), "up to date", "", "",
+                              str(outcome.folder))
+                continue
+            incomplete += bool(result.incomplete)
+            status = "[yellow]incomplete[/yellow]" if result.incomplete else "[green]published[/green]"
+            table.add_row(unit_config.unit, str(month), status, str(result.pdf_pages),
+                          f"{sum(result.seconds.values()):.1f}",
+                          "; ".join(result.incomplete) or str(result.folder))
     out.print(table)
     if failed:
         raise typer.Exit(1)
     if incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command()
+def schedule(
+    folder: Annotated[Path, typer.Argument(help="Folder of unit YAML files.")] = Path("config"),
+    output: OutputOpt = Path("output"),
+) -> None:
+    """Print a crontab line and a systemd service + timer that run every unit monthly
+    (on the 2nd at 06:00, catching up any missed month) with this installation."""
+    from reportgen.schedule import crontab_line, systemd_units
+
+    executable = Path(sys.argv[0]).resolve()
+    folder, output = folder.resolve(), output.resolve()
+    out.print("# crontab (crontab -e):")
+    out.print(crontab_line(executable, folder, output), markup=False)
+    for name, text in systemd_units(executable, folder, output).items():
+        out.print(f"\n# /etc/systemd/system/{name}", markup=False)
+        out.print(text, markup=False)
 
 
 def unit_files(folder: Path) -> list[Path]:

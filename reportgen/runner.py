@@ -126,3 +126,26 @@ def _history(previous: dict[str, Any] | None) -> list[dict[str, Any]]:
         return []
     entry = {k: previous.get(k) for k in ("ran_at", "fingerprint", "delivery")}
     return [*previous.get("history", []), entry]
+
+
+def last_complete_period(unit_folder: Path) -> Period | None:
+    """The latest period of a unit whose ledger records a complete run, if any."""
+    complete = []
+    for folder in unit_folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]"):
+        ledger = read_ledger(folder)
+        if ledger and ledger.get("status") == "complete":
+            complete.append(Period.parse(folder.name))
+    return max(complete) if complete else None
+
+
+def catch_up_periods(unit_folder: Path, until: Period) -> list[Period]:
+    """Months after the unit's last complete one, up to `until`; just `until` if none ran yet."""
+    last = last_complete_period(unit_folder)
+    if last is None or last >= until:
+        return [until]
+    months = []
+    period = last.shift(1)
+    while period <= until:
+        months.append(period)
+        period = period.shift(1)
+    return months

@@ -93,3 +93,32 @@ def test_run_all_isolates_a_failing_unit(unit_folder: Path, tmp_path: Path) -> N
     assert "input file not found" in result.stdout
     assert "published" in result.stdout
     assert (tmp_path / "out" / "demo" / "2024-12" / "report.pdf").is_file()
+
+
+def test_catch_up_lists_the_months_since_the_last_complete_one(
+    unit_folder: Path, tmp_path: Path
+) -> None:
+    from reportgen.runner import catch_up_periods
+
+    config = load_unit_config(unit_folder / "demo.yaml")
+    assert catch_up_periods(tmp_path / "demo", PERIOD) == [PERIOD]
+    run_unit(config, Period(2024, 9), tmp_path, NOW)
+    assert catch_up_periods(tmp_path / "demo", PERIOD) == [
+        Period(2024, 10), Period(2024, 11), Period(2024, 12)]
+    (tmp_path / "demo" / "2024-10").mkdir()  # a folder without a complete ledger counts not
+    assert catch_up_periods(tmp_path / "demo", Period(2024, 10)) == [Period(2024, 10)]
+
+
+def test_deploy_files_match_the_schedule_command() -> None:
+    from reportgen.schedule import crontab_line, systemd_units
+
+    deploy = Path(__file__).parent.parent / "deploy"
+    exe = Path("/opt/reportgen/.venv/bin/reportgen")
+    folder, out = Path("/opt/reportgen/config"), Path("/opt/reportgen/output")
+    assert crontab_line(exe, folder, out) in (deploy / "crontab").read_text()
+    for name, text in systemd_units(exe, folder, out).items():
+        assert (deploy / name).read_text() == text
+    assert "--catch-up" in crontab_line(exe, folder, out)
+    result = subprocess.run([sys.executable, "-m", "reportgen", "schedule"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "OnCalendar=*-*-02 06:00:00" in result.stdout
