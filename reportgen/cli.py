@@ -21,6 +21,7 @@ from reportgen.paths import CONFIG_DIR
 from reportgen.period import Period
 
 if TYPE_CHECKING:
+    from reportgen.deliver import DeliveryOutcome
     from reportgen.pipeline import RunResult
     from reportgen.runner import UnitOutcome
 
@@ -47,6 +48,12 @@ out = Console(highlight=False, soft_wrap=True)
 
 ConfigArg = Annotated[Path, typer.Argument(help="The business unit's YAML file.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Recompute even if up to date.")]
+SendOpt = Annotated[bool, typer.Option("--send", help="Email the summary (once) to the unit's "
+                                       "delivery.to and delivery.cc.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Write the email as summary.eml "
+                                         "next to the report instead of sending it.")]
+ResendOpt = Annotated[bool, typer.Option("--resend", help="Send again even if the ledger says "
+                                         "sent or unknown.")]
 OutputOpt = Annotated[
     Path, typer.Option("--output", "-o", help="Folder to write <unit>/<period>/ into.")
 ]
@@ -72,6 +79,9 @@ def run(
     ] = None,
     output: OutputOpt = Path("output"),
     force: ForceOpt = False,
+    send: SendOpt = False,
+    dry_run: DryRunOpt = False,
+    resend: ResendOpt = False,
 ) -> None:
     """Compute the unit's report for one month and write report.pdf, report.html,
     customers.csv and manifest.json into OUTPUT/<unit>/<period>/. A period already published
@@ -82,9 +92,13 @@ def run(
     if outcome.result is None:
         out.print(f"{unit_config.unit} {chosen}: up to date in {outcome.folder}/ "
                   "(same input and configuration; --force recomputes)")
-        return
-    _print_result(unit_config, chosen, outcome.result)
-    _exit_if_incomplete(unit_config, outcome.result)
+    else:
+        _print_result(unit_config, chosen, outcome.result)
+    if send or dry_run or resend:
+        delivered = _deliver(unit_config, chosen, outcome.folder, dry_run, resend)
+        out.print(f"{unit_config.unit} {chosen}: email {delivered.state} ({delivered.detail})")
+    if outcome.result is not None:
+        _exit_if_incomplete(unit_config, outcome.result)
 
 
 @app.command("run-all")
@@ -99,6 +113,9 @@ def run_all(
     catch_up: Annotated[bool, typer.Option(
         "--catch-up", help="Also produce every missing month since each unit's last "
         "complete one.")] = False,
+    send: SendOpt = False,
+    dry_run: DryRunOpt = False,
+    resend: ResendOpt = False,
 ) -> None:
     """Run every unit in FOLDER (all *.yaml but defaults.yaml and playbook.yaml). A failing
     unit never stops the others; the exit status is 1 when any unit failed."""
@@ -136,15 +153,25 @@ def run_all(
                               f"internal error: {type(exc).__name__}: {exc}")
                 continue
             result = outcome.result
+            email = ""
+            if send or dry_run or resend:
+                try:
+                    delivered = _deliver(unit_config, month, outcome.folder, dry_run, resend)
+                    email = f"; email {delivered.state}"
+                except ReportgenError as exc:
+                    failed += 1
+                    table.add_row(unit_config.unit, str(month), "[red]email failed[/red]", "",
+                                  "", exc.one_line())
+                    continue
             if result is None:
                 table.add_row(unit_config.unit, str(month), "up to date", "", "",
-                              str(outcome.folder))
+                              f"{outcome.folder}{email}")
                 continue
             incomplete += bool(result.incomplete)
             status = "[yellow]incomplete[/yellow]" if result.incomplete else "[green]published[/green]"
             table.add_row(unit_config.unit, str(month), status, str(result.pdf_pages),
                           f"{sum(result.seconds.values()):.1f}",
-                          "; ".join(result.incomplete) or str(result.folder))
+                          ("; ".join(result.incomplete) or str(result.folder)) + email)
     out.print(table)
     if failed:
         raise typer.Exit(1)
@@ -225,6 +252,15 @@ def generate_data(
         data = generate_transactions(DemoSpec(customers=customers, seed=seed))
         write_demo_csv(data, path)
     out.print(f"{data.transactions.height:,} lines written to {path}")
+
+
+def _deliver(config: UnitConfig, period: Period, folder: Path, dry_run: bool,
+             resend: bool) -> DeliveryOutcome:
+    from reportgen.config import SmtpSettings
+    from reportgen.deliver import deliver
+
+    return deliver(folder, config, period, SmtpSettings(), "dry-run" if dry_run else "send",
+                   datetime.now().astimezone(), resend=resend)
 
 
 def _period(text: str | None) -> Period:

@@ -6,7 +6,8 @@
     │   └── EncodingError          exit 3   the CSV's bytes do not decode with the declared encoding
     ├── NoDataError                exit 4   nothing to report for the requested period
     ├── OutputError                exit 5   the report could not be rendered or written
-    └── BusyError                  exit 7   another run of the same unit is in progress
+    ├── BusyError                  exit 7   another run of the same unit is in progress
+    └── DeliveryError              exit 8   the summary email could not be sent
 """
 
 from __future__ import annotations
@@ -79,3 +80,9 @@ class BusyError(ReportgenError):
     """Another run of the same unit holds its lock."""
 
     exit_code = 7
+
+
+class DeliveryError(ReportgenError):
+    """The summary email could not be delivered."""
+
+    exit_code = 8

@@ -37,7 +37,7 @@ from reportgen.manifest import run_manifest
 from reportgen.period import Period
 from reportgen.playbook import load_playbook
 from reportgen.publish import publish_folder
-from reportgen.render import render_html, render_pdf
+from reportgen.render import render_email_parts, render_html, render_pdf
 
 StageCallback = Callable[[str], None]
 MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
@@ -148,6 +148,7 @@ def run_report(
         try:
             html = render_html(context)
             pdf, pages = render_pdf(html)
+            email_parts = render_email_parts(context)
         except Exception as exc:
             raise OutputError(
                 f"could not render the report: {exc}", unit=config.unit,
@@ -163,6 +164,7 @@ def run_report(
         if clv is not None and clv.available:
             outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
         outputs["segment_moves.csv"] = csv_bytes(migration.movers)
+        outputs.update(email_parts)
         for recommendation in recommendations:
             outputs[f"actions/{recommendation.id}.csv"] = csv_bytes(recommendation.audience)
         manifest = run_manifest(

@@ -134,3 +134,29 @@ def render_pdf(html: str) -> tuple[bytes, int]:
     pdf = document.write_pdf()
     assert isinstance(pdf, bytes)
     return pdf, len(document.pages)
+
+
+EMAIL_CHARTS = ("revenue_trend", "segment_share", "backtest")
+
+
+def render_email_parts(context: ReportContext) -> dict[str, bytes]:
+    """The summary email's HTML (inline styles), plain text and chart PNGs, by file name.
+
+    Images are referenced as cid:<name>.png; the deliver step attaches each PNG with that
+    Content-ID.
+    """
+    env = template_environment()
+    _register_fonts()
+    images = {
+        key: vl_convert.vegalite_to_png(context.charts[key].spec, scale=2, allowed_base_urls=[])
+        for key in EMAIL_CHARTS if key in context.charts
+    }
+    image_ids = {key: f"{key}.png" for key in images}
+    variables: dict[str, Any] = {
+        field.name: getattr(context, field.name) for field in dataclasses.fields(context)
+    }
+    html = env.get_template("email.html.j2").render(**variables, image_ids=image_ids)
+    text = env.get_template("email.txt.j2").render(**variables)
+    parts = {"email/summary.html": html.encode("utf-8"), "email/summary.txt": text.encode("utf-8")}
+    parts.update({f"email/{image_ids[key]}": png for key, png in images.items()})
+    return parts

@@ -8,8 +8,9 @@ WORKDIR_NOTE = "reportgen reads REPORTGEN_ variables from the environment (see R
 
 
 def run_command(executable: Path, folder: Path, output: Path) -> str:
-    """The monthly command: every unit, last complete month, catching up missed months."""
-    return f"{executable} run-all {folder} --period previous --catch-up --output {output}"
+    """The monthly command: every unit, last complete month, missed months, email sent."""
+    return (f"{executable} run-all {folder} --period previous --catch-up --send "
+            f"--output {output}")
 
 
 def crontab_line(executable: Path, folder: Path, output: Path) -> str:

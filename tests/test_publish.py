@@ -46,7 +46,9 @@ def test_killing_a_run_while_rendering_keeps_the_previous_report(tmp_path: Path)
     folder = tmp_path / "out" / "demo" / "2024-12"
     before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     env = {**os.environ, "REPORTGEN_TEST_PAUSE_AT": "render"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # --force: the folder is up to date, and this run must reach rendering to be killed there.
+    process = subprocess.Popen([*command, "--force"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
     marker = tmp_path / "out" / ".paused"
     deadline = time.monotonic() + 240
     while not marker.exists():
@@ -58,5 +60,7 @@ def test_killing_a_run_while_rendering_keeps_the_previous_report(tmp_path: Path)
     process.wait(timeout=30)
     after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert after == before
-    leftovers = [p.name for p in (tmp_path / "out" / "demo").iterdir() if p.name != "2024-12"]
+    # Only the period folder and the unit's lock file (its lock died with the process).
+    leftovers = [p.name for p in (tmp_path / "out" / "demo").iterdir()
+                 if p.name not in ("2024-12", ".lock")]
     assert leftovers == []

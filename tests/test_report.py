@@ -46,8 +46,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 def test_run_publishes_every_file(published: RunResult) -> None:
     assert published.folder.parts[-2:] == ("demo", "2024-12")
     names = sorted(p.name for p in published.folder.iterdir())
-    assert names == ["actions", "customers.csv", "high_value_at_risk.csv", "manifest.json",
-                     "report.html", "report.pdf", "segment_moves.csv"]
+    assert names == ["actions", "customers.csv", "email", "high_value_at_risk.csv",
+                     "manifest.json", "report.html", "report.pdf", "segment_moves.csv"]
     assert published.incomplete == ()
     assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
     assert published.pdf_pages >= 5

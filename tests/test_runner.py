@@ -77,8 +77,10 @@ def test_a_second_run_of_the_same_unit_is_refused(unit_folder: Path, tmp_path: P
 def test_run_all_isolates_a_failing_unit(unit_folder: Path, tmp_path: Path) -> None:
     folder = tmp_path / "config"
     folder.mkdir()
-    (folder / "demo.yaml").write_text((unit_folder / "demo.yaml").read_text().replace(
-        "d.csv", str(unit_folder / "d.csv")))
+    demo = yaml.safe_load((unit_folder / "demo.yaml").read_text())
+    demo["source"]["path"] = str(unit_folder / "d.csv")
+    demo["delivery"] = {"to": ["director@example.com"]}
+    (folder / "demo.yaml").write_text(yaml.safe_dump(demo))
     (folder / "broken.yaml").write_text(yaml.safe_dump({
         "unit": "broken", "title": "Broken", "currency": "GBP", "source": {"path": "none.csv"}}))
     (folder / "defaults.yaml").write_text("{}\n")
@@ -86,13 +88,15 @@ def test_run_all_isolates_a_failing_unit(unit_folder: Path, tmp_path: Path) -> N
                                            "playbook.yaml").read_text())
     result = subprocess.run(
         [sys.executable, "-m", "reportgen", "run-all", str(folder), "--period", "2024-12",
-         "--output", str(tmp_path / "out")],
+         "--output", str(tmp_path / "out"), "--dry-run"],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "broken" in result.stdout and "failed" in result.stdout
     assert "input file not found" in result.stdout
     assert "published" in result.stdout
     assert (tmp_path / "out" / "demo" / "2024-12" / "report.pdf").is_file()
+    assert (tmp_path / "out" / "demo" / "2024-12" / "summary.eml").is_file()
+    assert "email dry run" in result.stdout
 
 
 def test_catch_up_lists_the_months_since_the_last_complete_one(
