@@ -309,7 +309,7 @@ def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None
     out.print(table)
     out.print(f"Report ({result.pdf_pages} pages) written to {result.folder}/")
     for path in result.files:
-        out.print(f"  {path.name}")
+        out.print(f"  {path.relative_to(result.folder)}")
 
 
 def _exit_if_incomplete(config: UnitConfig, result: RunResult) -> None:
