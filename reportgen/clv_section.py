@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -230,7 +230,7 @@ def backtest_view(backtest: Backtest) -> BacktestView:
     return BacktestView(
         available=backtest.available, reason=backtest.reason,
         calibration_end=backtest.calibration_end,
-        holdout_start=backtest.calibration_end + timedelta(days=1),
+        holdout_start=backtest.holdout_start,
         holdout_end=backtest.holdout_end,
         weeks=backtest.holdout_weeks, customers=backtest.customers,
         model_label=backtest.model_label, actual=backtest.actual_total,
@@ -248,7 +248,7 @@ def trust_paragraph(backtest: Backtest, config: UnitConfig) -> str:
     error = backtest.aggregate_error or 0.0
     direction = "too many" if error > 0 else "too few"
     baseline_error = backtest.baseline_error or 0.0
-    holdout_start = backtest.calibration_end + timedelta(days=1)
+    holdout_start = backtest.holdout_start
     facts = (
         f"Tested on the last {backtest.holdout_weeks} weeks "
         f"({holdout_start.day} {holdout_start:%b} – {day(backtest.holdout_end)}): fitted only on "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -395,8 +395,7 @@ def notices(
     """Caveats that change how the report must be read."""
     found = []
     last_line = source.transactions["invoice_date"].max()
-    last_day_of_period = (period.analysis_date - timedelta(days=1)).date()
-    if isinstance(last_line, datetime) and last_line.date() < last_day_of_period:
+    if isinstance(last_line, datetime) and last_line.date() < period.last_day:
         found.append(
             f"The data ends on {day(last_line)}, before the end of {period.label}: "
             "the month's figures are partial."

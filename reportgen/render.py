@@ -91,15 +91,17 @@ def font_face_css() -> Markup:
     return Markup("\n".join(rules))
 
 
+def template_variables(context: ReportContext) -> dict[str, Any]:
+    """The context's fields by name: what every template sees."""
+    return {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
+
+
 def render_html(context: ReportContext) -> str:
     """Render the full report as one self-contained HTML document."""
     env = template_environment()
     charts = {key: chart_svg(chart.spec, key) for key, chart in context.charts.items()}
-    variables: dict[str, Any] = {
-        field.name: getattr(context, field.name) for field in dataclasses.fields(context)
-    }
     return env.get_template("report.html.j2").render(
-        **variables,
+        **template_variables(context),
         chart_svgs=charts,
         font_faces=font_face_css(),
         stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8")),
@@ -152,9 +154,7 @@ def render_email_parts(context: ReportContext) -> dict[str, bytes]:
         for key in EMAIL_CHARTS if key in context.charts
     }
     image_ids = {key: f"{key}.png" for key in images}
-    variables: dict[str, Any] = {
-        field.name: getattr(context, field.name) for field in dataclasses.fields(context)
-    }
+    variables = template_variables(context)
     html = env.get_template("email.html.j2").render(**variables, image_ids=image_ids)
     text = env.get_template("email.txt.j2").render(**variables)
     parts = {"email/summary.html": html.encode("utf-8"), "email/summary.txt": text.encode("utf-8")}

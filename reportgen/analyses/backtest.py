@@ -18,6 +18,7 @@ import polars as pl
 from reportgen.analyses.clv_summary import (
     compressed_summary,
     customer_summary,
+    purchase_days,
     repeat_purchases_between,
 )
 from reportgen.analyses.purchase_models import (
@@ -61,6 +62,11 @@ class Backtest:
     baseline_mae: float = 0.0
     tracking: pl.DataFrame | None = None
     candidates: tuple[CandidateScore, ...] = ()
+
+    @property
+    def holdout_start(self) -> date:
+        """First day of the holdout window."""
+        return self.calibration_end + timedelta(days=1)
 
     @property
     def model_label(self) -> str:
@@ -144,7 +150,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
         baseline_total=float(baseline.sum()),
         mae=float(np.abs(predicted - actual).mean()),
         baseline_mae=float(np.abs(baseline - actual).mean()),
-        tracking=tracking_curve(purchases, calibration, chosen, calibration_end, params),
+        tracking=tracking_curve(purchases, calibration, per_customer, chosen, calibration_end,
+                                params),
         candidates=tuple(candidates),
     )
 
@@ -152,26 +159,26 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
 def tracking_curve(
     purchases: pl.DataFrame,
     calibration: pl.DataFrame,
+    arrays: SummaryArrays,
     model: PurchaseModel,
     calibration_end: date,
     params: ClvConfig,
 ) -> pl.DataFrame:
-    """Cumulative actual, predicted and baseline repeat purchases at the end of each week."""
-    arrays = summary_arrays(calibration)
-    known = calibration.select("customer_id")
+    """Cumulative actual, predicted and baseline repeat purchases at the end of each week.
+
+    `arrays` are the calibration customers' summary arrays, row for row with `calibration`.
+    """
+    holdout_end = calibration_end + timedelta(weeks=params.backtest_weeks)
+    holdout_days = purchase_days(purchases, calibration_end + timedelta(days=1), holdout_end).join(
+        calibration.select("customer_id"), on="customer_id", how="semi")["day"]
     rows = []
     for week in range(params.backtest_weeks + 1):
         until = calibration_end + timedelta(weeks=week)
         horizon = week * 7 / params.time_unit_days
-        actual = (
-            0 if week == 0 else
-            int(known.join(repeat_purchases_between(purchases, calibration_end, until),
-                           on="customer_id")["actual"].sum())
-        )
         rows.append({
             "week": week,
             "date": until,
-            "actual": actual,
+            "actual": int((holdout_days <= until).sum()),
             "predicted": float(_predict(model, arrays, horizon).sum()) if week else 0.0,
             "baseline": float(_baseline(arrays, horizon).sum()),
         })
