@@ -67,7 +67,7 @@ class ReturnRow:
 
     name: str
     value: float
-    lines: int
+    lines: int | None = None
     value_share: float | None = None
 
 
@@ -105,7 +105,6 @@ class BehaviourSection:
     top_by_revenue: tuple[ProductRow, ...]
     highest_return_rate: tuple[ProductRow, ...]
     min_units_for_return_rate: int
-    over_returned_products: int
     most_rebought: tuple[ProductRow, ...]
     min_buyers_for_repeat: int
     returns_total: float
@@ -152,9 +151,6 @@ def build_behaviour_section(
     peak = behaviour.weekday_hour.sort(["orders", "weekday", "hour"],
                                        descending=[True, False, False]).head(1)
     peak_row = peak.row(0, named=True) if peak.height else None
-    by_month = returns.by_month
-    revenue = float(by_month["revenue"].sum())
-    returned = float(by_month["value"].sum())
     return BehaviourSection(
         window_start=window_start.date(),
         window_months=config.behaviour.window_months,
@@ -175,14 +171,12 @@ def build_behaviour_section(
         top_by_revenue=_products(products.top_by_revenue),
         highest_return_rate=_products(products.highest_return_rate),
         min_units_for_return_rate=config.behaviour.min_units_for_return_rate,
-        over_returned_products=products.over_returned,
         most_rebought=_products(products.most_rebought),
         min_buyers_for_repeat=config.behaviour.min_buyers_for_repeat,
-        returns_total=returned,
-        returns_share=returned / revenue if revenue else None,
+        returns_total=returns.returns_value,
+        returns_share=returns.returned_share,
         returns_by_segment=tuple(
-            ReturnRow(segment_label(row["segment"]), row["value"], row["lines"],
-                      row["value_share"])
+            ReturnRow(segment_label(row["segment"]), row["value"], value_share=row["value_share"])
             for row in returns.by_segment.iter_rows(named=True)),
         returns_by_product=tuple(
             ReturnRow(f"{row['stock_code']} {row['description']}", row["value"], row["lines"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -11,7 +13,6 @@ from reportgen.config import CleaningConfig
 from reportgen.load import TransactionInput
 
 LINE_VALUE = pl.col("quantity") * pl.col("unit_price")
-MATCH_KEY = ("customer_id", "stock_code", "units")
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,18 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class CleanTransactions:
-    """Purchases and returns ready for analysis, and the ledger of what cleaning did."""
+    """Purchases and returns ready for analysis, and the ledger of what cleaning did.
+
+    Every purchase line carries `returned_units`: how many of its units later came back
+    (matched to it by `attribute_returns`). `cancelled_orders` are the purchases that a
+    matching cancellation netted out: ordered, and returned in full. Every return line
+    carries `matched_units`: how many of its units were matched to an earlier purchase of the
+    same customer and product in the data.
+    """
 
     purchases: pl.DataFrame
     returns: pl.DataFrame
+    cancelled_orders: pl.DataFrame
     ledger: tuple[LedgerEntry, ...]
     rows_in: int
     analysis_date: datetime
@@ -40,6 +49,17 @@ class CleanTransactions:
     def rows_out(self) -> int:
         """Rows kept as purchase or return lines."""
         return self.purchases.height + self.returns.height
+
+    @property
+    def ordered_lines(self) -> pl.DataFrame:
+        """Every order line, including those cancelled in full, with its returned units and value.
+
+        Return rates are returned value over ordered value of these lines, so they lie in [0, 1].
+        """
+        columns = [*self.purchases.columns]
+        return pl.concat([self.purchases, self.cancelled_orders.select(columns)]).with_columns(
+            (pl.col("returned_units") * pl.col("unit_price")).alias("returned_value")
+        )
 
 
 def clean_transactions(
@@ -70,9 +90,9 @@ def clean_transactions(
     no_description = lines.filter(pl.col("description").is_null())
     ledger.append(LedgerEntry(
         "Missing description", no_description.height, _revenue(no_description),
-        f"described as '{params.unknown_description}'", False,
+        f"the product's description on other lines, else '{params.unknown_description}'", False,
     ))
-    lines = lines.with_columns(pl.col("description").fill_null(params.unknown_description))
+    lines = fill_descriptions(lines, params.unknown_description)
 
     codes = [c.upper() for c in params.non_product_codes]
     lines, entry = _drop_unless(
@@ -109,14 +129,33 @@ def clean_transactions(
         "Purchase netted out by a matching cancellation (same customer, product, quantity)",
         netted.height, _revenue(netted), "purchase removed", True,
     ))
-    purchases = (
-        sales.filter(~pl.col("line_id").is_in(netted_ids.implode()))
-        .drop("line_id")
-        .with_columns(LINE_VALUE.alias("revenue"))
-    )
     returns = returns.with_columns(
         pl.col("return_id").is_in(matched_return_ids.implode()).alias("matched")
-    ).drop("return_id")
+    )
+    remaining = sales.filter(~pl.col("line_id").is_in(netted_ids.implode()))
+    returned_units, matched_units = attribute_returns(remaining, returns.filter(~pl.col("matched")))
+    purchases = (
+        remaining.join(returned_units, on="line_id", how="left", maintain_order="left")
+        .with_columns(pl.col("returned_units").fill_null(0), LINE_VALUE.alias("revenue"))
+        .drop("line_id")
+    )
+    cancelled_orders = netted.drop("line_id").with_columns(
+        LINE_VALUE.alias("revenue"), pl.col("quantity").alias("returned_units"))
+    returns = (
+        returns.join(matched_units, on="return_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("matched")).then(pl.col("quantity"))
+            .otherwise(pl.col("matched_units").fill_null(0)).alias("matched_units"))
+        .drop("return_id")
+    )
+    unmatched = returns.filter(pl.col("matched_units") < pl.col("quantity"))
+    ledger.append(LedgerEntry(
+        "Returns with no earlier purchase to match in the data (e.g. bought before it starts)",
+        unmatched.height,
+        -float(unmatched.select(((pl.col("quantity") - pl.col("matched_units"))
+                                 * pl.col("unit_price")).sum()).item() or 0.0),
+        "counted in returns; left out of return rates", False,
+    ))
 
     anonymous = purchases.filter(pl.col("customer_id").is_null())
     ledger.append(LedgerEntry(
@@ -126,6 +165,7 @@ def clean_transactions(
     return CleanTransactions(
         purchases=purchases,
         returns=returns,
+        cancelled_orders=cancelled_orders,
         ledger=tuple(ledger),
         rows_in=source.rows_read,
         analysis_date=analysis_date,
@@ -140,35 +180,14 @@ def match_cancellations(sales: pl.DataFrame, returns: pl.DataFrame) -> tuple[pl.
     customer, stock code and units; pairing is last-in-first-out in time, like a stack, and
     among purchases at the same instant the later line in the file is paired first.
     """
-    empty = (pl.Series("line_id", [], pl.UInt32), pl.Series("return_id", [], pl.UInt32))
-    keyed_returns = returns.filter(pl.col("customer_id").is_not_null()).select(
-        "customer_id", "stock_code", pl.col("quantity").alias("units"), "invoice_date",
-        pl.col("return_id").alias("event_id"), pl.lit(1).alias("kind"),
-    )
-    if keyed_returns.is_empty():
-        return empty
-    candidates = (
-        sales.filter(pl.col("customer_id").is_not_null())
-        .select(
-            "customer_id", "stock_code", pl.col("quantity").alias("units"), "invoice_date",
-            pl.col("line_id").alias("event_id"), pl.lit(0).alias("kind"),
-        )
-        .join(keyed_returns.select(MATCH_KEY).unique(), on=list(MATCH_KEY), how="semi")
-    )
-    events = pl.concat([candidates, keyed_returns]).sort(
-        [*MATCH_KEY, "invoice_date", "kind", "event_id"]
-    )
-    # Stack matching is inherently sequential; it runs only over purchases that share a key
-    # with some cancellation, a small fraction of the lines.
     netted: list[int] = []
     paired: list[int] = []
     open_purchases: list[int] = []
-    current_key: tuple[object, ...] | None = None
-    for customer, code, units, _, event_id, kind in events.iter_rows():
-        key = (customer, code, units)
+    current_key: list[Any] | None = None
+    for *key, _, event_id, kind in _keyed_events(sales, returns, with_units=True):
         if key != current_key:
             current_key, open_purchases = key, []
-        if kind == 0:
+        if kind == PURCHASE:
             open_purchases.append(event_id)
         elif open_purchases:
             netted.append(open_purchases.pop())
@@ -176,6 +195,94 @@ def match_cancellations(sales: pl.DataFrame, returns: pl.DataFrame) -> tuple[pl.
     return (
         pl.Series("line_id", netted, pl.UInt32),
         pl.Series("return_id", paired, pl.UInt32),
+    )
+
+
+def attribute_returns(
+    purchases: pl.DataFrame, returns: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Match returned units to the latest earlier purchases of the same customer and product.
+
+    Returns (line_id, returned_units) for the purchases that units came back from, and
+    (return_id, matched_units) for the returns. Units are taken last-in-first-out, partially
+    where needed; a return never takes more units than earlier purchases left, so returned
+    units never exceed ordered units. What finds no purchase (goods bought before the data
+    starts, anonymous returns) stays unmatched.
+    """
+    returned: dict[int, int] = {}
+    matched: dict[int, int] = {}
+    stack: list[list[int]] = []  # [line_id, units still returnable]
+    current_key: list[Any] | None = None
+    for *key, units, event_id, kind in _keyed_events(purchases, returns, with_units=False):
+        if key != current_key:
+            current_key, stack = key, []
+        if kind == PURCHASE:
+            stack.append([event_id, units])
+            continue
+        wanted = max(units, 0)
+        while wanted and stack:
+            line = stack[-1]
+            taken = min(wanted, line[1])
+            returned[line[0]] = returned.get(line[0], 0) + taken
+            matched[event_id] = matched.get(event_id, 0) + taken
+            line[1] -= taken
+            wanted -= taken
+            if not line[1]:
+                stack.pop()
+    return (
+        pl.DataFrame({"line_id": list(returned), "returned_units": list(returned.values())},
+                     schema={"line_id": pl.UInt32, "returned_units": pl.Int64}),
+        pl.DataFrame({"return_id": list(matched), "matched_units": list(matched.values())},
+                     schema={"return_id": pl.UInt32, "matched_units": pl.Int64}),
+    )
+
+
+PURCHASE, RETURN = 0, 1
+
+
+def _keyed_events(
+    purchases: pl.DataFrame, returns: pl.DataFrame, with_units: bool
+) -> Iterator[tuple[Any, ...]]:
+    """Purchases and returns of identified customers as (customer, code[, units], units, id,
+    kind) rows, sorted by key and time with purchases before returns at the same instant.
+
+    Only purchases whose key some return shares are listed: matching is inherently
+    sequential, and this keeps the loop to a small fraction of the lines.
+    """
+    key = ["customer_id", "stock_code", *(["key_units"] if with_units else [])]
+
+    def events(frame: pl.DataFrame, id_column: str, kind: int) -> pl.DataFrame:
+        return frame.filter(pl.col("customer_id").is_not_null()).select(
+            "customer_id", "stock_code", *([pl.col("quantity").alias("key_units")]
+                                           if with_units else []),
+            pl.col("quantity").alias("units"), "invoice_date",
+            pl.col(id_column).alias("event_id"), pl.lit(kind).alias("kind"),
+        )
+
+    keyed_returns = events(returns, "return_id", RETURN)
+    if keyed_returns.is_empty():
+        return iter(())
+    candidates = events(purchases, "line_id", PURCHASE).join(
+        keyed_returns.select(key).unique(), on=key, how="semi")
+    ordered = pl.concat([candidates, keyed_returns]).sort([*key, "invoice_date", "kind", "event_id"])
+    return ordered.drop("invoice_date").iter_rows()
+
+
+def fill_descriptions(lines: pl.DataFrame, unknown: str) -> pl.DataFrame:
+    """Give every line a description: its own, else the product's most common one on other
+    lines (purchases and returns alike), else `unknown`."""
+    known = (
+        lines.filter(pl.col("description").is_not_null())
+        .group_by("stock_code", "description").agg(pl.len().alias("lines"))
+        .sort(["stock_code", "lines", "description"], descending=[False, True, False])
+        .group_by("stock_code", maintain_order=True).first()
+        .select("stock_code", pl.col("description").alias("product_description"))
+    )
+    return (
+        lines.join(known, on="stock_code", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("description", "product_description", pl.lit(unknown))
+                      .alias("description"))
+        .drop("product_description")
     )
 
 

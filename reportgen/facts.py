@@ -47,7 +47,7 @@ FACT_SPECS: tuple[FactSpec, ...] = (
     FactSpec("clv.horizon_months", "count", "CLV horizon in months"),
     FactSpec("return_rate.product_max", "share", "Highest product return rate (min volume)"),
     FactSpec("return_rate.product_max_name", "text", "Product with the highest return rate"),
-    FactSpec("returns.share", "share", "Returned value over revenue in the window"),
+    FactSpec("returns.share", "share", "Share of the value ordered in the window that was returned"),
     FactSpec("retention.m1", "share", "Average share of a cohort buying again one period on"),
     FactSpec("retention.m3", "share", "Average share of a cohort buying three periods on"),
     FactSpec("retention.m3_drop", "points", "Retention lost between +1 and +3"),

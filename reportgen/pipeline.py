@@ -28,7 +28,7 @@ from reportgen.analyses.trends import monthly_trends, seasonality
 from reportgen.behaviour_section import build_behaviour_section
 from reportgen.clean import clean_transactions
 from reportgen.config import UnitConfig
-from reportgen.context import build_report_context
+from reportgen.context import ReportContext, build_report_context
 from reportgen.errors import NoDataError, OutputError
 from reportgen.fact_collection import audience_table, collect_facts
 from reportgen.formatting import day
@@ -73,18 +73,17 @@ class RunResult:
     incomplete: tuple[str, ...] = ()  # sections the report had to leave out, and why
 
 
-def run_report(
-    config: UnitConfig,
-    period: Period,
-    output_dir: Path,
-    on_stage: StageCallback | None = None,
-    ledger: dict[str, Any] | None = None,
-) -> RunResult:
-    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/.
+@dataclass(frozen=True)
+class ReportBuild:
+    """Everything a run computed, before rendering: the report's context and the data exports."""
 
-    `ledger`, when given, is published as ledger.json with the outputs' hashes added.
-    """
-    timer = StageTimer(on_stage)
+    context: ReportContext
+    exports: dict[str, bytes]
+    manifest_inputs: dict[str, Any]
+
+
+def compute_report(config: UnitConfig, period: Period, timer: StageTimer) -> ReportBuild:
+    """Load, clean and analyse the unit's data for the period; return context and exports."""
     playbook = load_playbook(config)  # configuration errors first, before reading any data
     with timer.stage("load"):
         source = read_transactions(config)
@@ -112,10 +111,11 @@ def run_report(
                                                       closed="left")
         behaviour = behaviour_analysis(clean.purchases, window_start, period.analysis_date,
                                        config.behaviour)
-        returns = returns_analysis(clean.purchases, clean.returns, rfm.customers, window_start,
+        ordered = clean.ordered_lines
+        returns = returns_analysis(ordered, clean.returns, rfm.customers, window_start,
                                    period.analysis_date, config.behaviour.top_products)
         products = product_analysis(clean.purchases.filter(in_window),
-                                    clean.returns.filter(in_window), config.behaviour)
+                                    ordered.filter(in_window), config.behaviour)
         behaviour_section = build_behaviour_section(
             config, window_start, trend,
             cohort_analysis(clean.purchases, period.analysis_date, config.cohorts),
@@ -144,11 +144,36 @@ def run_report(
             config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv,
             behaviour_section, clusters, migration, recommendations,
         )
+    exports = {"customers.csv": customers_csv(rfm.customers, clv, behaviour, returns, clusters)}
+    if clv is not None and clv.available:
+        exports["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
+    exports["segment_moves.csv"] = csv_bytes(migration.movers)
+    for recommendation in recommendations:
+        exports[f"actions/{recommendation.id}.csv"] = csv_bytes(recommendation.audience)
+    return ReportBuild(context, exports, {
+        "source": source, "clean": clean, "kpis": kpis, "clv": clv, "clusters": clusters,
+        "recommendations": recommendations, "skipped": skipped, "facts": facts,
+    })
+
+
+def run_report(
+    config: UnitConfig,
+    period: Period,
+    output_dir: Path,
+    on_stage: StageCallback | None = None,
+    ledger: dict[str, Any] | None = None,
+) -> RunResult:
+    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/.
+
+    `ledger`, when given, is published as ledger.json with the outputs' hashes added.
+    """
+    timer = StageTimer(on_stage)
+    build = compute_report(config, period, timer)
     with timer.stage("render"):
         try:
-            html = render_html(context)
+            html = render_html(build.context)
             pdf, pages = render_pdf(html)
-            email_parts = render_email_parts(context)
+            email_parts = render_email_parts(build.context)
         except Exception as exc:
             raise OutputError(
                 f"could not render the report: {exc}", unit=config.unit,
@@ -156,20 +181,19 @@ def run_report(
             ) from exc
     with timer.stage("publish"):
         folder = output_dir / config.unit / str(period)
+        exports = dict(build.exports)
         outputs = {
             "report.pdf": pdf,
             "report.html": html.encode("utf-8"),
-            "customers.csv": customers_csv(rfm.customers, clv, behaviour, returns, clusters),
+            "customers.csv": exports.pop("customers.csv"),
         }
-        if clv is not None and clv.available:
-            outputs["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
-        outputs["segment_moves.csv"] = csv_bytes(migration.movers)
+        outputs.update(exports)
         outputs.update(email_parts)
-        for recommendation in recommendations:
-            outputs[f"actions/{recommendation.id}.csv"] = csv_bytes(recommendation.audience)
+        inputs = build.manifest_inputs
         manifest = run_manifest(
-            config, period, source, clean, kpis, clv, clusters, outputs, pages, timer.seconds,
-            recommendations, skipped, facts,
+            config, period, inputs["source"], inputs["clean"], inputs["kpis"], inputs["clv"],
+            inputs["clusters"], outputs, pages, timer.seconds, inputs["recommendations"],
+            inputs["skipped"], inputs["facts"],
         )
         published = {**outputs, "manifest.json": manifest}
         if ledger is not None:
@@ -183,8 +207,10 @@ def run_report(
                 f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
                 hint="check that the output folder is writable and the disk has space",
             ) from None
+    clv = build.context.clv
     unavailable = (
-        (f"CLV not available: {clv.reason}",) if clv is not None and not clv.available else ()
+        (f"CLV not available: {clv.unavailable_reason}",) if clv.enabled and not clv.available
+        else ()
     )
     return RunResult(
         folder=folder,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import logging
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,15 +42,37 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    for name in NONE_SAFE_BUILTINS:
+        env.filters[name] = none_safe(env.filters[name])
     env.filters.update(
         money=formatting.money,
         number=formatting.number,
         pct=formatting.pct,
         change=formatting.change,
         day=formatting.day,
-        segment_label=formatting.segment_label,
+        segment_label=none_safe(formatting.segment_label),
     )
     return env
+
+
+# Jinja's own filters that fail on None; a missing value must print as "–", never crash.
+NONE_SAFE_BUILTINS = ("truncate", "lower", "upper", "capitalize", "title", "trim", "replace",
+                      "join", "format", "length", "first", "last", "wordwrap", "center")
+
+
+def none_safe(jinja_filter: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter, printing formatting.MISSING when its value is None."""
+    # Filters marked pass_context / pass_environment take that object first; functools.wraps
+    # keeps the mark (jinja_pass_arg) so Jinja still passes it.
+    skip = 1 if getattr(jinja_filter, "jinja_pass_arg", None) else 0
+
+    @functools.wraps(jinja_filter)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > skip and args[skip] is None:
+            return formatting.MISSING
+        return jinja_filter(*args, **kwargs)
+
+    return guarded
 
 
 @cache
@@ -96,10 +120,12 @@ def template_variables(context: ReportContext) -> dict[str, Any]:
     return {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
 
 
-def render_html(context: ReportContext) -> str:
-    """Render the full report as one self-contained HTML document."""
+def render_html(
+    context: ReportContext, draw: Callable[[ChartSpec, str], Markup] = chart_svg
+) -> str:
+    """Render the full report as one self-contained HTML document (charts drawn by `draw`)."""
     env = template_environment()
-    charts = {key: chart_svg(chart.spec, key) for key, chart in context.charts.items()}
+    charts = {key: draw(chart.spec, key) for key, chart in context.charts.items()}
     return env.get_template("report.html.j2").render(
         **template_variables(context),
         chart_svgs=charts,

@@ -41,6 +41,12 @@ RETURNS = lines(
     ("C7", "A", "X", 5, 2.0, "2011-11-10 10:00:00", "United Kingdom"),
     ("C8", "B", "Z", 2, 0.5, "2011-11-15 10:00:00", "France"),
 ).rename({"revenue": "value"}).with_columns(pl.Series("matched", [False, True]))
+# Order lines with the units that came back: A's 5 returned units of X are taken from the
+# latest earlier purchase (invoice 2); B's order of 2 Z was cancelled in full (C8).
+CANCELLED_ORDER = lines(("4b", "B", "Z", 2, 0.5, "2011-11-14 19:30:00", "France"))
+ORDERED = pl.concat([PURCHASES, CANCELLED_ORDER]).with_columns(
+    pl.Series("returned_units", [0, 0, 5, 0, 0, 0, 0, 2])).with_columns(
+    (pl.col("returned_units") * pl.col("unit_price")).alias("returned_value"))
 SEGMENTS = pl.DataFrame({"customer_id": ["A", "B"], "segment": ["champions", "at_risk"]})
 PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_buyers_for_repeat=2)
 
@@ -61,7 +67,7 @@ def test_customer_habits() -> None:
 
 
 def test_products() -> None:
-    result = product_analysis(PURCHASES, RETURNS, PARAMS)
+    result = product_analysis(PURCHASES, ORDERED, PARAMS)
     assert result.top_by_quantity.select("stock_code", "quantity", "revenue", "orders",
                                          "customers").rows() == [
         ("X", 44, 76.0, 4, 2), ("Y", 4, 100.0, 2, 1), ("Z", 2, 1.0, 1, 1)]
@@ -82,20 +88,34 @@ def test_products() -> None:
 
 
 def test_returns() -> None:
-    result = returns_analysis(PURCHASES, RETURNS, SEGMENTS, START, END, top=10)
-    assert result.by_month.select("revenue", "value", "lines", "invoices").rows() == [
-        (177.0, 11.0, 2, 2)]
-    assert result.by_month["value_share"][0] == pytest.approx(11 / 177)
+    result = returns_analysis(ORDERED, RETURNS, SEGMENTS, START, END, top=10)
+    # By month of the order: 177 purchased + 1 cancelled order; 10 (A's X) + 1 (B's Z) back.
+    assert result.by_month.select("ordered", "value").rows() == [(178.0, 11.0)]
+    assert result.by_month["value_share"][0] == pytest.approx(11 / 178)
+    assert (result.returns_value, result.ordered_value, result.returned_value) == (11.0, 178.0,
+                                                                                   11.0)
+    assert result.returned_share == pytest.approx(11 / 178)
     assert result.by_product.select("stock_code", "value", "units").rows() == [
         ("X", 10.0, 5), ("Z", 1.0, 2)]
     assert result.by_country.select("country", "value").rows() == [
         ("United Kingdom", 10.0), ("France", 1.0)]
-    segments = result.by_segment.select("segment", "revenue", "value", "value_share").rows()
+    segments = result.by_segment.select("segment", "ordered", "value", "value_share").rows()
     assert segments == [("champions", 65.0, 10.0, pytest.approx(10 / 65)),
-                        ("at_risk", 37.0, 1.0, pytest.approx(1 / 37))]
+                        ("at_risk", 38.0, 1.0, pytest.approx(1 / 38))]
     # A: 10 returned of 65 bought. B: 1 returned of 37 bought + 1 bought then cancelled.
     assert result.customer_return_rates.rows() == [
         ("A", pytest.approx(10 / 65)), ("B", pytest.approx(1 / 38))]
+
+
+def test_returns_of_orders_before_the_window_count_in_no_share() -> None:
+    # A return in the window of goods ordered before it: in the returns' value, in no share.
+    earlier = ORDERED.with_columns(pl.lit(0).alias("returned_units"),
+                                   pl.lit(0.0).alias("returned_value"))
+    result = returns_analysis(earlier, RETURNS, SEGMENTS, START, END, top=10)
+    assert result.returns_value == 11.0
+    assert result.returned_value == 0.0
+    assert result.by_month["value_share"].to_list() == [0.0]
+    assert result.customer_return_rates["return_rate"].to_list() == [0.0, 0.0]
 
 
 def test_countries() -> None:

@@ -33,3 +33,17 @@ def test_day_and_segment_label() -> None:
     assert day(None) == "–"
     assert segment_label("cant_lose") == "Can't lose"
     assert segment_label("at_risk") == "At risk"
+
+
+def test_every_template_filter_prints_a_missing_value_as_a_dash() -> None:
+    from reportgen.render import NONE_SAFE_BUILTINS, template_environment
+
+    env = template_environment()
+    arguments = {"truncate": "(10, True, '…', 0)", "replace": "('a', 'b')", "join": "(', ')",
+                 "format": "(1)", "wordwrap": "(10)", "center": "(10)"}
+    for name in [*NONE_SAFE_BUILTINS, "money", "number", "pct", "change", "day",
+                 "segment_label"]:
+        template = env.from_string(f"{{{{ value | {name}{arguments.get(name, '')} }}}}")
+        assert template.render(value=None) == "–", name
+    assert env.from_string("{{ value | truncate(5, True, '…', 0) }}").render(
+        value="CAKE STAND") == "CAKE…"

@@ -24,24 +24,24 @@ class ProductResult:
     most_rebought: pl.DataFrame
     price_quantity: pl.DataFrame  # price_band, quantity_band (with orders), lines, revenue
     params: BehaviourConfig
-    over_returned: int  # products with more units returned than ordered in the window
 
 
 def product_analysis(
-    purchases: pl.DataFrame, returns: pl.DataFrame, params: BehaviourConfig
+    purchases: pl.DataFrame, ordered: pl.DataFrame, params: BehaviourConfig
 ) -> ProductResult:
-    """Rank the products of the given (window's) purchases and returns."""
+    """Rank the products of the given (window's) purchases and order lines.
+
+    `ordered` are the window's order lines with their returned units (cancelled orders
+    included; see `CleanTransactions.ordered_lines`).
+    """
     limit = params.top_products
     sales = product_sales(purchases)
-    rates = product_return_rates(sales, returns).filter(
+    rates = product_return_rates(ordered).filter(
         pl.col("units_ordered") >= params.min_units_for_return_rate)
-    # More units returned than ordered means returns of purchases made before the window:
-    # no rate can be computed for those products from the window alone.
-    over_returned = rates.filter(pl.col("return_rate") > 1).height
     return ProductResult(
         top_by_quantity=sales.sort(["quantity", "stock_code"], descending=[True, False]).head(limit),
         top_by_revenue=sales.sort(["revenue", "stock_code"], descending=[True, False]).head(limit),
-        highest_return_rate=rates.filter(pl.col("return_rate") <= 1)
+        highest_return_rate=rates
         .sort(["return_rate", "units_returned", "stock_code"], descending=[True, True, False])
         .head(limit),
         most_rebought=rebought_products(purchases)
@@ -50,7 +50,6 @@ def product_analysis(
         .head(limit),
         price_quantity=price_quantity_bands(purchases),
         params=params,
-        over_returned=over_returned,
     )
 
 
@@ -65,26 +64,22 @@ def product_sales(purchases: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def product_return_rates(sales: pl.DataFrame, returns: pl.DataFrame) -> pl.DataFrame:
-    """Returned units over ordered units per product.
+def product_return_rates(ordered: pl.DataFrame) -> pl.DataFrame:
+    """Returned units over ordered units per product, both of the given order lines.
 
-    Ordered units count the purchases a matched cancellation removed (their units equal the
-    cancellation's), so a cancelled order is one order and one return.
+    A cancelled order is one order and one return; units returned of orders outside the lines
+    (bought earlier) are not counted, so the rate lies in [0, 1].
     """
-    returned = returns.group_by("stock_code").agg(
-        pl.col("quantity").sum().alias("units_returned"),
-        pl.col("quantity").filter(pl.col("matched")).sum().alias("units_cancelled"),
-        pl.col("value").sum().alias("value_returned"),
-    )
     return (
-        sales.join(returned, on="stock_code", how="full", coalesce=True)
-        .with_columns(pl.col("quantity", "units_returned", "units_cancelled", "value_returned")
-                      .fill_null(0))
-        .with_columns((pl.col("quantity") + pl.col("units_cancelled")).alias("units_ordered"))
+        ordered.group_by("stock_code")
+        .agg(
+            pl.col("description").mode().sort().first().alias("description"),
+            pl.col("quantity").sum().alias("units_ordered"),
+            pl.col("returned_units").sum().alias("units_returned"),
+            pl.col("returned_value").sum().alias("value_returned"),
+        )
         .filter(pl.col("units_ordered") > 0)
         .with_columns((pl.col("units_returned") / pl.col("units_ordered")).alias("return_rate"))
-        .select("stock_code", "description", "units_ordered", "units_returned", "value_returned",
-                "return_rate")
     )
 
 

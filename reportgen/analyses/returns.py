@@ -1,4 +1,10 @@
-"""Returns and cancellations: by month, product, country and RFM segment, and per customer."""
+"""Returns and cancellations: by month, product, country and RFM segment, and per customer.
+
+Return rates and shares are returned value over ordered value of the same order lines: each
+returned unit is matched to the customer's earlier purchase of the product (see
+`clean.attribute_returns`), so a rate never exceeds 1. Returns that match no purchase in the
+data (goods bought before it starts) count in the returns' value but in no rate.
+"""
 
 from __future__ import annotations
 
@@ -12,34 +18,38 @@ import polars as pl
 class ReturnsResult:
     """Where the window's returns come from, and every customer's return rate."""
 
-    by_month: pl.DataFrame  # month, value, lines, invoices, revenue, value_share
-    by_product: pl.DataFrame  # stock_code, description, value, lines, units
-    by_country: pl.DataFrame  # country, value, lines
-    by_segment: pl.DataFrame  # segment, value, lines, revenue, value_share
+    by_month: pl.DataFrame  # month (of the order), ordered, value (returned since), value_share
+    by_product: pl.DataFrame  # stock_code, description, value, lines, invoices, units
+    by_country: pl.DataFrame  # country, value, lines, invoices
+    by_segment: pl.DataFrame  # segment, ordered, value (returned), value_share
     customer_return_rates: pl.DataFrame  # customer_id, return_rate
+    returns_value: float  # value of the return lines dated in the window
+    ordered_value: float  # value ordered in the window (cancelled orders included)
+    returned_value: float  # of which returned by the analysis date
+
+    @property
+    def returned_share(self) -> float | None:
+        """Share of the value ordered in the window that came back (None without orders)."""
+        return self.returned_value / self.ordered_value if self.ordered_value > 0 else None
 
 
 def returns_analysis(
-    purchases: pl.DataFrame,
+    ordered: pl.DataFrame,
     returns: pl.DataFrame,
     segments: pl.DataFrame,
     window_start: datetime,
     analysis_date: datetime,
     top: int,
 ) -> ReturnsResult:
-    """Summarise the window's returns; return rates per customer use their whole history."""
+    """Summarise the window's returns; rates per customer use their whole history.
+
+    `ordered` are the order lines with their returned value (`CleanTransactions.ordered_lines`).
+    """
     in_window = pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     window_returns = returns.filter(in_window)
-    window_sales = purchases.filter(in_window)
+    window_orders = ordered.filter(in_window)
     month = pl.col("invoice_date").dt.truncate("1mo").alias("month")
-    by_month = (
-        window_sales.group_by(month).agg(pl.col("revenue").sum().alias("revenue"))
-        .join(window_returns.group_by(month).agg(_totals()), on="month", how="full",
-              coalesce=True)
-        .pipe(_fill)
-        .with_columns(_share("revenue"))
-        .sort("month")
-    )
+    labelled = segments.select("customer_id", "segment")
     by_product = (
         window_returns.group_by("stock_code").agg(
             pl.col("description").mode().sort().first().alias("description"), *_totals(),
@@ -51,41 +61,30 @@ def returns_analysis(
         window_returns.group_by(pl.col("country").fill_null("Unknown")).agg(_totals())
         .sort(["value", "country"], descending=[True, False])
     )
-    labelled = segments.select("customer_id", "segment")
-    by_segment = (
-        window_sales.join(labelled, on="customer_id").group_by("segment")
-        .agg(pl.col("revenue").sum().alias("revenue"))
-        .join(window_returns.join(labelled, on="customer_id").group_by("segment").agg(_totals()),
-              on="segment", how="full", coalesce=True)
-        .pipe(_fill)
-        .with_columns(_share("revenue"))
-        .sort(["value", "segment"], descending=[True, False])
+    totals = window_orders.select(_returned()).row(0, named=True)
+    return ReturnsResult(
+        by_month=window_orders.group_by(month).agg(_returned()).pipe(_with_share).sort("month"),
+        by_product=by_product,
+        by_country=by_country,
+        by_segment=window_orders.join(labelled, on="customer_id").group_by("segment")
+        .agg(_returned()).pipe(_with_share)
+        .sort(["value", "segment"], descending=[True, False]),
+        customer_return_rates=customer_return_rates(ordered, analysis_date),
+        returns_value=float(window_returns["value"].sum()),
+        ordered_value=float(totals["ordered"] or 0.0),
+        returned_value=float(totals["value"] or 0.0),
     )
-    return ReturnsResult(by_month, by_product, by_country, by_segment,
-                         customer_return_rates(purchases, returns, analysis_date))
 
 
-def customer_return_rates(
-    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime
-) -> pl.DataFrame:
-    """Returned value over ordered value per identified customer (0 without returns).
-
-    Ordered value adds back the purchases that matched cancellations removed.
-    """
-    before = pl.col("customer_id").is_not_null() & (pl.col("invoice_date") < analysis_date)
-    bought = purchases.filter(before).group_by("customer_id").agg(
-        pl.col("revenue").sum().alias("bought"))
-    returned = returns.filter(before).group_by("customer_id").agg(
-        pl.col("value").sum().alias("returned"),
-        pl.col("value").filter(pl.col("matched")).sum().alias("cancelled"),
-    )
+def customer_return_rates(ordered: pl.DataFrame, analysis_date: datetime) -> pl.DataFrame:
+    """Returned value over ordered value per identified customer, whole history (0 without
+    returns); cancelled orders count as ordered and returned."""
     return (
-        bought.join(returned, on="customer_id", how="left")
-        .with_columns(pl.col("returned", "cancelled").fill_null(0.0))
-        .select(
-            "customer_id",
-            (pl.col("returned") / (pl.col("bought") + pl.col("cancelled"))).alias("return_rate"),
-        )
+        ordered.filter(pl.col("customer_id").is_not_null()
+                       & (pl.col("invoice_date") < analysis_date))
+        .group_by("customer_id").agg(_returned())
+        .pipe(_with_share)
+        .select("customer_id", pl.col("value_share").fill_null(0.0).alias("return_rate"))
         .sort("customer_id")
     )
 
@@ -98,12 +97,13 @@ def _totals() -> list[pl.Expr]:
     ]
 
 
-def _fill(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("revenue", "value").fill_null(0.0),
-                              pl.col("lines", "invoices").fill_null(0))
+def _returned() -> list[pl.Expr]:
+    return [pl.col("revenue").sum().alias("ordered"),
+            pl.col("returned_value").sum().alias("value")]
 
 
-def _share(revenue: str) -> pl.Expr:
-    """Returned value as a share of the same group's purchase revenue (empty without sales)."""
-    return (pl.when(pl.col(revenue) > 0).then(pl.col("value") / pl.col(revenue))
-            .alias("value_share"))
+def _with_share(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add value_share = returned over ordered value (empty where nothing was ordered)."""
+    return frame.with_columns(
+        pl.when(pl.col("ordered") > 0).then(pl.col("value") / pl.col("ordered"))
+        .alias("value_share"))
