@@ -11,7 +11,7 @@ import time
 import numpy as np
 import polars as pl
 
-from reportgen.analyses.clusters import cluster_analysis, scaled_features
+from reportgen.chapters.clusters.analysis import cluster_analysis, scaled_features
 from reportgen.config import ClusterConfig
 
 SIZES = (10_000, 100_000, 1_000_000)

@@ -16,11 +16,11 @@ from typing import TypeVar
 import numpy as np
 import polars as pl
 
-from reportgen.analyses.backtest import summary_arrays
-from reportgen.analyses.clv import lifetime_value
-from reportgen.analyses.clv_summary import compressed_summary, customer_summary
-from reportgen.analyses.purchase_models import fit_purchase_model
-from reportgen.analyses.spend_model import fit_spend_model
+from reportgen.chapters.clv.analysis import lifetime_value
+from reportgen.chapters.clv.backtest import summary_arrays
+from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary
+from reportgen.chapters.clv.purchase_models import fit_purchase_model
+from reportgen.chapters.clv.spend_model import fit_spend_model
 from reportgen.demo_data import purchase_times, simulated_purchases
 
 SIZES = (10_000, 100_000, 1_000_000)

@@ -15,13 +15,13 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from reportgen.analyses.kpis import period_kpis
-from reportgen.analyses.rfm import rfm_analysis
-from reportgen.analyses.trends import monthly_trends
-from reportgen.clean import clean_transactions
+from reportgen.chapters.segments.rfm import rfm_analysis
+from reportgen.chapters.summary.analysis import period_kpis
+from reportgen.chapters.trends.trends import monthly_trends
 from reportgen.config import load_unit_config
 from reportgen.demo_data import DemoSpec, generate_transactions
-from reportgen.load import read_transactions
+from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
 SIZES = (2_000, 20_000)

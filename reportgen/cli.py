@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
@@ -21,16 +19,15 @@ from reportgen.paths import CONFIG_DIR
 from reportgen.period import Period
 
 if TYPE_CHECKING:
-    from reportgen.deliver import DeliveryOutcome
+    from reportgen.jobs.deliver import DeliveryOutcome
+    from reportgen.jobs.runner import UnitOutcome
     from reportgen.pipeline import RunResult
-    from reportgen.runner import UnitOutcome
 
 T = TypeVar("T")
 
 # The analysis and rendering stack is imported inside the commands that need it, so that
 # --help and configuration errors answer at once.
 DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
-PAUSE_VARIABLE = "REPORTGEN_TEST_PAUSE_AT"  # stage name; tests kill the paused run
 EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV); see the warning
 DEMO_PERIOD = "2024-12"
 DEMO_CUSTOMERS = 4_000
@@ -128,7 +125,7 @@ def run_all(
     for column in ("Unit", "Period", "Status", "Pages", "Seconds", "Detail"):
         table.add_column(column, justify="right" if column in ("Pages", "Seconds") else "left")
     failed = incomplete = 0
-    from reportgen.runner import catch_up_periods
+    from reportgen.jobs.runner import catch_up_periods
 
     for path in files:
         try:
@@ -186,7 +183,7 @@ def schedule(
 ) -> None:
     """Print a crontab line and a systemd service + timer that run every unit monthly
     (on the 2nd at 06:00, catching up any missed month) with this installation."""
-    from reportgen.schedule import crontab_line, systemd_units
+    from reportgen.jobs.schedule import crontab_line, systemd_units
 
     executable = Path(sys.argv[0]).resolve()
     folder, output = folder.resolve(), output.resolve()
@@ -206,9 +203,14 @@ def unit_files(folder: Path) -> list[Path]:
 @app.command()
 def validate(config: ConfigArg) -> None:
     """Check a unit's configuration and its input file; list every problem found."""
-    from reportgen.validate import validate_unit
+    from reportgen.chapters import fact_specs
+    from reportgen.inputs.validate import validate_unit
+    from reportgen.playbook.entries import load_playbook
 
-    report = validate_unit(config)
+    def check_playbook(unit: UnitConfig) -> None:
+        load_playbook(unit, fact_specs())
+
+    report = validate_unit(config, checks=[check_playbook])
     for problem in report.problems:
         err.print(f"[red]✗[/red] {problem}")
     for fact in report.facts:
@@ -257,7 +259,7 @@ def generate_data(
 def _deliver(config: UnitConfig, period: Period, folder: Path, dry_run: bool,
              resend: bool) -> DeliveryOutcome:
     from reportgen.config import SmtpSettings
-    from reportgen.deliver import deliver
+    from reportgen.jobs.deliver import deliver
 
     return deliver(folder, config, period, SmtpSettings(), "dry-run" if dry_run else "send",
                    datetime.now().astimezone(), resend=resend)
@@ -271,7 +273,7 @@ def _period(text: str | None) -> Period:
 
 
 def _run_unit(config: UnitConfig, period: Period, output: Path, force: bool) -> UnitOutcome:
-    from reportgen.runner import run_unit
+    from reportgen.jobs.runner import run_unit
 
     return _with_progress(config, period, output, lambda on_stage: run_unit(
         config, period, output, datetime.now().astimezone(), force=force, on_stage=on_stage))
@@ -286,17 +288,8 @@ def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunR
 
 def _with_progress(config: UnitConfig, period: Period, output: Path,
                    work: Callable[[Callable[[str], None]], T]) -> T:
-    pause_at = os.environ.get(PAUSE_VARIABLE)
-
-    def on_stage(stage: str) -> None:
-        status.update(f"{config.unit} {period}: {stage}…")
-        if stage == pause_at:  # for tests that interrupt a run at a known point
-            output.mkdir(parents=True, exist_ok=True)
-            (output / ".paused").touch()
-            time.sleep(600)
-
     with err.status(f"{config.unit} {period}: starting…") as status:
-        return work(on_stage)
+        return work(lambda stage: status.update(f"{config.unit} {period}: {stage}…"))
 
 
 def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None:

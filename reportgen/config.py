@@ -142,6 +142,12 @@ class RfmConfig(StrictModel):
         default_factory=_spec_segment_map,
         description="Segment map; the first rule that matches a customer's R and F scores wins.",
     )
+    lapsing_segments: list[str] = Field(
+        default_factory=lambda: ["at_risk", "cant_lose"],
+        description="Segments of once-regular customers who have gone quiet: the summary's "
+        "headline counts them, the facts lapsing.count and lapsing.spend measure them, and a "
+        "playbook audience with lapsing: true targets them.",
+    )
 
     @model_validator(mode="after")
     def _covers_every_score_pair(self) -> RfmConfig:
@@ -151,6 +157,11 @@ class RfmConfig(StrictModel):
             raise ValueError(
                 "segment map leaves these score pairs without a segment: " + ", ".join(missing)
             )
+        names = {rule.name for rule in self.segments}
+        unknown = [name for name in self.lapsing_segments if name not in names]
+        if unknown:
+            raise ValueError(f"lapsing_segments names '{unknown[0]}', which is not a segment of "
+                             "the map")
         return self
 
 
@@ -283,6 +294,9 @@ class AudienceFilter(StrictModel):
     max_return_rate: float | None = Field(None, description="Return rate at most this.")
     min_return_rate: float | None = Field(None, description="Return rate at least this.")
     max_tenure_days: int | None = Field(None, description="First purchase at most this long ago.")
+    lapsing: bool | None = Field(
+        None, description="true: only customers in the unit's lapsing segments "
+        "(rfm.lapsing_segments); false: only customers outside them.")
 
 
 class PlaybookEntry(StrictModel):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from reportgen.publish import write_atomic
+from reportgen.outputs.publish import write_atomic
 
 COLOURS = ("WHITE", "RED", "PINK", "BLUE", "GREEN", "CREAM", "IVORY", "BLACK", "GOLD", "SILVER",
            "PASTEL", "VINTAGE", "RETRO", "NATURAL", "ROSE")

@@ -1,46 +1,35 @@
-"""One report run, top to bottom: config -> load -> clean -> analyses -> context -> render -> publish."""
+"""One report run, top to bottom, like the report's table of contents:
+
+config -> inputs (load, clean) -> every chapter's analysis -> facts -> playbook
+       -> sections (report context) -> render -> output files -> publish
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from reportgen.analyses.behaviour import BehaviourResult, behaviour_analysis
-from reportgen.analyses.clusters import ClusterResult, cluster_analysis
-from reportgen.analyses.clv import CUSTOMER_COLUMNS, ClvResult, clv_analysis
-from reportgen.analyses.cohorts import cohort_analysis
-from reportgen.analyses.countries import country_table
-from reportgen.analyses.kpis import period_kpis
-from reportgen.analyses.migration import segment_migration
-from reportgen.analyses.products import product_analysis
-from reportgen.analyses.recommendations import evaluate_playbook
-from reportgen.analyses.returns import ReturnsResult, returns_analysis
-from reportgen.analyses.rfm import rfm_analysis
-from reportgen.analyses.trends import monthly_trends, seasonality
-from reportgen.behaviour_section import build_behaviour_section
-from reportgen.clean import clean_transactions
+from reportgen.chapters import CHAPTERS, fact_specs
+from reportgen.chapters.base import AnalysisInputs, Chapter, Results
 from reportgen.config import UnitConfig
-from reportgen.context import ReportContext, build_report_context
-from reportgen.errors import NoDataError, OutputError
-from reportgen.fact_collection import audience_table, collect_facts
-from reportgen.formatting import day
-from reportgen.load import read_transactions
-from reportgen.manifest import run_manifest
+from reportgen.errors import OutputError
+from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.load import read_transactions
+from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
+from reportgen.outputs.manifest import run_manifest
+from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
-from reportgen.playbook import load_playbook
-from reportgen.publish import publish_folder
-from reportgen.render import render_email_parts, render_html, render_pdf
+from reportgen.playbook.audience import audience_table
+from reportgen.playbook.entries import load_playbook
+from reportgen.playbook.evaluate import evaluate_playbook
+from reportgen.report.context import ReportContext, build_report_context
+from reportgen.report.render import Renderer
 
 StageCallback = Callable[[str], None]
-MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
 
 
 @dataclass
@@ -63,6 +52,17 @@ class StageTimer:
 
 
 @dataclass(frozen=True)
+class Report:
+    """A computed and rendered report: its files by name, before publishing."""
+
+    context: ReportContext
+    files: dict[str, bytes]
+    pdf_pages: int
+    seconds: dict[str, float]
+    incomplete: tuple[str, ...]  # what the report had to leave out, and why
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Where a run published its report and how long each stage took."""
 
@@ -70,90 +70,68 @@ class RunResult:
     files: tuple[Path, ...]
     pdf_pages: int
     seconds: dict[str, float]
-    incomplete: tuple[str, ...] = ()  # sections the report had to leave out, and why
+    incomplete: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ReportBuild:
-    """Everything a run computed, before rendering: the report's context and the data exports."""
-
-    context: ReportContext
-    exports: dict[str, bytes]
-    manifest_inputs: dict[str, Any]
-
-
-def compute_report(config: UnitConfig, period: Period, timer: StageTimer) -> ReportBuild:
-    """Load, clean and analyse the unit's data for the period; return context and exports."""
-    playbook = load_playbook(config)  # configuration errors first, before reading any data
+def build_report(
+    config: UnitConfig,
+    period: Period,
+    *,
+    chapters: Sequence[Chapter[Any]] = CHAPTERS,
+    renderer: Renderer | None = None,
+    on_stage: StageCallback | None = None,
+) -> Report:
+    """Compute every chapter of the unit's report for the period and render its files."""
+    timer = StageTimer(on_stage)
+    specs = fact_specs(chapters)
+    entries = load_playbook(config, specs)  # configuration errors first, before reading data
     with timer.stage("load"):
         source = read_transactions(config)
     with timer.stage("clean"):
         clean = clean_transactions(source, period.analysis_date, config.cleaning)
-    with timer.stage("analyses"):
-        kpis = period_kpis(clean.purchases, clean.returns, period)
-        if not kpis.has_orders:
-            raise NoDataError(
-                f"no purchases in {period} (the data runs from "
-                f"{day(source.transactions['invoice_date'].min())} to "  # type: ignore[arg-type]
-                f"{day(source.transactions['invoice_date'].max())})",  # type: ignore[arg-type]
-                unit=config.unit, file=config.source.path,
-                hint="choose a period inside the data's date range",
-            )
-        previous = period_kpis(clean.purchases, clean.returns, period.shift(-1))
-        year_ago = period_kpis(clean.purchases, clean.returns, period.shift(-12))
-        trend = monthly_trends(clean.purchases, period)
-        rfm = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
-        previous_rfm = rfm_analysis(clean.purchases, clean.returns, period.start, config.rfm)
-        migration = segment_migration(rfm.customers, previous_rfm.customers)
-    with timer.stage("behaviour"):
-        window_start = period.shift(-(config.behaviour.window_months - 1)).start
-        in_window = pl.col("invoice_date").is_between(window_start, period.analysis_date,
-                                                      closed="left")
-        behaviour = behaviour_analysis(clean.purchases, window_start, period.analysis_date,
-                                       config.behaviour)
-        ordered = clean.ordered_lines
-        returns = returns_analysis(ordered, clean.returns, rfm.customers, window_start,
-                                   period.analysis_date, config.behaviour.top_products)
-        products = product_analysis(clean.purchases.filter(in_window),
-                                    ordered.filter(in_window), config.behaviour)
-        behaviour_section = build_behaviour_section(
-            config, window_start, trend,
-            cohort_analysis(clean.purchases, period.analysis_date, config.cohorts),
-            seasonality(clean.purchases, period), behaviour, products, returns,
-            country_table(clean.purchases, clean.returns, window_start, period.analysis_date),
-        )
-    clv = None
-    if config.clv.enabled:
-        with timer.stage("clv"):
-            clv = clv_analysis(clean.purchases, rfm.customers, period.last_day, config.clv)
-    clusters = None
-    if config.clusters.enabled and rfm.customers.height >= MIN_CLUSTER_CUSTOMERS:
-        with timer.stage("clusters"):
-            clusters = cluster_analysis(cluster_inputs(rfm.customers, clv), config.clusters)
-    with timer.stage("recommendations"):
-        audience = audience_table(rfm.customers, clv, returns.customer_return_rates,
-                                  clean.purchases, window_start, period.analysis_date)
-        segment_names = list(dict.fromkeys(rule.name for rule in config.rfm.segments))
-        facts = collect_facts(kpis, previous, rfm.customers, previous_rfm.customers,
-                              segment_names, migration, clv, behaviour_section, products,
-                              audience)
-        recommendations, skipped = evaluate_playbook(playbook, facts, audience,
-                                                     set(segment_names), config.currency)
-    with timer.stage("context"):
-        context = build_report_context(
-            config, period, source, clean, kpis, previous, year_ago, trend, rfm, clv,
-            behaviour_section, clusters, migration, recommendations,
-        )
-    exports = {"customers.csv": customers_csv(rfm.customers, clv, behaviour, returns, clusters)}
-    if clv is not None and clv.available:
-        exports["high_value_at_risk.csv"] = csv_bytes(clv.high_value_at_risk)
-    exports["segment_moves.csv"] = csv_bytes(migration.movers)
-    for recommendation in recommendations:
-        exports[f"actions/{recommendation.id}.csv"] = csv_bytes(recommendation.audience)
-    return ReportBuild(context, exports, {
-        "source": source, "clean": clean, "kpis": kpis, "clv": clv, "clusters": clusters,
-        "recommendations": recommendations, "skipped": skipped, "facts": facts,
-    })
+    results = Results()
+    inputs = AnalysisInputs(config, period, source, clean, results)
+    for chapter in chapters:
+        with timer.stage(chapter.key):
+            results.add(chapter.key, chapter.compute(inputs))
+    applied = [(chapter, result) for chapter in chapters
+               if (result := results.get(chapter.key, object)) is not None]
+    with timer.stage("playbook"):
+        facts = {name: value for chapter, result in applied
+                 for name, value in chapter.facts(result).items()}
+        customers = customer_table(applied)
+        audience = audience_table(customers, clean.purchases, inputs.window_start,
+                                  period.analysis_date)
+        playbook = evaluate_playbook(entries, facts, audience, specs, config)
+    with timer.stage("sections"):
+        context = build_report_context(config, period, chapters, results, playbook)
+    with timer.stage("render"):
+        renderer = renderer or Renderer()
+        try:
+            html = renderer.html(context)
+            pdf, pages = renderer.pdf(html)
+            email = renderer.email(context)
+        except Exception as exc:
+            raise OutputError(f"could not render the report: {exc}", unit=config.unit,
+                              hint="run with --debug for details") from exc
+    with timer.stage("outputs"):
+        files = {"report.pdf": pdf, "report.html": html.encode("utf-8"),
+                 "customers.csv": customers_csv(customers)}
+        for chapter, result in applied:
+            files.update({name: csv_bytes(table)
+                          for name, table in chapter.exports(result).items()})
+        files.update(email)
+        files.update({f"actions/{r.id}.csv": csv_bytes(r.audience)
+                      for r in playbook.recommendations})
+        chapter_entries = {chapter.key: None for chapter in chapters}
+        for chapter, result in applied:
+            del chapter_entries[chapter.key]
+            chapter_entries.update(chapter.manifest(result))
+        files["manifest.json"] = run_manifest(config, period, source, clean, chapter_entries,
+                                              playbook, files, pages, timer.seconds)
+    incomplete = tuple(note for chapter, result in applied
+                       if (note := chapter.missing(result)) is not None)
+    return Report(context, files, pages, timer.seconds, incomplete)
 
 
 def run_report(
@@ -161,103 +139,22 @@ def run_report(
     period: Period,
     output_dir: Path,
     on_stage: StageCallback | None = None,
-    ledger: dict[str, Any] | None = None,
+    renderer: Renderer | None = None,
 ) -> RunResult:
-    """Compute and publish the unit's report for the period into output_dir/<unit>/<period>/.
-
-    `ledger`, when given, is published as ledger.json with the outputs' hashes added.
-    """
-    timer = StageTimer(on_stage)
-    build = compute_report(config, period, timer)
-    with timer.stage("render"):
-        try:
-            html = render_html(build.context)
-            pdf, pages = render_pdf(html)
-            email_parts = render_email_parts(build.context)
-        except Exception as exc:
-            raise OutputError(
-                f"could not render the report: {exc}", unit=config.unit,
-                hint="run with --debug for details",
-            ) from exc
-    with timer.stage("publish"):
-        folder = output_dir / config.unit / str(period)
-        exports = dict(build.exports)
-        outputs = {
-            "report.pdf": pdf,
-            "report.html": html.encode("utf-8"),
-            "customers.csv": exports.pop("customers.csv"),
-        }
-        outputs.update(exports)
-        outputs.update(email_parts)
-        inputs = build.manifest_inputs
-        manifest = run_manifest(
-            config, period, inputs["source"], inputs["clean"], inputs["kpis"], inputs["clv"],
-            inputs["clusters"], outputs, pages, timer.seconds, inputs["recommendations"],
-            inputs["skipped"], inputs["facts"],
-        )
-        published = {**outputs, "manifest.json": manifest}
-        if ledger is not None:
-            ledger = {**ledger, "outputs": {
-                name: hashlib.sha256(data).hexdigest() for name, data in published.items()}}
-            published["ledger.json"] = (json.dumps(ledger, indent=2) + "\n").encode()
-        try:
-            publish_folder(folder, published)
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
-                hint="check that the output folder is writable and the disk has space",
-            ) from None
-    clv = build.context.clv
-    unavailable = (
-        (f"CLV not available: {clv.unavailable_reason}",) if clv.enabled and not clv.available
-        else ()
-    )
-    return RunResult(
-        folder=folder,
-        files=tuple(folder / name for name in published),
-        pdf_pages=pages,
-        seconds=timer.seconds,
-        incomplete=unavailable,
-    )
+    """Build the unit's report for the period and publish it into output_dir/<unit>/<period>/."""
+    report = build_report(config, period, renderer=renderer, on_stage=on_stage)
+    folder = output_dir / config.unit / str(period)
+    publish_report(config, folder, report.files)
+    return RunResult(folder, tuple(folder / name for name in report.files), report.pdf_pages,
+                     report.seconds, report.incomplete)
 
 
-def cluster_inputs(rfm_customers: pl.DataFrame, clv: ClvResult | None) -> pl.DataFrame:
-    """RFM values and segment per customer, with CLV when it is available."""
-    table = rfm_customers.select("customer_id", "recency_days", "frequency", "monetary",
-                                 "segment")
-    if clv is not None and clv.available:
-        table = table.join(clv.customers.select("customer_id", "clv"), on="customer_id",
-                           how="left", maintain_order="left")
-    return table
-
-
-def customers_csv(
-    customers: pl.DataFrame, clv: ClvResult | None, behaviour: BehaviourResult,
-    returns: ReturnsResult, clusters: ClusterResult | None,
-) -> bytes:
-    """The customer table: RFM, habits, return rate, and CLV and cluster when available."""
-    table = customers.select(
-        "customer_id", "recency_days", "frequency", "monetary",
-        "r_score", "f_score", "m_score", "segment",
-        pl.col("first_purchase").dt.date(), pl.col("last_purchase").dt.date(),
-    ).join(behaviour.customer_habits, on="customer_id", how="left").join(
-        returns.customer_return_rates, on="customer_id", how="left"
-    ).with_columns(pl.col("return_rate").fill_null(0.0))
-    if clv is not None and clv.available:
-        table = table.join(
-            clv.customers.select("customer_id", *CUSTOMER_COLUMNS), on="customer_id", how="left"
-        )
-    if clusters is not None:
-        table = table.join(clusters.customers, on="customer_id", how="left")
-    return csv_bytes(table.sort("customer_id"))
-
-
-MONEY_COLUMNS = ("monetary", "clv", "expected_avg_value")
-
-
-def csv_bytes(table: pl.DataFrame) -> bytes:
-    """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4."""
-    floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
-    return table.with_columns(
-        pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats
-    ).write_csv().encode("utf-8")
+def publish_report(config: UnitConfig, folder: Path, files: dict[str, bytes]) -> None:
+    """Publish the files as the folder, all at once; OutputError when it cannot be written."""
+    try:
+        publish_folder(folder, files)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the report: {exc.strerror}", unit=config.unit, file=folder,
+            hint="check that the output folder is writable and the disk has space",
+        ) from None

@@ -1,15 +1,24 @@
-"""Shared fixtures: small transaction tables with the hard cases, and unit configs on disk."""
+"""Shared fixtures: small transaction tables with the hard cases, unit configs on disk, a draft
+renderer for tests that do not look at charts or the PDF, and reports built once a session."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 import yaml
+from markupsafe import Markup
+
+from reportgen.report.charts import ChartSpec
+from reportgen.report.render import Renderer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data" / "online_retail.parquet"
@@ -113,3 +122,106 @@ def purchases(*rows: tuple[str, str | None, str, float]) -> pl.DataFrame:
         schema={"invoice": pl.String, "customer_id": pl.String,
                 "invoice_date": pl.Datetime("us"), "revenue": pl.Float64},
     )
+
+
+# A valid 1 x 1 PNG: the draft renderer's stand-in for every email chart.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+class DraftRenderer(Renderer):
+    """Renders templates for real but draws no chart and lays out no PDF: for tests about
+    runs, ledgers and delivery, which must not pay for WeasyPrint and vl-convert."""
+
+    def chart_svg(self, spec: ChartSpec, key: str) -> Markup:
+        return Markup(f'<svg id="{key}" class="draft"></svg>')
+
+    def chart_png(self, spec: ChartSpec) -> bytes:
+        return TINY_PNG
+
+    def pdf(self, html: str) -> tuple[bytes, int]:
+        return b"%PDF-1.4\n% draft: " + str(len(html)).encode() + b"\n%%EOF\n", 1
+
+
+DEMO_PERIOD = "2024-12"
+
+
+def write_demo_unit(folder: Path, title: str = "Demo <Unit> & Co", **overrides: Any) -> Path:
+    """A unit over 300 simulated customers (every kind of dirt, 2023-2024) in `folder`."""
+    from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+
+    data = folder / "demo.csv"
+    if not data.exists():
+        write_demo_csv(generate_transactions(DemoSpec(customers=300, seed=3)), data)
+    unit: dict[str, Any] = {"unit": "demo", "title": title, "currency": "GBP",
+                            "source": {"path": "demo.csv"},
+                            "clusters": {"k_max": 6, "n_init": 4}, **overrides}
+    config = folder / "demo.yaml"
+    config.write_text(yaml.safe_dump(unit))
+    return config
+
+
+@pytest.fixture(scope="session")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo unit's report for 2024-12, rendered for real once a session, with its ledger.
+
+    Tests read it; tests that change a published folder copy it first.
+    """
+    from datetime import datetime
+
+    from reportgen.config import load_unit_config
+    from reportgen.jobs.runner import run_unit
+    from reportgen.period import Period
+
+    folder = tmp_path_factory.mktemp("demo")
+    config = load_unit_config(write_demo_unit(folder))
+    outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
+                       datetime(2025, 1, 2, 6, 0, tzinfo=UTC))
+    assert outcome.result is not None
+    return outcome.result
+
+
+def assert_only_single_day_buyers_lack_a_gap(customers: pl.DataFrame) -> None:
+    """Every column is filled, except the purchase gap of customers who bought on one day."""
+    gap_missing = customers["avg_days_between_purchases"].is_null()
+    single_day = customers["first_purchase"] == customers["last_purchase"]
+    assert (gap_missing == single_day).all()
+    others = customers.drop("avg_days_between_purchases")
+    assert others.null_count().sum_horizontal().item() == 0
+    assert set(customers["preferred_daypart"]) <= {"morning", "afternoon", "evening"}
+    assert customers["return_rate"].min() >= 0
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a command printed and its exit status."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path) -> CliResult:
+    """Run `reportgen ARGS` in this process, as the console script does (main())."""
+    from reportgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = ["reportgen", *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        sys.argv = argv
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def draft_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs that do not say how to render (the CLI's) draw no charts and lay out no PDF."""
+    monkeypatch.setattr("reportgen.pipeline.Renderer", DraftRenderer)

@@ -8,20 +8,32 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import UnitFactory, lines
+from conftest import CliResult, UnitFactory, lines, run_cli
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 GOOD_CSV = HEADER + "536365,22,MUG,2,2011-11-01 08:26:00,2.5,17850,United Kingdom\n"
 
 
-def reportgen(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True, text=True, timeout=120,
-    )
+reportgen = run_cli
+
+HEAVY = ("sklearn", "weasyprint", "altair", "vl_convert", "lifetimes", "polars", "scipy")
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *parts: str) -> None:
+def test_the_installed_command_answers_help_without_the_analysis_stack() -> None:
+    # `reportgen --help` and configuration errors must answer at once: the CLI module loads
+    # no analysis or rendering library until a command needs one.
+    probe = ("import sys, runpy; sys.argv = ['reportgen', '--help']\n"
+             "try:\n    runpy.run_module('reportgen', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def assert_one_line_error(result: CliResult, code: int, *parts: str) -> None:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -112,7 +124,7 @@ def test_validate_accepts_a_good_unit(tmp_path: Path, write_unit: UnitFactory) -
     assert "for the unit: rows 1;" in result.stdout and "valid" in result.stdout
 
 
-def test_run_writes_the_report(tmp_path: Path) -> None:
+def test_run_writes_the_report(tmp_path: Path, draft_rendering: None) -> None:
     data = tmp_path / "demo.csv"
     assert reportgen("generate-data", data, "--customers", "200").returncode == 0
     config = tmp_path / "demo.yaml"
@@ -124,7 +136,9 @@ def test_run_writes_the_report(tmp_path: Path) -> None:
     assert "load" in result.stdout and "render" in result.stdout
 
 
-def test_a_report_without_clv_exits_6_and_says_why(tmp_path: Path, write_unit: UnitFactory) -> None:
+def test_a_report_without_clv_exits_6_and_says_why(
+    tmp_path: Path, write_unit: UnitFactory, draft_rendering: None
+) -> None:
     path = write_unit(data_name="t.csv")
     (tmp_path / "t.csv").write_text(GOOD_CSV)
     result = reportgen("run", path, "--period", "2011-11", "--output", tmp_path / "out")

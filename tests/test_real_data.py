@@ -11,13 +11,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import PROJECT_DIR
-from test_report import assert_only_single_day_buyers_lack_a_gap
+from conftest import PROJECT_DIR, assert_only_single_day_buyers_lack_a_gap
 
-from reportgen.analyses.rfm import rfm_analysis
-from reportgen.clean import clean_transactions, exact_duplicate_count
+from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.config import CleaningConfig, load_unit_config
-from reportgen.load import read_transactions
+from reportgen.inputs.clean import clean_transactions, exact_duplicate_count
+from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 from reportgen.pipeline import run_report
 
@@ -50,7 +49,7 @@ def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
     config = load_unit_config(all_countries)
     clean = clean_transactions(read_transactions(config), datetime(2012, 1, 1), config.cleaning)
     assert clean.purchases.filter(pl.col("quantity") == 80_995).is_empty()
-    netted = next(e for e in clean.ledger if e.rule.startswith("Purchase netted out"))
+    netted = next(e for e in clean.log if e.rule.startswith("Purchase netted out"))
     assert netted.revenue > 168_000
 
 
@@ -124,6 +123,7 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
         assert table[customer][2] == pytest.approx(monetary, rel=1e-9, abs=1e-6), customer
 
 
+@pytest.mark.slow
 def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     result = run_report(load_unit_config(UK), Period(2011, 11), tmp_path)
     assert result.pdf_pages >= 5 and result.incomplete == ()

@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 import yaml
+from conftest import DraftRenderer
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
-from markupsafe import Markup
 
 from reportgen.config import load_unit_config
 from reportgen.period import Period
-from reportgen.pipeline import StageTimer, compute_report
-from reportgen.render import render_html
+from reportgen.pipeline import build_report
 
 PERIOD = Period(2011, 11)
 # Field and column names of rates: return_rate, value_share, retention_after_1, p_alive_mean...
@@ -101,10 +100,6 @@ def numbers(value: Any) -> list[float]:
     return [value] if isinstance(value, float) else []
 
 
-def placeholder_chart(_: dict[str, Any], key: str) -> Markup:
-    return Markup(f"<svg id='{key}'></svg>")
-
-
 @settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(table=transaction_tables())
@@ -119,17 +114,19 @@ def test_rates_lie_in_0_1_and_no_cell_prints_a_missing_number(
         "clusters": {"k_max": 3, "n_init": 2, "sample_size": 200},
     }))
     config = load_unit_config(tmp_path / "unit.yaml")
-    build = compute_report(config, PERIOD, StageTimer())
+    report = build_report(config, PERIOD, renderer=DraftRenderer())
 
-    for path, rate in rate_values(build.context):
+    for path, rate in rate_values(report.context):
         assert 0.0 <= rate <= 1.0 + 1e-12, (path, rate)
-    assert all(math.isfinite(n) for n in numbers(build.context))
+    assert all(math.isfinite(n) for n in numbers(report.context))
 
-    html = render_html(build.context, draw=placeholder_chart)
-    text = re.sub(r"<[^>]+>", " ", html.split("</style>")[-1])
-    assert not NOT_PRINTABLE.search(text), NOT_PRINTABLE.search(text)
+    for page in ("report.html", "email/summary.html", "email/summary.txt"):
+        markup = report.files[page].decode("utf-8")
+        text = re.sub(r"<[^>]+>", " ", markup.split("</style>")[-1])
+        assert not NOT_PRINTABLE.search(text), (page, NOT_PRINTABLE.search(text))
 
-    for name, data in build.exports.items():
+    exports = {name: data for name, data in report.files.items() if name.endswith(".csv")}
+    for name, data in exports.items():
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
         header = rows[0]
         for row in rows[1:]:

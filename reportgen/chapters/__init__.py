@@ -1,0 +1,46 @@
+"""The report's chapters, in the order the report shows them: CHAPTERS is the registry.
+
+Each chapter lives in one folder (analysis, facts, section, charts) behind one class; its
+template partial is templates/chapters/<key>.html.j2. The pipeline computes every chapter in
+this order, so a chapter may read the results of those before it (its `needs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reportgen.chapters.base import Chapter
+from reportgen.chapters.behaviour import BehaviourChapter
+from reportgen.chapters.clusters import ClustersChapter
+from reportgen.chapters.clv import ClvChapter
+from reportgen.chapters.countries import CountriesChapter
+from reportgen.chapters.data_quality import DataQualityChapter
+from reportgen.chapters.method import MethodChapter
+from reportgen.chapters.products import ProductsChapter
+from reportgen.chapters.returns import ReturnsChapter
+from reportgen.chapters.segments import SegmentsChapter
+from reportgen.chapters.summary import SummaryChapter
+from reportgen.chapters.trends import TrendsChapter
+from reportgen.playbook.chapter import RecommendationsChapter
+from reportgen.playbook.facts import FactSpec
+
+CHAPTERS: tuple[Chapter[Any], ...] = (
+    SummaryChapter(),
+    RecommendationsChapter(),
+    SegmentsChapter(),
+    ClvChapter(),
+    ClustersChapter(),
+    TrendsChapter(),
+    BehaviourChapter(),
+    ProductsChapter(),
+    ReturnsChapter(),
+    CountriesChapter(),
+    DataQualityChapter(),
+    MethodChapter(),
+)
+
+
+def fact_specs(chapters: Sequence[Chapter[Any]] = CHAPTERS) -> tuple[FactSpec, ...]:
+    """Every fact the chapters publish: the registry the playbook is checked against."""
+    return tuple(spec for chapter in chapters for spec in chapter.fact_specs)

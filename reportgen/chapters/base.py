@@ -1,0 +1,147 @@
+"""What a chapter is: a key, a title, and the steps the pipeline calls on it, in this order.
+
+    compute   (analysis: the unit's clean data and earlier chapters' results -> typed result)
+    facts     (named numbers for the playbook, read from the result)
+    customer_columns / exports   (what the chapter adds to customers.csv and other files)
+    section   (result -> what its template partial shows, its charts and headlines)
+    manifest  (what manifest.json records of the result)
+
+`compute` runs for every chapter before any `section` is built, so presentation never feeds
+analysis. A chapter whose `compute` returns None does not apply to this run (CLV switched off,
+too few customers to cluster): nothing else is asked of it and it shows no page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import polars as pl
+
+from reportgen.config import UnitConfig
+from reportgen.inputs.clean import CleanTransactions
+from reportgen.inputs.load import TransactionInput
+from reportgen.period import Period
+from reportgen.playbook.facts import FactSpec, FactValue
+from reportgen.report.charts import Chart
+from reportgen.report.formatting import currency_symbol
+
+if TYPE_CHECKING:
+    from reportgen.playbook.evaluate import PlaybookOutcome
+
+ResultT = TypeVar("ResultT")
+T = TypeVar("T")
+
+
+class Results:
+    """The results computed so far, by chapter key; read with the type the reader expects."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, object] = {}
+
+    def add(self, key: str, result: object) -> None:
+        """Record a chapter's result (None: the chapter does not apply to this run)."""
+        self._by_key[key] = result
+
+    def of(self, key: str, kind: type[T]) -> T:
+        """The result of chapter `key`, which must exist and be a `kind`."""
+        result = self._by_key.get(key)
+        if not isinstance(result, kind):
+            raise LookupError(f"chapter '{key}' has no {kind.__name__} result; list it in "
+                              "`needs` and before this chapter in the registry")
+        return result
+
+    def get(self, key: str, kind: type[T]) -> T | None:
+        """The result of chapter `key` if it applied to this run, else None."""
+        result = self._by_key.get(key)
+        return result if isinstance(result, kind) else None
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """What an analysis may read: configuration, period, the clean data, earlier results."""
+
+    config: UnitConfig
+    period: Period
+    source: TransactionInput
+    clean: CleanTransactions
+    results: Results
+
+    @property
+    def window_start(self) -> Any:
+        """First instant of the behaviour window (the last `behaviour.window_months` months)."""
+        return self.period.shift(-(self.config.behaviour.window_months - 1)).start
+
+
+@dataclass(frozen=True)
+class SectionInputs:
+    """What a section may read: every chapter's result and the playbook's outcome."""
+
+    config: UnitConfig
+    period: Period
+    results: Results
+    playbook: PlaybookOutcome
+
+    @property
+    def symbol(self) -> str:
+        """The unit's currency symbol, e.g. £."""
+        return currency_symbol(self.config.currency)
+
+
+ViewT = TypeVar("ViewT")
+
+
+@dataclass(frozen=True)
+class Section(Generic[ViewT]):
+    """A chapter as the report shows it: its template's data (`s`), charts and headlines."""
+
+    view: ViewT
+    charts: dict[str, Chart] = field(default_factory=dict)
+    headlines: tuple[str, ...] = ()
+
+
+class Chapter(Generic[ResultT]):
+    """One chapter of the report. Subclasses set key and title and override the steps."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    needs: ClassVar[tuple[str, ...]] = ()  # chapters whose results `compute` reads
+    fact_specs: ClassVar[tuple[FactSpec, ...]] = ()
+
+    @property
+    def anchor(self) -> str:
+        """The chapter's id in the HTML and its table-of-contents link."""
+        return self.key.replace("_", "-")
+
+    @property
+    def template(self) -> str:
+        """The Jinja partial that shows the chapter."""
+        return f"chapters/{self.key}.html.j2"
+
+    def compute(self, inputs: AnalysisInputs) -> ResultT | None:
+        """The chapter's analysis; None when the chapter does not apply to this run."""
+        raise NotImplementedError
+
+    def facts(self, result: ResultT) -> dict[str, FactValue]:
+        """Facts for the playbook, by name (see `fact_specs`)."""
+        return {}
+
+    def customer_columns(self, result: ResultT) -> pl.DataFrame | None:
+        """customer_id and the columns this chapter adds to the customer table."""
+        return None
+
+    def exports(self, result: ResultT) -> dict[str, pl.DataFrame]:
+        """Extra tables to publish as CSV, by file name."""
+        return {}
+
+    def section(self, result: ResultT, inputs: SectionInputs) -> Section[Any] | None:
+        """What the chapter's page shows; None leaves the page out."""
+        return None
+
+    def manifest(self, result: ResultT) -> dict[str, Any]:
+        """Entries for manifest.json, by top-level key."""
+        return {}
+
+    def missing(self, result: ResultT) -> str | None:
+        """What the chapter had to leave out this run, in one line (the run is incomplete)."""
+        return None

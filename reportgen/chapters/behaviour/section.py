@@ -1,0 +1,40 @@
+"""The order-timing page: weekday x hour, parts of the day, price against quantity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reportgen.chapters.base import Section, SectionInputs
+from reportgen.chapters.behaviour.analysis import BehaviourResult
+from reportgen.chapters.behaviour.charts import price_quantity_chart, weekday_hour_chart
+from reportgen.report.charts import Chart
+
+
+@dataclass(frozen=True)
+class BehaviourView:
+    """What the order-timing page shows."""
+
+    window_start: date
+    window_months: int
+    peak_weekday: str
+    peak_hour: int | None
+    dayparts: tuple[tuple[str, float], ...]
+
+
+def behaviour_section(result: BehaviourResult, inputs: SectionInputs) -> Section[BehaviourView]:
+    """The page's figures and charts."""
+    charts = {"price_quantity": Chart("", "", price_quantity_chart(result.price_quantity,
+                                                                   inputs.symbol))}
+    if not result.weekday_hour.is_empty():
+        charts["weekday_hour"] = Chart("", "", weekday_hour_chart(result.weekday_hour))
+    return Section(
+        BehaviourView(
+            window_start=result.window_start.date(),
+            window_months=result.params.window_months,
+            peak_weekday=result.peak_weekday,
+            peak_hour=result.peak_hour,
+            dayparts=tuple((name, share) for name, _, share in result.dayparts.rows()),
+        ),
+        charts=charts,
+    )

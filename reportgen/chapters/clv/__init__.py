@@ -1,0 +1,67 @@
+"""Customer lifetime value: a purchase model (BG/NBD and relatives, fitted robustly) times a
+spend model (Gamma-Gamma), discounted over the horizon; CLV groups, high-value customers at
+risk, and a backtest that says how far to trust the forecast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.chapters.clv.analysis import (
+    CUSTOMER_COLUMNS,
+    ClvResult,
+    clv_analysis,
+    switched_off,
+)
+from reportgen.chapters.clv.facts import FACT_SPECS, clv_facts
+from reportgen.chapters.clv.manifest import clv_manifest
+from reportgen.chapters.clv.section import ClvView, clv_section
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.playbook.facts import FactValue
+
+
+class ClvChapter(Chapter[ClvResult]):
+    """Customer lifetime value."""
+
+    key = "clv"
+    title = "Customer lifetime value"
+    needs = ("segments",)
+    fact_specs = FACT_SPECS
+
+    def compute(self, inputs: AnalysisInputs) -> ClvResult:
+        """CLV of every customer who bought by the period's last day (or why it is missing)."""
+        params = inputs.config.clv
+        if not params.enabled:
+            return switched_off(inputs.period.last_day, params)
+        segments = inputs.results.of("segments", SegmentsResult)
+        return clv_analysis(inputs.clean.purchases, segments.customers, inputs.period.last_day,
+                            params)
+
+    def facts(self, result: ClvResult) -> dict[str, FactValue]:
+        """Total CLV, group A's share, the high-value customers at risk."""
+        return clv_facts(result)
+
+    def customer_columns(self, result: ClvResult) -> pl.DataFrame | None:
+        """P(alive), expected purchases, expected value, CLV and group, when available."""
+        if not result.available:
+            return None
+        return result.customers.select("customer_id", *CUSTOMER_COLUMNS)
+
+    def exports(self, result: ClvResult) -> dict[str, pl.DataFrame]:
+        """The high-value customers at risk, when CLV is available."""
+        return {"high_value_at_risk.csv": result.high_value_at_risk} if result.available else {}
+
+    def section(self, result: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
+        """The CLV page, or its explanation of why CLV is missing."""
+        return clv_section(result, inputs)
+
+    def manifest(self, result: ClvResult) -> dict[str, Any]:
+        """Models, checks and the backtest."""
+        return {"clv": clv_manifest(result)}
+
+    def missing(self, result: ClvResult) -> str | None:
+        """Why CLV is not available, when the unit asked for it."""
+        return f"CLV not available: {result.reason}" if result.enabled and not result.available \
+            else None

@@ -1,0 +1,309 @@
+"""The CLV page: tables, charts, the headline, and the words on how far to trust the forecast."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date
+
+import polars as pl
+
+from reportgen.chapters.base import Section, SectionInputs
+from reportgen.chapters.clv.analysis import ClvResult
+from reportgen.chapters.clv.backtest import Backtest
+from reportgen.chapters.clv.charts import backtest_chart, clv_distribution_chart, p_alive_chart
+from reportgen.chapters.clv.purchase_models import MODEL_LABELS
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.report.charts import Chart
+from reportgen.report.formatting import day, money, number, pct, segment_label
+
+AT_RISK_ROWS = 15
+DISTRIBUTION_BANDS = 12
+
+
+@dataclass(frozen=True)
+class ClvGroupRow:
+    """One CLV group's profile."""
+
+    group: str
+    customers: int
+    share: float
+    clv_total: float
+    clv_share: float
+    clv_mean: float
+    p_alive_mean: float
+    expected_purchases_12w_mean: float
+    recency_mean: float
+    orders_mean: float
+    monetary_mean: float
+
+
+@dataclass(frozen=True)
+class ClvCustomerRow:
+    """A customer in the top-CLV or high-value-at-risk tables."""
+
+    customer_id: str
+    segment: str
+    clv: float
+    p_alive: float
+    expected_purchases_12w: float
+    recency_days: int
+    orders: int
+    monetary: float
+
+
+@dataclass(frozen=True)
+class FitRow:
+    """One attempt of the model-fitting ladder, for the method table."""
+
+    model: str
+    penalizer: float
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class BacktestView:
+    """The backtest's figures as the report shows them."""
+
+    available: bool
+    reason: str
+    calibration_end: date
+    holdout_start: date
+    holdout_end: date
+    weeks: int
+    customers: int
+    model_label: str
+    actual: int
+    predicted: float
+    baseline: float
+    error: float | None
+    baseline_error: float | None
+    mae: float
+    baseline_mae: float
+
+
+@dataclass(frozen=True)
+class ClvView:
+    """Everything the CLV chapter shows."""
+
+    enabled: bool
+    available: bool
+    unavailable_reason: str
+    horizon_months: int
+    discount_rate: float
+    model_label: str
+    model_reason: str
+    model_params: tuple[tuple[str, float], ...]
+    attempts: tuple[FitRow, ...]
+    p_alive_estimated: bool
+    spend_method: str
+    spend_params: tuple[tuple[str, float], ...]
+    spend_correlation: float | None
+    warnings: tuple[str, ...]
+    customers: int
+    total_clv: float
+    group_a_share: float
+    groups: tuple[ClvGroupRow, ...]
+    top_customers: tuple[ClvCustomerRow, ...]
+    at_risk: tuple[ClvCustomerRow, ...]
+    at_risk_count: int
+    at_risk_clv: float
+    backtest: BacktestView
+    trust: str
+
+
+def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
+    """The CLV chapter's content; a disabled or unavailable CLV still gets its explanation."""
+    params = inputs.config.clv
+    backtest = backtest_view(clv.backtest)
+    if not clv.available:
+        view = replace(_empty_view(params.horizon_months, params.monthly_discount_rate,
+                                   enabled=clv.enabled, reason=clv.reason),
+                       backtest=backtest, attempts=fit_rows(clv))
+        headlines = (() if not clv.enabled else
+                     (f"Customer lifetime value is not available this month: {clv.reason}.",))
+        return Section(view, headlines=headlines)
+    model = clv.model
+    assert model is not None and clv.spend is not None and clv.fit is not None
+    rfm_customers = inputs.results.of("segments", SegmentsResult).customers
+    customers = clv.customers.join(
+        rfm_customers.select("customer_id", "segment", "recency_days",
+                             pl.col("frequency").alias("orders"), "monetary"),
+        on="customer_id", how="left",
+    )
+    groups = tuple(ClvGroupRow(**row) for row in clv.group_profiles.select(
+        pl.col("clv_group").alias("group"), "customers", "share", "clv_total", "clv_share",
+        "clv_mean", "p_alive_mean", "expected_purchases_12w_mean", "recency_mean", "orders_mean",
+        "monetary_mean").to_dicts())
+    charts = {"clv_distribution": Chart("", "", clv_distribution_chart(
+        clv_bands(customers, inputs.symbol), inputs.symbol))}
+    p_alive_estimated = model.name != "nbd"
+    if p_alive_estimated:
+        charts["p_alive"] = Chart("", "", p_alive_chart(
+            customers.group_by("segment").agg(pl.col("p_alive").mean()).sort("segment")))
+    if clv.backtest.available and clv.backtest.tracking is not None:
+        charts["backtest"] = Chart("", "", backtest_chart(clv.backtest.tracking,
+                                                          clv.backtest.model_label))
+    risky = clv.high_value_at_risk
+    view = ClvView(
+        enabled=True,
+        available=True,
+        unavailable_reason="",
+        horizon_months=params.horizon_months,
+        discount_rate=params.monthly_discount_rate,
+        model_label=model.label,
+        model_reason=clv.reason,
+        model_params=tuple(model.params.items()),
+        attempts=fit_rows(clv),
+        p_alive_estimated=p_alive_estimated,
+        spend_method=clv.spend.method,
+        spend_params=tuple(clv.spend.params.items()),
+        spend_correlation=clv.spend.frequency_spend_correlation,
+        warnings=clv.warnings,
+        customers=customers.height,
+        total_clv=clv.total_clv,
+        group_a_share=clv.group_a_share,
+        groups=groups,
+        top_customers=customer_rows(customers.sort(["clv", "customer_id"],
+                                                   descending=[True, False]),
+                                    params.top_customers),
+        at_risk=customer_rows(risky, AT_RISK_ROWS),
+        at_risk_count=risky.height,
+        at_risk_clv=clv.at_risk_clv,
+        backtest=backtest,
+        trust=trust_paragraph(clv.backtest),
+    )
+    currency = inputs.config.currency
+    headline = (
+        f"Customers are expected to spend {money(clv.total_clv, currency)} over the next "
+        f"{params.horizon_months} months; the top quarter (CLV group A) holds "
+        f"{pct(clv.group_a_share)} of it, and {risky.height:,} of those customers are "
+        f"slipping, with {money(clv.at_risk_clv, currency)} at stake."
+    )
+    return Section(view, charts=charts, headlines=(headline,))
+
+
+def fit_rows(clv: ClvResult) -> tuple[FitRow, ...]:
+    """The fitting ladder's attempts with display names."""
+    if clv.fit is None:
+        return ()
+    return tuple(FitRow(MODEL_LABELS[a.model], a.penalizer, a.outcome, a.detail)
+                 for a in clv.fit.attempts)
+
+
+def customer_rows(customers: pl.DataFrame, limit: int) -> tuple[ClvCustomerRow, ...]:
+    """The first `limit` customers as table rows."""
+    return tuple(
+        ClvCustomerRow(
+            customer_id=row["customer_id"], segment=segment_label(row["segment"] or ""),
+            clv=row["clv"], p_alive=row["p_alive"],
+            expected_purchases_12w=row["expected_purchases_12w"],
+            recency_days=row["recency_days"], orders=row["orders"], monetary=row["monetary"],
+        )
+        for row in customers.head(limit).iter_rows(named=True)
+    )
+
+
+def clv_bands(customers: pl.DataFrame, symbol: str) -> pl.DataFrame:
+    """Customers per CLV band and group: equal bands up to the 95th percentile, then the rest."""
+    top = float(customers.select(pl.col("clv").quantile(0.95).fill_null(0.0)).item())
+    step = _nice_step(top / (DISTRIBUTION_BANDS - 1)) if top > 0 else 1.0
+    last = DISTRIBUTION_BANDS - 1
+    band = (pl.col("clv") / step).floor().cast(pl.Int64).clip(0, last)
+    return (
+        customers.group_by(band.alias("band_order"), "clv_group")
+        .agg(pl.len().alias("customers"))
+        .with_columns(
+            pl.when(pl.col("band_order") == last)
+            .then(pl.lit(f"{symbol}{_short(last * step)}+"))
+            .otherwise(
+                pl.format("{}{}–{}", pl.lit(symbol),
+                          pl.col("band_order").map_elements(lambda b: _short(b * step),
+                                                            return_dtype=pl.String),
+                          pl.col("band_order").map_elements(lambda b: _short((b + 1) * step),
+                                                            return_dtype=pl.String))
+            )
+            .alias("band")
+        )
+        .sort("band_order", "clv_group")
+    )
+
+
+def backtest_view(backtest: Backtest) -> BacktestView:
+    """The backtest as plain values."""
+    return BacktestView(
+        available=backtest.available, reason=backtest.reason,
+        calibration_end=backtest.calibration_end,
+        holdout_start=backtest.holdout_start,
+        holdout_end=backtest.holdout_end,
+        weeks=backtest.holdout_weeks, customers=backtest.customers,
+        model_label=backtest.model_label, actual=backtest.actual_total,
+        predicted=backtest.predicted_total, baseline=backtest.baseline_total,
+        error=backtest.aggregate_error, baseline_error=backtest.baseline_error,
+        mae=backtest.mae, baseline_mae=backtest.baseline_mae,
+    )
+
+
+def trust_paragraph(backtest: Backtest) -> str:
+    """How far to trust the forecast, in plain words, from the backtest's numbers."""
+    if not backtest.available:
+        return (f"The forecast could not be tested this month ({backtest.reason}); "
+                "use CLV to rank customers rather than to budget amounts.")
+    error = backtest.aggregate_error or 0.0
+    direction = "too many" if error > 0 else "too few"
+    baseline_error = backtest.baseline_error or 0.0
+    holdout_start = backtest.holdout_start
+    facts = (
+        f"Tested on the last {backtest.holdout_weeks} weeks "
+        f"({holdout_start.day} {holdout_start:%b} – {day(backtest.holdout_end)}): fitted only on "
+        f"the data before, the {backtest.model_label} model predicted "
+        f"{number(backtest.predicted_total)} repeat purchases by the "
+        f"{number(backtest.customers)} customers it knew; {number(backtest.actual_total)} "
+        f"happened, {pct(abs(error))} {direction}. Assuming every customer simply kept their "
+        f"past rate would have predicted {number(backtest.baseline_total)} "
+        f"({pct(abs(baseline_error))} {'too many' if baseline_error > 0 else 'too few'}). Per "
+        f"customer, the model was off by {number(backtest.mae, 2)} purchases on average, the "
+        f"simple rule by {number(backtest.baseline_mae, 2)}."
+    )
+    beats_baseline = backtest.mae < backtest.baseline_mae
+    if abs(error) <= 0.10 and beats_baseline:
+        verdict = ("The forecast tracked reality closely and beats the simple rule: CLV can "
+                   "guide both who to prioritise and how much to spend.")
+    elif abs(error) <= 0.25:
+        verdict = ("Use CLV to rank and prioritise customers; treat the total amounts as "
+                   f"indicative, within about {pct(abs(error), 0)}.")
+    else:
+        verdict = ("The total was far off, so use CLV only to rank customers, not to "
+                   "budget amounts.")
+    if not beats_baseline:
+        verdict += (" At customer level the model did not beat the simple rule this time, so "
+                    "weigh recent behaviour (the RFM segments) as much as the forecast.")
+    return f"{facts} {verdict}"
+
+
+def _empty_view(horizon: int, discount: float, enabled: bool, reason: str) -> ClvView:
+    empty_backtest = BacktestView(False, reason, date.min, date.min, date.min, 0, 0, "", 0, 0.0,
+                                  0.0, None, None, 0.0, 0.0)
+    return ClvView(
+        enabled=enabled, available=False, unavailable_reason=reason, horizon_months=horizon,
+        discount_rate=discount, model_label="", model_reason="", model_params=(), attempts=(),
+        p_alive_estimated=False, spend_method="", spend_params=(), spend_correlation=None,
+        warnings=(), customers=0, total_clv=0.0, group_a_share=0.0, groups=(),
+        top_customers=(), at_risk=(), at_risk_count=0, at_risk_clv=0.0,
+        backtest=empty_backtest, trust="",
+    )
+
+
+def _nice_step(raw: float) -> float:
+    """Round a band width up to 1, 2 or 5 times a power of ten."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _short(value: float) -> str:
+    """1500 -> 1.5k, 20000 -> 20k, 300 -> 300."""
+    if value >= 1000:
+        text = f"{value / 1000:.1f}".rstrip("0").rstrip(".")
+        return f"{text}k"
+    return f"{value:.0f}"

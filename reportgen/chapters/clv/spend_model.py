@@ -1,0 +1,105 @@
+"""Expected value per purchase: Gamma-Gamma (Fader, Hardie & Lee 2005), checked and guarded.
+
+Gamma-Gamma is fitted on customers with repeat purchases and positive spend. Its assumption
+that spend does not depend on purchase frequency is checked (Pearson correlation), and its
+population mean p*v/(q-1) only exists for q > 1. When no penalizer gives a usable fit, each
+customer's observed mean spend is used instead and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from lifetimes import GammaGammaFitter
+
+from reportgen.chapters.clv.purchase_models import first_line, quiet_lifetimes
+
+MIN_REPEAT_CUSTOMERS = 20
+
+
+@dataclass(frozen=True)
+class SpendModel:
+    """How the expected value of a future purchase is estimated, with the checks made."""
+
+    method: Literal["gamma-gamma", "observed mean"]
+    params: dict[str, float]
+    penalizer: float | None
+    repeat_customers: int
+    frequency_spend_correlation: float | None
+    population_mean: float
+    warnings: tuple[str, ...]
+    fitter: Any = field(repr=False, compare=False)
+
+    def expected_value(self, frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
+        """Expected value of each customer's next purchases."""
+        frequency = np.asarray(frequency, dtype=float)
+        monetary = np.asarray(monetary, dtype=float)
+        if self.method == "gamma-gamma":
+            p, q, v = self.params["p"], self.params["q"], self.params["v"]
+            return np.asarray((p * (v + frequency * monetary)) / (p * frequency + q - 1))
+        return np.where(frequency > 0, monetary, self.population_mean)
+
+
+def fit_spend_model(
+    frequency: np.ndarray,
+    monetary: np.ndarray,
+    fallback_mean: float,
+    penalizers: list[float],
+    max_correlation: float,
+) -> SpendModel:
+    """Fit Gamma-Gamma on repeat customers; fall back to observed means when it cannot be used.
+
+    `fallback_mean` is the mean value of a purchase day over all customers, used for
+    customers without repeats when there are too few repeat customers to learn from.
+    """
+    repeaters = (frequency > 0) & (monetary > 0)
+    x, m = frequency[repeaters].astype(float), monetary[repeaters].astype(float)
+    correlation = _correlation(x, m)
+    warnings: list[str] = []
+    if correlation is not None and abs(correlation) >= max_correlation:
+        warnings.append(
+            f"Spend per purchase correlates with purchase frequency (r = {correlation:.2f}); "
+            "Gamma-Gamma assumes they are independent, so treat value forecasts with care."
+        )
+    if x.size < MIN_REPEAT_CUSTOMERS:
+        mean = float(m.mean()) if x.size else fallback_mean
+        warnings.append(
+            f"Only {x.size} customers with repeat purchases: too few for Gamma-Gamma; "
+            "observed mean spend is used."
+        )
+        return SpendModel("observed mean", {}, None, int(x.size), correlation, mean,
+                          tuple(warnings), None)
+    problems = []
+    for penalizer in penalizers:
+        fitter = GammaGammaFitter(penalizer_coef=penalizer)
+        try:
+            with quiet_lifetimes():
+                fitter.fit(x, m)
+        except Exception as exc:  # ConvergenceError and numeric failures alike
+            problems.append(f"penalizer {penalizer:g}: {first_line(exc) or type(exc).__name__}")
+            continue
+        params = {key: float(value) for key, value in fitter.params_.items()}
+        if not all(math.isfinite(v) and v > 0 for v in params.values()):
+            problems.append(f"penalizer {penalizer:g}: non-finite parameters")
+            continue
+        if params["q"] <= 1:
+            problems.append(f"penalizer {penalizer:g}: q = {params['q']:.2f} ≤ 1")
+            continue
+        population_mean = params["p"] * params["v"] / (params["q"] - 1)
+        return SpendModel("gamma-gamma", params, penalizer, int(x.size), correlation,
+                          population_mean, tuple(warnings), fitter)
+    warnings.append(
+        "Gamma-Gamma could not be used (" + "; ".join(problems) + "); observed mean spend "
+        "per customer is used instead."
+    )
+    return SpendModel("observed mean", {}, None, int(x.size), correlation, float(m.mean()),
+                      tuple(warnings), None)
+
+
+def _correlation(x: np.ndarray, m: np.ndarray) -> float | None:
+    if x.size < 3 or np.std(x) == 0 or np.std(m) == 0:
+        return None
+    return float(np.corrcoef(x, m)[0, 1])

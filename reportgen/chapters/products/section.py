@@ -1,0 +1,62 @@
+"""The products page: best sellers, highest return rates, products bought again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reportgen.chapters.base import Section
+from reportgen.chapters.products.analysis import ProductResult
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A product in one of the product tables; unused measures are zero."""
+
+    stock_code: str
+    description: str
+    quantity: int = 0
+    revenue: float = 0.0
+    orders: int = 0
+    customers: int = 0
+    units_ordered: int = 0
+    units_returned: int = 0
+    return_rate: float = 0.0
+    buyers: int = 0
+    repeat_buyers: int = 0
+    repeat_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProductsView:
+    """What the products page shows."""
+
+    window_months: int
+    top_by_quantity: tuple[ProductRow, ...]
+    top_by_revenue: tuple[ProductRow, ...]
+    highest_return_rate: tuple[ProductRow, ...]
+    min_units_for_return_rate: int
+    most_rebought: tuple[ProductRow, ...]
+    min_buyers_for_repeat: int
+
+
+def products_section(result: ProductResult) -> Section[ProductsView]:
+    """The product tables as rows."""
+    params = result.params
+    return Section(ProductsView(
+        window_months=params.window_months,
+        top_by_quantity=product_rows(result.top_by_quantity),
+        top_by_revenue=product_rows(result.top_by_revenue),
+        highest_return_rate=product_rows(result.highest_return_rate),
+        min_units_for_return_rate=params.min_units_for_return_rate,
+        most_rebought=product_rows(result.most_rebought),
+        min_buyers_for_repeat=params.min_buyers_for_repeat,
+    ))
+
+
+def product_rows(frame: pl.DataFrame) -> tuple[ProductRow, ...]:
+    """A product table's rows, with the measures ProductRow knows."""
+    fields = set(ProductRow.__dataclass_fields__)
+    return tuple(ProductRow(**{k: v for k, v in row.items() if k in fields})
+                 for row in frame.iter_rows(named=True))

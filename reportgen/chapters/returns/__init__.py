@@ -1,0 +1,41 @@
+"""Returns and cancellations: returned units matched to the orders they return, by month,
+segment, country and product, and every customer's return rate."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.chapters.returns.analysis import ReturnsResult, returns_analysis
+from reportgen.chapters.returns.facts import FACT_SPECS, returns_facts
+from reportgen.chapters.returns.section import ReturnsView, returns_section
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.playbook.facts import FactValue
+
+
+class ReturnsChapter(Chapter[ReturnsResult]):
+    """Returns and cancellations."""
+
+    key = "returns"
+    title = "Returns and cancellations"
+    needs = ("segments",)
+    fact_specs = FACT_SPECS
+
+    def compute(self, inputs: AnalysisInputs) -> ReturnsResult:
+        """The window's returns; customers' return rates over their whole history."""
+        segments = inputs.results.of("segments", SegmentsResult)
+        return returns_analysis(inputs.clean.ordered_lines, inputs.clean.returns,
+                                segments.customers, inputs.window_start,
+                                inputs.period.analysis_date, inputs.config.behaviour.top_products)
+
+    def facts(self, result: ReturnsResult) -> dict[str, FactValue]:
+        """Share returned, loyal customers without returns."""
+        return returns_facts(result)
+
+    def customer_columns(self, result: ReturnsResult) -> pl.DataFrame:
+        """return_rate."""
+        return result.customer_return_rates
+
+    def section(self, result: ReturnsResult, inputs: SectionInputs) -> Section[ReturnsView]:
+        """The returns page."""
+        return returns_section(result, inputs)

@@ -1,0 +1,162 @@
+"""The segments page: shares of customers and revenue, the R x F grid, profiles, migration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reportgen.chapters.base import Section, SectionInputs
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.chapters.segments.charts import rfm_grid_chart, segment_share_chart
+from reportgen.chapters.segments.migration import NEW, MigrationResult
+from reportgen.config import UnitConfig
+from reportgen.period import Period
+from reportgen.report.charts import Chart
+from reportgen.report.formatting import money, pct, segment_label
+
+SEGMENT_DESCRIPTIONS = {
+    "champions": "Bought very recently and most often: the best customers.",
+    "loyal_customers": "Order often and not long ago; the backbone of repeat revenue.",
+    "potential_loyalists": "Recent buyers with a few orders who could become loyal.",
+    "new_customers": "First and only order very recently.",
+    "promising": "Fairly recent single-order buyers.",
+    "need_attention": "Middling recency and frequency; slipping without a nudge.",
+    "about_to_sleep": "Few orders and fading recency.",
+    "at_risk": "Used to order regularly, but not for a long time.",
+    "cant_lose": "Among the most frequent buyers ever, now gone quiet.",
+    "hibernating": "Few orders, the last one long ago.",
+}
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One RFM segment's profile."""
+
+    name: str
+    label: str
+    description: str
+    customers: int
+    share: float
+    recency_mean: float
+    recency_median: float
+    frequency_mean: float
+    frequency_median: float
+    monetary_mean: float
+    monetary_median: float
+    revenue: float
+    revenue_share: float | None
+
+
+@dataclass(frozen=True)
+class MigrationView:
+    """Segment moves since the previous period."""
+
+    previous_label: str
+    stayed: int
+    moved: int
+    new: int
+    flows: tuple[tuple[str, str, int], ...]
+    segment_labels: tuple[str, ...]
+    matrix: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
+class SegmentsView:
+    """What the segments page shows."""
+
+    customers: int
+    segments: tuple[SegmentRow, ...]
+    migration: MigrationView
+
+
+def segments_section(result: SegmentsResult, inputs: SectionInputs) -> Section[SegmentsView]:
+    """Segment rows, charts, migration and the segments' headlines."""
+    segments = segment_rows(result.current.segment_profiles, inputs.config)
+    charts = {}
+    if segments:
+        charts["segment_share"] = Chart(
+            "Share of customers and revenue by segment",
+            "Revenue is each segment's purchases up to the analysis date.",
+            segment_share_chart(result.current.segment_profiles),
+        )
+        charts["rfm_grid"] = Chart(
+            "Customers by recency and frequency score",
+            "Each cell counts customers with that pair of scores; colour shows the segment.",
+            rfm_grid_chart(result.customers),
+        )
+    previous = inputs.period.shift(-1)
+    return Section(
+        SegmentsView(result.customers.height, segments,
+                     migration_view(result.migration, previous)),
+        charts=charts,
+        headlines=segment_headlines(result, segments, inputs.config, previous),
+    )
+
+
+def segment_rows(profiles: pl.DataFrame, config: UnitConfig) -> tuple[SegmentRow, ...]:
+    """Segment profiles as rows, largest segment first."""
+    descriptions = {
+        rule.name: rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
+        for rule in config.rfm.segments
+    }
+    return tuple(
+        SegmentRow(
+            name=p["segment"], label=segment_label(p["segment"]),
+            description=descriptions.get(p["segment"], ""), customers=p["customers"],
+            share=p["share"], recency_mean=p["recency_mean"],
+            recency_median=p["recency_median"], frequency_mean=p["frequency_mean"],
+            frequency_median=p["frequency_median"], monetary_mean=p["monetary_mean"],
+            monetary_median=p["monetary_median"], revenue=p["revenue"],
+            revenue_share=p["revenue_share"],
+        )
+        for p in profiles.iter_rows(named=True)
+    )
+
+
+def segment_headlines(
+    result: SegmentsResult, segments: tuple[SegmentRow, ...], config: UnitConfig,
+    previous: Period,
+) -> tuple[str, ...]:
+    """The segment with the most revenue, the lapsing regulars, and the largest move."""
+    lines = []
+    ranked = sorted((s for s in segments if s.revenue_share is not None),
+                    key=lambda s: s.revenue_share or 0.0, reverse=True)
+    if ranked:
+        top = ranked[0]
+        lines.append(f"{top.label} are {pct(top.share)} of customers and bring "
+                     f"{pct(top.revenue_share)} of all revenue to date.")
+    present = {s.name for s in segments}
+    if present & set(result.lapsing_segments):
+        names = " or ".join(segment_label(s).lower() for s in result.lapsing_segments)
+        lines.append(
+            f"{result.lapsing_customers:,} once-regular customers ({names}) have gone quiet; "
+            f"they spent {money(result.lapsing_spend, config.currency)} to date.")
+    flows = result.migration.flows
+    if flows.height:
+        move = flows.row(0, named=True)
+        lines.append(
+            f"The largest segment move since {previous.label}: {move['customers']:,} "
+            f"{segment_label(move['from_segment']).lower()} became "
+            f"{segment_label(move['to_segment']).lower()}.")
+    return tuple(lines)
+
+
+def migration_view(migration: MigrationResult, previous: Period) -> MigrationView:
+    """The migration matrix with previous segments as rows and current ones as columns."""
+    matrix = migration.matrix
+    to_segments = sorted(matrix["to_segment"].unique().to_list())
+    rows = []
+    for source in sorted(matrix["from_segment"].unique().to_list()):
+        counts = dict(matrix.filter(pl.col("from_segment") == source)
+                      .select("to_segment", "customers").rows())
+        label = "New this month" if source == NEW else segment_label(source)
+        rows.append((label, tuple(int(counts.get(t, 0)) for t in to_segments)))
+    return MigrationView(
+        previous_label=previous.label,
+        stayed=migration.stayed, moved=migration.moved, new=migration.new,
+        flows=tuple((segment_label(f), segment_label(t), n)
+                    for f, t, n in migration.flows.head(5).rows()),
+        segment_labels=tuple(segment_label(t) for t in to_segments),
+        matrix=tuple(rows),
+    )

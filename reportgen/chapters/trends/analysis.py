@@ -1,0 +1,65 @@
+"""The trends and cohorts chapter's analysis: 13 months of sales, cohorts and seasonality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from reportgen.chapters.trends.cohorts import CohortResult, cohort_analysis
+from reportgen.chapters.trends.trends import monthly_trends, seasonality
+from reportgen.config import CohortConfig
+from reportgen.period import Period
+
+
+@dataclass(frozen=True)
+class TrendsResult:
+    """Monthly trends, acquisition cohorts and revenue by calendar month."""
+
+    monthly: pl.DataFrame  # month, revenue, orders, active/new/returning customers, AOV
+    cohorts: CohortResult
+    seasons: pl.DataFrame  # year, month, revenue, orders
+    retention_after_1: float | None  # average share of a cohort buying one period on
+    retention_after_3: float | None
+    peak_month: str  # calendar month with the highest average revenue ("" without data)
+    peak_month_lift: float  # its average revenue over that of an average month
+
+
+def trends_analysis(purchases: pl.DataFrame, period: Period, params: CohortConfig) -> TrendsResult:
+    """Trends up to the period, cohorts as of its analysis date, seasonality of whole months."""
+    cohorts = cohort_analysis(purchases, period.analysis_date, params)
+    seasons = seasonality(purchases, period)
+    return TrendsResult(
+        monthly=monthly_trends(purchases, period),
+        cohorts=cohorts,
+        seasons=seasons,
+        retention_after_1=curve_at(cohorts.average_curve, 1),
+        retention_after_3=curve_at(cohorts.average_curve, 3),
+        peak_month=peak_month(seasons),
+        peak_month_lift=peak_month_lift(seasons),
+    )
+
+
+def curve_at(curve: pl.DataFrame, offset: int) -> float | None:
+    """The average retention curve at an offset, if cohorts reached it."""
+    value = curve.filter(pl.col("offset") == offset)["retention"]
+    return float(value[0]) if value.len() else None
+
+
+def peak_month(seasons: pl.DataFrame) -> str:
+    """The calendar month with the highest average revenue over the years observed."""
+    if seasons.is_empty():
+        return ""
+    best = seasons.group_by("month").agg(pl.col("revenue").mean()).sort(
+        ["revenue", "month"], descending=[True, False]).row(0, named=True)
+    return date(2000, best["month"], 1).strftime("%B")
+
+
+def peak_month_lift(seasons: pl.DataFrame) -> float:
+    """Average revenue of the best calendar month over that of an average month."""
+    if seasons.is_empty():
+        return 0.0
+    by_month = seasons.group_by("month").agg(pl.col("revenue").mean())["revenue"]
+    mean = float(by_month.mean() or 0.0)  # type: ignore[arg-type]
+    return float(by_month.max() or 0.0) / mean if mean else 0.0  # type: ignore[arg-type]

@@ -1,0 +1,99 @@
+"""Check a unit's configuration and input without computing a report; collect every problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
+from reportgen.errors import ConfigError, InputError
+from reportgen.inputs.load import (
+    filter_countries,
+    input_paths,
+    missing_column_problems,
+    read_raw_file,
+    typed_frame,
+    unreadable_column_problems,
+)
+from reportgen.report.formatting import day
+
+
+@dataclass
+class ValidationReport:
+    """Problems (each one line) and facts about the input worth knowing."""
+
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+
+def validate_unit(
+    config_path: Path, checks: Sequence[Callable[[UnitConfig], None]] = ()
+) -> ValidationReport:
+    """Validate the unit's YAML, then `checks` (ConfigError when one fails) and, if the
+    configuration is usable, every input file it names."""
+    report = ValidationReport()
+    try:
+        config = load_unit_config(config_path)
+    except ConfigErrors as exc:
+        report.problems.extend(p.one_line() for p in exc.problems)
+        return report
+    except ConfigError as exc:
+        report.problems.append(exc.one_line())
+        return report
+    for check in checks:
+        try:
+            check(config)
+        except ConfigError as exc:
+            report.problems.append(exc.one_line())
+    try:
+        paths = input_paths(config)
+    except InputError as exc:
+        report.problems.append(exc.one_line())
+        return report
+    typed_frames = []
+    for path in paths:
+        try:
+            raw = read_raw_file(config, path)
+        except InputError as exc:
+            report.problems.append(exc.one_line())
+            continue
+        missing = missing_column_problems(config, path, raw)
+        report.problems.extend(p.one_line() for p in missing)
+        if missing:
+            continue
+        typed = typed_frame(config, path, raw)
+        unreadable = unreadable_column_problems(config, path, typed)
+        report.problems.extend(p.one_line() for p in unreadable)
+        if unreadable:
+            continue
+        if typed.is_empty():
+            report.problems.append(
+                InputError("the file has a header but no rows", unit=config.unit, file=path)
+                .one_line()
+            )
+            continue
+        bad = int(typed["malformed"].sum())
+        report.facts.append(f"{path}: {typed.height:,} rows" + (
+            f", {bad:,} with unreadable values (they will be dropped and counted)" if bad else ""
+        ))
+        typed_frames.append(typed.filter(~pl.col("malformed")))
+    if report.problems or not typed_frames:
+        return report
+    transactions = pl.concat([f.select(pl.exclude("^raw_.*$")) for f in typed_frames])
+    try:
+        transactions = filter_countries(config, transactions)
+    except InputError as exc:
+        report.problems.append(exc.one_line())
+        return report
+    dates = transactions["invoice_date"]
+    report.facts.append(
+        f"for the unit: rows {transactions.height:,}; "
+        f"invoices {transactions['invoice'].n_unique():,}; "
+        f"customers {transactions['customer_id'].drop_nulls().n_unique():,}; "
+        f"countries {transactions['country'].drop_nulls().n_unique():,}; "
+        f"dates {day(dates.min())} to {day(dates.max())}"  # type: ignore[arg-type]
+    )
+    return report

@@ -1,0 +1,47 @@
+"""The data files published beside the report: customers.csv and the other tables as CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from reportgen.chapters.base import Chapter
+
+# customers.csv keeps its documented column order; other chapters' columns come after.
+CUSTOMER_TABLE_ORDER = ("segments", "behaviour", "returns", "clv", "clusters")
+MONEY_COLUMNS = ("monetary", "clv", "expected_avg_value")
+
+
+def customer_table(applied: Sequence[tuple[Chapter[Any], Any]]) -> pl.DataFrame:
+    """One row per identified customer: the segments chapter's columns, then every other
+    chapter's customer columns, joined on customer_id."""
+    frames = [(chapter.key, columns) for chapter, result in applied
+              if (columns := chapter.customer_columns(result)) is not None]
+
+    def position(item: tuple[str, pl.DataFrame]) -> int:
+        key = item[0]
+        return CUSTOMER_TABLE_ORDER.index(key) if key in CUSTOMER_TABLE_ORDER else len(
+            CUSTOMER_TABLE_ORDER)
+
+    ordered = sorted(frames, key=position)
+    if not ordered or ordered[0][0] != "segments":
+        raise ValueError("the customer table starts from the segments chapter's customers")
+    table = ordered[0][1]
+    for _, columns in ordered[1:]:
+        table = table.join(columns, on="customer_id", how="left")
+    return table.sort("customer_id")
+
+
+def customers_csv(customers: pl.DataFrame) -> bytes:
+    """customers.csv: the customer table with dates for the first and last purchase."""
+    return csv_bytes(customers.with_columns(pl.col(pl.Datetime).dt.date()))
+
+
+def csv_bytes(table: pl.DataFrame) -> bytes:
+    """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4."""
+    floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
+    return table.with_columns(
+        pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats
+    ).write_csv().encode("utf-8")

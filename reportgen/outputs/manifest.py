@@ -1,0 +1,85 @@
+"""The run manifest: what went in, what came out, with which versions and how long it took."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import asdict
+from importlib import metadata
+from typing import Any
+
+from reportgen.config import UnitConfig
+from reportgen.inputs.clean import CleanTransactions
+from reportgen.inputs.load import TransactionInput
+from reportgen.period import Period
+from reportgen.playbook.entries import playbook_path
+from reportgen.playbook.evaluate import PlaybookOutcome
+
+PACKAGES = (
+    "reportgen", "polars", "numpy", "scikit-learn", "lifetimes", "jinja2", "weasyprint",
+    "altair", "vl-convert-python", "pydantic", "pydantic-settings",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of Python and the packages that shape the numbers and the report."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def run_manifest(
+    config: UnitConfig,
+    period: Period,
+    source: TransactionInput,
+    clean: CleanTransactions,
+    chapter_entries: dict[str, Any],
+    playbook: PlaybookOutcome,
+    outputs: dict[str, bytes],
+    pdf_pages: int,
+    seconds: dict[str, float],
+) -> bytes:
+    """The manifest.json bytes for one run; `chapter_entries` are what each chapter records."""
+    config_json = config.model_dump(mode="json")
+    manifest: dict[str, Any] = {
+        "unit": config.unit,
+        "title": config.title,
+        "period": str(period),
+        "analysis_date": period.analysis_date.date().isoformat(),
+        "config_file": str(config.config_file),
+        "config_sha256": hashlib.sha256(
+            json.dumps(config_json, sort_keys=True).encode()
+        ).hexdigest(),
+        "config": config_json,
+        "inputs": [asdict(f) for f in source.files],
+        "rows": {
+            "read": source.rows_read,
+            "purchase_lines": clean.purchases.height,
+            "return_lines": clean.returns.height,
+            "removed": sum(e.rows for e in clean.log if e.removed),
+        },
+        "data_quality": [asdict(e) for e in clean.log],
+        **chapter_entries,
+        "recommendations": [
+            {"priority": r.priority, "id": r.id, "title": r.title, "evidence": r.evidence,
+             "action": r.action, "audience_size": r.audience_size,
+             "value_at_stake": r.value_at_stake, "value_basis": r.value_basis}
+            for r in playbook.recommendations
+        ],
+        "recommendations_not_fired": [asdict(s) for s in playbook.skipped],
+        "playbook_file": str(playbook_path(config)),
+        "facts": playbook.facts,
+        "outputs": {
+            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in outputs.items()
+        },
+        "pdf_pages": pdf_pages,
+        "versions": package_versions(),
+        "timings_seconds": seconds,
+    }
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,34 @@
+"""The table audiences are chosen from: the customer table plus what audiences filter on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "monetary",
+                    "return_rate", "revenue_12m", "tenure_days")
+CLV_COLUMNS = ("clv", "clv_group", "p_alive")
+
+
+def audience_table(
+    customers: pl.DataFrame, purchases: pl.DataFrame, window_start: datetime,
+    analysis_date: datetime,
+) -> pl.DataFrame:
+    """One row per customer: segment, R, F, M, return rate, last 12 months' revenue, tenure
+    in days, and CLV, group and P(alive) when the customer table has them."""
+    window = purchases.filter(
+        pl.col("customer_id").is_not_null()
+        & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
+    ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
+    clv = [name for name in CLV_COLUMNS if name in customers.columns]
+    return (
+        customers.join(window, on="customer_id", how="left")
+        .with_columns(
+            pl.col("return_rate").fill_null(0.0),
+            pl.col("revenue_12m").fill_null(0.0),
+            (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days().alias("tenure_days"),
+        )
+        .select(*AUDIENCE_COLUMNS, *clv)
+        .sort("customer_id")
+    )

@@ -1,0 +1,59 @@
+"""Facts: the named numbers chapters publish for the playbook, their kinds and how they print.
+
+Each chapter declares its facts (`Chapter.fact_specs`) and computes their values from its
+result; the registry of all facts is the union over the chapters (`chapters.fact_specs`).
+
+A fact name is either fixed (`peak_hour`) or a family with a segment name after the dot
+(`segment_share.at_risk`). Kinds decide how a value prints: share 0.12 -> 12.0%, points
+0.012 -> +1.2 pp, count 1234 -> 1,234, money -> £1,234, number -> 1.2, text as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from reportgen.report.formatting import money, number, pct
+
+FactKind = Literal["share", "points", "count", "money", "number", "text"]
+FactValue = float | int | str
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A fact's name (or family prefix), kind and meaning."""
+
+    name: str
+    kind: FactKind
+    description: str
+    per_segment: bool = False
+
+
+def fact_spec(name: str, specs: tuple[FactSpec, ...], segments: set[str]) -> FactSpec | None:
+    """The spec of a fact name among `specs`, or None if no chapter publishes it."""
+    by_name = {spec.name: spec for spec in specs}
+    if name in by_name and not by_name[name].per_segment:
+        return by_name[name]
+    family, _, segment = name.partition(".")
+    spec = by_name.get(family)
+    if spec is not None and spec.per_segment and segment in segments:
+        return spec
+    return None
+
+
+def format_fact(value: FactValue, kind: str) -> str:
+    """A fact's value as text for the reader."""
+    if kind == "text":
+        return str(value)
+    if isinstance(value, str):
+        raise TypeError(f"a {kind} fact needs a number, not '{value}'")
+    if kind == "share":
+        return pct(float(value))
+    if kind == "points":
+        points = float(value) * 100
+        return f"{'+' if points > 0 else '−' if points < 0 else ''}{number(abs(points), 1)} pp"
+    if kind == "count":
+        return number(float(value))
+    if kind == "money":
+        return money(float(value))
+    return number(float(value), 1)

@@ -1,0 +1,58 @@
+"""Small formatting functions the templates use as Jinja filters; None prints as an en dash."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+MISSING = "–"
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF "}
+
+
+def currency_symbol(currency: str) -> str:
+    """£ for GBP, € for EUR...; 'SEK ' for a currency without a symbol of its own."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def money(value: float | None, currency: str = "GBP", decimals: int = 0) -> str:
+    """£1,234 (or 'EUR 1,234' style for currencies without a symbol); negatives as −£1,234."""
+    if value is None:
+        return MISSING
+    symbol = currency_symbol(currency)
+    sign = "−" if value < 0 and round(abs(value), decimals) > 0 else ""
+    return f"{sign}{symbol}{abs(value):,.{decimals}f}"
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """1,234 or 1,234.5 with thousands separators."""
+    if value is None:
+        return MISSING
+    text = f"{abs(value):,.{decimals}f}"
+    return f"−{text}" if value < 0 and text.strip("0.,") else text
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """A share as a percentage: 0.123 -> 12.3%."""
+    if value is None:
+        return MISSING
+    return number(value * 100, decimals) + "%"
+
+
+def change(value: float | None, decimals: int = 1) -> str:
+    """A relative change with its sign: 0.052 -> +5.2%, -0.1 -> −10.0%."""
+    if value is None:
+        return MISSING
+    text = pct(value, decimals)
+    return text if text.startswith("−") or text.strip("0.,%") == "" else f"+{text}"
+
+
+def day(value: date | datetime | None) -> str:
+    """1 Dec 2011."""
+    if value is None:
+        return MISSING
+    return f"{value.day} {value:%b %Y}"
+
+
+def segment_label(name: str) -> str:
+    """Display name of a segment: at_risk -> At risk, cant_lose -> Can't lose."""
+    special = {"cant_lose": "Can't lose"}
+    return special.get(name, name.replace("_", " ").capitalize())

@@ -1,0 +1,159 @@
+"""Turn a ReportContext into files: charts to SVG and PNG offline, Jinja2 templates, WeasyPrint.
+
+vl-convert and WeasyPrint are imported when first used, so commands that render nothing start
+fast. `Renderer` is the one seam: tests that do not look at charts or the PDF use a lighter
+subclass.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import jinja2
+from markupsafe import Markup
+
+from reportgen.paths import ASSETS_DIR
+from reportgen.report.charts import ChartSpec
+from reportgen.report.context import ReportContext
+from reportgen.report.templates import template_environment
+
+FONT_FILES = {
+    ("normal", 300): "Lato-Light.ttf",
+    ("normal", 400): "Lato-Regular.ttf",
+    ("italic", 400): "Lato-Italic.ttf",
+    ("normal", 700): "Lato-Bold.ttf",
+    ("normal", 900): "Lato-Black.ttf",
+}
+EMAIL_CHARTS = ("revenue_trend", "segment_share", "backtest")
+
+
+class Renderer:
+    """Renders the report's HTML, PDF and summary email from its context."""
+
+    def __init__(self, loader: jinja2.BaseLoader | None = None) -> None:
+        self.env = template_environment(loader)
+
+    def chart_svg(self, spec: ChartSpec, key: str) -> Markup:
+        """A chart as inline SVG, rendered offline; element ids are prefixed by key."""
+        import vl_convert
+
+        _register_fonts()
+        svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+        return Markup(stable_svg_ids(svg, key))
+
+    def chart_png(self, spec: ChartSpec) -> bytes:
+        """A chart as PNG at twice the size, for the email."""
+        import vl_convert
+
+        _register_fonts()
+        png: bytes = vl_convert.vegalite_to_png(spec, scale=2, allowed_base_urls=[])
+        return png
+
+    def html(self, context: ReportContext) -> str:
+        """The full report as one self-contained HTML document."""
+        charts = {key: self.chart_svg(chart.spec, key) for key, chart in context.charts.items()}
+        return self.env.get_template("report.html.j2").render(
+            **template_variables(context),
+            chart_svgs=charts,
+            font_faces=font_face_css(),
+            stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8")),
+        )
+
+    def pdf(self, html: str) -> tuple[bytes, int]:
+        """The HTML laid out as an A4 PDF; its bytes and page count."""
+        from weasyprint import HTML
+
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        document = HTML(
+            string=html, base_url=str(ASSETS_DIR) + "/", url_fetcher=assets_only_fetcher()
+        ).render()
+        pdf = document.write_pdf()
+        assert isinstance(pdf, bytes)
+        return pdf, len(document.pages)
+
+    def email(self, context: ReportContext) -> dict[str, bytes]:
+        """The summary email's HTML (inline styles), plain text and chart PNGs, by file name.
+
+        Images are referenced as cid:<name>.png; the deliver step attaches each PNG with that
+        Content-ID.
+        """
+        charts = context.charts
+        images = {key: self.chart_png(charts[key].spec) for key in EMAIL_CHARTS if key in charts}
+        image_ids = {key: f"{key}.png" for key in images}
+        variables = template_variables(context)
+        html = self.env.get_template("email.html.j2").render(**variables, image_ids=image_ids)
+        text = self.env.get_template("email.txt.j2").render(**variables)
+        parts = {"email/summary.html": html.encode("utf-8"),
+                 "email/summary.txt": text.encode("utf-8")}
+        parts.update({f"email/{image_ids[key]}": png for key, png in images.items()})
+        return parts
+
+
+@cache
+def _register_fonts() -> None:
+    import vl_convert
+
+    vl_convert.register_font_directory(str(ASSETS_DIR / "fonts"))
+
+
+def stable_svg_ids(svg: str, key: str) -> str:
+    """Renumber the SVG's element ids as key-1, key-2, ...
+
+    vl-convert numbers clip paths with a process-wide counter, which would make the same
+    report differ byte for byte between runs, and inline SVGs sharing an id clash.
+    """
+    ids = list(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)))
+    renamed = {old: f"{key}-{index}" for index, old in enumerate(ids, start=1)}
+    if not renamed:
+        return svg
+    pattern = re.compile(
+        r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])'
+    )
+    return pattern.sub(lambda m: m.group(1) + renamed[m.group(2)], svg)
+
+
+def font_face_css() -> Markup:
+    """@font-face rules with the report fonts embedded, so the HTML is self-contained."""
+    rules = []
+    for (style, weight), name in FONT_FILES.items():
+        data = base64.b64encode((ASSETS_DIR / "fonts" / name).read_bytes()).decode("ascii")
+        rules.append(
+            f"@font-face {{ font-family: 'Lato'; font-style: {style}; font-weight: {weight}; "
+            f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}"
+        )
+    return Markup("\n".join(rules))
+
+
+def template_variables(context: ReportContext) -> dict[str, Any]:
+    """What every template sees: the context's fields by name, and each chapter's view."""
+    fields = {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
+    return {**fields, "views": context.views}
+
+
+def assets_only_fetcher(root: Path = ASSETS_DIR) -> Any:
+    """A WeasyPrint URL fetcher that reads data: URIs and the report assets, nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    class AssetsOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), timeout=1)
+            self.root = root.resolve()
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if not path.is_relative_to(self.root):
+                    raise ValueError(f"report may not read {url}: outside the report assets")
+            elif parsed.scheme != "data":
+                raise ValueError(f"report may not fetch {url}: no network access")
+            return super().fetch(url, headers)
+
+    return AssetsOnlyFetcher()

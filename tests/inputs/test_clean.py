@@ -1,0 +1,185 @@
+"""Cleaning: every rule of SPEC.md on a hand-built fixture, with the cleaning log written out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+from conftest import UnitFactory, lines
+
+from reportgen.config import load_unit_config
+from reportgen.inputs.clean import CleanTransactions, clean_transactions, exact_duplicate_count
+from reportgen.inputs.load import read_transactions
+
+ANALYSIS_DATE = datetime(2011, 1, 1)
+FIXTURE = lines(
+    ("1001", "A", 2, "2010-12-01 10:00:00", 1.5, "C1"),
+    ("1001", "A", 2, "2010-12-01 10:00:00", 1.5, "C1"),    # exact duplicate
+    ("1002", "A", 5, "2010-12-05 10:00:00", 2.0, "C1"),    # kept: the cancellation pairs with 1003
+    ("1003", "A", 5, "2010-12-06 10:00:00", 2.0, "C1"),    # netted out by C2001 (latest earlier)
+    ("C2001", "A", -5, "2010-12-07 09:00:00", 2.0, "C1"),  # matched cancellation
+    ("C2002", "P2", -1, "2010-12-08 09:00:00", 4.0, "C1"),  # return without a matching purchase
+    ("1004", "POST", 1, "2010-12-09 09:00:00", 18.0, "C2"),  # postage
+    ("1005", "P2", 3, "2010-12-10 09:00:00", 0.0, "C2"),   # free item
+    ("1006", "P2", 1, "2010-12-11 09:00:00", 4.0, None),   # no customer id: kept for sales
+    ("1007", "P2", 1, "2011-01-02 09:00:00", 4.0, "C2"),   # after the analysis date
+    ("1008", "P2", -1, "2010-12-12 09:00:00", 4.0, "C2"),  # negative quantity, no C invoice
+    ("1009", "P2", 2, "2010-12-13 09:00:00", 4.0, "C2", "United Kingdom", None),  # no description
+    ("C2003", "A", -2, "2010-12-14 09:00:00", 1.5, "C9"),  # cancels nothing: purchase is later
+    ("1010", "A", 2, "2010-12-20 09:00:00", 1.5, "C9"),
+)
+
+
+@pytest.fixture
+def cleaned(write_unit: UnitFactory) -> CleanTransactions:
+    config = load_unit_config(write_unit(FIXTURE))
+    return clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+
+
+def test_cleaning_log_counts_each_rule(cleaned: CleanTransactions) -> None:
+    log = {e.rule.split(" (")[0]: (e.rows, round(e.revenue, 2)) for e in cleaned.log}
+    assert log == {
+        "Values that cannot be read": (0, 0.0),
+        "Country outside the unit": (0, 0.0),
+        "Exact duplicate lines": (1, 3.0),
+        "Dated on or after the analysis date": (1, 4.0),
+        "Missing description": (1, 8.0),
+        "Non-product stock code": (1, 18.0),
+        "Price zero or negative": (1, 0.0),
+        "Cancellation lines": (3, -17.0),
+        "Negative quantity without a cancellation invoice": (1, -4.0),
+        "Purchase netted out by a matching cancellation": (1, 10.0),
+        # C2002 (P2 never bought by C1) and C2003 (C9's purchase comes later): 4 + 3.
+        "Returns with no earlier purchase to match in the data": (2, -7.0),
+        "Missing customer id": (1, 4.0),
+    }
+
+
+def test_rows_reconcile(cleaned: CleanTransactions) -> None:
+    removed = sum(e.rows for e in cleaned.log if e.removed)
+    assert cleaned.rows_in == 14
+    assert cleaned.rows_out + removed == cleaned.rows_in
+
+
+def test_purchases_keep_the_right_lines(cleaned: CleanTransactions) -> None:
+    assert cleaned.purchases["invoice"].to_list() == ["1001", "1002", "1006", "1009", "1010"]
+    assert cleaned.purchases["revenue"].to_list() == [3.0, 10.0, 4.0, 8.0, 3.0]
+    # 1009 has no description; other lines of P2 have one.
+    described = cleaned.purchases.filter(pl.col("invoice") == "1009")["description"][0]
+    assert described == "PRODUCT P2"
+
+
+def test_returns_are_positive_and_flag_matches(cleaned: CleanTransactions) -> None:
+    returns = cleaned.returns.sort("invoice")
+    assert returns["invoice"].to_list() == ["C2001", "C2002", "C2003"]
+    assert returns["quantity"].to_list() == [5, 1, 2]
+    assert returns["value"].to_list() == [10.0, 4.0, 3.0]
+    assert returns["matched"].to_list() == [True, False, False]
+
+
+def test_each_purchase_is_netted_at_most_once(write_unit: UnitFactory) -> None:
+    data = lines(
+        ("1", "A", 3, "2010-12-01 10:00:00", 1.0, "C1"),
+        ("2", "A", 3, "2010-12-02 10:00:00", 1.0, "C1"),
+        ("C3", "A", -3, "2010-12-03 10:00:00", 1.0, "C1"),
+        ("C4", "A", -3, "2010-12-04 10:00:00", 1.0, "C1"),
+        ("C5", "A", -3, "2010-12-05 10:00:00", 1.0, "C1"),   # a third cancellation: nothing left
+        ("C6", "A", -3, "2010-12-05 10:00:00", 1.0, None),   # anonymous: never matched
+    )
+    config = load_unit_config(write_unit(data))
+    result = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+    assert result.purchases.is_empty()
+    assert result.returns.sort("invoice")["matched"].to_list() == [True, True, False, False]
+
+
+def test_exact_duplicate_count_counts_repeats_only() -> None:
+    assert exact_duplicate_count(FIXTURE) == 1
+    assert exact_duplicate_count(pl.concat([FIXTURE, FIXTURE])) == 15
+
+
+def returned(result: CleanTransactions) -> list[tuple[str, int, int]]:
+    """(invoice, quantity, returned_units) of every order line, cancelled ones included."""
+    return sorted(result.ordered_lines.select("invoice", "quantity", "returned_units").rows())
+
+
+def matched(result: CleanTransactions) -> list[tuple[str, int, int]]:
+    """(invoice, quantity, matched_units) of every return line."""
+    return sorted(result.returns.select("invoice", "quantity", "matched_units").rows())
+
+
+def clean_lines(write_unit: UnitFactory, *rows: tuple) -> CleanTransactions:
+    config = load_unit_config(write_unit(lines(*rows)))
+    return clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+
+
+def test_a_return_with_no_purchase_matches_nothing(write_unit: UnitFactory) -> None:
+    result = clean_lines(
+        write_unit,
+        ("1", "Q", 4, "2010-12-01 10:00:00", 1.0, "C1"),     # another product
+        ("C2", "A", -3, "2010-12-02 10:00:00", 2.0, "C1"),
+    )
+    assert returned(result) == [("1", 4, 0)]
+    assert matched(result) == [("C2", 3, 0)]
+    entry = next(e for e in result.log if e.rule.startswith("Returns with no earlier"))
+    assert (entry.rows, entry.revenue, entry.removed) == (1, -6.0, False)
+
+
+def test_a_partial_return_takes_units_from_the_latest_earlier_purchase(
+    write_unit: UnitFactory,
+) -> None:
+    result = clean_lines(
+        write_unit,
+        ("1", "A", 10, "2010-12-01 10:00:00", 1.0, "C1"),
+        ("2", "A", 4, "2010-12-03 10:00:00", 1.0, "C1"),
+        ("C3", "A", -6, "2010-12-04 10:00:00", 1.0, "C1"),   # 4 from invoice 2, 2 from 1
+        ("4", "A", 5, "2010-12-05 10:00:00", 1.0, "C1"),     # bought after: not returnable
+    )
+    assert returned(result) == [("1", 10, 2), ("2", 4, 4), ("4", 5, 0)]
+    assert matched(result) == [("C3", 6, 6)]
+    assert not next(e for e in result.log if e.rule.startswith("Returns with no")).rows
+
+
+def test_a_return_larger_than_the_purchases_is_matched_up_to_what_was_bought(
+    write_unit: UnitFactory,
+) -> None:
+    result = clean_lines(
+        write_unit,
+        ("1", "A", 2, "2010-12-01 10:00:00", 1.0, "C1"),
+        ("C2", "A", -5, "2010-12-02 10:00:00", 1.0, "C1"),
+        ("C3", "A", -1, "2010-12-03 10:00:00", 1.0, "C1"),   # nothing left to return
+    )
+    assert returned(result) == [("1", 2, 2)]
+    assert matched(result) == [("C2", 5, 2), ("C3", 1, 0)]
+    entry = next(e for e in result.log if e.rule.startswith("Returns with no earlier"))
+    assert (entry.rows, entry.revenue) == (2, -4.0)
+
+
+def test_a_return_of_an_earlier_purchase_and_a_full_cancellation(
+    write_unit: UnitFactory,
+) -> None:
+    result = clean_lines(
+        write_unit,
+        ("1", "A", 3, "2010-12-01 10:00:00", 1.0, "C1"),
+        ("2", "A", 7, "2010-12-10 10:00:00", 1.0, "C1"),
+        ("C3", "A", -7, "2010-12-10 10:05:00", 1.0, "C1"),   # cancels invoice 2 in full
+        ("C4", "A", -1, "2010-12-20 10:00:00", 1.0, "C1"),   # returns one unit of invoice 1
+    )
+    assert returned(result) == [("1", 3, 1), ("2", 7, 7)]
+    assert matched(result) == [("C3", 7, 7), ("C4", 1, 1)]
+    assert result.purchases["invoice"].to_list() == ["1"]
+    assert result.cancelled_orders["invoice"].to_list() == ["2"]
+
+
+def test_missing_descriptions_take_the_products_description_from_any_line(
+    write_unit: UnitFactory,
+) -> None:
+    result = clean_lines(
+        write_unit,
+        ("1", "A", 3, "2010-12-01 10:00:00", 1.0, "C1", "United Kingdom", None),
+        ("C2", "A", -1, "2010-12-02 10:00:00", 1.0, "C1", "United Kingdom", "RED MUG"),
+        ("C3", "Q", -1, "2010-12-02 10:00:00", 1.0, "C1", "United Kingdom", None),
+    )
+    assert result.purchases["description"].to_list() == ["RED MUG"]
+    assert dict(result.returns.select("stock_code", "description").rows()) == {
+        "A": "RED MUG", "Q": "Unknown product"}

@@ -1,0 +1,191 @@
+"""The playbook: triggers fire exactly when met, texts are always complete, errors are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from conftest import PROJECT_DIR, UnitFactory
+
+from reportgen.chapters import fact_specs
+from reportgen.config import UnitConfig, load_unit_config
+from reportgen.errors import ConfigError
+from reportgen.playbook.entries import load_playbook, trigger_clauses
+from reportgen.playbook.evaluate import PlaybookOutcome, evaluate_playbook, fill
+from reportgen.playbook.facts import FactValue
+
+SEGMENTS = {"hibernating", "at_risk", "cant_lose", "about_to_sleep", "need_attention",
+            "loyal_customers", "promising", "new_customers", "potential_loyalists", "champions"}
+
+
+# (days since last order, orders, days since first order) as each segment implies.
+PROFILES = {
+    "champions": (5, 20, 300), "loyal_customers": (30, 12, 300), "potential_loyalists": (15, 3, 60),
+    "new_customers": (5, 1, 5), "promising": (25, 1, 25), "need_attention": (50, 3, 200),
+    "about_to_sleep": (55, 1, 120), "at_risk": (150, 4, 330), "cant_lose": (140, 15, 360),
+    "hibernating": (220, 1, 300),
+}
+
+
+def customers() -> pl.DataFrame:
+    """One customer per segment and CLV group, with the columns audiences filter on."""
+    rows = []
+    for segment, (recency, orders, tenure) in PROFILES.items():
+        for group in "ABCD":
+            rows.append({
+                "customer_id": f"{segment}-{group}", "segment": segment,
+                "recency_days": recency, "frequency": orders, "monetary": 100.0 * orders,
+                "return_rate": 0.0 if group in "AB" else 0.3, "revenue_12m": 50.0 * orders,
+                "tenure_days": tenure, "clv": {"A": 900.0, "B": 300.0, "C": 100.0,
+                                               "D": 10.0}[group],
+                "clv_group": group, "p_alive": 0.8,
+            })
+    return pl.DataFrame(rows)
+
+
+def base_facts() -> dict[str, FactValue]:
+    """Every registry fact with a plausible value (the triggers are set per test)."""
+    facts: dict[str, FactValue] = {}
+    for spec in SPECS:
+        names = [f"{spec.name}.{s}" for s in SEGMENTS] if spec.per_segment else [spec.name]
+        for name in names:
+            facts[name] = "Regency cakestand" if spec.kind == "text" else 0.5
+    return facts
+
+
+def meeting(trigger: str, facts: dict[str, FactValue], met: bool) -> dict[str, FactValue]:
+    """Facts set so that every clause holds (met) or the first one just fails."""
+    facts = dict(facts)
+    for index, (name, op, threshold) in enumerate(trigger_clauses(trigger)):
+        holds = {">=": threshold, ">": threshold + 0.01, "<=": threshold, "<": threshold - 0.01,
+                 "==": threshold}[op]
+        fails = {">=": threshold - 0.01, ">": threshold, "<=": threshold + 0.01, "<": threshold,
+                 "==": threshold + 1}[op]
+        facts[name] = fails if (index == 0 and not met) else holds
+    return facts
+
+
+SPECS = fact_specs()
+UK = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
+ENTRIES = load_playbook(UK, SPECS)
+
+
+def evaluate(entries: list, facts: dict[str, FactValue],  # type: ignore[type-arg]
+             config: UnitConfig = UK) -> PlaybookOutcome:
+    return evaluate_playbook(entries, facts, customers(), SPECS, config)
+
+
+def test_the_playbook_covers_the_spec_catalogue() -> None:
+    ids = {e.id for e in ENTRIES}
+    assert {"loyalty_champions", "winback_high_value", "winback_at_risk", "onboarding_new",
+            "nurture_potential_loyalists", "reactivate_hibernating", "peak_time_promotion",
+            "seasonal_campaign", "cross_sell_rebought", "fix_high_return_products",
+            "flexible_returns_loyal", "cohort_retention", "prioritise_by_clv"} <= ids
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_each_trigger_fires_when_met_and_not_otherwise(entry) -> None:  # type: ignore[no-untyped-def]
+    fired = evaluate([entry], meeting(entry.trigger, base_facts(), True)).recommendations
+    assert [r.id for r in fired] == [entry.id]
+    recommendation = fired[0]
+    for text in (recommendation.evidence, recommendation.action):
+        assert "{" not in text and "}" not in text
+        assert not any(word in text for word in ("None", "nan", "  "))
+    assert recommendation.audience_size == recommendation.audience.height > 0
+    quiet = evaluate([entry], meeting(entry.trigger, base_facts(), False))
+    assert quiet.recommendations == ()
+    assert quiet.skipped[0].reason.startswith("trigger not met")
+
+
+def test_ranked_by_value_at_stake() -> None:
+    chosen = [e for e in ENTRIES if e.id in ("winback_high_value", "loyalty_champions")]
+    facts = base_facts()
+    for entry in chosen:
+        facts = meeting(entry.trigger, facts, True)
+    fired = evaluate(chosen, facts).recommendations
+    # Champions and loyal customers: 2 x (900 + 300 + 100 + 10) = 2,620; group A customers in
+    # the four slipping segments: 4 x 900 = 3,600, so win-back ranks first.
+    values = {r.id: r.value_at_stake for r in fired}
+    assert values == {"loyalty_champions": 2 * (900 + 300 + 100 + 10),
+                      "winback_high_value": 4 * 900}
+    assert [r.id for r in fired] == ["winback_high_value", "loyalty_champions"]
+    assert [r.priority for r in fired] == [1, 2]
+
+
+def test_a_missing_fact_stops_the_entry_from_rendering() -> None:
+    entry = next(e for e in ENTRIES if e.id == "winback_high_value")
+    facts = meeting(entry.trigger, base_facts(), True)
+    del facts["high_value_at_risk.clv"]  # cited in the evidence
+    outcome = evaluate([entry], facts)
+    assert outcome.recommendations == ()
+    assert outcome.skipped[0].reason == "fact 'high_value_at_risk.clv' has no value this period"
+
+
+def test_placeholders_use_their_kind_or_the_requested_format() -> None:
+    facts: dict[str, FactValue] = {"segment_share.at_risk": 0.1234,
+                                   "segment_share_change.at_risk": -0.012, "peak_hour": 12}
+    text = fill("{segment_share.at_risk} ({segment_share_change.at_risk}) at {peak_hour}:00, "
+                "{segment_share.at_risk:number}", facts, SPECS, SEGMENTS, {})
+    assert text == "12.3% (−1.2 pp) at 12:00, 0.1"
+
+
+def write_playbook(folder: Path, entry: dict) -> None:  # type: ignore[type-arg]
+    (folder / "playbook.yaml").write_text(yaml.safe_dump({"entries": [entry]}))
+
+
+ENTRY = {"id": "x", "title": "X", "trigger": "segment_share.at_risk >= 0.1",
+         "evidence": "{segment_share.at_risk} at risk", "action": "Act on {audience_size}."}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"trigger": "segment_share.at_rsk >= 0.1"}, "entry 'x' uses the unknown fact "
+                                                 "'segment_share.at_rsk'"),
+    ({"evidence": "{churn_rate} churned"}, "entry 'x' uses the unknown fact 'churn_rate'"),
+    ({"evidence": "Many are at risk."}, "entry 'x': the evidence must cite at least one"),
+    ({"trigger": "at risk is high"}, "entry 'x': cannot read the condition"),
+    ({"audience": {"segments": ["vips"]}}, "audience names the unknown segment 'vips'"),
+])
+def test_bad_entries_are_configuration_errors(
+    write_unit: UnitFactory, tmp_path: Path, change: dict, message: str  # type: ignore[type-arg]
+) -> None:
+    config = load_unit_config(write_unit())
+    write_playbook(tmp_path, {**ENTRY, **change})
+    with pytest.raises(ConfigError) as caught:
+        load_playbook(config, SPECS)
+    assert message in caught.value.one_line() and "playbook.yaml" in caught.value.one_line()
+
+
+def test_units_can_disable_and_add_entries(write_unit: UnitFactory, tmp_path: Path) -> None:
+    write_playbook(tmp_path, ENTRY)
+    own = {**ENTRY, "id": "own", "title": "Own"}
+    config = load_unit_config(write_unit(playbook={"disabled": ["x"], "entries": [own]}))
+    assert [e.id for e in load_playbook(config, SPECS)] == ["own"]
+
+
+def test_a_unit_folder_without_a_playbook_uses_the_shipped_one(write_unit: UnitFactory) -> None:
+    config = load_unit_config(write_unit())
+    assert [e.id for e in load_playbook(config, SPECS)] == [e.id for e in ENTRIES]
+
+
+def test_a_named_playbook_file_must_exist(write_unit: UnitFactory) -> None:
+    config = load_unit_config(write_unit(playbook={"file": "missing.yaml"}))
+    with pytest.raises(ConfigError, match="playbook file not found"):
+        load_playbook(config, SPECS)
+
+
+def test_a_lapsing_audience_follows_the_units_lapsing_segments(write_unit: UnitFactory) -> None:
+    entry = next(e for e in ENTRIES if e.id == "winback_at_risk")
+    assert entry.audience.lapsing is True
+    facts = meeting(entry.trigger, base_facts(), True)
+    default = evaluate([entry], facts).recommendations[0]
+    assert set(default.audience["segment"]) == {"at_risk", "cant_lose"}
+    hibernating = load_unit_config(write_unit(rfm={"lapsing_segments": ["hibernating"]}))
+    changed = evaluate([entry], facts, hibernating).recommendations[0]
+    assert set(changed.audience["segment"]) == {"hibernating"}
+
+
+def test_lapsing_segments_must_be_segments_of_the_map(write_unit: UnitFactory) -> None:
+    with pytest.raises(ConfigError, match="lapsing_segments names 'dormant'"):
+        load_unit_config(write_unit(rfm={"lapsing_segments": ["dormant"]}))

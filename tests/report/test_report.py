@@ -1,0 +1,279 @@
+"""A whole run on small demo data: the published files, their contents, and safe rendering."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+import jinja2.meta
+import polars as pl
+import pytest
+import yaml
+from conftest import DraftRenderer, assert_only_single_day_buyers_lack_a_gap, write_demo_unit
+
+from reportgen.config import load_unit_config
+from reportgen.errors import NoDataError
+from reportgen.paths import TEMPLATES_DIR
+from reportgen.period import Period
+from reportgen.pipeline import RunResult, build_report, run_report
+from reportgen.report.context import ChapterPage, ReportContext
+from reportgen.report.render import Renderer, assets_only_fetcher
+from reportgen.report.templates import template_environment
+
+PERIOD = Period(2024, 12)
+
+
+@pytest.fixture(scope="module")
+def published(demo_report: RunResult) -> RunResult:
+    """The session's demo report (rendered for real)."""
+    return demo_report
+
+
+def test_run_publishes_every_file(published: RunResult) -> None:
+    assert published.folder.parts[-2:] == ("demo", "2024-12")
+    names = sorted(p.name for p in published.folder.iterdir())
+    assert names == ["actions", "customers.csv", "email", "high_value_at_risk.csv",
+                     "ledger.json", "manifest.json", "report.html", "report.pdf",
+                     "segment_moves.csv"]
+    assert published.incomplete == ()
+    assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert published.pdf_pages >= 5
+
+
+def test_manifest_records_inputs_outputs_versions_and_timings(published: RunResult) -> None:
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    assert manifest["unit"] == "demo" and manifest["period"] == "2024-12"
+    assert manifest["analysis_date"] == "2025-01-01"
+    data = Path(manifest["inputs"][0]["path"])
+    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    rows = manifest["rows"]
+    assert rows["read"] == rows["purchase_lines"] + rows["return_lines"] + rows["removed"]
+    rules = [entry["rule"] for entry in manifest["data_quality"]]
+    assert "Exact duplicate lines" in rules and len(rules) >= 10
+    unreadable = manifest["data_quality"][0]
+    assert unreadable["rows"] == 3 and unreadable["removed"]
+    for name in ("report.pdf", "report.html", "customers.csv"):
+        content = (published.folder / name).read_bytes()
+        assert manifest["outputs"][name]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert {"polars", "weasyprint", "python"} <= manifest["versions"].keys()
+    assert {"load", "clean", "segments", "clv", "playbook", "render"} <= manifest[
+        "timings_seconds"].keys()
+    assert manifest["pdf_pages"] == published.pdf_pages
+
+
+def test_customers_csv_has_one_row_per_customer(published: RunResult) -> None:
+    customers = pl.read_csv(published.folder / "customers.csv", schema_overrides={
+        "customer_id": pl.String})
+    assert customers.columns[:8] == [
+        "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
+        "segment",
+    ]
+    assert customers["customer_id"].is_unique().all()
+    assert_only_single_day_buyers_lack_a_gap(customers)
+    assert set(customers["segment"]) <= {
+        "hibernating", "at_risk", "cant_lose", "about_to_sleep", "need_attention",
+        "loyal_customers", "promising", "new_customers", "potential_loyalists", "champions",
+    }
+    assert customers["recency_days"].min() >= 1
+
+
+def test_html_shows_every_section_without_missing_values(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    for heading in ("Executive summary", "Customer segments (RFM)", "Data quality",
+                    "Segment profiles", "Method and definitions"):
+        assert heading in html
+    assert html.count("<svg") >= 2
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
+    assert not re.search(r"\b(nan|NaN|None|inf|null)\b", text)
+
+
+def test_titles_are_escaped(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert "Demo &lt;Unit&gt; &amp; Co" in html and "Demo <Unit>" not in html
+
+
+def test_unreadable_rows_are_located_for_the_analyst(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert re.search(r"demo\.csv, row [\d,]+: \w+ &#39;#VALUE!&#39;", html)
+
+
+def test_same_input_gives_identical_outputs(tmp_path: Path) -> None:
+    config = load_unit_config(write_demo_unit(tmp_path))
+    first, again = (build_report(config, PERIOD, renderer=DraftRenderer()) for _ in range(2))
+    for name in ("customers.csv", "report.html", "segment_moves.csv"):
+        assert first.files[name] == again.files[name]
+    assert sorted(first.files) == sorted(again.files)
+
+
+def test_charts_render_to_identical_svg(published: RunResult) -> None:
+    from reportgen.chapters.summary.charts import revenue_trend_chart
+
+    trend = pl.DataFrame({"month": [datetime(2024, 11, 1), datetime(2024, 12, 1)],
+                          "revenue": [10.0, 20.0], "is_current": [False, True]})
+    spec = revenue_trend_chart(trend, "£")
+    assert Renderer().chart_svg(spec, "trend") == Renderer().chart_svg(spec, "trend")
+
+
+def test_a_period_without_data_is_a_clear_error(published: RunResult) -> None:
+    config = load_unit_config(published.folder.parent.parent.parent / "demo.yaml")
+    with pytest.raises(NoDataError, match=r"no purchases in 2030-01 \(the data runs from"):
+        build_report(config, Period(2030, 1), renderer=DraftRenderer())
+
+
+def test_templates_use_only_what_the_context_provides() -> None:
+    env = template_environment()
+    provided = {f.name for f in fields(ReportContext)} | {"views"}
+    used: set[str] = set()
+    for path in [TEMPLATES_DIR / "report.html.j2", TEMPLATES_DIR / "email.html.j2",
+                 TEMPLATES_DIR / "email.txt.j2", *sorted((TEMPLATES_DIR / "chapters").glob("*.j2"))]:
+        used |= jinja2.meta.find_undeclared_variables(env.parse(path.read_text()))
+    # A partial also sees its page and the page's view, `s`; the report its assets.
+    local = {"page", "s", "chart", "chart_svgs", "font_faces", "stylesheet", "image_ids"}
+    assert used <= provided | local, used - provided - local
+    assert provided - used == set()
+    page_fields = {name for path in (TEMPLATES_DIR / "chapters").glob("*.j2")
+                   for name in re.findall(r"page\.(\w+)", path.read_text())}
+    page_fields |= set(re.findall(r"page\.(\w+)", (TEMPLATES_DIR / "report.html.j2").read_text()))
+    assert {f.name for f in fields(ChapterPage)} - {"key"} <= page_fields
+
+
+def test_undefined_names_fail_loudly() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        template_environment().from_string("{{ missing }}").render()
+
+
+def test_pdf_fetcher_reads_only_report_assets(tmp_path: Path) -> None:
+    fetcher = assets_only_fetcher()
+    with pytest.raises(ValueError, match="no network"):
+        fetcher.fetch("https://example.com/logo.png")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    with pytest.raises(ValueError, match="outside the report assets"):
+        fetcher.fetch(secret.as_uri())
+    response = fetcher.fetch((TEMPLATES_DIR / "assets" / "report.css").as_uri())
+    assert response is not None
+
+
+def test_svg_ids_are_renumbered_per_chart() -> None:
+    from reportgen.report.render import stable_svg_ids
+
+    svg = '<clipPath id="clip14"/><g clip-path="url(#clip14)"/><use href="#clip7"/><p id="clip7"/>'
+    assert stable_svg_ids(svg, "trend") == (
+        '<clipPath id="trend-1"/><g clip-path="url(#trend-1)"/><use href="#trend-2"/>'
+        '<p id="trend-2"/>'
+    )
+
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+
+
+def small_unit(folder: Path, body: str) -> Path:
+    (folder / "t.csv").write_text(HEADER + body)
+    config = folder / "t.yaml"
+    config.write_text(yaml.safe_dump({
+        "unit": "small", "title": "Small", "currency": "GBP", "source": {"path": "t.csv"}}))
+    return config
+
+
+def draft_report(config: Path, period: Period, output: Path) -> RunResult:
+    return run_report(load_unit_config(config), period, output, renderer=DraftRenderer())
+
+
+def test_a_partial_month_is_flagged_on_the_summary(tmp_path: Path) -> None:
+    config = small_unit(tmp_path, "1,22,MUG,2,2011-12-09 12:00:00,2.5,100,United Kingdom\n")
+    result = draft_report(config, Period(2011, 12), tmp_path / "out")
+    html = (result.folder / "report.html").read_text()
+    assert "The data ends on 9 Dec 2011, before the end of December 2011" in html
+
+
+def test_no_customer_ids_gives_a_clear_segment_section(tmp_path: Path) -> None:
+    config = small_unit(tmp_path, "1,22,MUG,2,2011-11-09 12:00:00,2.5,,United Kingdom\n")
+    result = draft_report(config, Period(2011, 11), tmp_path / "out")
+    html = (result.folder / "report.html").read_text()
+    assert "No purchase line has a customer id" in html
+    assert "no segments to show" in html
+    assert "Customers by recency and frequency score" not in html
+    assert (result.folder / "customers.csv").read_text().startswith("customer_id,")
+
+
+def test_customers_csv_carries_clv_for_everyone(published: RunResult) -> None:
+    customers = pl.read_csv(published.folder / "customers.csv",
+                            schema_overrides={"customer_id": pl.String})
+    clv_columns = ["p_alive", "expected_purchases_1w", "expected_purchases_4w",
+                   "expected_purchases_12w", "expected_avg_value", "clv", "clv_group"]
+    assert set(clv_columns) <= set(customers.columns)
+    assert customers.select(clv_columns).null_count().sum_horizontal().item() == 0
+    numeric = customers.select(clv_columns[:-1])
+    assert (numeric.min().row(0)[0] >= 0) and all(v >= 0 for v in numeric.min().row(0))
+    assert set(customers["clv_group"]) == {"A", "B", "C", "D"}
+    risky = pl.read_csv(published.folder / "high_value_at_risk.csv",
+                        schema_overrides={"customer_id": pl.String})
+    assert risky.columns[:3] == ["customer_id", "segment", "clv"]
+    group_a = set(customers.filter(pl.col("clv_group") == "A")["customer_id"])
+    assert set(risky["customer_id"]) <= group_a
+
+
+def test_manifest_records_the_clv_fit_and_backtest(published: RunResult) -> None:
+    clv = json.loads((published.folder / "manifest.json").read_text())["clv"]
+    assert clv["available"] and clv["model"]["name"] in {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
+    assert clv["attempts"][-1]["outcome"] == "accepted"
+    assert clv["backtest"]["available"] and clv["backtest"]["actual"] > 0
+    assert clv["total_clv"] > 0 and clv["horizon_months"] == 3
+
+
+def test_clv_section_explains_the_forecast(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    assert "Customer lifetime value" in html and "How far to trust the forecast" in html
+    assert "Tested on the last 12 weeks" in html
+    assert html.count("<svg") >= 6
+
+
+def test_report_without_clv_says_why(tmp_path: Path) -> None:
+    body = "".join(
+        f"{i},22,MUG,2,2011-11-{1 + i % 28:02d} 12:00:00,2.5,{100 + i % 7},United Kingdom\n"
+        for i in range(30)
+    )
+    config = small_unit(tmp_path, body)
+    result = draft_report(config, Period(2011, 11), tmp_path / "out")
+    # Each of the 7 customers buys on 4 distinct days (lines 28 and 29 fall on days 1 and 2,
+    # already purchase days of customers 100 and 101): 7 x 3 = 21 repeat purchases.
+    assert result.incomplete == (
+        "CLV not available: 7 identified customers with 21 repeat purchases between them; the "
+        "models need at least 20 customers and 10 repeat purchases",
+    )
+    html = (result.folder / "report.html").read_text()
+    assert "CLV not available: " in html
+    customers = (result.folder / "customers.csv").read_text().splitlines()[0]
+    assert "clv" not in customers.split(",")
+    assert not (result.folder / "high_value_at_risk.csv").exists()
+
+
+def test_charts_refuse_unaggregated_data() -> None:
+    from reportgen.report.charts import MAX_POINTS, inline_data
+
+    inline_data(pl.DataFrame({"x": range(MAX_POINTS)}))
+    with pytest.raises(ValueError, match="aggregate it first"):
+        inline_data(pl.DataFrame({"x": range(MAX_POINTS + 1)}))
+
+
+def test_fired_recommendations_export_their_audiences(published: RunResult) -> None:
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    fired = manifest["recommendations"]
+    assert fired and [r["priority"] for r in fired] == list(range(1, len(fired) + 1))
+    values = [r["value_at_stake"] for r in fired]
+    assert values == sorted(values, reverse=True)
+    exported = sorted(p.stem for p in (published.folder / "actions").glob("*.csv"))
+    assert exported == sorted(r["id"] for r in fired)
+    for recommendation in fired:
+        audience = pl.read_csv(published.folder / "actions" / f"{recommendation['id']}.csv")
+        assert audience.height == recommendation["audience_size"]
+    html = (published.folder / "report.html").read_text()
+    assert "Top recommendations" in html and "Segment migration since November 2024" in html
+    moves = pl.read_csv(published.folder / "segment_moves.csv")
+    assert moves.columns == ["customer_id", "from_segment", "to_segment"]
+    assert (moves["from_segment"] != moves["to_segment"]).all()
