@@ -1,17 +1,19 @@
 # Two entry points for a fresh machine with python3 and make: `make demo` and `make test`.
+# Installs come from requirements.lock (exact versions and hashes); `make update-deps` renews it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test test-fast bench lint update-deps clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -20,12 +22,25 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check reportgen tests benchmarks
 	$(BIN)/mypy
+
+# Resolve pyproject.toml's ranges to the newest versions again, with hashes (needs the network).
+update-deps:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --extra dev \
+		--strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) \
+		pyproject.toml build-requirements.in
+	rm -rf .venv-lock $(STAMP)
 
 clean:
 	rm -rf $(VENV) output

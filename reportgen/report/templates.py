@@ -17,7 +17,9 @@ def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Envi
     names are errors, formatting filters."""
     env = jinja2.Environment(
         loader=loader or jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
+        # HTML is escaped; the email's plain-text part (*.txt.j2) is text, not markup.
+        autoescape=jinja2.select_autoescape(disabled_extensions=("txt.j2",), default=True,
+                                            default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -277,3 +277,12 @@ def test_fired_recommendations_export_their_audiences(published: RunResult) -> N
     moves = pl.read_csv(published.folder / "segment_moves.csv")
     assert moves.columns == ["customer_id", "from_segment", "to_segment"]
     assert (moves["from_segment"] != moves["to_segment"]).all()
+
+
+def test_the_emails_plain_text_part_is_text_not_markup(published: RunResult) -> None:
+    text = (published.folder / "email" / "summary.txt").read_text()
+    assert text.startswith("Demo <Unit> & Co · customer report · December 2024")
+    assert "&amp;" not in text and "&#39;" not in text
+    # One KPI a line, sections apart.
+    assert re.search(r"^Revenue: £[\d,]+.*\nOrders: [\d,]+", text, re.MULTILINE)
+    assert "\n\nHeadlines\n- Revenue was" in text

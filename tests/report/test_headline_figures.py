@@ -1,0 +1,70 @@
+"""Each headline figure is computed once: report, email, manifest and facts show the same."""
+
+from __future__ import annotations
+
+import html as html_text
+import json
+import re
+
+import pytest
+
+from reportgen.pipeline import RunResult
+from reportgen.report.formatting import money, number, segment_label
+
+KPIS = (("Revenue", "revenue", "kpi.revenue", "money"),
+        ("Orders", "orders", "kpi.orders", "count"),
+        ("Active customers", "active_customers", "kpi.active_customers", "count"),
+        ("New customers", "new_customers", "kpi.new_customers", "count"))
+
+
+@pytest.fixture(scope="module")
+def outputs(demo_report: RunResult) -> dict[str, str]:
+    folder = demo_report.folder
+    return {
+        "report": html_text.unescape((folder / "report.html").read_text()),
+        "email_html": html_text.unescape((folder / "email" / "summary.html").read_text()),
+        "email_text": (folder / "email" / "summary.txt").read_text(),
+        "manifest": (folder / "manifest.json").read_text(),
+    }
+
+
+def shown(value: float, kind: str) -> str:
+    return money(value) if kind == "money" else number(value)
+
+
+def test_kpis_are_the_same_everywhere(outputs: dict[str, str]) -> None:
+    manifest = json.loads(outputs["manifest"])
+    for label, key, fact, kind in KPIS:
+        value = manifest["kpis"][key]
+        assert manifest["facts"][fact] == value, label
+        text = shown(value, kind)
+        assert re.search(rf'kpi-label">{label}</p>\s*<p class="kpi-value">{re.escape(text)}<',
+                         outputs["report"]), label
+        assert re.search(rf">{label}</div>\s*<div[^>]*>{re.escape(text)}</div>",
+                         outputs["email_html"]), label
+        assert f"{label}: {text}" in outputs["email_text"], label
+
+
+def test_total_clv_is_the_same_everywhere(outputs: dict[str, str]) -> None:
+    manifest = json.loads(outputs["manifest"])
+    total = manifest["clv"]["total_clv"]
+    assert total > 0 and manifest["facts"]["clv.total"] == total
+    headline = f"Customers are expected to spend {money(total)} over the next"
+    for document in ("report", "email_html", "email_text"):
+        assert headline in outputs[document], document
+    assert re.search(rf'Expected value, next 3 months</p><p class="kpi-value">'
+                     rf"{re.escape(money(total))}<", outputs["report"])
+
+
+def test_segment_sizes_are_the_same_everywhere(outputs: dict[str, str]) -> None:
+    manifest = json.loads(outputs["manifest"])
+    sizes = manifest["segments"]
+    assert sum(sizes.values()) > 100
+    for name, customers in sizes.items():
+        assert manifest["facts"][f"segment_count.{name}"] == customers, name
+        label, count = segment_label(name), number(customers)
+        assert re.search(rf'swatch-{name}"></span>{re.escape(label)}</td>\s*<td>{count}</td>',
+                         outputs["report"]), name
+        assert re.search(rf">{re.escape(label)}</td><td[^>]*>{count}</td>",
+                         outputs["email_html"]), name
+        assert f"- {label}: {count} (" in outputs["email_text"], name
