@@ -16,8 +16,7 @@ import polars as pl
 import yaml
 
 from reportgen.chapters.segments.rfm import rfm_analysis
-from reportgen.chapters.summary.analysis import period_kpis
-from reportgen.chapters.trends.trends import monthly_trends
+from reportgen.chapters.summary.analysis import monthly_kpis
 from reportgen.config import load_unit_config
 from reportgen.demo_data import DemoSpec, generate_transactions
 from reportgen.inputs.clean import clean_transactions
@@ -59,8 +58,7 @@ def benchmark_size(customers: int, folder: Path) -> str:
         )
 
     def analyses() -> None:
-        period_kpis(clean.purchases, clean.returns, PERIOD)
-        monthly_trends(clean.purchases, PERIOD)
+        monthly_kpis(clean.purchases, clean.returns, PERIOD)
         rfm_analysis(clean.purchases, clean.returns, PERIOD.analysis_date, config.rfm)
 
     base = best_of(3, baseline)

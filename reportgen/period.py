@@ -29,6 +29,11 @@ class Period:
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
+    def of(cls, day: date) -> Period:
+        """The month a date or timestamp falls in."""
+        return cls(day.year, day.month)
+
+    @classmethod
     def last_complete(cls, today: date) -> Period:
         """The calendar month before the one containing `today`."""
         return cls(today.year, today.month).shift(-1)

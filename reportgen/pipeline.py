@@ -121,8 +121,8 @@ def build_report(
             files.update({name: csv_bytes(table)
                           for name, table in chapter.exports(result).items()})
         files.update(email)
-        files.update({f"actions/{r.id}.csv": csv_bytes(r.audience)
-                      for r in playbook.recommendations})
+        files.update({f"actions/{key}.csv": csv_bytes(audience)
+                      for key, audience in playbook.audiences.items()})
         chapter_entries = {chapter.key: None for chapter in chapters}
         for chapter, result in applied:
             del chapter_entries[chapter.key]

@@ -101,12 +101,24 @@ class Section(Generic[ViewT]):
 
 
 class Chapter(Generic[ResultT]):
-    """One chapter of the report. Subclasses set key and title and override the steps."""
+    """One chapter of the report, declared in its class line and overriding the steps:
+
+        class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
+                         needs=("segments",), facts=FACT_SPECS):
+    """
 
     key: ClassVar[str]
     title: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ()  # chapters whose results `compute` reads
     fact_specs: ClassVar[tuple[FactSpec, ...]] = ()
+
+    def __init_subclass__(
+        cls, key: str = "", title: str = "", needs: tuple[str, ...] = (),
+        facts: tuple[FactSpec, ...] = (), **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if key:
+            cls.key, cls.title, cls.needs, cls.fact_specs = key, title, needs, facts
 
     @property
     def anchor(self) -> str:
@@ -123,8 +135,10 @@ class Chapter(Generic[ResultT]):
         raise NotImplementedError
 
     def facts(self, result: ResultT) -> dict[str, FactValue]:
-        """Facts for the playbook, by name (see `fact_specs`)."""
-        return {}
+        """Facts for the playbook by name: each of `fact_specs` read from the result, those
+        without a value this period left out."""
+        return {spec.name: value for spec in self.fact_specs
+                if (value := spec.value(result)) is not None}
 
     def customer_columns(self, result: ResultT) -> pl.DataFrame | None:
         """customer_id and the columns this chapter adds to the customer table."""
@@ -145,3 +159,21 @@ class Chapter(Generic[ResultT]):
     def missing(self, result: ResultT) -> str | None:
         """What the chapter had to leave out this run, in one line (the run is incomplete)."""
         return None
+
+
+@dataclass(frozen=True)
+class Text:
+    """The result of a chapter that computes nothing: its page is text, or shows what the
+    report context already holds."""
+
+
+class TextChapter(Chapter[Text]):
+    """A chapter with nothing to compute; its partial is the whole page."""
+
+    def compute(self, inputs: AnalysisInputs) -> Text:
+        """Nothing to compute."""
+        return Text()
+
+    def section(self, result: Text, inputs: SectionInputs) -> Section[Text]:
+        """The page as its partial writes it."""
+        return Section(result)

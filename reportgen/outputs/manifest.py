@@ -65,12 +65,7 @@ def run_manifest(
         },
         "data_quality": [asdict(e) for e in clean.log],
         **chapter_entries,
-        "recommendations": [
-            {"priority": r.priority, "id": r.id, "title": r.title, "evidence": r.evidence,
-             "action": r.action, "audience_size": r.audience_size,
-             "value_at_stake": r.value_at_stake, "value_basis": r.value_basis}
-            for r in playbook.recommendations
-        ],
+        "recommendations": [asdict(r) for r in playbook.recommendations],
         "recommendations_not_fired": [asdict(s) for s in playbook.skipped],
         "playbook_file": str(playbook_path(config)),
         "facts": playbook.facts,

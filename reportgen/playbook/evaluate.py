@@ -23,8 +23,9 @@ VALUE_BASIS = {"clv": "CLV over the horizon", "revenue_12m": "revenue of the las
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A fired playbook entry with its evidence, audience and value at stake."""
+    """A fired playbook entry with its evidence, audience size and value at stake."""
 
+    priority: int
     id: str
     title: str
     evidence: str
@@ -32,8 +33,6 @@ class Recommendation:
     audience_size: int
     value_at_stake: float
     value_basis: str
-    priority: int
-    audience: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,7 @@ class PlaybookOutcome:
     recommendations: tuple[Recommendation, ...]
     skipped: tuple[Skipped, ...]
     facts: dict[str, FactValue]
+    audiences: dict[str, pl.DataFrame]  # each fired entry's customers, highest value first
 
 
 class MissingFact(Exception):
@@ -88,6 +88,7 @@ def evaluate_playbook(
                                            descending=[True, False]), value, basis))
     fired.sort(key=lambda item: (-item[2], item[0].id))
     recommendations: list[Recommendation] = []
+    audiences: dict[str, pl.DataFrame] = {}
     for entry, audience, value, basis in fired:
         extra = {"audience_size": number(audience.height),
                  "value_at_stake": money(value, config.currency)}
@@ -98,12 +99,12 @@ def evaluate_playbook(
             skipped.append(Skipped(entry.id, str(exc)))
             continue
         recommendations.append(Recommendation(
-            id=entry.id, title=entry.title, evidence=evidence, action=action,
-            audience_size=audience.height, value_at_stake=value,
-            value_basis=VALUE_BASIS[basis], priority=len(recommendations) + 1,
-            audience=audience,
+            priority=len(recommendations) + 1, id=entry.id, title=entry.title,
+            evidence=evidence, action=action, audience_size=audience.height,
+            value_at_stake=value, value_basis=VALUE_BASIS[basis],
         ))
-    return PlaybookOutcome(tuple(recommendations), tuple(skipped), facts)
+        audiences[entry.id] = audience
+    return PlaybookOutcome(tuple(recommendations), tuple(skipped), facts, audiences)
 
 
 _VALUE_COLUMNS = {"clv": "clv", "revenue_12m": "revenue_12m", "spend_to_date": "monetary"}

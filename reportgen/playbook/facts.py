@@ -10,8 +10,10 @@ A fact name is either fixed (`peak_hour`) or a family with a segment name after 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any, Literal
 
 from reportgen.report.formatting import money, number, pct
 
@@ -21,12 +23,22 @@ FactValue = float | int | str
 
 @dataclass(frozen=True)
 class FactSpec:
-    """A fact's name (or family prefix), kind and meaning."""
+    """A fact's name (or family prefix), kind and meaning, and how to read it from its
+    chapter's result (None: the fact has no value this period and is left out)."""
 
     name: str
     kind: FactKind
     description: str
+    # The result's attribute (dotted path) holding the value, or a function of the result.
+    read: str | Callable[[Any], FactValue | None] | None = field(default=None, compare=False,
+                                                                 repr=False)
     per_segment: bool = False
+
+    def value(self, result: Any) -> FactValue | None:
+        """The fact's value in a chapter's result (None: no value this period)."""
+        if self.read is None:
+            return None
+        return attrgetter(self.read)(result) if isinstance(self.read, str) else self.read(result)
 
 
 def fact_spec(name: str, specs: tuple[FactSpec, ...], segments: set[str]) -> FactSpec | None:

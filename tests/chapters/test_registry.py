@@ -16,7 +16,7 @@ from reportgen.config import load_unit_config
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.period import Period
 from reportgen.pipeline import build_report
-from reportgen.playbook.facts import FactSpec, FactValue
+from reportgen.playbook.facts import FactSpec
 
 
 def test_every_chapter_comes_after_the_chapters_it_needs() -> None:
@@ -44,18 +44,16 @@ class Tally:
     lines: int
 
 
-class ThrowawayChapter(Chapter[Tally]):
-    """A chapter that exists only in this test."""
+THROWAWAY_FACTS = (FactSpec("throwaway.lines", "count", "Purchase lines, counted again",
+                            "lines"),)
 
-    key = "throwaway"
-    title = "Throw-away chapter"
-    fact_specs = (FactSpec("throwaway.lines", "count", "Purchase lines, counted again"),)
+
+class ThrowawayChapter(Chapter[Tally], key="throwaway", title="Throw-away chapter",
+                       facts=THROWAWAY_FACTS):
+    """A chapter that exists only in this test."""
 
     def compute(self, inputs: AnalysisInputs) -> Tally:
         return Tally(inputs.clean.purchases.height)
-
-    def facts(self, result: Tally) -> dict[str, FactValue]:
-        return {"throwaway.lines": result.lines}
 
     def section(self, result: Tally, inputs: SectionInputs) -> Section[Tally]:
         return Section(result, headlines=(f"The throw-away chapter counted {result.lines} lines.",))

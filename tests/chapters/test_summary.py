@@ -1,4 +1,4 @@
-"""Period KPIs on a hand-built month."""
+"""Monthly KPIs on hand-built months."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from reportgen.chapters.summary.analysis import period_kpis
-from reportgen.chapters.trends.trends import monthly_trends
+from reportgen.chapters.summary.analysis import PeriodKpis, month_kpis, monthly_kpis
 from reportgen.period import Period
 
 PURCHASES = pl.DataFrame({
@@ -22,6 +21,10 @@ RETURNS = pl.DataFrame({
     "invoice_date": [datetime(2011, 11, 25), datetime(2011, 10, 1)],
     "value": [7.5, 100.0],
 })
+
+
+def period_kpis(purchases: pl.DataFrame, returns: pl.DataFrame, period: Period) -> PeriodKpis:
+    return month_kpis(monthly_kpis(purchases, returns, period), period)
 
 
 def test_november_kpis() -> None:
@@ -44,9 +47,12 @@ def test_a_month_without_orders_has_no_average() -> None:
 
 
 def test_monthly_revenue_lists_every_month_including_empty_ones() -> None:
-    trend = monthly_trends(PURCHASES, Period(2011, 11), months=4)
+    trend = monthly_kpis(PURCHASES, RETURNS, Period(2011, 11), months=4)
     assert trend["month"].dt.strftime("%Y-%m").to_list() == [
         "2011-08", "2011-09", "2011-10", "2011-11"]
     assert trend["revenue"].to_list() == [0.0, 0.0, 15.0, 100.0]
     assert trend["orders"].to_list() == [0, 0, 1, 3]
     assert trend["is_current"].to_list() == [False, False, False, True]
+    # October's return of 100 is counted in October, whatever it returned.
+    assert trend["returns_value"].to_list() == [0.0, 0.0, 100.0, 7.5]
+    assert trend["net_revenue"].to_list() == [0.0, 0.0, -85.0, 92.5]

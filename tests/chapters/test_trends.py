@@ -1,4 +1,4 @@
-"""Cohorts, monthly trends and seasonality on hand-built fixtures and the UCI data."""
+"""Cohorts, monthly KPIs and seasonality on hand-built fixtures and the UCI data."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import polars as pl
 import pytest
 from conftest import PROJECT_DIR, purchases
 
+from reportgen.chapters.summary.analysis import monthly_kpis
 from reportgen.chapters.trends.cohorts import cohort_analysis
-from reportgen.chapters.trends.trends import monthly_trends, seasonality
+from reportgen.chapters.trends.seasonality import seasonality
 from reportgen.config import CohortConfig, load_unit_config
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
+NO_RETURNS = pl.DataFrame(schema={"invoice_date": pl.Datetime("us"), "value": pl.Float64})
 # Cohort Jan: A, B, C. Cohort Feb: D. Activity: Feb A; Mar A, B; Apr C (not complete yet
 # when the analysis date is 1 Apr).
 FIXTURE = purchases(
@@ -60,7 +62,7 @@ def test_quarterly_cohorts() -> None:
 
 
 def test_monthly_trends_by_hand() -> None:
-    trends = monthly_trends(FIXTURE, Period(2011, 3), months=4)
+    trends = monthly_kpis(FIXTURE, NO_RETURNS, Period(2011, 3), months=4)
     assert trends.select(
         pl.col("month").dt.strftime("%Y-%m"), "revenue", "orders", "active_customers",
         "new_customers", "returning_customers", "average_order_value", "is_current",
@@ -110,7 +112,7 @@ def test_uci_monthly_trends_equal_an_independent_computation(shared_data: Path) 
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     period = Period(2011, 11)
     clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
-    trends = monthly_trends(clean.purchases, period, months=12)
+    trends = monthly_kpis(clean.purchases, clean.returns, period, months=12)
     frame = clean.purchases.to_pandas()
     frame["month"] = frame["invoice_date"].dt.to_period("M").astype(str)
     grouped = frame.groupby("month")

@@ -87,13 +87,14 @@ def test_the_playbook_covers_the_spec_catalogue() -> None:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
 def test_each_trigger_fires_when_met_and_not_otherwise(entry) -> None:  # type: ignore[no-untyped-def]
-    fired = evaluate([entry], meeting(entry.trigger, base_facts(), True)).recommendations
+    outcome = evaluate([entry], meeting(entry.trigger, base_facts(), True))
+    fired = outcome.recommendations
     assert [r.id for r in fired] == [entry.id]
     recommendation = fired[0]
     for text in (recommendation.evidence, recommendation.action):
         assert "{" not in text and "}" not in text
         assert not any(word in text for word in ("None", "nan", "  "))
-    assert recommendation.audience_size == recommendation.audience.height > 0
+    assert recommendation.audience_size == outcome.audiences[entry.id].height > 0
     quiet = evaluate([entry], meeting(entry.trigger, base_facts(), False))
     assert quiet.recommendations == ()
     assert quiet.skipped[0].reason.startswith("trigger not met")
@@ -179,11 +180,11 @@ def test_a_lapsing_audience_follows_the_units_lapsing_segments(write_unit: UnitF
     entry = next(e for e in ENTRIES if e.id == "winback_at_risk")
     assert entry.audience.lapsing is True
     facts = meeting(entry.trigger, base_facts(), True)
-    default = evaluate([entry], facts).recommendations[0]
-    assert set(default.audience["segment"]) == {"at_risk", "cant_lose"}
+    default = evaluate([entry], facts).audiences[entry.id]
+    assert set(default["segment"]) == {"at_risk", "cant_lose"}
     hibernating = load_unit_config(write_unit(rfm={"lapsing_segments": ["hibernating"]}))
-    changed = evaluate([entry], facts, hibernating).recommendations[0]
-    assert set(changed.audience["segment"]) == {"hibernating"}
+    changed = evaluate([entry], facts, hibernating).audiences[entry.id]
+    assert set(changed["segment"]) == {"hibernating"}
 
 
 def test_lapsing_segments_must_be_segments_of_the_map(write_unit: UnitFactory) -> None:

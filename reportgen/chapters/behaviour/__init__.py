@@ -7,26 +7,19 @@ import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.behaviour.analysis import BehaviourResult, behaviour_analysis
-from reportgen.chapters.behaviour.facts import FACT_SPECS, behaviour_facts
+from reportgen.chapters.behaviour.facts import FACT_SPECS
 from reportgen.chapters.behaviour.section import BehaviourView, behaviour_section
-from reportgen.playbook.facts import FactValue
 
 
-class BehaviourChapter(Chapter[BehaviourResult]):
+class BehaviourChapter(Chapter[BehaviourResult], key="behaviour", title="When customers buy",
+                       facts=FACT_SPECS):
     """When customers buy."""
-
-    key = "behaviour"
-    title = "When customers buy"
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> BehaviourResult:
         """Order timing of the window and every customer's habits."""
         return behaviour_analysis(inputs.clean.purchases, inputs.window_start,
                                   inputs.period.analysis_date, inputs.config.behaviour)
 
-    def facts(self, result: BehaviourResult) -> dict[str, FactValue]:
-        """The busiest slot."""
-        return behaviour_facts(result)
 
     def customer_columns(self, result: BehaviourResult) -> pl.DataFrame:
         """avg_days_between_purchases, preferred_weekday, preferred_daypart."""

@@ -6,13 +6,8 @@ import altair as alt
 import polars as pl
 
 from reportgen.chapters.behaviour.analysis import WEEKDAYS
-from reportgen.report.charts import (
-    INK,
-    ChartSpec,
-    finish_spec,
-    inline_data,
-    largest,
-)
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 
 
 def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
@@ -22,10 +17,10 @@ def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
                                          return_dtype=pl.String).alias("day"),
         pl.col("hour").cast(pl.String).str.zfill(2).alias("hour_label"),
     )
-    hours = [f"{h:02d}" for h in range(int(-largest(-rows["hour"], 0)),
-                                       int(largest(rows["hour"], 23)) + 1)]
-    top = largest(rows["orders"], 1.0)
-    base = alt.Chart(inline_data(rows)).encode(
+    hours = [f"{h:02d}" for h in range(int(-theme.largest(-rows["hour"], 0)),
+                                       int(theme.largest(rows["hour"], 23)) + 1)]
+    top = theme.largest(rows["orders"], 1.0)
+    base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("hour_label:N", sort=hours, scale=alt.Scale(domain=hours),
                 title="Hour of the day", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("day:N", sort=list(WEEKDAYS), scale=alt.Scale(domain=list(WEEKDAYS)), title=None),
@@ -34,9 +29,9 @@ def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
         color=alt.Color("orders:Q", legend=None, scale=alt.Scale(scheme="blues")))
     text = base.mark_text(fontSize=8).encode(
         text=alt.Text("orders:Q", format=","),
-        color=alt.condition(f"datum.orders > {top * 0.6}", alt.value("white"), alt.value(INK)))
+        color=alt.condition(f"datum.orders > {top * 0.6}", alt.value("white"), alt.value(theme.INK)))
     width, height = 560, 7 * 22
-    return finish_spec((cells + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((cells + text).properties(width=width, height=height), width, height)
 
 
 def price_quantity_chart(bands: pl.DataFrame, currency_symbol: str) -> ChartSpec:
@@ -52,8 +47,8 @@ def price_quantity_chart(bands: pl.DataFrame, currency_symbol: str) -> ChartSpec
         .otherwise(pl.lit("")).alias("text"))
     prices = rows.sort("price_order")["price"].unique(maintain_order=True).to_list()
     quantities = rows.sort("quantity_order")["quantity_band"].unique(maintain_order=True).to_list()
-    top = largest(rows["share"], 1.0) or 1.0
-    base = alt.Chart(inline_data(rows)).encode(
+    top = theme.largest(rows["share"], 1.0) or 1.0
+    base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("quantity_band:N", sort=quantities, title="Units on the line",
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("price:N", sort=prices, title="Unit price"),
@@ -62,9 +57,9 @@ def price_quantity_chart(bands: pl.DataFrame, currency_symbol: str) -> ChartSpec
         color=alt.Color("share:Q", legend=None, scale=alt.Scale(scheme="blues", domain=[0, top])))
     text = base.mark_text(fontSize=10).encode(
         text="text:N",
-        color=alt.condition(f"datum.share > {top * 0.6}", alt.value("white"), alt.value(INK)))
+        color=alt.condition(f"datum.share > {top * 0.6}", alt.value("white"), alt.value(theme.INK)))
     width, height = 460, 6 * 28
-    return finish_spec((cells + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((cells + text).properties(width=width, height=height), width, height)
 
 
 def _price_label(band: str, symbol: str) -> str:

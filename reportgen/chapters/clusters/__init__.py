@@ -16,12 +16,9 @@ from reportgen.chapters.segments.analysis import SegmentsResult
 MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
 
 
-class ClustersChapter(Chapter[ClusterResult]):
+class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer clusters",
+                      needs=("segments", "clv")):
     """Customer clusters; left out when switched off or with too few customers."""
-
-    key = "clusters"
-    title = "Customer clusters"
-    needs = ("segments", "clv")
 
     def compute(self, inputs: AnalysisInputs) -> ClusterResult | None:
         """Clusters of every segmented customer, on CLV too when it is available."""

@@ -16,6 +16,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
+from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClusterConfig
 
 SCORE_DECIMALS = 6
@@ -164,17 +165,11 @@ def cluster_names(labelled: pl.DataFrame, features: list[str]) -> pl.DataFrame:
 
 def cluster_profiles(labelled: pl.DataFrame, features: list[str]) -> pl.DataFrame:
     """Per cluster: size, share, mean and median of each feature, revenue share."""
-    total = labelled["monetary"].sum()
-    stats = [pl.len().cast(pl.Int64).alias("customers"),
-             pl.col("monetary").sum().alias("revenue")]
-    for f in features:
-        stats += [pl.col(f).mean().alias(f"{f}_mean"), pl.col(f).median().alias(f"{f}_median")]
     return (
-        labelled.group_by("cluster", "cluster_name").agg(stats)
-        .with_columns(
-            (pl.col("customers") / labelled.height).alias("share"),
-            (pl.col("revenue") / total if total else pl.lit(0.0)).alias("revenue_share"),
-        )
+        group_profiles(labelled, ["cluster", "cluster_name"],
+                       pl.col("monetary").sum().alias("revenue"),
+                       *statistics({f: f for f in features}, "mean", "median"))
+        .with_columns(share_of("revenue", labelled["monetary"], "revenue_share"))
         .sort("cluster")
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import INK, PALETTE, ChartSpec, finish_spec, inline_data
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 
 CLUSTER_COLOURS = ["#1f4e79", "#2a9d8f", "#e9c46a", "#e76f51", "#8cc5b6", "#5fa2c9",
                    "#b5403a", "#9aa5b1", "#f1a35c", "#2f6f9f"]
@@ -19,14 +20,14 @@ def cluster_selection_chart(selection: pl.DataFrame, chosen_k: int, elbow_k: int
     x = alt.X("k:O", title="Number of clusters (k)", axis=alt.Axis(labelAngle=0))
 
     def panel(field: str, title: str) -> alt.LayerChart:
-        base = alt.Chart(inline_data(rows), title=alt.Title(title, anchor="start", fontSize=11,
-                                                            color=INK)).encode(x=x)
-        line = base.mark_line(color=PALETTE["customers"], point=True).encode(
+        base = alt.Chart(theme.inline_data(rows), title=alt.Title(title, anchor="start", fontSize=11,
+                                                            color=theme.INK)).encode(x=x)
+        line = base.mark_line(color=theme.PALETTE["customers"], point=True).encode(
             y=alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False)))
         marks = base.mark_point(size=140, shape="circle", filled=False, strokeWidth=2).encode(
             y=f"{field}:Q",
             color=alt.Color("mark:N", scale=alt.Scale(domain=["chosen", "elbow"],
-                                                      range=[PALETTE["revenue"], "#e76f51"]),
+                                                      range=[theme.PALETTE["revenue"], "#e76f51"]),
                             legend=alt.Legend(title=None, orient="bottom", direction="horizontal")),
         ).transform_filter("datum.mark != ''")
         layered: alt.LayerChart = (line + marks).properties(width=255, height=130)
@@ -34,7 +35,7 @@ def cluster_selection_chart(selection: pl.DataFrame, chosen_k: int, elbow_k: int
 
     chart = alt.hconcat(panel("silhouette", "Silhouette (higher is better)"),
                         panel("inertia", "Inertia (elbow)"))
-    return finish_spec(chart, 255, 130)
+    return theme.finish_spec(chart, 255, 130)
 
 
 def cluster_map_chart(projection: pl.DataFrame, names: dict[int, str]) -> ChartSpec:
@@ -42,7 +43,7 @@ def cluster_map_chart(projection: pl.DataFrame, names: dict[int, str]) -> ChartS
     rows = projection.with_columns(
         pl.col("cluster").replace_strict(names, return_dtype=pl.String).alias("name"))
     order = [names[k] for k in sorted(names)]
-    chart = alt.Chart(inline_data(rows)).mark_circle(size=14, opacity=0.6).encode(
+    chart = alt.Chart(theme.inline_data(rows)).mark_circle(size=14, opacity=0.6).encode(
         x=alt.X("x:Q", title="Component 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title="Component 2", axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("name:N", title=None, sort=order,
@@ -50,4 +51,4 @@ def cluster_map_chart(projection: pl.DataFrame, names: dict[int, str]) -> ChartS
                         legend=alt.Legend(orient="right")),
     )
     width, height = 430, 260
-    return finish_spec(chart.properties(width=width, height=height), width, height)
+    return theme.finish_spec(chart.properties(width=width, height=height), width, height)

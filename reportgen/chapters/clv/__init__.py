@@ -15,20 +15,16 @@ from reportgen.chapters.clv.analysis import (
     clv_analysis,
     switched_off,
 )
-from reportgen.chapters.clv.facts import FACT_SPECS, clv_facts
+from reportgen.chapters.clv.facts import FACT_SPECS
 from reportgen.chapters.clv.manifest import clv_manifest
 from reportgen.chapters.clv.section import ClvView, clv_section
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.playbook.facts import FactValue
 
 
-class ClvChapter(Chapter[ClvResult]):
+class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
+                 needs=("segments",), facts=FACT_SPECS):
     """Customer lifetime value."""
-
-    key = "clv"
-    title = "Customer lifetime value"
-    needs = ("segments",)
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> ClvResult:
         """CLV of every customer who bought by the period's last day (or why it is missing)."""
@@ -40,8 +36,8 @@ class ClvChapter(Chapter[ClvResult]):
                             params)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
-        """Total CLV, group A's share, the high-value customers at risk."""
-        return clv_facts(result)
+        """Total CLV, group A's share, the high-value customers at risk, when available."""
+        return super().facts(result) if result.available else {}
 
     def customer_columns(self, result: ClvResult) -> pl.DataFrame | None:
         """P(alive), expected purchases, expected value, CLV and group, when available."""

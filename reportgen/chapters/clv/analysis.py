@@ -17,6 +17,7 @@ from reportgen.chapters.clv.backtest import Backtest, run_backtest, summary_arra
 from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, purchase_days
 from reportgen.chapters.clv.purchase_models import ModelFit, PurchaseModel, fit_purchase_model
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model
+from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
 
 DAYS_PER_MONTH = 4.345 * 7
@@ -169,26 +170,16 @@ def clv_group_expr() -> pl.Expr:
 
 def clv_group_profiles(customers: pl.DataFrame, rfm_customers: pl.DataFrame) -> pl.DataFrame:
     """Per CLV group: size, CLV total, share and mean, P(alive), and RFM averages."""
-    total = customers["clv"].sum()
+    joined = customers.join(
+        rfm_customers.select("customer_id", "recency_days", pl.col("frequency").alias("orders"),
+                             "monetary"), on="customer_id", how="left")
+    means = {"clv": "clv", "p_alive": "p_alive",
+             "expected_purchases_12w": "expected_purchases_12w", "recency": "recency_days",
+             "orders": "orders", "monetary": "monetary"}
     return (
-        customers.join(rfm_customers.select("customer_id", "recency_days",
-                                            pl.col("frequency").alias("orders"), "monetary"),
-                       on="customer_id", how="left")
-        .group_by("clv_group")
-        .agg(
-            pl.len().alias("customers"),
-            pl.col("clv").sum().alias("clv_total"),
-            pl.col("clv").mean().alias("clv_mean"),
-            pl.col("p_alive").mean().alias("p_alive_mean"),
-            pl.col("expected_purchases_12w").mean().alias("expected_purchases_12w_mean"),
-            pl.col("recency_days").mean().alias("recency_mean"),
-            pl.col("orders").mean().alias("orders_mean"),
-            pl.col("monetary").mean().alias("monetary_mean"),
-        )
-        .with_columns(
-            (pl.col("customers") / customers.height).alias("share"),
-            (pl.col("clv_total") / total if total else pl.lit(0.0)).alias("clv_share"),
-        )
+        group_profiles(joined, "clv_group", pl.col("clv").sum().alias("clv_total"),
+                       *statistics(means, "mean"))
+        .with_columns(share_of("clv_total", customers["clv"], "clv_share"))
         .sort("clv_group")
     )
 
@@ -227,13 +218,9 @@ def _fit_for_report(summary: pl.DataFrame, backtest: Backtest, params: ClvConfig
     return fit
 
 
-def _unavailable(
-    reason: str,
-    observation_end: date,
-    params: ClvConfig,
-    backtest: Backtest,
-    fit: ModelFit | None = None,
-    spend: SpendModel | None = None,
-) -> ClvResult:
-    return ClvResult(False, reason, pl.DataFrame(), fit, spend, backtest, pl.DataFrame(),
-                     pl.DataFrame(), observation_end, params)
+def _unavailable(reason: str, observation_end: date, params: ClvConfig, backtest: Backtest,
+                 fit: ModelFit | None = None, spend: SpendModel | None = None) -> ClvResult:
+    nothing = pl.DataFrame()
+    return ClvResult(available=False, reason=reason, customers=nothing, fit=fit, spend=spend,
+                     backtest=backtest, group_profiles=nothing, high_value_at_risk=nothing,
+                     observation_end=observation_end, params=params)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import INK, MUTED, PALETTE, ChartSpec, finish_spec, inline_data
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 from reportgen.report.formatting import segment_label
 
 GROUP_COLOURS = {"A": "#1f4e79", "B": "#3f7cac", "C": "#7fa7c9", "D": "#bcd0e2"}
@@ -14,7 +15,7 @@ GROUP_COLOURS = {"A": "#1f4e79", "B": "#3f7cac", "C": "#7fa7c9", "D": "#bcd0e2"}
 def clv_distribution_chart(bins: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Customers per CLV band, stacked by CLV group; the last band collects the long tail."""
     labels = bins.select("band", "band_order").unique().sort("band_order")["band"].to_list()
-    base = alt.Chart(inline_data(bins)).encode(
+    base = alt.Chart(theme.inline_data(bins)).encode(
         x=alt.X("band:N", sort=labels, title=f"CLV over the horizon ({currency_symbol})",
                 axis=alt.Axis(labelAngle=-40, labelFontSize=9)),
         y=alt.Y("customers:Q", title="Customers", stack="zero"),
@@ -27,7 +28,7 @@ def clv_distribution_chart(bins: pl.DataFrame, currency_symbol: str) -> ChartSpe
         order=alt.Order("clv_group:N", sort="ascending"),
     )
     width, height = 600, 200
-    return finish_spec(bars.properties(width=width, height=height), width, height)
+    return theme.finish_spec(bars.properties(width=width, height=height), width, height)
 
 
 def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
@@ -41,13 +42,13 @@ def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
         )
         for column, name in series.items()
     ])
-    lines = alt.Chart(inline_data(long)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    lines = alt.Chart(theme.inline_data(long)).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("week:Q", title="Weeks into the holdout",
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("purchases:Q", title="Cumulative repeat purchases"),
         color=alt.Color("series:N", title=None, sort=list(series.values()),
                         scale=alt.Scale(domain=list(series.values()),
-                                        range=[INK, PALETTE["revenue"], "#9aa5b1"]),
+                                        range=[theme.INK, theme.PALETTE["revenue"], "#9aa5b1"]),
                         legend=legend),
         strokeDash=alt.StrokeDash("series:N", title=None, sort=list(series.values()),
                                   scale=alt.Scale(domain=list(series.values()),
@@ -55,7 +56,7 @@ def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
                                   legend=legend),
     )
     width, height = 560, 210
-    return finish_spec(lines.properties(width=width, height=height), width, height)
+    return theme.finish_spec(lines.properties(width=width, height=height), width, height)
 
 
 def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
@@ -63,13 +64,13 @@ def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
     rows = by_segment.with_columns(
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     ).sort("p_alive", descending=True)
-    base = alt.Chart(inline_data(rows)).encode(
+    base = alt.Chart(theme.inline_data(rows)).encode(
         y=alt.Y("label:N", sort=rows["label"].to_list(), title=None),
         x=alt.X("p_alive:Q", title="Mean P(alive)", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
     )
-    bars = base.mark_bar(color=PALETTE["customers"], height={"band": 0.7})
-    text = base.mark_text(align="left", dx=3, fontSize=10, color=MUTED).encode(
+    bars = base.mark_bar(color=theme.PALETTE["customers"], height={"band": 0.7})
+    text = base.mark_text(align="left", dx=3, fontSize=10, color=theme.MUTED).encode(
         text=alt.Text("p_alive:Q", format=".0%"))
     width, height = 520, 22 * rows.height
-    return finish_spec((bars + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((bars + text).properties(width=width, height=height), width, height)

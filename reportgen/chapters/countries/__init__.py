@@ -37,11 +37,8 @@ class CountriesView:
     countries_total: int
 
 
-class CountriesChapter(Chapter[pl.DataFrame]):
+class CountriesChapter(Chapter[pl.DataFrame], key="countries", title="Countries"):
     """Countries."""
-
-    key = "countries"
-    title = "Countries"
 
     def compute(self, inputs: AnalysisInputs) -> pl.DataFrame:
         """One row per country of the window's purchases, largest revenue first."""

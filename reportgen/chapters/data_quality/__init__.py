@@ -21,11 +21,8 @@ class DataQuality:
     unreadable_examples: tuple[str, ...]  # file, row, column and value of the first few
 
 
-class DataQualityChapter(Chapter[DataQuality]):
+class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data quality"):
     """Data quality."""
-
-    key = "data_quality"
-    title = "Data quality"
 
     def compute(self, inputs: AnalysisInputs) -> DataQuality:
         """The input's files and counts, the cleaning log, where the unreadable values are."""

@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.chapters.base import TextChapter
 
 
-@dataclass(frozen=True)
-class Definitions:
-    """The page is text; it needs nothing computed."""
-
-
-class MethodChapter(Chapter[Definitions]):
+class MethodChapter(TextChapter, key="method", title="Method and definitions"):
     """Method and definitions."""
-
-    key = "method"
-    title = "Method and definitions"
-
-    def compute(self, inputs: AnalysisInputs) -> Definitions:
-        """Nothing to compute."""
-        return Definitions()
-
-    def section(self, result: Definitions, inputs: SectionInputs) -> Section[Definitions]:
-        """The definitions page."""
-        return Section(result)

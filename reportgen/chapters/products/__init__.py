@@ -7,17 +7,12 @@ import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.products.analysis import ProductResult, product_analysis
-from reportgen.chapters.products.facts import FACT_SPECS, products_facts
+from reportgen.chapters.products.facts import FACT_SPECS
 from reportgen.chapters.products.section import ProductsView, products_section
-from reportgen.playbook.facts import FactValue
 
 
-class ProductsChapter(Chapter[ProductResult]):
+class ProductsChapter(Chapter[ProductResult], key="products", title="Products", facts=FACT_SPECS):
     """Products."""
-
-    key = "products"
-    title = "Products"
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> ProductResult:
         """Rank the products of the window's purchases and order lines."""
@@ -27,9 +22,6 @@ class ProductsChapter(Chapter[ProductResult]):
                                 inputs.clean.ordered_lines.filter(in_window),
                                 inputs.config.behaviour)
 
-    def facts(self, result: ProductResult) -> dict[str, FactValue]:
-        """The most returned and the most re-bought product."""
-        return products_facts(result)
 
     def section(self, result: ProductResult, inputs: SectionInputs) -> Section[ProductsView]:
         """The products page."""

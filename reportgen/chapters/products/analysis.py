@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -18,6 +19,17 @@ class ProductResult:
     highest_return_rate: pl.DataFrame
     most_rebought: pl.DataFrame
     params: BehaviourConfig
+
+    @property
+    def most_returned(self) -> dict[str, Any] | None:
+        """The product with the highest return rate (of those with enough volume), if any."""
+        return self.highest_return_rate.row(0, named=True) if self.highest_return_rate.height \
+            else None
+
+    @property
+    def top_rebought(self) -> dict[str, Any] | None:
+        """The product bought again by the most customers, if any."""
+        return self.most_rebought.row(0, named=True) if self.most_rebought.height else None
 
 
 def product_analysis(

@@ -7,19 +7,14 @@ import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.returns.analysis import ReturnsResult, returns_analysis
-from reportgen.chapters.returns.facts import FACT_SPECS, returns_facts
+from reportgen.chapters.returns.facts import FACT_SPECS
 from reportgen.chapters.returns.section import ReturnsView, returns_section
 from reportgen.chapters.segments.analysis import SegmentsResult
-from reportgen.playbook.facts import FactValue
 
 
-class ReturnsChapter(Chapter[ReturnsResult]):
+class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and cancellations",
+                     needs=("segments",), facts=FACT_SPECS):
     """Returns and cancellations."""
-
-    key = "returns"
-    title = "Returns and cancellations"
-    needs = ("segments",)
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> ReturnsResult:
         """The window's returns; customers' return rates over their whole history."""
@@ -28,9 +23,6 @@ class ReturnsChapter(Chapter[ReturnsResult]):
                                 segments.customers, inputs.window_start,
                                 inputs.period.analysis_date, inputs.config.behaviour.top_products)
 
-    def facts(self, result: ReturnsResult) -> dict[str, FactValue]:
-        """Share returned, loyal customers without returns."""
-        return returns_facts(result)
 
     def customer_columns(self, result: ReturnsResult) -> pl.DataFrame:
         """return_rate."""

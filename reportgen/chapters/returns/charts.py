@@ -5,29 +5,22 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import (
-    MUTED,
-    PALETTE,
-    ChartSpec,
-    finish_spec,
-    inline_data,
-    money_axis,
-    month_labels,
-)
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 
 
 def returns_by_month_chart(by_month: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Value of returns and cancellations per month, labelled with its share of revenue."""
-    rows = month_labels(by_month).with_columns(
+    rows = theme.month_labels(by_month).with_columns(
         pl.when(pl.col("value_share").is_not_null())
         .then((pl.col("value_share") * 100).round(1).cast(pl.String) + "%")
         .otherwise(pl.lit("")).alias("text"))
     labels = rows["label"].to_list()
-    base = alt.Chart(inline_data(rows)).encode(
+    base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9)),
-        y=alt.Y("value:Q", title=None, axis=money_axis(currency_symbol)),
+        y=alt.Y("value:Q", title=None, axis=theme.money_axis(currency_symbol)),
     )
-    bars = base.mark_bar(color=PALETTE["revenue"])
-    text = base.mark_text(dy=-6, fontSize=9, color=MUTED).encode(text="text:N")
+    bars = base.mark_bar(color=theme.PALETTE["revenue"])
+    text = base.mark_text(dy=-6, fontSize=9, color=theme.MUTED).encode(text="text:N")
     width, height = 600, 150
-    return finish_spec((bars + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((bars + text).properties(width=width, height=height), width, height)

@@ -17,12 +17,9 @@ CUSTOMER_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary", "r_s
                     "m_score", "segment", "first_purchase", "last_purchase")
 
 
-class SegmentsChapter(Chapter[SegmentsResult]):
+class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer segments (RFM)",
+                      facts=FACT_SPECS):
     """Customer segments (RFM)."""
-
-    key = "segments"
-    title = "Customer segments (RFM)"
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> SegmentsResult:
         """Segments at the analysis date and at the start of the period."""

@@ -5,14 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import (
-    MUTED,
-    PALETTE,
-    ChartSpec,
-    finish_spec,
-    inline_data,
-    largest,
-)
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 from reportgen.report.formatting import segment_label
 
 SEGMENT_COLOURS = {
@@ -46,23 +40,23 @@ def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     )
     labels = [segment_label(s) for s in order]
-    base = alt.Chart(inline_data(long)).encode(
+    base = alt.Chart(theme.inline_data(long)).encode(
         y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelFontSize=12)),
         yOffset=alt.YOffset("measure:N"),
         x=alt.X("value:Q", axis=alt.Axis(format="%", tickCount=5), title=None,
-                scale=alt.Scale(domain=[0, max(0.05, largest(long["value"]) * 1.15)])),
+                scale=alt.Scale(domain=[0, max(0.05, theme.largest(long["value"]) * 1.15)])),
     )
     bars = base.mark_bar(height={"band": 1}).encode(
         color=alt.Color(
             "measure:N", title=None,
-            scale=alt.Scale(range=[PALETTE["customers"], PALETTE["revenue"]]),
+            scale=alt.Scale(range=[theme.PALETTE["customers"], theme.PALETTE["revenue"]]),
         )
     )
-    text = base.mark_text(align="left", dx=3, fontSize=10, color=MUTED).encode(
+    text = base.mark_text(align="left", dx=3, fontSize=10, color=theme.MUTED).encode(
         text=alt.Text("value:Q", format=".1%")
     )
     width, height = 560, 26 * len(labels)
-    return finish_spec((bars + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((bars + text).properties(width=width, height=height), width, height)
 
 
 def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
@@ -79,7 +73,7 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
     extra = sorted(set(cells["segment"].to_list()) - set(present))
     names = present + extra
     colours = [SEGMENT_COLOURS.get(s, "#7f8c8d") for s in names]
-    base = alt.Chart(inline_data(cells)).encode(
+    base = alt.Chart(theme.inline_data(cells)).encode(
         x=alt.X("f_score:O", title="Frequency score (5 = most orders)",
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("r_score:O", sort="descending", title="Recency score (5 = most recent)"),
@@ -95,4 +89,4 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
         text=alt.Text("customers:Q", format=",")
     )
     width, height = 430, 300
-    return finish_spec((rects + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((rects + text).properties(width=width, height=height), width, height)

@@ -6,11 +6,12 @@ from reportgen.chapters.segments.analysis import SegmentsResult, segment_counts
 from reportgen.playbook.facts import FactSpec, FactValue
 
 FACT_SPECS = (
-    FactSpec("segment_share", "share", "Share of customers in the segment", True),
-    FactSpec("segment_count", "count", "Customers in the segment", True),
+    FactSpec("segment_share", "share", "Share of customers in the segment", per_segment=True),
+    FactSpec("segment_count", "count", "Customers in the segment", per_segment=True),
     FactSpec("segment_share_change", "points",
-             "Change of the segment's share since the previous period", True),
-    FactSpec("segment_revenue", "money", "Spend to date of the segment's customers", True),
+             "Change of the segment's share since the previous period", per_segment=True),
+    FactSpec("segment_revenue", "money", "Spend to date of the segment's customers",
+             per_segment=True),
     FactSpec("segment_flow.largest_count", "count", "Customers in the largest segment move"),
     FactSpec("segment_flow.largest_from", "text", "Segment the largest move came from"),
     FactSpec("segment_flow.largest_to", "text", "Segment the largest move went to"),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import polars as pl
 
+from reportgen.chapters.profiles import group_profiles, statistics
 from reportgen.config import RfmConfig, SegmentRule
 
 QUINTILE_EDGES = (0.2, 0.4, 0.6, 0.8)
@@ -122,22 +123,12 @@ def segment_customers(scored: pl.DataFrame, rules: list[SegmentRule]) -> pl.Data
 
 def segment_profiles(customers: pl.DataFrame) -> pl.DataFrame:
     """Per segment: size, share, mean and median R/F/M, revenue and revenue share."""
-    total_customers = customers.height
     total_revenue = customers["monetary"].sum()
+    rfm = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
     return (
-        customers.group_by("segment")
-        .agg(
-            pl.len().alias("customers"),
-            pl.col("recency_days").mean().alias("recency_mean"),
-            pl.col("recency_days").median().alias("recency_median"),
-            pl.col("frequency").mean().alias("frequency_mean"),
-            pl.col("frequency").median().alias("frequency_median"),
-            pl.col("monetary").mean().alias("monetary_mean"),
-            pl.col("monetary").median().alias("monetary_median"),
-            pl.col("monetary").sum().alias("revenue"),
-        )
+        group_profiles(customers, "segment", *statistics(rfm, "mean", "median"),
+                       pl.col("monetary").sum().alias("revenue"))
         .with_columns(
-            (pl.col("customers") / total_customers).alias("share"),
             (pl.col("revenue") / total_revenue if total_revenue else pl.lit(None, pl.Float64))
             .alias("revenue_share"),
         )

@@ -8,26 +8,19 @@ from typing import Any
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.summary.analysis import SummaryResult, summary_analysis
-from reportgen.chapters.summary.facts import FACT_SPECS, summary_facts
+from reportgen.chapters.summary.facts import FACT_SPECS
 from reportgen.chapters.summary.section import SummaryView, summary_section
-from reportgen.playbook.facts import FactValue
 
 
-class SummaryChapter(Chapter[SummaryResult]):
+class SummaryChapter(Chapter[SummaryResult], key="summary", title="Executive summary",
+                     facts=FACT_SPECS):
     """The executive summary."""
-
-    key = "summary"
-    title = "Executive summary"
-    fact_specs = FACT_SPECS
 
     def compute(self, inputs: AnalysisInputs) -> SummaryResult:
         """The month's KPIs; NoDataError when the month has no purchases."""
         return summary_analysis(inputs.source, inputs.clean, inputs.period, inputs.config.unit,
                                 inputs.config.source.path)
 
-    def facts(self, result: SummaryResult) -> dict[str, FactValue]:
-        """The KPI facts."""
-        return summary_facts(result)
 
     def section(self, result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:
         """KPIs, revenue chart, notices and headlines."""

@@ -37,47 +37,74 @@ class PeriodKpis:
         return self.orders > 0
 
 
-def period_kpis(purchases: pl.DataFrame, returns: pl.DataFrame, period: Period) -> PeriodKpis:
-    """Compute the KPIs of `period`; new customers are those whose first purchase ever is in it."""
-    in_period = pl.col("invoice_date").is_between(period.start, period.analysis_date, closed="left")
-    month = purchases.filter(in_period)
-    first_purchase = (
-        purchases.filter(pl.col("customer_id").is_not_null())
-        .group_by("customer_id")
-        .agg(pl.col("invoice_date").min().alias("first_purchase"))
-    )
-    new_customers = first_purchase.filter(
-        pl.col("first_purchase").is_between(period.start, period.analysis_date, closed="left")
-    ).height
-    totals = month.select(
+MONTHS_SHOWN = 13  # the month, and the twelve before it: the same month a year ago included
+
+
+def monthly_kpis(
+    purchases: pl.DataFrame, returns: pl.DataFrame, period: Period, months: int = MONTHS_SHOWN
+) -> pl.DataFrame:
+    """Sales KPIs of each of the `months` months ending with `period`, one row a month.
+
+    Months without purchases are listed with zeros (order value and anonymous share empty).
+    New customers made their first purchase ever in the month; returning = active - new.
+    Anonymous orders count for revenue and orders; returns are the month's cancellation lines.
+    """
+    first = period.shift(-(months - 1))
+    month = pl.col("invoice_date").dt.truncate("1mo")
+    calendar = pl.DataFrame({"month": [first.shift(i).start for i in range(months)]}).with_columns(
+        pl.col("month").cast(pl.Datetime("us")))
+    in_window = pl.col("invoice_date").is_between(first.start, period.analysis_date, closed="left")
+    totals = purchases.filter(in_window).group_by(month.alias("month")).agg(
         pl.col("revenue").sum().alias("revenue"),
-        pl.col("invoice").n_unique().alias("orders"),
-        pl.col("customer_id").drop_nulls().n_unique().alias("active"),
+        pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
+        pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("active_customers"),
         pl.col("revenue").filter(pl.col("customer_id").is_null()).sum().alias("anonymous"),
-    ).row(0, named=True)
-    revenue = float(totals["revenue"] or 0.0)
-    orders = int(totals["orders"] or 0)
-    active = int(totals["active"] or 0)
-    returns_value = float(returns.filter(in_period)["value"].sum() or 0.0)
-    return PeriodKpis(
-        period=period,
-        revenue=revenue,
-        orders=orders,
-        active_customers=active,
-        new_customers=new_customers,
-        returning_customers=active - new_customers,
-        average_order_value=revenue / orders if orders else None,
-        returns_value=returns_value,
-        net_revenue=revenue - returns_value,
-        anonymous_revenue_share=float(totals["anonymous"] or 0.0) / revenue if revenue else None,
+    )
+    newcomers = (
+        purchases.filter(pl.col("customer_id").is_not_null())
+        .group_by("customer_id").agg(month.min().alias("month"))
+        .group_by("month").agg(pl.len().cast(pl.Int64).alias("new_customers"))
+    )
+    returned = returns.filter(in_window).group_by(month.alias("month")).agg(
+        pl.col("value").sum().alias("returns_value"))
+    return (
+        calendar.join(totals, on="month", how="left")
+        .join(newcomers, on="month", how="left")
+        .join(returned, on="month", how="left")
+        .with_columns(
+            pl.col("revenue", "anonymous", "returns_value").fill_null(0.0),
+            pl.col("orders", "active_customers", "new_customers").fill_null(0),
+        )
+        .with_columns(
+            (pl.col("active_customers") - pl.col("new_customers")).alias("returning_customers"),
+            pl.when(pl.col("orders") > 0).then(pl.col("revenue") / pl.col("orders"))
+            .alias("average_order_value"),
+            (pl.col("revenue") - pl.col("returns_value")).alias("net_revenue"),
+            pl.when(pl.col("revenue") > 0).then(pl.col("anonymous") / pl.col("revenue"))
+            .alias("anonymous_revenue_share"),
+            (pl.col("month") == period.start).alias("is_current"),
+        )
+        .drop("anonymous")
+        .sort("month")
     )
 
+
+def month_kpis(months: pl.DataFrame, period: Period) -> PeriodKpis:
+    """The KPIs of one month of a monthly_kpis table."""
+    row = months.filter(pl.col("month") == period.start).row(0, named=True)
+    return PeriodKpis(period=period, **{name: row[name] for name in KPI_COLUMNS})
+
+
+KPI_COLUMNS = ("revenue", "orders", "active_customers", "new_customers", "returning_customers",
+               "average_order_value", "returns_value", "net_revenue", "anonymous_revenue_share")
 
 
 @dataclass(frozen=True)
 class SummaryResult:
-    """The month's KPIs, the same for the month before and a year before, and caveats."""
+    """The KPIs of the month and the twelve before it (the previous month and the same month a
+    year ago among them), and caveats."""
 
+    months: pl.DataFrame  # monthly_kpis: one row a month, oldest first
     kpis: PeriodKpis
     previous: PeriodKpis
     year_ago: PeriodKpis
@@ -100,7 +127,8 @@ def summary_analysis(
     source: TransactionInput, clean: CleanTransactions, period: Period, unit: str, path: Path
 ) -> SummaryResult:
     """KPIs of the period and its comparison months; NoDataError when the period has none."""
-    kpis = period_kpis(clean.purchases, clean.returns, period)
+    months = monthly_kpis(clean.purchases, clean.returns, period)
+    kpis = month_kpis(months, period)
     dates = source.transactions["invoice_date"]
     if not kpis.has_orders:
         raise NoDataError(
@@ -111,9 +139,10 @@ def summary_analysis(
         )
     purchased = clean.purchases["invoice_date"]
     return SummaryResult(
+        months=months,
         kpis=kpis,
-        previous=period_kpis(clean.purchases, clean.returns, period.shift(-1)),
-        year_ago=period_kpis(clean.purchases, clean.returns, period.shift(-12)),
+        previous=month_kpis(months, period.shift(-1)),
+        year_ago=month_kpis(months, period.shift(-12)),
         notices=notices(period, source, clean),
         data_first_day=purchased.min().date(),  # type: ignore[union-attr]
         data_last_day=purchased.max().date(),  # type: ignore[union-attr]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import EARLIER, HIGHLIGHT, ChartSpec, finish_spec, inline_data, money_axis
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 
 
 def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
@@ -17,16 +18,16 @@ def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         .otherwise(pl.lit("Earlier months")).alias("kind"),
     )
     labels = rows["label"].to_list()
-    base = alt.Chart(inline_data(rows)).encode(
+    base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10)),
-        y=alt.Y("revenue:Q", title=None, axis=money_axis(currency_symbol)),
+        y=alt.Y("revenue:Q", title=None, axis=theme.money_axis(currency_symbol)),
     )
     bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
         color=alt.Color(
             "kind:N", legend=None,
             scale=alt.Scale(domain=["Earlier months", "Reported month"],
-                            range=[EARLIER, HIGHLIGHT]),
+                            range=[theme.EARLIER, theme.HIGHLIGHT]),
         )
     )
     width, height = 620, 120
-    return finish_spec(bars.properties(width=width, height=height), width, height)
+    return theme.finish_spec(bars.properties(width=width, height=height), width, height)

@@ -6,11 +6,28 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reportgen.chapters.base import Section, SectionInputs
-from reportgen.chapters.summary.analysis import SummaryResult, kpi_change, kpi_value
+from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
-from reportgen.chapters.trends.analysis import TrendsResult
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import money, pct
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A KPI against another month: its value then, the relative change, and its tone."""
+
+    label: str  # the other month, e.g. Oct 2011
+    value: float | None  # None when that month has no data
+    change: float | None
+    tone: str  # good, bad or flat
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """What the executive summary shows besides the report-wide headlines."""
+
+    kpis: tuple[KpiRow, ...]
+    notices: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -20,20 +37,8 @@ class KpiRow:
     label: str
     kind: Literal["money", "count"]
     value: float | None
-    previous: float | None
-    year_ago: float | None
-    change_vs_previous: float | None
-    change_vs_year_ago: float | None
-    tone_vs_previous: str
-    tone_vs_year_ago: str
-
-
-@dataclass(frozen=True)
-class SummaryView:
-    """What the executive summary shows besides the report-wide headlines."""
-
-    kpis: tuple[KpiRow, ...]
-    notices: tuple[str, ...]
+    vs_previous: Comparison
+    vs_year_ago: Comparison
 
 
 KPI_ROWS: tuple[tuple[str, Literal["money", "count"], str, bool], ...] = (
@@ -50,10 +55,9 @@ KPI_ROWS: tuple[tuple[str, Literal["money", "count"], str, bool], ...] = (
 
 def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:
     """KPI rows, the revenue chart and the summary's own headlines."""
-    trend = inputs.results.of("trends", TrendsResult).monthly
     chart = Chart("Revenue by month",
-                  f"The last {trend.height} months; {inputs.period.label} highlighted.",
-                  revenue_trend_chart(trend, inputs.symbol))
+                  f"The last {result.months.height} months; {inputs.period.label} highlighted.",
+                  revenue_trend_chart(result.months, inputs.symbol))
     return Section(
         SummaryView(kpi_rows(result), result.notices),
         charts={"revenue_trend": chart},
@@ -63,16 +67,17 @@ def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[Sum
 
 def kpi_rows(result: SummaryResult) -> tuple[KpiRow, ...]:
     """The KPI rows, with comparisons left empty when that month has no data."""
-    rows = []
-    for label, kind, attr, higher_is_better in KPI_ROWS:
-        vs_previous = kpi_change(result.kpis, result.previous, attr)
-        vs_year_ago = kpi_change(result.kpis, result.year_ago, attr)
-        rows.append(KpiRow(
-            label, kind, kpi_value(result.kpis, attr), kpi_value(result.previous, attr),
-            kpi_value(result.year_ago, attr), vs_previous, vs_year_ago,
-            tone(vs_previous, higher_is_better), tone(vs_year_ago, higher_is_better),
-        ))
-    return tuple(rows)
+    def comparison(other: PeriodKpis, attr: str, higher_is_better: bool) -> Comparison:
+        change = kpi_change(result.kpis, other, attr)
+        return Comparison(other.period.short_label, kpi_value(other, attr), change,
+                          tone(change, higher_is_better))
+
+    return tuple(
+        KpiRow(label, kind, kpi_value(result.kpis, attr),
+               comparison(result.previous, attr, higher_is_better),
+               comparison(result.year_ago, attr, higher_is_better))
+        for label, kind, attr, higher_is_better in KPI_ROWS
+    )
 
 
 def tone(change: float | None, higher_is_better: bool) -> str:

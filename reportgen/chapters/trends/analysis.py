@@ -1,4 +1,5 @@
-"""The trends and cohorts chapter's analysis: 13 months of sales, cohorts and seasonality."""
+"""The trends and cohorts chapter's analysis: acquisition cohorts and seasonality (the months'
+sales it shows are the summary's monthly KPIs)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ from datetime import date
 import polars as pl
 
 from reportgen.chapters.trends.cohorts import CohortResult, cohort_analysis
-from reportgen.chapters.trends.trends import monthly_trends, seasonality
+from reportgen.chapters.trends.seasonality import seasonality
 from reportgen.config import CohortConfig
 from reportgen.period import Period
 
 
 @dataclass(frozen=True)
 class TrendsResult:
-    """Monthly trends, acquisition cohorts and revenue by calendar month."""
+    """Acquisition cohorts and revenue by calendar month."""
 
-    monthly: pl.DataFrame  # month, revenue, orders, active/new/returning customers, AOV
     cohorts: CohortResult
     seasons: pl.DataFrame  # year, month, revenue, orders
     retention_after_1: float | None  # average share of a cohort buying one period on
@@ -25,13 +25,19 @@ class TrendsResult:
     peak_month: str  # calendar month with the highest average revenue ("" without data)
     peak_month_lift: float  # its average revenue over that of an average month
 
+    @property
+    def retention_drop(self) -> float | None:
+        """Retention lost between one and three periods on, where cohorts reached both."""
+        if self.retention_after_1 is None or self.retention_after_3 is None:
+            return None
+        return self.retention_after_1 - self.retention_after_3
+
 
 def trends_analysis(purchases: pl.DataFrame, period: Period, params: CohortConfig) -> TrendsResult:
-    """Trends up to the period, cohorts as of its analysis date, seasonality of whole months."""
+    """Cohorts as of the period's analysis date, seasonality of whole months up to it."""
     cohorts = cohort_analysis(purchases, period.analysis_date, params)
     seasons = seasonality(purchases, period)
     return TrendsResult(
-        monthly=monthly_trends(purchases, period),
         cohorts=cohorts,
         seasons=seasons,
         retention_after_1=curve_at(cohorts.average_curve, 1),

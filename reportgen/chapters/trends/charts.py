@@ -5,24 +5,13 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report.charts import (
-    EARLIER,
-    HIGHLIGHT,
-    INK,
-    MUTED,
-    PALETTE,
-    ChartSpec,
-    finish_spec,
-    inline_data,
-    largest,
-    money_axis,
-    month_labels,
-)
+from reportgen.report import charts as theme
+from reportgen.report.charts import ChartSpec
 
 
 def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Four small panels over the months: revenue, orders, new and returning customers, AOV."""
-    rows = month_labels(trends).with_columns(
+    rows = theme.month_labels(trends).with_columns(
         pl.when(pl.col("is_current")).then(pl.lit("Reported month"))
         .otherwise(pl.lit("Earlier months")).alias("kind"),
         pl.col("average_order_value").fill_null(0.0),
@@ -30,12 +19,12 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     labels = rows["label"].to_list()
     x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=-45, labelFontSize=9))
     colour = alt.Color("kind:N", legend=None, scale=alt.Scale(
-        domain=["Earlier months", "Reported month"], range=[EARLIER, HIGHLIGHT]))
-    money = money_axis(currency_symbol, ticks=3)
+        domain=["Earlier months", "Reported month"], range=[theme.EARLIER, theme.HIGHLIGHT]))
+    money = theme.money_axis(currency_symbol, ticks=3)
 
     def panel(field: str, title: str, axis: alt.Axis | None = None) -> alt.Chart:
         chart: alt.Chart = alt.Chart(
-            inline_data(rows), title=alt.Title(title, anchor="start", fontSize=11, color=INK)
+            theme.inline_data(rows), title=alt.Title(title, anchor="start", fontSize=11, color=theme.INK)
         ).mark_bar().encode(
             x=x, y=alt.Y(f"{field}:Q", title=None, axis=axis or alt.Axis(tickCount=3)),
             color=colour,
@@ -46,12 +35,12 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         index=["label"], on=["new_customers", "returning_customers"],
         variable_name="kind", value_name="customers").with_columns(
         pl.col("kind").replace_strict({"new_customers": "New", "returning_customers": "Returning"}))
-    stacked = alt.Chart(inline_data(customers), title=alt.Title(
-        "Active customers: new and returning", anchor="start", fontSize=11, color=INK),
+    stacked = alt.Chart(theme.inline_data(customers), title=alt.Title(
+        "Active customers: new and returning", anchor="start", fontSize=11, color=theme.INK),
     ).mark_bar().encode(
         x=x, y=alt.Y("customers:Q", title=None, axis=alt.Axis(tickCount=3)),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(
-            domain=["Returning", "New"], range=[HIGHLIGHT, PALETTE["revenue"]]),
+            domain=["Returning", "New"], range=[theme.HIGHLIGHT, theme.PALETTE["revenue"]]),
             legend=alt.Legend(orient="top-right", direction="horizontal")),
         order=alt.Order("kind:N", sort="descending"),
     ).properties(width=265, height=105)
@@ -59,7 +48,7 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         alt.hconcat(panel("revenue", "Revenue", money), panel("orders", "Orders")),
         alt.hconcat(stacked, panel("average_order_value", "Average order value", money)),
     )
-    return finish_spec(chart, 265, 105)
+    return theme.finish_spec(chart, 265, 105)
 
 
 def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> ChartSpec:
@@ -73,8 +62,8 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
     )
     order = labelled.sort("cohort")["label"].unique(maintain_order=True).to_list()
     offsets = [f"+{o}" for o in sorted(labelled["offset"].unique().to_list())]
-    top = largest(labelled.filter(pl.col("offset") > 0)["retention"], 0.5) or 0.5
-    base = alt.Chart(inline_data(labelled)).encode(
+    top = theme.largest(labelled.filter(pl.col("offset") > 0)["retention"], 0.5) or 0.5
+    base = alt.Chart(theme.inline_data(labelled)).encode(
         x=alt.X("offset_label:N", sort=offsets, title="Periods after the first purchase",
                 axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("label:N", sort=order, title=None),
@@ -87,27 +76,27 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
     text = base.mark_text(fontSize=9).encode(
         text=alt.Text("text:N"),
         color=alt.condition(f"datum.retention > {top * 0.6}", alt.value("white"),
-                            alt.value(INK)),
+                            alt.value(theme.INK)),
     )
     width, height = 560, 20 * len(order)
-    return finish_spec((cells + text).properties(width=width, height=height), width, height)
+    return theme.finish_spec((cells + text).properties(width=width, height=height), width, height)
 
 
 def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
     """Average share of a cohort still buying k periods after its first purchase."""
     rows = curve.filter(pl.col("offset") > 0)
-    chart = alt.Chart(inline_data(rows)).mark_line(
-        point=alt.OverlayMarkDef(size=30), color=HIGHLIGHT).encode(
+    chart = alt.Chart(theme.inline_data(rows)).mark_line(
+        point=alt.OverlayMarkDef(size=30), color=theme.HIGHLIGHT).encode(
         x=alt.X("offset:Q", title=f"{period_name.capitalize()}s after the first purchase",
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%")),
     )
     # Label the first periods and every third after, so long curves stay readable.
     labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0))
-    labels = alt.Chart(inline_data(labelled)).mark_text(dy=-9, fontSize=9, color=MUTED).encode(
+    labels = alt.Chart(theme.inline_data(labelled)).mark_text(dy=-9, fontSize=9, color=theme.MUTED).encode(
         x="offset:Q", y="retention:Q", text=alt.Text("retention:Q", format=".0%"))
     width, height = 560, 150
-    return finish_spec((chart + labels).properties(width=width, height=height), width, height)
+    return theme.finish_spec((chart + labels).properties(width=width, height=height), width, height)
 
 
 def seasonality_chart(table: pl.DataFrame, currency_symbol: str) -> ChartSpec:
@@ -119,14 +108,14 @@ def seasonality_chart(table: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         pl.col("year").cast(pl.String),
     )
     years = sorted(rows["year"].unique().to_list())
-    greys = ["#c9d6e3", "#9fb8cf", "#5f8fb8", HIGHLIGHT]
-    chart = alt.Chart(inline_data(rows)).mark_bar().encode(
+    greys = ["#c9d6e3", "#9fb8cf", "#5f8fb8", theme.HIGHLIGHT]
+    chart = alt.Chart(theme.inline_data(rows)).mark_bar().encode(
         x=alt.X("label:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("year:N", sort=years),
-        y=alt.Y("revenue:Q", title=None, axis=money_axis(currency_symbol)),
+        y=alt.Y("revenue:Q", title=None, axis=theme.money_axis(currency_symbol)),
         color=alt.Color("year:N", title=None, sort=years,
                         scale=alt.Scale(domain=years, range=greys[-len(years):]),
                         legend=alt.Legend(orient="top-left", direction="horizontal")),
     )
     width, height = 600, 150
-    return finish_spec(chart.properties(width=width, height=height), width, height)
+    return theme.finish_spec(chart.properties(width=width, height=height), width, height)

@@ -1,13 +1,13 @@
-"""The trends and cohorts page: the months' table and charts, cohorts, seasonality."""
+"""The trends and cohorts page: the months' KPIs and charts, cohorts, seasonality."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import polars as pl
 
 from reportgen.chapters.base import Section, SectionInputs
+from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, month_kpis
 from reportgen.chapters.trends.analysis import TrendsResult
 from reportgen.chapters.trends.charts import (
     cohort_heatmap,
@@ -15,28 +15,15 @@ from reportgen.chapters.trends.charts import (
     seasonality_chart,
     trends_chart,
 )
+from reportgen.period import Period
 from reportgen.report.charts import Chart
-
-
-@dataclass(frozen=True)
-class TrendRow:
-    """One month of the trend table."""
-
-    month: date
-    revenue: float
-    orders: int
-    active_customers: int
-    new_customers: int
-    returning_customers: int
-    average_order_value: float | None
-    is_current: bool
 
 
 @dataclass(frozen=True)
 class TrendsView:
     """What the trends and cohorts page shows."""
 
-    trends: tuple[TrendRow, ...]
+    months: tuple[PeriodKpis, ...]  # the summary's monthly KPIs, oldest first
     cohort_grain: str
     cohorts_shown: int
     retention_after_1: float | None
@@ -50,8 +37,9 @@ def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[Trend
     shown_sizes = cohorts.sizes.tail(cohorts.params.shown)
     shown = cohorts.retention.join(shown_sizes.select("cohort"), on="cohort").filter(
         pl.col("offset") < cohorts.params.shown)
+    summary = inputs.results.of("summary", SummaryResult)
     charts = {
-        "trends": Chart("", "", trends_chart(result.monthly, inputs.symbol)),
+        "trends": Chart("", "", trends_chart(summary.months, inputs.symbol)),
         "seasonality": Chart("", "", seasonality_chart(result.seasons, inputs.symbol)),
     }
     if not shown.is_empty():
@@ -59,14 +47,10 @@ def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[Trend
                                                                  cohorts.grain))
         charts["retention_curve"] = Chart("", "", retention_curve_chart(cohorts.average_curve,
                                                                          cohorts.grain))
-    rows = tuple(
-        TrendRow(**{**row, "month": row["month"].date()})
-        for row in result.monthly.select(
-            "month", "revenue", "orders", "active_customers", "new_customers",
-            "returning_customers", "average_order_value", "is_current").to_dicts()
-    )
+    months = tuple(month_kpis(summary.months, Period.of(month))
+                   for month in summary.months["month"])
     return Section(
-        TrendsView(rows, cohorts.grain, shown_sizes.height, result.retention_after_1,
+        TrendsView(months, cohorts.grain, shown_sizes.height, result.retention_after_1,
                    result.retention_after_3, result.peak_month),
         charts=charts,
     )
