@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -190,3 +191,12 @@ def test_a_lapsing_audience_follows_the_units_lapsing_segments(write_unit: UnitF
 def test_lapsing_segments_must_be_segments_of_the_map(write_unit: UnitFactory) -> None:
     with pytest.raises(ConfigError, match="lapsing_segments names 'dormant'"):
         load_unit_config(write_unit(rfm={"lapsing_segments": ["dormant"]}))
+
+
+def test_the_readme_lists_every_fact_with_its_kind() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    table = readme[readme.index("The facts (`<segment>`"):]
+    documented = dict(re.findall(r"^\| `([a-z0-9_.<>]+)` \| (\w+) \|", table, re.MULTILINE))
+    published = {f"{spec.name}.<segment>" if spec.per_segment else spec.name: spec.kind
+                 for spec in SPECS}
+    assert documented == published
