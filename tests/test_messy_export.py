@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from reportgen.cli import app
 from reportgen.demo_data import DemoSpec, generate_transactions
 
+pytestmark = pytest.mark.slow  # a full report, PDF and email included, of its own
 PERIOD = "2024-12"
 II_NAMES = {"InvoiceNo": "Invoice", "UnitPrice": "Price", "CustomerID": "Customer ID"}
 NOT_PRINTABLE = re.compile(r"\b(None|nan|NaN|inf|-inf)\b")

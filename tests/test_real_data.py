@@ -105,6 +105,7 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
     }
 
 
+@pytest.mark.slow
 def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
     config = load_unit_config(UK)
     period = Period(2011, 11)
