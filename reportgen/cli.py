@@ -49,7 +49,7 @@ SendOpt = Annotated[bool, typer.Option("--send", help="Email the summary (once) 
                                        "delivery.to and delivery.cc.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Write the email as summary.eml "
                                          "next to the report instead of sending it.")]
-ResendOpt = Annotated[bool, typer.Option("--resend", help="Send again even if the ledger says "
+ResendOpt = Annotated[bool, typer.Option("--resend", help="Send again even if the run ledger says "
                                          "sent or unknown.")]
 OutputOpt = Annotated[
     Path, typer.Option("--output", "-o", help="Folder to write <unit>/<period>/ into.")
