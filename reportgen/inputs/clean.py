@@ -43,6 +43,7 @@ class CleanTransactions:
     cancelled_orders: pl.DataFrame
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
+    revenue_in: float  # quantity x unit price over every row read
     analysis_date: datetime
     params: CleaningConfig
 
@@ -50,6 +51,11 @@ class CleanTransactions:
     def rows_out(self) -> int:
         """Rows kept as purchase or return lines."""
         return self.purchases.height + self.returns.height
+
+    @property
+    def revenue_out(self) -> float:
+        """Quantity x unit price of the rows kept: purchases, and returns (negative)."""
+        return float(self.purchases["revenue"].sum()) - float(self.returns["value"].sum())
 
     @cached_property
     def ordered_lines(self) -> pl.DataFrame:
@@ -73,7 +79,8 @@ def clean_transactions(
             source.malformed_rows, source.malformed_revenue, "row dropped", True,
         ),
         CleaningLogEntry(
-            "Country outside the unit", source.rows_other_countries, 0.0, "row dropped", True,
+            "Country outside the unit", source.rows_other_countries,
+            source.revenue_other_countries, "row dropped", True,
         ),
     ]
     lines = source.transactions
@@ -169,6 +176,7 @@ def clean_transactions(
         cancelled_orders=cancelled_orders,
         log=tuple(log),
         rows_in=source.rows_read,
+        revenue_in=source.revenue_read,
         analysis_date=analysis_date,
         params=params,
     )

@@ -69,6 +69,8 @@ class TransactionInput:
     files: tuple[InputFile, ...]
     rows_read: int
     rows_other_countries: int
+    revenue_read: float  # quantity x unit price over every row read (0 where unreadable)
+    revenue_other_countries: float
     malformed_rows: int
     malformed_revenue: float
     malformed_examples: tuple[MalformedValue, ...]
@@ -103,6 +105,8 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         files=tuple(files),
         rows_read=rows_read,
         rows_other_countries=transactions.height - filtered.height,
+        revenue_read=_line_revenue(transactions) + malformed_revenue,
+        revenue_other_countries=_line_revenue(transactions) - _line_revenue(filtered),
         malformed_rows=malformed_rows,
         malformed_revenue=malformed_revenue,
         malformed_examples=tuple(examples[:5]),

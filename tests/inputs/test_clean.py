@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -183,3 +184,38 @@ def test_missing_descriptions_take_the_products_description_from_any_line(
     assert result.purchases["description"].to_list() == ["RED MUG"]
     assert dict(result.returns.select("stock_code", "description").rows()) == {
         "A": "RED MUG", "Q": "Unknown product"}
+
+
+def reconciles(result: CleanTransactions) -> bool:
+    """Rows and revenue read = rows and revenue used + those of every rule that removes rows."""
+    removed = [e for e in result.log if e.removed]
+    rows = result.rows_out + sum(e.rows for e in removed) == result.rows_in
+    revenue = result.revenue_out + sum(e.revenue for e in removed)
+    return rows and revenue == pytest.approx(result.revenue_in, rel=1e-9, abs=1e-6)
+
+
+def test_rows_and_revenue_add_up(cleaned: CleanTransactions) -> None:
+    # 14 rows worth 3+3+10+10-10-4+18+0+4+4-4+8-3+3 = 42.
+    assert cleaned.revenue_in == pytest.approx(42.0)
+    assert reconciles(cleaned)
+
+
+def test_rows_outside_the_units_countries_carry_their_revenue(write_unit: UnitFactory) -> None:
+    data = lines(
+        ("1", "A", 2, "2010-12-01 10:00:00", 5.0, "C1", "France"),
+        ("2", "A", 1, "2010-12-01 10:00:00", 3.0, "C2", "United Kingdom"),
+    )
+    config = load_unit_config(write_unit(data, filters={"countries": ["United Kingdom"]}))
+    result = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+    entry = next(e for e in result.log if e.rule == "Country outside the unit")
+    assert (entry.rows, entry.revenue) == (1, 10.0)
+    assert reconciles(result)
+
+
+def test_the_demo_data_reconciles(tmp_path: Path) -> None:
+    from conftest import write_demo_unit
+
+    config = load_unit_config(write_demo_unit(tmp_path))
+    result = clean_transactions(read_transactions(config), datetime(2025, 1, 1), config.cleaning)
+    assert result.revenue_in > 100_000
+    assert reconciles(result)

@@ -15,8 +15,10 @@ class DataQuality:
 
     input_files: tuple[str, ...]
     rows_in: int
+    revenue_in: float  # quantity x unit price over every row read
     purchase_lines: int
     return_lines: int
+    revenue_kept: float  # of the purchase and return lines used (returns negative)
     cleaning_log: tuple[CleaningLogEntry, ...]
     unreadable_examples: tuple[str, ...]  # file, row, column and value of the first few
 
@@ -30,8 +32,10 @@ class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data q
         return DataQuality(
             input_files=tuple(Path(f.path).name for f in source.files),
             rows_in=clean.rows_in,
+            revenue_in=clean.revenue_in,
             purchase_lines=clean.purchases.height,
             return_lines=clean.returns.height,
+            revenue_kept=clean.revenue_out,
             cleaning_log=clean.log,
             unreadable_examples=tuple(
                 f"{Path(m.file).name}, row {m.row:,}: {m.column} '{m.value}'"
