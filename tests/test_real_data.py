@@ -140,14 +140,20 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert result.pdf_pages >= 5 and result.incomplete == ()
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800
-    assert_only_single_day_buyers_lack_a_gap(customers)
-    for column in ("p_alive", "expected_purchases_4w", "expected_purchases_12w",
-                   "expected_avg_value", "clv"):
+    # The UK data show no measurable dropout: P(alive) is not estimated, so it is empty.
+    assert customers["p_alive"].null_count() == customers.height
+    assert_only_single_day_buyers_lack_a_gap(customers.drop("p_alive"))
+    for column in ("expected_purchases_4w", "expected_purchases_12w", "expected_avg_value",
+                   "clv"):
         values = customers[column]
         assert values.is_finite().all() and (values >= 0).all(), column
     assert (customers["clv"] > 0).all()
-    assert (result.folder / "high_value_at_risk.csv").is_file()
+    risky = pl.read_csv(result.folder / "high_value_at_risk.csv")
+    assert risky.height and risky["p_alive"].null_count() == risky.height
+    winback = pl.read_csv(result.folder / "actions" / "winback_high_value.csv")
+    assert winback["p_alive"].null_count() == winback.height
     html = (result.folder / "report.html").read_text()
+    assert "P(alive), the chance that a customer is still active, is not estimated" in html
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
     assert "How far to trust the forecast" in html and "Backtest: cumulative" in html

@@ -121,7 +121,10 @@ def test_parameters_are_recovered_from_simulated_transactions() -> None:
         pl.col("InvoiceDate").alias("invoice_date"), pl.col("UnitPrice").alias("unit_price"),
         pl.col("CustomerID").cast(pl.String).alias("customer_id"), pl.col("Country").alias("country"),
     )
-    source = TransactionInput(canonical, (), canonical.height, 0, 0, 0.0, ())
+    source = TransactionInput(canonical, files=(), rows_read=canonical.height,
+                              rows_other_countries=0, revenue_read=0.0,
+                              revenue_other_countries=0.0, malformed_rows=0,
+                              malformed_revenue=0.0, malformed_examples=())
     clean = clean_transactions(source, spec.end, CleaningConfig())
     summary = customer_summary(clean.purchases, date(2024, 12, 31), unit_days=7)
     # A handful lose their only purchase to a matched cancellation or a free item.
@@ -154,6 +157,36 @@ def test_data_without_dropout_ends_the_ladder_at_the_nbd_model() -> None:
     assert all(a.outcome != "accepted" for a in fit.attempts[:-1])
     refused = fit_purchase_model(data, *LADDER, False)
     assert refused.model is None and "no model fitted" in refused.reason
+
+
+def test_without_dropout_p_alive_is_left_empty_not_set_to_one() -> None:
+    rng = np.random.default_rng(3)
+    customers = 3_000
+    owners, weeks = purchase_times(rng, rng.gamma(0.8, 1 / 10.0, customers),
+                                   np.zeros(customers) + 1e-12, rng.uniform(0, 40, customers), 52.0)
+    purchases = simulated_purchases(rng, owners, weeks, datetime(2020, 1, 1))
+    rfm = purchases.group_by("customer_id").agg(
+        pl.lit("at_risk").alias("segment"), pl.lit(30).alias("recency_days"),
+        pl.len().alias("frequency"), pl.col("revenue").sum().alias("monetary"))
+    clv = clv_analysis(purchases, rfm, date(2020, 12, 29), ClvConfig())
+    assert clv.available and clv.model is not None and clv.model.name == "nbd"
+    assert not clv.p_alive_estimated
+    assert clv.customers["p_alive"].null_count() == clv.customers.height
+    assert clv.high_value_at_risk.height and clv.high_value_at_risk["p_alive"].null_count() == \
+        clv.high_value_at_risk.height
+    assert clv.group_profiles["p_alive_mean"].null_count() == 4
+    assert (clv.customers["clv"] > 0).all()
+
+
+def test_with_dropout_p_alive_is_a_probability() -> None:
+    summary = customer_summary(cdnow_purchases(), CDNOW_END, unit_days=7)
+    rfm = summary.select("customer_id", pl.lit("at_risk").alias("segment"),
+                         pl.lit(30).alias("recency_days"), pl.col("frequency"),
+                         pl.col("monetary_value").alias("monetary"))
+    clv = clv_analysis(cdnow_purchases(), rfm, CDNOW_END, ClvConfig())
+    assert clv.p_alive_estimated
+    p_alive = clv.customers["p_alive"]
+    assert p_alive.null_count() == 0 and p_alive.min() >= 0 and p_alive.max() <= 1  # type: ignore[operator]
 
 
 def test_clv_groups_are_quartiles_with_a_on_top() -> None:

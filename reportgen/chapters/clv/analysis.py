@@ -59,6 +59,11 @@ class ClvResult:
         return self.fit.model if self.fit else None
 
     @property
+    def p_alive_estimated(self) -> bool:
+        """Whether P(alive) was estimated (the model has dropout); else it is left empty."""
+        return self.model is not None and self.model.estimates_dropout
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """Checks the reader should know about."""
         return self.spend.warnings if self.spend else ()
@@ -91,7 +96,6 @@ def clv_analysis(
     weeks = 7 / params.time_unit_days
     expected_value = spend.expected_value(data.frequency, monetary)
     values = {
-        "p_alive": model.p_alive(data.frequency, data.recency, data.T),
         "expected_purchases_1w": model.expected_purchases(weeks, data.frequency, data.recency,
                                                           data.T),
         "expected_purchases_4w": model.expected_purchases(4 * weeks, data.frequency,
@@ -107,9 +111,15 @@ def clv_analysis(
     if broken:
         reason = f"{model.label} gave non-finite values for {', '.join(broken)}"
         return _unavailable(reason, observation_end, params, backtest, fit, spend)
+    p_alive = model.p_alive(data.frequency, data.recency, data.T)
+    if model.estimates_dropout and not np.all(np.isfinite(p_alive)):
+        return _unavailable(f"{model.label} gave non-finite values for p_alive",
+                            observation_end, params, backtest, fit, spend)
     customers = summary.with_columns(
+        # Empty where the model estimates no dropout: never a P(alive) that was not estimated.
+        pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0),
         # Tiny negatives are floating-point noise of differences of cumulative expectations.
-        [pl.Series(name, np.clip(v, 0.0, None)) for name, v in values.items()]
+        *[pl.Series(name, np.clip(v, 0.0, None)) for name, v in values.items()],
     ).with_columns(clv_group_expr())
     profiles = clv_group_profiles(customers, rfm_customers)
     at_risk = high_value_at_risk(customers, rfm_customers, params.at_risk_segments)

@@ -113,10 +113,16 @@ class PurchaseModel:
             )
         return np.asarray(values, dtype=float)
 
+    @property
+    def estimates_dropout(self) -> bool:
+        """Whether the model has a dropout process, and so estimates P(alive)."""
+        return self.name != "nbd"
+
     def p_alive(self, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
-        """Probability that each customer is still active (1 for the no-dropout NBD)."""
-        if self.name == "nbd":
-            return np.ones_like(np.asarray(T, dtype=float))
+        """Probability that each customer is still active; NaN for every customer of the NBD
+        model, which has no dropout and so estimates none."""
+        if not self.estimates_dropout:
+            return np.full_like(np.asarray(T, dtype=float), np.nan)
         with quiet_lifetimes():
             values = self.fitter.conditional_probability_alive(frequency, recency, T)
         return np.asarray(values, dtype=float)

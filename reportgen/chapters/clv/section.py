@@ -31,7 +31,7 @@ class ClvGroupRow:
     clv_total: float
     clv_share: float
     clv_mean: float
-    p_alive_mean: float
+    p_alive_mean: float | None
     expected_purchases_12w_mean: float
     recency_mean: float
     orders_mean: float
@@ -45,7 +45,7 @@ class ClvCustomerRow:
     customer_id: str
     segment: str
     clv: float
-    p_alive: float
+    p_alive: float | None
     expected_purchases_12w: float
     recency_days: int
     orders: int
@@ -138,7 +138,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         "monetary_mean").to_dicts())
     charts = {"clv_distribution": Chart("", "", clv_distribution_chart(
         clv_bands(customers, inputs.symbol), inputs.symbol))}
-    p_alive_estimated = model.name != "nbd"
+    p_alive_estimated = clv.p_alive_estimated
     if p_alive_estimated:
         charts["p_alive"] = Chart("", "", p_alive_chart(
             customers.group_by("segment").agg(pl.col("p_alive").mean()).sort("segment")))
