@@ -230,6 +230,10 @@ class CohortConfig(StrictModel):
         "month", description="Cohorts by month or by quarter of first purchase."
     )
     shown: int = Field(12, ge=2, le=36, description="Most recent cohorts shown in the heatmap.")
+    min_cohorts_for_average: int = Field(
+        3, ge=1, le=36,
+        description="Cohorts a point of the average retention curve needs; points with fewer "
+        "are not drawn as the average.")
 
 
 class BehaviourConfig(StrictModel):

@@ -38,8 +38,6 @@ class ReportContext:
     currency: str  # ISO currency code of all amounts
     period: str  # Period as YYYY-MM
     period_label: str  # Period as 'November 2011'
-    previous_label: str  # Previous month, e.g. 'October 2011'
-    year_ago_label: str  # Same month a year earlier
     analysis_date: date  # First day after the period
     data_first_day: date  # First purchase date used
     data_last_day: date  # Last purchase date used
@@ -82,7 +80,6 @@ def build_report_context(
                                  section.view, section.charts))
         headlines.extend(section.headlines)
     summary = results.of("summary", SummaryResult)
-    previous, year_ago = summary.previous.period, summary.year_ago.period
     return ReportContext(
         unit=config.unit,
         title=config.title,
@@ -90,8 +87,6 @@ def build_report_context(
         currency=config.currency,
         period=str(period),
         period_label=period.label,
-        previous_label=previous.label,
-        year_ago_label=year_ago.label,
         analysis_date=period.analysis_date.date(),
         data_first_day=summary.data_first_day,
         data_last_day=summary.data_last_day,

@@ -11,7 +11,7 @@ import pytest
 from conftest import PROJECT_DIR, purchases
 
 from reportgen.chapters.summary.analysis import monthly_kpis
-from reportgen.chapters.trends.cohorts import cohort_analysis
+from reportgen.chapters.trends.cohorts import average_curve, cohort_analysis
 from reportgen.chapters.trends.seasonality import seasonality
 from reportgen.config import CohortConfig, load_unit_config
 from reportgen.inputs.clean import clean_transactions
@@ -37,7 +37,8 @@ FIXTURE = purchases(
 
 def test_monthly_cohort_retention_by_hand() -> None:
     result = cohort_analysis(FIXTURE, datetime(2011, 4, 1), CohortConfig())
-    assert result.sizes.rows() == [(datetime(2011, 1, 1), 3), (datetime(2011, 2, 1), 1)]
+    # January is where the data start: its customers were buying already, not acquired then.
+    assert result.sizes.rows() == [(datetime(2011, 1, 1), 3, True), (datetime(2011, 2, 1), 1, False)]
     rows = result.retention.select(
         pl.col("cohort").dt.strftime("%Y-%m"), "offset", "active", "retention", "revenue"
     ).rows()
@@ -47,14 +48,19 @@ def test_monthly_cohort_retention_by_hand() -> None:
         ("2011-01", 2, 2, pytest.approx(2 / 3), 16.0),
         ("2011-02", 0, 1, 1.0, 40.0),
     ]
-    # +1: Jan cohort 1 of 3 and Feb cohort 0 of 1 -> 1/4; +2: only Jan has reached it -> 2/3.
-    curve = result.average_curve.rows()
-    assert curve == [(0, 2, 1.0), (1, 2, pytest.approx(0.25)), (2, 1, pytest.approx(2 / 3))]
+    # The average leaves the data-start cohort out: only February's one customer is left, and
+    # one cohort supports no point of an average (three are needed by default).
+    assert result.average_curve.rows() == [(0, 1, 1, 1.0, False), (1, 1, 1, 0.0, False)]
+    # Over both cohorts: +1 is 1 of 3 and 0 of 1 -> 1/4; +2 only January reached -> 2/3.
+    both = average_curve(result.retention, result.sizes, datetime(2011, 3, 1), "month",
+                         min_cohorts=2)
+    assert both.rows() == [(0, 2, 4, 1.0, True), (1, 2, 4, pytest.approx(0.25), True),
+                           (2, 1, 3, pytest.approx(2 / 3), False)]
 
 
 def test_quarterly_cohorts() -> None:
     result = cohort_analysis(FIXTURE, datetime(2011, 7, 1), CohortConfig(grain="quarter"))
-    assert result.sizes.rows() == [(datetime(2011, 1, 1), 4)]
+    assert result.sizes.rows() == [(datetime(2011, 1, 1), 4, True)]
     assert result.retention.select("offset", "active", "revenue").rows() == [
         (0, 4, 121.0), (1, 1, 9.0)]  # identified customers' purchases only
     unfinished = cohort_analysis(FIXTURE, datetime(2011, 6, 1), CohortConfig(grain="quarter"))
@@ -68,10 +74,13 @@ def test_monthly_trends_by_hand() -> None:
         "new_customers", "returning_customers", "average_order_value", "is_current",
     ).rows() == [
         ("2010-12", 0.0, 0, 0, 0, 0, None, False),
-        ("2011-01", 60.0, 3, 3, 3, 0, 20.0, False),
+        # The data start in January: everyone there looks new, so new and returning are empty.
+        ("2011-01", 60.0, 3, 3, None, None, 20.0, False),
         ("2011-02", 45.0, 2, 2, 1, 1, 22.5, False),
         ("2011-03", 116.0, 4, 2, 0, 2, 29.0, True),
     ]
+    assert trends["before_data"].to_list() == [True, False, False, False]
+    assert trends["data_starts"].to_list() == [False, True, False, False]
 
 
 def test_seasonality_by_calendar_month() -> None:
@@ -106,6 +115,15 @@ def test_uci_retention_equals_an_independent_count(shared_data: Path) -> None:
     expected = reference_retention(clean.purchases.to_dicts(), analysis_date)
     assert table == dict(expected)
     assert len(table) == 12 * 13 // 2  # 12 cohorts, Dec 2010 .. Nov 2011
+    # The average curve leaves out Dec 2010, where the data start, and draws no point fewer
+    # than three cohorts reach (the +11 point used to be Dec 2010 alone, at 50 %).
+    curve = ours.average_curve
+    sizes = dict(ours.sizes.select(pl.col("cohort").dt.strftime("%Y-%m"), "customers").rows())
+    assert curve.filter(pl.col("offset") == 0)["customers"].item() == sum(sizes.values()) - sizes[
+        "2010-12"]
+    assert curve["offset"].max() == 10  # Jan 2011 is the oldest cohort averaged
+    assert (curve["supported"] == (curve["cohorts"] >= 3)).all()
+    assert curve.filter(pl.col("supported"))["offset"].max() == 8
 
 
 def test_uci_monthly_trends_equal_an_independent_computation(shared_data: Path) -> None:
@@ -126,4 +144,7 @@ def test_uci_monthly_trends_equal_an_independent_computation(shared_data: Path) 
         assert row["revenue"] == pytest.approx(revenue[month], rel=1e-12)
         assert row["orders"] == orders[month]
         assert row["active_customers"] == active[month]
+        if row["data_starts"]:  # Dec 2010: where the data begin, not a month of acquisitions
+            assert month == "2010-12" and row["new_customers"] is None
+            continue
         assert row["new_customers"] == new.get(month, 0)

@@ -286,3 +286,50 @@ def test_the_emails_plain_text_part_is_text_not_markup(published: RunResult) -> 
     # One KPI a line, sections apart.
     assert re.search(r"^Revenue: £[\d,]+.*\nOrders: [\d,]+", text, re.MULTILINE)
     assert "\n\nHeadlines\n- Revenue was" in text
+
+
+def months_in_chart(spec: dict) -> list[str]:  # type: ignore[type-arg]
+    """The x labels a chart's inline data has (months as 'Sep 11')."""
+    values = spec.get("data", {}).get("values") or [
+        row for layer in spec.get("vconcat", []) for part in layer.get("hconcat", [])
+        for row in part.get("data", {}).get("values", [])]
+    return sorted({row["label"] for row in values})
+
+
+def test_months_before_the_data_are_left_out_and_said_once(tmp_path: Path) -> None:
+    body = "".join([
+        "1,22,MUG,2,2011-09-05 12:00:00,2.5,100,United Kingdom\n",
+        "2,22,MUG,1,2011-10-03 12:00:00,2.5,100,United Kingdom\n",
+        "3,22,MUG,4,2011-10-04 12:00:00,2.5,101,United Kingdom\n",
+        "4,22,MUG,2,2011-11-02 12:00:00,2.5,101,United Kingdom\n",
+        "5,22,MUG,3,2011-11-03 12:00:00,2.5,102,United Kingdom\n",
+    ])
+    config = load_unit_config(small_unit(tmp_path, body))
+    report = build_report(config, Period(2011, 11), renderer=DraftRenderer())
+    html = report.files["report.html"].decode()
+    assert html.count("No comparison with November 2010: the data start on 5 Sep 2011.") == 1
+    assert "no data for" not in html
+    assert "compared with October 2011." in html  # and not with November 2010
+    for key in ("revenue_trend", "trends"):
+        assert months_in_chart(report.context.charts[key].spec) == ["Nov 11", "Oct 11", "Sep 11"]
+    trend_rows = re.findall(r'<td class="text">(\w{3} \d{4})', html.split('<section id="trends"')[1])
+    assert trend_rows[:3] == ["Sep 2011", "Oct 2011", "Nov 2011"]
+    assert "Sep 2011 <span class=\"tag\">data start</span>" in html
+
+
+def test_the_month_the_data_start_is_no_month_of_new_customers(tmp_path: Path) -> None:
+    body = ("1,22,MUG,2,2011-09-05 12:00:00,2.5,100,United Kingdom\n"
+            "2,22,MUG,1,2011-10-03 12:00:00,2.5,100,United Kingdom\n"
+            "3,22,MUG,4,2011-10-04 12:00:00,2.5,101,United Kingdom\n")
+    config = load_unit_config(small_unit(tmp_path, body))
+    october = build_report(config, Period(2011, 10), renderer=DraftRenderer())
+    kpis = {row.label: row for row in october.context.views["summary"].kpis}
+    # Against September, where the data start, new customers cannot be compared.
+    assert kpis["New customers"].value == 1 and kpis["New customers"].vs_previous.value is None
+    assert kpis["New customers"].vs_previous.note == "data start"
+    assert kpis["Revenue"].vs_previous.change == pytest.approx((2.5 + 10.0) / 5.0 - 1)
+    september = build_report(config, Period(2011, 9), renderer=DraftRenderer())
+    html = september.files["report.html"].decode()
+    assert "The data start in September 2011: every customer who bought looks new" in html
+    assert "the data start this month, so new and returning cannot be told apart" in html
+    assert "kpi.new_customers" not in json.loads(september.files["manifest.json"])["facts"]

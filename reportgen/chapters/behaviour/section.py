@@ -8,6 +8,7 @@ from datetime import date
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.behaviour.analysis import BehaviourResult
 from reportgen.chapters.behaviour.charts import price_quantity_chart, weekday_hour_chart
+from reportgen.chapters.summary.analysis import SummaryResult
 from reportgen.report.charts import Chart
 
 
@@ -28,9 +29,11 @@ def behaviour_section(result: BehaviourResult, inputs: SectionInputs) -> Section
                                                                    inputs.symbol))}
     if not result.weekday_hour.is_empty():
         charts["weekday_hour"] = Chart("", "", weekday_hour_chart(result.weekday_hour))
+    # A window reaching back before the data start begins, for the reader, where the data do.
+    data_start = inputs.results.of("summary", SummaryResult).data_first_day
     return Section(
         BehaviourView(
-            window_start=result.window_start.date(),
+            window_start=max(result.window_start.date(), data_start),
             window_months=result.params.window_months,
             peak_weekday=result.peak_weekday,
             peak_hour=result.peak_hour,

@@ -24,12 +24,14 @@ class PeriodKpis:
     revenue: float
     orders: int
     active_customers: int
-    new_customers: int
-    returning_customers: int
+    new_customers: int | None  # None in the month the data start: everyone there looks new
+    returning_customers: int | None
     average_order_value: float | None
     returns_value: float
     net_revenue: float
     anonymous_revenue_share: float | None
+    before_data: bool = False  # the month ends before the data start
+    data_starts: bool = False  # the data start in this month
 
     @property
     def has_orders(self) -> bool:
@@ -46,11 +48,15 @@ def monthly_kpis(
     """Sales KPIs of each of the `months` months ending with `period`, one row a month.
 
     Months without purchases are listed with zeros (order value and anonymous share empty).
-    New customers made their first purchase ever in the month; returning = active - new.
+    New customers made their first purchase ever in the month; returning = active - new. In
+    the month the data start every customer looks new, so new and returning are left empty
+    there (data_starts), and months before it are marked before_data.
     Anonymous orders count for revenue and orders; returns are the month's cancellation lines.
     """
     first = period.shift(-(months - 1))
     month = pl.col("invoice_date").dt.truncate("1mo")
+    earliest = purchases["invoice_date"].min()
+    data_start = Period.of(earliest).start if isinstance(earliest, datetime) else period.start
     calendar = pl.DataFrame({"month": [first.shift(i).start for i in range(months)]}).with_columns(
         pl.col("month").cast(pl.Datetime("us")))
     in_window = pl.col("invoice_date").is_between(first.start, period.analysis_date, closed="left")
@@ -83,6 +89,12 @@ def monthly_kpis(
             pl.when(pl.col("revenue") > 0).then(pl.col("anonymous") / pl.col("revenue"))
             .alias("anonymous_revenue_share"),
             (pl.col("month") == period.start).alias("is_current"),
+            (pl.col("month") < data_start).alias("before_data"),
+            (pl.col("month") == data_start).alias("data_starts"),
+        )
+        .with_columns(
+            pl.when(pl.col("data_starts")).then(None).otherwise(pl.col(name)).alias(name)
+            for name in ("new_customers", "returning_customers")
         )
         .drop("anonymous")
         .sort("month")
@@ -96,7 +108,8 @@ def month_kpis(months: pl.DataFrame, period: Period) -> PeriodKpis:
 
 
 KPI_COLUMNS = ("revenue", "orders", "active_customers", "new_customers", "returning_customers",
-               "average_order_value", "returns_value", "net_revenue", "anonymous_revenue_share")
+               "average_order_value", "returns_value", "net_revenue", "anonymous_revenue_share",
+               "before_data", "data_starts")
 
 
 @dataclass(frozen=True)

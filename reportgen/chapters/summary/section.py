@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
+
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
 from reportgen.report.charts import Chart
-from reportgen.report.formatting import money, pct
+from reportgen.report.formatting import day, money, pct
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Comparison:
     value: float | None  # None when that month has no data
     change: float | None
     tone: str  # good, bad or flat
+    shown: bool  # False when the whole month has no data (said once, in the notices)
+    note: str = ""  # why this KPI has no comparison although the month has data
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,8 @@ class SummaryView:
     """What the executive summary shows besides the report-wide headlines."""
 
     kpis: tuple[KpiRow, ...]
-    notices: tuple[str, ...]
+    compared_with: tuple[str, ...]  # the comparison months that have data, e.g. October 2011
+    notices: tuple[str, ...]  # caveats, and each comparison month without data, once
 
 
 @dataclass(frozen=True)
@@ -55,22 +60,42 @@ KPI_ROWS: tuple[tuple[str, Literal["money", "count"], str, bool], ...] = (
 
 def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:
     """KPI rows, the revenue chart and the summary's own headlines."""
+    shown = result.months.filter(~pl.col("before_data"))
     chart = Chart("Revenue by month",
-                  f"The last {result.months.height} months; {inputs.period.label} highlighted.",
-                  revenue_trend_chart(result.months, inputs.symbol))
+                  f"The last {shown.height} months; {inputs.period.label} highlighted.",
+                  revenue_trend_chart(shown, inputs.symbol))
     return Section(
-        SummaryView(kpi_rows(result), result.notices),
+        SummaryView(kpi_rows(result),
+                    tuple(other.period.label for other in (result.previous, result.year_ago)
+                          if other.has_orders),
+                    (*result.notices, *comparison_notices(result))),
         charts={"revenue_trend": chart},
         headlines=summary_headlines(result, inputs.config.currency),
     )
+
+
+def comparison_notices(result: SummaryResult) -> tuple[str, ...]:
+    """One line for each comparison month without data, instead of one per KPI."""
+    lines = []
+    for other in (result.previous, result.year_ago):
+        if other.before_data:
+            lines.append(f"No comparison with {other.period.label}: the data start on "
+                         f"{day(result.data_first_day)}.")
+        elif not other.has_orders:
+            lines.append(f"No comparison with {other.period.label}: it has no purchases.")
+    if result.kpis.data_starts:
+        lines.append(f"The data start in {result.kpis.period.label}: every customer who bought "
+                     "looks new, so new and returning customers are not counted.")
+    return tuple(lines)
 
 
 def kpi_rows(result: SummaryResult) -> tuple[KpiRow, ...]:
     """The KPI rows, with comparisons left empty when that month has no data."""
     def comparison(other: PeriodKpis, attr: str, higher_is_better: bool) -> Comparison:
         change = kpi_change(result.kpis, other, attr)
+        note = "data start" if other.data_starts and getattr(other, attr) is None else ""
         return Comparison(other.period.short_label, kpi_value(other, attr), change,
-                          tone(change, higher_is_better))
+                          tone(change, higher_is_better), other.has_orders, note)
 
     return tuple(
         KpiRow(label, kind, kpi_value(result.kpis, attr),
@@ -97,8 +122,9 @@ def summary_headlines(result: SummaryResult, currency: str) -> tuple[str, ...]:
             direction = "up" if change >= 0 else "down"
             comparisons.append(f"{direction} {pct(abs(change))} on {other.period.label}")
     tail = f", {' and '.join(comparisons)}" if comparisons else ""
+    who = (f"{kpis.new_customers:,} of them for the first time" if kpis.new_customers is not None
+           else "the data start this month, so new and returning cannot be told apart")
     return (
         f"Revenue was {money(kpis.revenue, currency)} from {kpis.orders:,} orders{tail}.",
-        f"{kpis.active_customers:,} identified customers bought in {kpis.period.label}; "
-        f"{kpis.new_customers:,} of them for the first time.",
+        f"{kpis.active_customers:,} identified customers bought in {kpis.period.label}; {who}.",
     )

@@ -48,8 +48,8 @@ def trends_analysis(purchases: pl.DataFrame, period: Period, params: CohortConfi
 
 
 def curve_at(curve: pl.DataFrame, offset: int) -> float | None:
-    """The average retention curve at an offset, if cohorts reached it."""
-    value = curve.filter(pl.col("offset") == offset)["retention"]
+    """The average retention curve at an offset, where enough cohorts support it."""
+    value = curve.filter((pl.col("offset") == offset) & pl.col("supported"))["retention"]
     return float(value[0]) if value.len() else None
 
 

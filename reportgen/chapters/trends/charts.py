@@ -31,23 +31,26 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         ).properties(width=265, height=105)
         return chart
 
+    # The month the data start has no new / returning split (everyone looks new): no bar.
     customers = rows.select("label", "new_customers", "returning_customers").unpivot(
         index=["label"], on=["new_customers", "returning_customers"],
-        variable_name="kind", value_name="customers").with_columns(
-        pl.col("kind").replace_strict({"new_customers": "New", "returning_customers": "Returning"}))
+        variable_name="customer_type", value_name="customers").drop_nulls("customers").with_columns(
+        pl.col("customer_type").replace_strict({"new_customers": "New",
+                                                "returning_customers": "Returning"}))
     stacked = alt.Chart(theme.inline_data(customers), title=alt.Title(
         "Active customers: new and returning", anchor="start", fontSize=11, color=theme.INK),
     ).mark_bar().encode(
         x=x, y=alt.Y("customers:Q", title=None, axis=alt.Axis(tickCount=3)),
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(
+        color=alt.Color("customer_type:N", title=None, scale=alt.Scale(
             domain=["Returning", "New"], range=[theme.HIGHLIGHT, theme.PALETTE["revenue"]]),
-            legend=alt.Legend(orient="top-right", direction="horizontal")),
-        order=alt.Order("kind:N", sort="descending"),
+            legend=alt.Legend(orient="top", direction="horizontal", offset=2)),
+        order=alt.Order("customer_type:N", sort="descending"),
     ).properties(width=265, height=105)
+    # Each panel keeps its own colours, so the new / returning legend is not merged away.
     chart = alt.vconcat(
         alt.hconcat(panel("revenue", "Revenue", money), panel("orders", "Orders")),
         alt.hconcat(stacked, panel("average_order_value", "Average order value", money)),
-    )
+    ).resolve_scale(color="independent")
     return theme.finish_spec(chart, 265, 105)
 
 
@@ -55,8 +58,10 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
     """Share of each cohort active k periods after its first; +0 is always 100 %."""
     name = (pl.col("cohort").dt.strftime("%b %Y") if grain == "month" else
             pl.format("Q{} {}", pl.col("cohort").dt.quarter(), pl.col("cohort").dt.year()))
-    labelled = retention.join(sizes.select("cohort"), on="cohort").with_columns(
-        (name + " (" + pl.col("customers").cast(pl.String) + ")").alias("label"),
+    # The first cohort is where the data start: customers already buying then, not acquired.
+    start = pl.when(pl.col("data_starts")).then(pl.lit(", data start")).otherwise(pl.lit(""))
+    labelled = retention.join(sizes.select("cohort", "data_starts"), on="cohort").with_columns(
+        (name + " (" + pl.col("customers").cast(pl.String) + start + ")").alias("label"),
         ("+" + pl.col("offset").cast(pl.String)).alias("offset_label"),
         (pl.col("retention") * 100).round(0).cast(pl.Int64).cast(pl.String).alias("text"),
     )
@@ -83,20 +88,28 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
 
 
 def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
-    """Average share of a cohort still buying k periods after its first purchase."""
-    rows = curve.filter(pl.col("offset") > 0)
+    """Average share of a cohort still buying k periods after its first purchase (the points
+    given: those enough cohorts support); under each point, how many cohorts it averages."""
+    rows = curve.with_columns(pl.format("{} cohorts", pl.col("cohorts")).alias("support"))
+    x = alt.X("offset:Q", title=f"{period_name.capitalize()}s after the first purchase",
+              axis=alt.Axis(tickMinStep=1, format="d"),
+              scale=alt.Scale(domain=[0.5, float(theme.largest(rows["offset"], 1.0)) + 0.5]))
     chart = alt.Chart(theme.inline_data(rows)).mark_line(
         point=alt.OverlayMarkDef(size=30), color=theme.HIGHLIGHT).encode(
-        x=alt.X("offset:Q", title=f"{period_name.capitalize()}s after the first purchase",
-                axis=alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%")),
+        x=x, y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%"),
+                     scale=alt.Scale(domain=[0, max(0.05, theme.largest(rows["retention"]) * 1.25)])),
     )
     # Label the first periods and every third after, so long curves stay readable.
     labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0))
-    labels = alt.Chart(theme.inline_data(labelled)).mark_text(dy=-9, fontSize=9, color=theme.MUTED).encode(
+    labels = alt.Chart(theme.inline_data(labelled)).mark_text(
+        dy=-9, fontSize=9, color=theme.MUTED).encode(
         x="offset:Q", y="retention:Q", text=alt.Text("retention:Q", format=".0%"))
+    support = alt.Chart(theme.inline_data(rows)).mark_text(
+        baseline="bottom", dy=-2, fontSize=8, color=theme.MUTED).encode(
+        x="offset:Q", y=alt.datum(0), text="support:N")
     width, height = 560, 150
-    return theme.finish_spec((chart + labels).properties(width=width, height=height), width, height)
+    return theme.finish_spec((chart + labels + support).properties(width=width, height=height),
+                             width, height)
 
 
 def seasonality_chart(table: pl.DataFrame, currency_symbol: str) -> ChartSpec:

@@ -3,6 +3,11 @@
 A customer is active in cohort period +k when they bought at least once in the k-th month
 (quarter) after their cohort's. Retention at +k is active / cohort size, so +0 is 100 %.
 Only cohort periods that have fully elapsed by the analysis date appear.
+
+The first cohort is where the data start, not a month of acquisitions: it holds every customer
+already buying then. It is marked (data_starts) and left out of the average curve, whose points
+say how many cohorts and customers support them; a point supported by fewer than
+`min_cohorts_for_average` cohorts is not an average (supported = False).
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ MONTHS_PER = {"month": 1, "quarter": 3}
 class CohortResult:
     """Cohort sizes, the retention and revenue matrices (long form) and the average curve."""
 
-    sizes: pl.DataFrame  # cohort, customers
+    sizes: pl.DataFrame  # cohort, customers, data_starts
     retention: pl.DataFrame  # cohort, offset, active, customers, retention, revenue
-    average_curve: pl.DataFrame  # offset, cohorts, retention
+    average_curve: pl.DataFrame  # offset, cohorts, customers, retention, supported
     grain: Grain
     params: CohortConfig
 
@@ -62,6 +67,7 @@ def cohort_analysis(
     sizes = (
         firsts.filter(pl.col("cohort") <= last_complete)
         .group_by("cohort").agg(pl.len().cast(pl.Int64).alias("customers")).sort("cohort")
+        .with_columns((pl.col("cohort") == pl.col("cohort").min()).alias("data_starts"))
     )
     retention = (
         activity.join(sizes, on="cohort")
@@ -69,14 +75,18 @@ def cohort_analysis(
         .select("cohort", "offset", "active", "customers", "retention", "revenue")
         .sort("cohort", "offset")
     )
-    return CohortResult(sizes, retention, average_curve(retention, sizes, last_complete, grain),
-                        grain, params)
+    acquired = sizes.filter(~pl.col("data_starts"))
+    curve = average_curve(retention, acquired, last_complete, grain, params.min_cohorts_for_average)
+    return CohortResult(sizes, retention, curve, grain, params)
 
 
 def average_curve(
-    retention: pl.DataFrame, sizes: pl.DataFrame, last_complete: datetime, grain: Grain
+    retention: pl.DataFrame, sizes: pl.DataFrame, last_complete: datetime, grain: Grain,
+    min_cohorts: int = 1,
 ) -> pl.DataFrame:
-    """Retention at each offset over all cohorts old enough to have reached it, size-weighted."""
+    """Retention at each offset over the given cohorts old enough to have reached it,
+    size-weighted, with the cohorts and customers behind each point; a point with fewer than
+    `min_cohorts` cohorts is not supported."""
     step = MONTHS_PER[grain]
     last_index = last_complete.year * 12 + last_complete.month
     reach = sizes.with_columns(
@@ -92,8 +102,10 @@ def average_curve(
         .group_by("offset")
         .agg(
             pl.len().cast(pl.Int64).alias("cohorts"),
+            pl.col("customers").sum().alias("customers"),
             (pl.col("active").fill_null(0).sum() / pl.col("customers").sum()).alias("retention"),
         )
+        .with_columns((pl.col("cohorts") >= min_cohorts).alias("supported"))
         .sort("offset")
     )
 

@@ -29,6 +29,7 @@ class TrendsView:
     retention_after_1: float | None
     retention_after_3: float | None
     peak_month: str
+    min_cohorts_for_average: int
 
 
 def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[TrendsView]:
@@ -38,19 +39,21 @@ def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[Trend
     shown = cohorts.retention.join(shown_sizes.select("cohort"), on="cohort").filter(
         pl.col("offset") < cohorts.params.shown)
     summary = inputs.results.of("summary", SummaryResult)
+    with_data = summary.months.filter(~pl.col("before_data"))
     charts = {
-        "trends": Chart("", "", trends_chart(summary.months, inputs.symbol)),
+        "trends": Chart("", "", trends_chart(with_data, inputs.symbol)),
         "seasonality": Chart("", "", seasonality_chart(result.seasons, inputs.symbol)),
     }
     if not shown.is_empty():
         charts["cohort_heatmap"] = Chart("", "", cohort_heatmap(shown, shown_sizes,
                                                                  cohorts.grain))
-        charts["retention_curve"] = Chart("", "", retention_curve_chart(cohorts.average_curve,
-                                                                         cohorts.grain))
-    months = tuple(month_kpis(summary.months, Period.of(month))
-                   for month in summary.months["month"])
+    curve = cohorts.average_curve.filter(pl.col("supported") & (pl.col("offset") > 0))
+    if not curve.is_empty():
+        charts["retention_curve"] = Chart("", "", retention_curve_chart(curve, cohorts.grain))
+    months = tuple(month_kpis(with_data, Period.of(month)) for month in with_data["month"])
     return Section(
         TrendsView(months, cohorts.grain, shown_sizes.height, result.retention_after_1,
-                   result.retention_after_3, result.peak_month),
+                   result.retention_after_3, result.peak_month,
+                   cohorts.params.min_cohorts_for_average),
         charts=charts,
     )
