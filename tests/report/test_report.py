@@ -333,3 +333,44 @@ def test_the_month_the_data_start_is_no_month_of_new_customers(tmp_path: Path) -
     assert "The data start in September 2011: every customer who bought looks new" in html
     assert "the data start this month, so new and returning cannot be told apart" in html
     assert "kpi.new_customers" not in json.loads(september.files["manifest.json"])["facts"]
+
+
+def section_html(html: str, key: str) -> str:
+    """The HTML of one chapter's section."""
+    start = html.index(f'<section id="{key}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_new_and_returning_panel_has_its_legend(published: RunResult) -> None:
+    trends = section_html((published.folder / "report.html").read_text(), "trends")
+    assert ">New</text>" in trends and ">Returning</text>" in trends
+
+
+def test_a_weekday_without_orders_is_labelled_so() -> None:
+    from reportgen.chapters.behaviour.charts import weekday_hour_chart
+
+    orders = pl.DataFrame({"weekday": [1, 2, 3, 4, 5, 7], "hour": [9] * 6, "orders": [5] * 6},
+                          schema={"weekday": pl.Int64, "hour": pl.Int64, "orders": pl.Int64})
+    spec = weekday_hour_chart(orders)
+    days = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert days[5] == "Saturday (no orders)" and days[6] == "Sunday"
+
+
+def test_a_one_country_unit_shows_no_country_breakdowns(tmp_path: Path) -> None:
+    body = "".join(f"{i},22,MUG,2,2011-11-{1 + i % 28:02d} 12:00:00,2.5,{100 + i % 7},"
+                   "United Kingdom\n" for i in range(40))
+    body += "C99,22,MUG,-1,2011-11-20 12:00:00,2.5,100,United Kingdom\n"
+    config = load_unit_config(small_unit(tmp_path, body))
+    html = build_report(config, Period(2011, 11), renderer=DraftRenderer()).files[
+        "report.html"].decode()
+    assert "<h3>By country</h3>" not in html and 'id="countries"' not in html
+    assert "Returns and cancellations" in html
+
+
+def test_the_forecast_is_explained_in_plain_words_before_any_parameter(
+    published: RunResult,
+) -> None:
+    clv = section_html((published.folder / "report.html").read_text(), "clv")
+    plain = clv.index("Each customer&#39;s purchases over the next 3 months are predicted")
+    assert plain < clv.index("How the forecast is made</h3>") + 200
+    assert plain < clv.index("Purchase model</dt>")  # where the parameters are, r = ...

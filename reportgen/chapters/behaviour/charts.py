@@ -11,9 +11,12 @@ from reportgen.report.charts import ChartSpec
 
 
 def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
-    """Orders by weekday and hour of the day."""
+    """Orders by weekday and hour of the day; a weekday without orders says so."""
+    trading = set(weekday_hour.filter(pl.col("orders") > 0)["weekday"].to_list())
+    days = [name if number in trading else f"{name} (no orders)"
+            for number, name in enumerate(WEEKDAYS, start=1)]
     rows = weekday_hour.with_columns(
-        pl.col("weekday").replace_strict(dict(enumerate(WEEKDAYS, start=1)),
+        pl.col("weekday").replace_strict(dict(enumerate(days, start=1)),
                                          return_dtype=pl.String).alias("day"),
         pl.col("hour").cast(pl.String).str.zfill(2).alias("hour_label"),
     )
@@ -23,7 +26,7 @@ def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
     base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("hour_label:N", sort=hours, scale=alt.Scale(domain=hours),
                 title="Hour of the day", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("day:N", sort=list(WEEKDAYS), scale=alt.Scale(domain=list(WEEKDAYS)), title=None),
+        y=alt.Y("day:N", sort=days, scale=alt.Scale(domain=days), title=None),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("orders:Q", legend=None, scale=alt.Scale(scheme="blues")))

@@ -93,6 +93,7 @@ class ClvView:
     horizon_months: int
     discount_rate: float
     model_label: str
+    plain_method: str  # how the forecast works, in plain words, before any parameter
     model_reason: str
     model_params: tuple[tuple[str, float], ...]
     attempts: tuple[FitRow, ...]
@@ -153,6 +154,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         horizon_months=params.horizon_months,
         discount_rate=params.monthly_discount_rate,
         model_label=model.label,
+        plain_method=plain_method(clv),
         model_reason=clv.reason,
         model_params=tuple(model.params.items()),
         attempts=fit_rows(clv),
@@ -182,6 +184,28 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         f"slipping, with {money(clv.at_risk_clv, currency)} at stake."
     )
     return Section(view, charts=charts, headlines=(headline,))
+
+
+def plain_method(clv: ClvResult) -> str:
+    """How the forecast works, in words a manager reads without the parameters."""
+    assert clv.model is not None and clv.spend is not None
+    params = clv.params
+    dropout = (", which also estimates the chance that each customer has stopped buying"
+               if clv.p_alive_estimated else
+               ", which assumes customers keep buying at their own pace: the data show no "
+               "measurable dropout")
+    spend = ("from what the customer spent before, pulled towards the average customer when "
+             "they have bought only a few times (the Gamma-Gamma model)"
+             if clv.spend.method == "gamma-gamma" else
+             "from the customer's own average spend (too few repeat buyers for a spend model)")
+    return (
+        f"Each customer's purchases over the next {params.horizon_months} months are predicted "
+        f"from how often they have bought and how long ago they last bought, with the "
+        f"{clv.model.label} model{dropout}. The value of each purchase comes {spend}. Months "
+        f"further ahead count for less: {pct(params.monthly_discount_rate)} a month. The "
+        f"forecast was tested on the last {params.backtest_weeks} weeks (above); the details "
+        "below are for the analyst."
+    )
 
 
 def fit_rows(clv: ClvResult) -> tuple[FitRow, ...]:
@@ -287,7 +311,8 @@ def _empty_view(horizon: int, discount: float, enabled: bool, reason: str) -> Cl
                                   0.0, None, None, 0.0, 0.0)
     return ClvView(
         enabled=enabled, available=False, unavailable_reason=reason, horizon_months=horizon,
-        discount_rate=discount, model_label="", model_reason="", model_params=(), attempts=(),
+        discount_rate=discount, model_label="", plain_method="", model_reason="",
+        model_params=(), attempts=(),
         p_alive_estimated=False, spend_method="", spend_params=(), spend_correlation=None,
         warnings=(), customers=0, total_clv=0.0, group_a_share=0.0, groups=(),
         top_customers=(), at_risk=(), at_risk_count=0, at_risk_clv=0.0,

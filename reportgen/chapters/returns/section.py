@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reportgen.chapters.base import Section, SectionInputs
@@ -34,13 +35,14 @@ class ReturnsView:
 
 
 def returns_section(result: ReturnsResult, inputs: SectionInputs) -> Section[ReturnsView]:
-    """The returns tables and chart."""
+    """The returns tables and chart; a breakdown with a single row is left out (it would only
+    repeat the total)."""
     return Section(
         ReturnsView(
             window_months=inputs.config.behaviour.window_months,
             returns_total=result.returns_value,
             returns_share=result.returned_share,
-            by_segment=tuple(
+            by_segment=several(
                 ReturnRow(segment_label(row["segment"]), row["value"],
                           value_share=row["value_share"])
                 for row in result.by_segment.iter_rows(named=True)),
@@ -48,10 +50,16 @@ def returns_section(result: ReturnsResult, inputs: SectionInputs) -> Section[Ret
                 ReturnRow(f"{row['stock_code']} {row['description']}", row["value"],
                           row["lines"])
                 for row in result.by_product.iter_rows(named=True)),
-            by_country=tuple(
+            by_country=several(
                 ReturnRow(row["country"], row["value"], row["lines"])
                 for row in result.by_country.head(10).iter_rows(named=True)),
         ),
         charts={"returns_by_month": Chart("", "", returns_by_month_chart(result.by_month,
                                                                          inputs.symbol))},
     )
+
+
+def several(rows: Iterable[ReturnRow]) -> tuple[ReturnRow, ...]:
+    """The rows, or none when there is only one."""
+    kept = tuple(rows)
+    return kept if len(kept) > 1 else ()
