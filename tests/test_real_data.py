@@ -140,6 +140,8 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert result.pdf_pages >= 5 and result.incomplete == ()
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800
+    # Tie-consistent scores: every one-order customer scores F1, whatever their position.
+    assert set(customers.filter(pl.col("frequency") == 1)["f_score"]) == {1}
     # The UK data show no measurable dropout: P(alive) is not estimated, so it is empty.
     assert customers["p_alive"].null_count() == customers.height
     assert_only_single_day_buyers_lack_a_gap(customers.drop("p_alive"))

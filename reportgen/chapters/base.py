@@ -174,6 +174,6 @@ class TextChapter(Chapter[Text]):
         """Nothing to compute."""
         return Text()
 
-    def section(self, result: Text, inputs: SectionInputs) -> Section[Text]:
+    def section(self, result: Text, inputs: SectionInputs) -> Section[Any]:
         """The page as its partial writes it."""
         return Section(result)

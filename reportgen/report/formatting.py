@@ -52,7 +52,13 @@ def day(value: date | datetime | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+SEGMENT_LABELS = {
+    "cant_lose": "Can't lose",
+    # Not "New customers": that is the KPI of everyone buying for the first time this month.
+    "new_customers": "Recent one-order buyers",
+}
+
+
 def segment_label(name: str) -> str:
     """Display name of a segment: at_risk -> At risk, cant_lose -> Can't lose."""
-    special = {"cant_lose": "Can't lose"}
-    return special.get(name, name.replace("_", " ").capitalize())
+    return SEGMENT_LABELS.get(name, name.replace("_", " ").capitalize())

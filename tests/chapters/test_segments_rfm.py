@@ -1,4 +1,5 @@
-"""RFM values, quintile scores and segments against hand-computed answers and pandas.qcut."""
+"""RFM values, tie-consistent quintile scores and segments against hand-computed answers and
+an independent count."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from conftest import purchases
 from reportgen.chapters.segments.rfm import (
     rfm_analysis,
     rfm_scores,
+    segment_customers,
     segment_lookup,
     segment_profiles,
 )
@@ -54,14 +56,15 @@ def test_values_scores_and_segments_match_the_hand_computation() -> None:
         "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
         "segment",
     ).rows()
-    # Recency quintile edges (linear): 1.8, 11, 34.6, 91.6 -> A5 E4 C3 B2 D1 (reversed).
-    # Frequency ranked first (ties by order): B1 D2 C3 A4 E5 -> edges 1.8, 2.6, 3.4, 4.2.
-    # Monetary edges: 28.8, 50, 76, 180 -> E1 A2 C3 B4 D5.
+    # Score = 1 + floor(5 x share of the 5 customers strictly worse).
+    # Recency (older is worse): A has 4 worse -> 5, E 3 -> 4, C 2 -> 3, B 1 -> 2, D 0 -> 1.
+    # Frequency: B and D (1 order) tie with 0 worse -> both 1; C 2 -> 3; A 3 -> 4; E 4 -> 5.
+    # Monetary: E 0 -> 1, A 1 -> 2, C 2 -> 3, B 3 -> 4, D 4 -> 5.
     assert table == [
         ("A", 1, 3, 35.0, 5, 4, 2, "champions"),
         ("B", 61, 1, 100.0, 2, 1, 4, "hibernating"),
         ("C", 17, 2, 60.0, 3, 3, 3, "need_attention"),
-        ("D", 214, 1, 500.0, 1, 2, 5, "hibernating"),
+        ("D", 214, 1, 500.0, 1, 1, 5, "hibernating"),
         ("E", 2, 4, 4.0, 4, 5, 1, "loyal_customers"),
     ]
 
@@ -92,7 +95,14 @@ def test_net_monetary_subtracts_only_unmatched_returns() -> None:
     assert monetary == {"A": 35.0, "B": 70.0, "C": 60.0, "D": 493.0, "E": 4.0}
 
 
-def test_scores_equal_pandas_qcut_on_random_customers() -> None:
+def reference_scores(values: list[float], higher_is_better: bool) -> list[int]:
+    """1 + floor(5 x share strictly worse), counted one customer at a time."""
+    n = len(values)
+    return [1 + 5 * sum((w < v) if higher_is_better else (w > v) for w in values) // n
+            for v in values]
+
+
+def test_scores_equal_an_independent_count_on_random_customers() -> None:
     rng = np.random.default_rng(3)
     n = 1_000
     values = pl.DataFrame({
@@ -101,15 +111,36 @@ def test_scores_equal_pandas_qcut_on_random_customers() -> None:
         "frequency": rng.geometric(0.3, n),
         "monetary": rng.lognormal(5, 1, n),
     })
-    ours = rfm_scores(values).sort("customer_id").to_pandas()
+    ours = rfm_scores(values).sort("customer_id")
+    assert ours["r_score"].to_list() == reference_scores(values["recency_days"].to_list(), False)
+    assert ours["f_score"].to_list() == reference_scores(values["frequency"].to_list(), True)
+    assert ours["m_score"].to_list() == reference_scores(values["monetary"].to_list(), True)
+    # Without ties the scores are exact quintiles (pandas.qcut's bins).
     frame = values.to_pandas()
-    expected_r = pd.qcut(frame["recency_days"], 5, labels=[5, 4, 3, 2, 1]).astype(int)
-    expected_f = pd.qcut(frame["frequency"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])
     expected_m = pd.qcut(frame["monetary"], 5, labels=[1, 2, 3, 4, 5]).astype(int)
-    assert (ours["r_score"].to_numpy() == expected_r.to_numpy()).all()
-    assert (ours["f_score"].to_numpy() == expected_f.astype(int).to_numpy()).all()
-    assert (ours["m_score"].to_numpy() == expected_m.to_numpy()).all()
-    assert sorted(ours["f_score"].value_counts().tolist()) == [200] * 5
+    assert ours["m_score"].to_list() == expected_m.tolist()
+    assert sorted(ours["m_score"].value_counts()["count"].to_list()) == [200] * 5
+
+
+def test_customers_with_the_same_values_get_the_same_scores_and_segment() -> None:
+    rng = np.random.default_rng(5)
+    n = 3_000
+    values = pl.DataFrame({
+        "customer_id": [f"{i:05d}" for i in range(n)],
+        "recency_days": rng.integers(1, 30, n) * 10,   # heavy ties everywhere
+        "frequency": rng.geometric(0.5, n),
+        "monetary": rng.integers(1, 20, n) * 25.0,
+    })
+    scored = segment_customers(rfm_scores(values).with_columns(
+        pl.lit(None, pl.Datetime("us")).alias("first_purchase"),
+        pl.lit(None, pl.Datetime("us")).alias("last_purchase")), RfmConfig().segments)
+    per_value = scored.group_by("recency_days", "frequency", "monetary").agg(
+        pl.col("r_score", "f_score", "m_score", "segment").n_unique())
+    assert (per_value.select(pl.all().exclude("recency_days", "frequency", "monetary")) == 1) \
+        .to_numpy().all()
+    # Half the customers bought once: they all score F1, none is pushed up by a tie-break.
+    once = scored.filter(pl.col("frequency") == 1)
+    assert once.height > n // 3 and set(once["f_score"]) == {1}
 
 
 def test_spec_segment_map_cell_by_cell() -> None:
@@ -144,3 +175,24 @@ def test_profiles_of_an_empty_segment_table_are_empty() -> None:
         "monetary": pl.Float64,
     })
     assert segment_profiles(empty).is_empty()
+
+
+def test_score_ranges_say_what_each_score_stands_for() -> None:
+    from reportgen.chapters.segments.rfm import score_ranges
+    from reportgen.chapters.segments.section import value_range
+
+    customers = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, RfmConfig()).customers
+    ranges = score_ranges(customers)
+    # F1 is B and D (1 order each); F2 has nobody; F3 is C (2 orders).
+    f = {row["score"]: (row["frequency_min"], row["frequency_max"]) for row in ranges.to_dicts()}
+    assert f == {1: (1, 1), 2: (None, None), 3: (2, 2), 4: (3, 3), 5: (4, 4)}
+    # Hibernating is R1-2 F1-2: last order 61 to 214 days ago (B and D), one order.
+    assert value_range(ranges, "recency_days", [1, 2]) == "61–214"
+    assert value_range(ranges, "frequency", [1, 2]) == "1"
+    assert value_range(ranges, "frequency", [2]) == "–"
+
+
+def test_the_segment_of_one_recent_order_is_not_called_new_customers() -> None:
+    from reportgen.report.formatting import segment_label
+
+    assert segment_label("new_customers") == "Recent one-order buyers"

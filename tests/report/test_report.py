@@ -85,7 +85,7 @@ def test_customers_csv_has_one_row_per_customer(published: RunResult) -> None:
 def test_html_shows_every_section_without_missing_values(published: RunResult) -> None:
     html = (published.folder / "report.html").read_text()
     for heading in ("Executive summary", "Customer segments (RFM)", "Data quality",
-                    "Segment profiles", "Method and definitions"):
+                    "Segment profiles", "Glossary and method"):
         assert heading in html
     assert html.count("<svg") >= 2
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
@@ -374,3 +374,20 @@ def test_the_forecast_is_explained_in_plain_words_before_any_parameter(
     plain = clv.index("Each customer&#39;s purchases over the next 3 months are predicted")
     assert plain < clv.index("How the forecast is made</h3>") + 200
     assert plain < clv.index("Purchase model</dt>")  # where the parameters are, r = ...
+
+
+def test_segments_say_what_their_rules_mean_in_days_and_orders(published: RunResult) -> None:
+    segments = section_html((published.folder / "report.html").read_text(), "segments")
+    assert "What the scores mean this month" in segments
+    assert re.search(r"<dt>Hibernating</dt><dd>[^<]* This month: last order [\d,]+–[\d,]+ days "
+                     r"ago, [\d–]+ orders?\.</dd>", segments)
+    # The segment of one recent order does not borrow the KPI's name.
+    assert "swatch-new_customers\"></span>Recent one-order buyers</td>" in segments
+
+
+def test_the_glossary_defines_every_term_a_manager_meets(published: RunResult) -> None:
+    glossary = section_html((published.folder / "report.html").read_text(), "method")
+    for term in ("RFM scores", "Segments", "CLV (customer lifetime value)", "P(alive)",
+                 "Cohort", "Retention", "Backtest error", "Error per customer", "New customers",
+                 "Champions", "Hibernating", "Recent one-order buyers", "Can&#39;t lose"):
+        assert f"<dt>{term}</dt>" in glossary, term

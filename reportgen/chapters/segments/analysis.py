@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 
 from reportgen.chapters.segments.migration import MigrationResult, segment_migration
-from reportgen.chapters.segments.rfm import RfmResult, rfm_analysis
+from reportgen.chapters.segments.rfm import RfmResult, rfm_analysis, score_ranges
 from reportgen.config import RfmConfig
 
 
@@ -18,6 +18,7 @@ class SegmentsResult:
 
     current: RfmResult
     previous: RfmResult
+    score_ranges: pl.DataFrame  # score, <measure>_min/_max: what each score stands for now
     migration: MigrationResult
     segment_names: tuple[str, ...]  # in the order of the configured map
     lapsing_segments: tuple[str, ...]
@@ -41,6 +42,7 @@ def segments_analysis(
     return SegmentsResult(
         current=current,
         previous=previous,
+        score_ranges=score_ranges(current.customers),
         migration=segment_migration(current.customers, previous.customers),
         segment_names=tuple(dict.fromkeys(rule.name for rule in params.segments)),
         lapsing_segments=tuple(params.lapsing_segments),

@@ -10,8 +10,6 @@ import polars as pl
 from reportgen.chapters.profiles import group_profiles, statistics
 from reportgen.config import RfmConfig, SegmentRule
 
-QUINTILE_EDGES = (0.2, 0.4, 0.6, 0.8)
-
 
 @dataclass(frozen=True)
 class RfmResult:
@@ -78,25 +76,37 @@ def rfm_values(
     ).sort("customer_id")
 
 
-def quintile_score(column: str) -> pl.Expr:
-    """Score 1-5 by quintile: value in (q20, q40] scores 2, and so on (pandas.qcut's bins)."""
+def quintile_score(column: str, higher_is_better: bool = True) -> pl.Expr:
+    """Score 1-5: 1 + floor(5 x the share of customers strictly worse on the column).
+
+    Customers with the same value get the same score (tie-consistent); without ties the scores
+    are exact quintiles, and a large tie group gets the score of the quintile it starts in.
+    """
     value = pl.col(column)
-    edges = [value.quantile(q, interpolation="linear") for q in QUINTILE_EDGES]
-    return (1 + pl.sum_horizontal([(value > edge).cast(pl.Int8) for edge in edges])).cast(pl.Int8)
+    worse = value.rank("min") - 1 if higher_is_better else pl.len() - value.rank("max")
+    return (1 + (5 * worse.cast(pl.Int64) // pl.len())).clip(1, 5).cast(pl.Int8)
 
 
 def rfm_scores(values: pl.DataFrame) -> pl.DataFrame:
-    """Add r_score (recent = 5), f_score (frequency ranked first, so ties split) and m_score."""
-    return (
-        values.sort("customer_id")
-        .with_columns(pl.col("frequency").rank("ordinal").alias("frequency_rank"))
-        .with_columns(
-            (6 - quintile_score("recency_days")).cast(pl.Int8).alias("r_score"),
-            quintile_score("frequency_rank").alias("f_score"),
-            quintile_score("monetary").alias("m_score"),
-        )
-        .drop("frequency_rank")
+    """Add r_score (recent = 5), f_score and m_score, each tie-consistent (quintile_score)."""
+    return values.sort("customer_id").with_columns(
+        quintile_score("recency_days", higher_is_better=False).alias("r_score"),
+        quintile_score("frequency").alias("f_score"),
+        quintile_score("monetary").alias("m_score"),
     )
+
+
+def score_ranges(customers: pl.DataFrame) -> pl.DataFrame:
+    """Per score 1-5, the range of days since the last order, orders and spend it stands for
+    this period (empty where no customer has that score)."""
+    scores = pl.DataFrame({"score": list(range(1, 6))}, schema={"score": pl.Int8})
+    for measure, score in (("recency_days", "r_score"), ("frequency", "f_score"),
+                           ("monetary", "m_score")):
+        ranges = customers.group_by(pl.col(score).alias("score")).agg(
+            pl.col(measure).min().alias(f"{measure}_min"),
+            pl.col(measure).max().alias(f"{measure}_max"))
+        scores = scores.join(ranges, on="score", how="left")
+    return scores.sort("score")
 
 
 def segment_lookup(rules: list[SegmentRule]) -> pl.DataFrame:

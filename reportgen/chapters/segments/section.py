@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -13,13 +14,14 @@ from reportgen.chapters.segments.migration import NEW, MigrationResult
 from reportgen.config import UnitConfig
 from reportgen.period import Period
 from reportgen.report.charts import Chart
-from reportgen.report.formatting import money, pct, segment_label
+from reportgen.report.formatting import MISSING, money, number, pct, segment_label
 
 SEGMENT_DESCRIPTIONS = {
     "champions": "Bought very recently and most often: the best customers.",
     "loyal_customers": "Order often and not long ago; the backbone of repeat revenue.",
     "potential_loyalists": "Recent buyers with a few orders who could become loyal.",
-    "new_customers": "First and only order very recently.",
+    "new_customers": "One order, placed very recently. Not the same as the month's new "
+                     "customers on the summary, who are everyone buying for the first time.",
     "promising": "Fairly recent single-order buyers.",
     "need_attention": "Middling recency and frequency; slipping without a nudge.",
     "about_to_sleep": "Few orders and fading recency.",
@@ -46,6 +48,18 @@ class SegmentRow:
     monetary_median: float
     revenue: float
     revenue_share: float | None
+    recency_range: str  # the days since the last order its R scores stand for, e.g. 61–180
+    orders_range: str  # the orders its F scores stand for, e.g. 2–3
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """What one score stands for this period, in days, orders and spend."""
+
+    score: int
+    recency: str
+    orders: str
+    spend: str
 
 
 @dataclass(frozen=True)
@@ -67,12 +81,13 @@ class SegmentsView:
 
     customers: int
     segments: tuple[SegmentRow, ...]
+    scores: tuple[ScoreRow, ...]
     migration: MigrationView
 
 
 def segments_section(result: SegmentsResult, inputs: SectionInputs) -> Section[SegmentsView]:
     """Segment rows, charts, migration and the segments' headlines."""
-    segments = segment_rows(result.current.segment_profiles, inputs.config)
+    segments = segment_rows(result.current.segment_profiles, result.score_ranges, inputs.config)
     charts = {}
     if segments:
         charts["segment_share"] = Chart(
@@ -88,29 +103,61 @@ def segments_section(result: SegmentsResult, inputs: SectionInputs) -> Section[S
     previous = inputs.period.shift(-1)
     return Section(
         SegmentsView(result.customers.height, segments,
+                     score_rows(result.score_ranges, inputs.config.currency),
                      migration_view(result.migration, previous)),
         charts=charts,
         headlines=segment_headlines(result, segments, inputs.config, previous),
     )
 
 
-def segment_rows(profiles: pl.DataFrame, config: UnitConfig) -> tuple[SegmentRow, ...]:
-    """Segment profiles as rows, largest segment first."""
-    descriptions = {
-        rule.name: rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
-        for rule in config.rfm.segments
-    }
-    return tuple(
-        SegmentRow(
-            name=p["segment"], label=segment_label(p["segment"]),
-            description=descriptions.get(p["segment"], ""), customers=p["customers"],
-            share=p["share"], recency_mean=p["recency_mean"],
+def segment_rows(
+    profiles: pl.DataFrame, ranges: pl.DataFrame, config: UnitConfig
+) -> tuple[SegmentRow, ...]:
+    """Segment profiles as rows, largest segment first, with what their rules mean now."""
+    r_scores: dict[str, set[int]] = {}
+    f_scores: dict[str, set[int]] = {}
+    descriptions: dict[str, str] = {}
+    for rule in config.rfm.segments:  # a segment may be named by several rules
+        r_scores.setdefault(rule.name, set()).update(rule.r)
+        f_scores.setdefault(rule.name, set()).update(rule.f)
+        descriptions.setdefault(rule.name, rule.description)
+    rows = []
+    for p in profiles.iter_rows(named=True):
+        name = p["segment"]
+        rows.append(SegmentRow(
+            name=name, label=segment_label(name),
+            description=descriptions.get(name) or SEGMENT_DESCRIPTIONS.get(name, ""),
+            customers=p["customers"], share=p["share"], recency_mean=p["recency_mean"],
             recency_median=p["recency_median"], frequency_mean=p["frequency_mean"],
             frequency_median=p["frequency_median"], monetary_mean=p["monetary_mean"],
             monetary_median=p["monetary_median"], revenue=p["revenue"],
             revenue_share=p["revenue_share"],
-        )
-        for p in profiles.iter_rows(named=True)
+            recency_range=value_range(ranges, "recency_days", sorted(r_scores.get(name, ()))),
+            orders_range=value_range(ranges, "frequency", sorted(f_scores.get(name, ()))),
+        ))
+    return tuple(rows)
+
+
+def value_range(ranges: pl.DataFrame, measure: str, scores: list[int],
+                shown: Callable[[float], str] = number) -> str:
+    """The values the scores stand for, e.g. 61–180, or one value; "–" when none is present."""
+    within = ranges.filter(pl.col("score").is_in(scores))
+    low, high = within[f"{measure}_min"].min(), within[f"{measure}_max"].max()
+    if not isinstance(low, int | float) or not isinstance(high, int | float):
+        return MISSING
+    return shown(low) if low == high else f"{shown(low)}–{shown(high)}"
+
+
+def score_rows(ranges: pl.DataFrame, currency: str) -> tuple[ScoreRow, ...]:
+    """What each score stands for this period, best score first."""
+    def spend(value: float) -> str:
+        return money(value, currency)
+
+    return tuple(
+        ScoreRow(score, value_range(ranges, "recency_days", [score]),
+                 value_range(ranges, "frequency", [score]),
+                 value_range(ranges, "monetary", [score], spend))
+        for score in range(5, 0, -1)
     )
 
 
