@@ -261,17 +261,36 @@ class BehaviourConfig(StrictModel):
         return self
 
 
+ClusterFeature = Literal["order_value", "products_per_order", "product_range", "return_rate",
+                         "tenure_days", "gap_days", "weekend_share", "evening_share"]
+CLUSTER_FEATURES: tuple[ClusterFeature, ...] = (
+    "order_value", "products_per_order", "product_range", "return_rate", "tenure_days",
+    "gap_days", "weekend_share", "evening_share")
+
+
 class ClusterConfig(StrictModel):
-    """K-Means customer clusters."""
+    """K-Means customer clusters on how customers buy (not on what the RFM segments capture)."""
 
     enabled: bool = Field(True, description="Cluster customers and show the section.")
     k: int | None = Field(None, ge=2, le=30, description="Fix the number of clusters; "
                           "default: chosen by silhouette over k_min..k_max.")
     k_min: int = Field(2, ge=2, le=30, description="Smallest k searched.")
     k_max: int = Field(10, ge=2, le=30, description="Largest k searched.")
+    features: list[ClusterFeature] = Field(
+        default_factory=lambda: list(CLUSTER_FEATURES),
+        min_length=2,
+        description="What customers are clustered on: average order value, products per order, "
+        "different products bought, share of value returned, days since first purchase, days "
+        "between purchases, shares of orders at weekends and in the evening.")
     scaling: Literal["minmax", "standard"] = Field(
-        "minmax", description="Scaling of the log-transformed features.")
-    use_clv: bool = Field(True, description="Add CLV to the features when it is available.")
+        "standard", description="Scaling of the features (amounts, counts and days "
+        "log-transformed first).")
+    use_clv: bool = Field(True, description="Number clusters by mean CLV when it is available "
+                          "(else by mean spend): cluster 1 is the most valuable.")
+    max_overlap_with_segments: float = Field(
+        0.5, ge=0, le=1,
+        description="Adjusted mutual information with the RFM segments from which the clusters "
+        "are said to restate the segments; the chapter then moves to the appendix.")
     sample_size: int = Field(
         10_000, ge=100, description="Customers sampled for the k search and quality scores.")
     minibatch_above: int = Field(

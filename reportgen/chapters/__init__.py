@@ -30,12 +30,12 @@ CHAPTERS: tuple[Chapter[Any], ...] = (
     RecommendationsChapter(),
     SegmentsChapter(),
     ClvChapter(),
-    ClustersChapter(),
     TrendsChapter(),
     BehaviourChapter(),
     ProductsChapter(),
     ReturnsChapter(),
     CountriesChapter(),
+    ClustersChapter(),
     DataQualityChapter(),
     MethodChapter(),
 )

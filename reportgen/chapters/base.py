@@ -98,6 +98,7 @@ class Section(Generic[ViewT]):
     view: ViewT
     charts: dict[str, Chart] = field(default_factory=dict)
     headlines: tuple[str, ...] = ()
+    appendix: bool = False  # shown after every other chapter, as an appendix
 
 
 class Chapter(Generic[ResultT]):

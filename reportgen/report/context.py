@@ -67,7 +67,8 @@ def build_report_context(
 ) -> ReportContext:
     """Build every chapter's section (all analyses are done) and the report around them."""
     inputs = SectionInputs(config, period, results, playbook)
-    pages = []
+    pages: list[ChapterPage] = []
+    appendix: list[ChapterPage] = []
     headlines: list[str] = []
     for chapter in chapters:
         result = results.get(chapter.key, object)
@@ -76,8 +77,9 @@ def build_report_context(
         section = chapter.section(result, inputs)
         if section is None:
             continue
-        pages.append(ChapterPage(chapter.key, chapter.anchor, chapter.title, chapter.template,
-                                 section.view, section.charts))
+        title = f"Appendix: {chapter.title}" if section.appendix else chapter.title
+        (appendix if section.appendix else pages).append(ChapterPage(
+            chapter.key, chapter.anchor, title, chapter.template, section.view, section.charts))
         headlines.extend(section.headlines)
     summary = results.of("summary", SummaryResult)
     return ReportContext(
@@ -94,5 +96,5 @@ def build_report_context(
         headlines=tuple(headlines),
         recommendations=playbook.recommendations,
         top_in_summary=config.playbook.top_in_summary,
-        chapters=tuple(pages),
+        chapters=(*pages, *appendix),
     )

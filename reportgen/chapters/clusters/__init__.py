@@ -1,5 +1,6 @@
-"""Customer clusters: K-Means on log-scaled RFM (and CLV), k chosen by the data, clusters
-numbered by value and named from their centroids."""
+"""Customer clusters: K-Means on how customers buy (order value, basket, product range,
+returns, tenure, gaps, weekend and evening ordering), k chosen by the data, clusters numbered by
+value and named by what sets them apart; an appendix when they restate the RFM segments."""
 
 from __future__ import annotations
 
@@ -8,52 +9,57 @@ from typing import Any
 import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.chapters.behaviour.analysis import BehaviourResult
 from reportgen.chapters.clusters.analysis import ClusterResult, cluster_analysis
+from reportgen.chapters.clusters.features import customer_features
 from reportgen.chapters.clusters.section import ClusterView, cluster_section
 from reportgen.chapters.clv.analysis import ClvResult
+from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 
 MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
 
 
 class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer clusters",
-                      needs=("segments", "clv")):
+                      needs=("segments", "clv", "behaviour", "returns")):
     """Customer clusters; left out when switched off or with too few customers."""
 
     def compute(self, inputs: AnalysisInputs) -> ClusterResult | None:
-        """Clusters of every segmented customer, on CLV too when it is available."""
+        """Clusters of every segmented customer on how they buy, numbered by value."""
         customers = inputs.results.of("segments", SegmentsResult).customers
-        if not inputs.config.clusters.enabled or customers.height < MIN_CLUSTER_CUSTOMERS:
+        params = inputs.config.clusters
+        if not params.enabled or customers.height < MIN_CLUSTER_CUSTOMERS:
             return None
+        features = customer_features(
+            inputs.clean.purchases, customers,
+            inputs.results.of("behaviour", BehaviourResult).customer_habits,
+            inputs.results.of("returns", ReturnsResult).customer_return_rates,
+            inputs.period.analysis_date, inputs.config.behaviour.evening_starts_hour)
         clv = inputs.results.get("clv", ClvResult)
-        return cluster_analysis(cluster_inputs(customers, clv), inputs.config.clusters)
+        if params.use_clv and clv is not None and clv.available:
+            features = features.join(clv.customers.select("customer_id", "clv"),
+                                     on="customer_id", how="left", maintain_order="left")
+            return cluster_analysis(features, params, value_column="clv")
+        return cluster_analysis(features, params)
 
     def customer_columns(self, result: ClusterResult) -> pl.DataFrame:
         """cluster and cluster_name."""
         return result.customers
 
     def section(self, result: ClusterResult, inputs: SectionInputs) -> Section[ClusterView]:
-        """The clusters page."""
+        """The clusters page (an appendix when the clusters restate the segments)."""
         return cluster_section(result)
 
     def manifest(self, result: ClusterResult) -> dict[str, Any]:
-        """How k was chosen, quality scores and sizes."""
+        """How k was chosen, quality scores, sizes, and the overlap with the segments."""
         return {"clusters": {
             "features": list(result.features), "chosen_k": result.chosen_k,
             "k_reason": result.k_reason, "silhouette_k": result.silhouette_k,
             "elbow_k": result.elbow_k, "silhouette": result.silhouette,
             "calinski_harabasz": result.calinski_harabasz,
             "davies_bouldin": result.davies_bouldin,
+            "segment_overlap_ami": result.segment_overlap,
+            "restates_segments": result.restates_segments,
             "selection": result.selection.to_dicts(),
             "sizes": dict(result.profiles.select("cluster_name", "customers").rows()),
         }}
-
-
-def cluster_inputs(rfm_customers: pl.DataFrame, clv: ClvResult | None) -> pl.DataFrame:
-    """RFM values and segment per customer, with CLV when it is available."""
-    table = rfm_customers.select("customer_id", "recency_days", "frequency", "monetary",
-                                 "segment")
-    if clv is not None and clv.available:
-        table = table.join(clv.customers.select("customer_id", "clv"), on="customer_id",
-                           how="left", maintain_order="left")
-    return table

@@ -1,9 +1,12 @@
-"""K-Means customer clusters on log-scaled RFM (and CLV), with k chosen by the data.
+"""K-Means customer clusters on how customers buy, with k chosen by the data.
 
-k is searched over a range on a deterministic sample: silhouette for each k (the choice, ties
-to the smaller k) and the elbow (knee) of the inertia curve, both reported. The final model
-is fitted on every customer (MiniBatchKMeans above a size). Clusters are numbered by value,
-1 = highest mean CLV (or spend), and named from their centroid relative to the population.
+Features (features.py) are log-scaled where skewed, then scaled. k is searched over a range on
+a deterministic sample: silhouette for each k (the choice, ties to the smaller k) and the elbow
+(knee) of the inertia curve, both reported. The final model is fitted on every customer
+(MiniBatchKMeans above a size). Clusters are numbered by value, 1 = highest mean CLV (or
+spend), and named by the features that set them furthest apart from the average customer, so
+a name can never contradict the profile. Their overlap with the RFM segments is measured
+(adjusted mutual information): clusters that mostly restate the segments say so.
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import (
+    adjusted_mutual_info_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
+from reportgen.chapters.clusters.features import FEATURES
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClusterConfig
 
@@ -23,6 +32,7 @@ SCORE_DECIMALS = 6
 SILHOUETTE_SAMPLE = 4_000
 MAP_POINTS = 800  # enough to see the clusters; every point is an SVG path in the PDF
 NAME_THRESHOLD = 0.5  # standard deviations from the population that earn a word in the name
+NAME_WORDS = 2  # the most distinguishing features a name uses
 
 
 @dataclass(frozen=True)
@@ -39,20 +49,27 @@ class ClusterResult:
     calinski_harabasz: float
     davies_bouldin: float
     features: tuple[str, ...]
-    profiles: pl.DataFrame
+    profiles: pl.DataFrame  # cluster, cluster_name, customers, share, revenue(_share), medians
+    distinctions: pl.DataFrame  # cluster, feature, z: each feature's distance from the average
+    overall: dict[str, float]  # each feature over all customers (overall_averages)
     crosstab: pl.DataFrame  # cluster, cluster_name, segment, customers
+    segment_overlap: float  # adjusted mutual information of clusters and RFM segments
     projection: pl.DataFrame  # sample of customers: x, y, cluster (for the 2-D view)
     params: ClusterConfig
+
+    @property
+    def restates_segments(self) -> bool:
+        """Whether the clusters mostly repeat the RFM segments (overlap at or above the
+        configured maximum)."""
+        return self.segment_overlap >= self.params.max_overlap_with_segments
 
 
 def cluster_analysis(
     customers: pl.DataFrame, params: ClusterConfig, value_column: str = "monetary"
 ) -> ClusterResult:
-    """Cluster customers (columns recency_days, frequency, monetary[, clv], segment)."""
-    features = ["recency_days", "frequency", "monetary"]
-    if params.use_clv and "clv" in customers.columns:
-        features.append("clv")
-        value_column = "clv"
+    """Cluster customers (customer_id, segment, monetary, the configured features, and
+    `value_column`, which numbers the clusters)."""
+    features: list[str] = list(params.features)
     matrix = scaled_features(customers, features, params.scaling)
     rng = np.random.default_rng(params.random_state)
     sample_index = (np.sort(rng.choice(len(matrix), params.sample_size, replace=False))
@@ -84,8 +101,8 @@ def cluster_analysis(
     )
     # Rows must stay aligned with the feature matrix: the joins keep the left order.
     labelled = labelled.join(order, on="raw_cluster", maintain_order="left").drop("raw_cluster")
-    labelled = labelled.join(cluster_names(labelled, features), on="cluster",
-                             maintain_order="left")
+    distinctions = feature_distinctions(labelled, features)
+    labelled = labelled.join(cluster_names(distinctions), on="cluster", maintain_order="left")
     labels = labelled["cluster"].to_numpy()
     quality_index = sample_index
     return ClusterResult(
@@ -104,18 +121,29 @@ def cluster_analysis(
                                                         labels[quality_index])), SCORE_DECIMALS),
         features=tuple(features),
         profiles=cluster_profiles(labelled, features),
+        distinctions=distinctions,
+        overall=overall_averages(labelled, features),
         crosstab=labelled.group_by("cluster", "cluster_name", "segment")
         .agg(pl.len().cast(pl.Int64).alias("customers")).sort("cluster", "segment"),
+        segment_overlap=round(float(adjusted_mutual_info_score(
+            labelled["segment"].to_list(), labels)), SCORE_DECIMALS),
         projection=_projection(matrix, labels, rng),
         params=params,
     )
 
 
+def transformed(customers: pl.DataFrame, features: list[str]) -> pl.DataFrame:
+    """The features as clustered: log(1 + x) where the feature is skewed, as they are else."""
+    return customers.select(
+        pl.col(f).fill_null(0.0).clip(0).log1p() if FEATURES[f].log
+        else pl.col(f).fill_null(0.0) for f in features)
+
+
 def scaled_features(customers: pl.DataFrame, features: list[str], scaling: str) -> np.ndarray:
-    """log(1 + x) of each feature (all are non-negative and skewed), then scaled."""
-    logged = np.log1p(customers.select(features).to_numpy().astype(float).clip(min=0))
+    """The transformed features, scaled (standard: z-scores; minmax: 0 to 1)."""
+    values = transformed(customers, features).to_numpy().astype(float)
     scaler = MinMaxScaler() if scaling == "minmax" else StandardScaler()
-    return np.asarray(scaler.fit_transform(logged))
+    return np.asarray(scaler.fit_transform(values))
 
 
 def knee(k_values: list[int], inertia: list[float]) -> int:
@@ -130,45 +158,55 @@ def knee(k_values: list[int], inertia: list[float]) -> int:
     return int(k_values[int(np.argmax(distance))])
 
 
-def cluster_names(labelled: pl.DataFrame, features: list[str]) -> pl.DataFrame:
-    """A readable name per cluster from its medians, in population standard deviations."""
-    logged = labelled.with_columns(pl.col(f).clip(0).log1p() for f in features)
-    z = logged.group_by("cluster").agg(
-        [((pl.col(f).median() - logged[f].mean()) / (logged[f].std() or 1.0)).alias(f)
-         for f in features]
-        + [pl.col("frequency").median().alias("median_orders")]
-    ).sort("cluster")
-    names: list[str] = []
-    for row in z.iter_rows(named=True):
-        when = ("recent" if row["recency_days"] <= -NAME_THRESHOLD
-                else "lapsed" if row["recency_days"] >= NAME_THRESHOLD else "")
-        frequent = row["frequency"] >= NAME_THRESHOLD
-        big = row["monetary"] >= NAME_THRESHOLD
-        if frequent and big:
-            who = "frequent big spenders"
-        elif big:
-            who = "big spenders"
-        elif frequent:
-            who = "frequent buyers"
-        elif row["median_orders"] <= 1:
-            who = "one-timers"
-        elif row["monetary"] <= -NAME_THRESHOLD:
-            who = "small spenders"
-        else:
-            who = "occasional buyers"
-        name = f"{when} {who}".strip()
-        names.append(name[0].upper() + name[1:])
-    unique = [name if names.count(name) == 1 else f"{name} ({cluster})"
-              for cluster, name in zip(z["cluster"], names, strict=True)]
-    return pl.DataFrame({"cluster": z["cluster"], "cluster_name": unique})
+def feature_distinctions(labelled: pl.DataFrame, features: list[str]) -> pl.DataFrame:
+    """How far each cluster's mean sits from all customers' mean on each transformed feature,
+    in standard deviations (cluster, feature, z)."""
+    values = transformed(labelled, features).with_columns(labelled["cluster"])
+    rows = []
+    for f in features:
+        spread = float(values[f].std() or 0.0)  # type: ignore[arg-type]
+        centre = float(values[f].mean() or 0.0)  # type: ignore[arg-type]
+        means = values.group_by("cluster").agg(pl.col(f).mean()).rows()
+        rows += [(int(c), f, round((m - centre) / spread, SCORE_DECIMALS) if spread else 0.0)
+                 for c, m in means]
+    return pl.DataFrame(rows, schema={"cluster": pl.Int64, "feature": pl.String,
+                                      "z": pl.Float64}, orient="row").sort("cluster", "feature")
+
+
+def cluster_names(distinctions: pl.DataFrame) -> pl.DataFrame:
+    """A name per cluster from the features that set it furthest from the average customer
+    (at least NAME_THRESHOLD standard deviations), most distinguishing first."""
+    names: dict[int, str] = {}
+    for cluster in sorted(set(distinctions["cluster"].to_list())):
+        ranked = (distinctions.filter((pl.col("cluster") == cluster)
+                                      & (pl.col("z").abs() >= NAME_THRESHOLD))
+                  .sort([pl.col("z").abs(), "feature"], descending=[True, False]))
+        words = [FEATURES[f].above if z > 0 else FEATURES[f].below
+                 for f, z in ranked.select("feature", "z").rows()]
+        name = ", ".join(words[:NAME_WORDS]) or "close to the average customer"
+        names[cluster] = name[0].upper() + name[1:]
+    unique = {c: n if list(names.values()).count(n) == 1 else f"{n} ({c})"
+              for c, n in names.items()}
+    return pl.DataFrame({"cluster": list(unique), "cluster_name": list(unique.values())},
+                        schema={"cluster": pl.Int64, "cluster_name": pl.String})
+
+
+def overall_averages(labelled: pl.DataFrame, features: list[str]) -> dict[str, float]:
+    """Each feature over all customers, as the profile shows it: the mean of a share, the
+    median of anything else."""
+    return {f: float(labelled.select(pl.col(f).mean() if FEATURES[f].kind == "share"
+                                     else pl.col(f).median()).item() or 0.0)
+            for f in features}
 
 
 def cluster_profiles(labelled: pl.DataFrame, features: list[str]) -> pl.DataFrame:
-    """Per cluster: size, share, mean and median of each feature, revenue share."""
+    """Per cluster: size, share, revenue and revenue share, median and mean of each feature,
+    and the mean CLV when the table has it."""
+    clv = [pl.col("clv").mean().alias("clv_mean")] if "clv" in labelled.columns else []
     return (
         group_profiles(labelled, ["cluster", "cluster_name"],
                        pl.col("monetary").sum().alias("revenue"),
-                       *statistics({f: f for f in features}, "mean", "median"))
+                       *statistics({f: f for f in features}, "median", "mean"), *clv)
         .with_columns(share_of("revenue", labelled["monetary"], "revenue_share"))
         .sort("cluster")
     )

@@ -40,15 +40,16 @@ def cluster_selection_chart(selection: pl.DataFrame, chosen_k: int, elbow_k: int
 
 def cluster_map_chart(projection: pl.DataFrame, names: dict[int, str]) -> ChartSpec:
     """Customers (a sample) on the first two principal components, coloured by cluster."""
+    numbered = {k: f"{k} {name}" for k, name in names.items()}
     rows = projection.with_columns(
-        pl.col("cluster").replace_strict(names, return_dtype=pl.String).alias("name"))
-    order = [names[k] for k in sorted(names)]
+        pl.col("cluster").replace_strict(numbered, return_dtype=pl.String).alias("name"))
+    order = [numbered[k] for k in sorted(numbered)]
     chart = alt.Chart(theme.inline_data(rows)).mark_circle(size=14, opacity=0.6).encode(
         x=alt.X("x:Q", title="Component 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title="Component 2", axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("name:N", title=None, sort=order,
                         scale=alt.Scale(domain=order, range=CLUSTER_COLOURS[:len(order)]),
-                        legend=alt.Legend(orient="right")),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=300)),
     )
-    width, height = 430, 260
+    width, height = 520, 240
     return theme.finish_spec(chart.properties(width=width, height=height), width, height)

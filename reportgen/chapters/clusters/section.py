@@ -1,4 +1,5 @@
-"""The clusters page: how k was chosen, profiles, a 2-D view, clusters against segments."""
+"""The clusters page: how k was chosen, each cluster's profile against the average customer, a
+2-D view, and how clusters and segments overlap."""
 
 from __future__ import annotations
 
@@ -7,27 +8,19 @@ from dataclasses import dataclass
 from reportgen.chapters.base import Section
 from reportgen.chapters.clusters.analysis import ClusterResult
 from reportgen.chapters.clusters.charts import cluster_map_chart, cluster_selection_chart
+from reportgen.chapters.clusters.features import FEATURES
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import segment_label
 
-FEATURE_LABELS = {"recency_days": "recency", "frequency": "orders", "monetary": "spend",
-                  "clv": "CLV"}
-
 
 @dataclass(frozen=True)
-class ClusterRow:
-    """One cluster's profile."""
+class ProfileLine:
+    """One measure across the clusters, and for all customers; kind says how it prints."""
 
-    cluster: int
-    name: str
-    customers: int
-    share: float
-    recency_median: float
-    frequency_median: float
-    monetary_median: float
-    monetary_mean: float
-    revenue_share: float
-    clv_mean: float | None
+    label: str
+    kind: str  # money, number, count or share
+    values: tuple[float | None, ...]
+    overall: float | None
 
 
 @dataclass(frozen=True)
@@ -41,26 +34,18 @@ class ClusterView:
     silhouette: float
     calinski_harabasz: float
     davies_bouldin: float
-    features: str
-    rows: tuple[ClusterRow, ...]
+    names: tuple[str, ...]  # cluster 1 first
+    profile: tuple[ProfileLine, ...]
+    segment_overlap: float
+    restates_segments: bool
     segment_labels: tuple[str, ...]
     crosstab: tuple[tuple[str, tuple[int, ...]], ...]
 
 
 def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
-    """Tables and charts of the clusters chapter."""
-    profiles = clusters.profiles
-    has_clv = "clv_mean" in profiles.columns
-    rows = tuple(
-        ClusterRow(
-            cluster=p["cluster"], name=p["cluster_name"], customers=p["customers"],
-            share=p["share"], recency_median=p["recency_days_median"],
-            frequency_median=p["frequency_median"], monetary_median=p["monetary_median"],
-            monetary_mean=p["monetary_mean"], revenue_share=p["revenue_share"],
-            clv_mean=p["clv_mean"] if has_clv else None,
-        )
-        for p in profiles.iter_rows(named=True)
-    )
+    """Tables and charts of the clusters chapter; clusters that restate the segments go to the
+    appendix."""
+    profiles = clusters.profiles.sort("cluster")
     segments = sorted(clusters.crosstab["segment"].unique().to_list())
     wide = clusters.crosstab.pivot(on="segment", index=["cluster", "cluster_name"],
                                    values="customers").fill_null(0).sort("cluster")
@@ -68,6 +53,18 @@ def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
         (row["cluster_name"], tuple(int(row.get(s, 0) or 0) for s in segments))
         for row in wide.iter_rows(named=True)
     )
+    lines = [
+        ProfileLine("Customers", "count", tuple(profiles["customers"]), None),
+        ProfileLine("Share of customers", "share", tuple(profiles["share"]), None),
+        ProfileLine("Share of revenue to date", "share", tuple(profiles["revenue_share"]), None),
+    ]
+    if "clv_mean" in profiles.columns:
+        lines.append(ProfileLine("Mean CLV", "money", tuple(profiles["clv_mean"]), None))
+    for f in clusters.features:  # shares as means (their medians are mostly 0), else medians
+        spec = FEATURES[f]
+        average = "mean" if spec.kind == "share" else "median"
+        lines.append(ProfileLine(f"{spec.label} ({average})", spec.kind,
+                                 tuple(profiles[f"{f}_{average}"]), clusters.overall[f]))
     names = dict(profiles.select("cluster", "cluster_name").rows())
     view = ClusterView(
         chosen_k=clusters.chosen_k,
@@ -77,8 +74,10 @@ def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
         silhouette=clusters.silhouette,
         calinski_harabasz=clusters.calinski_harabasz,
         davies_bouldin=clusters.davies_bouldin,
-        features=", ".join(FEATURE_LABELS.get(f, f) for f in clusters.features),
-        rows=rows,
+        names=tuple(profiles["cluster_name"]),
+        profile=tuple(lines),
+        segment_overlap=clusters.segment_overlap,
+        restates_segments=clusters.restates_segments,
         segment_labels=tuple(segment_label(s) for s in segments),
         crosstab=crosstab,
     )
@@ -86,4 +85,4 @@ def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
         "cluster_selection": Chart("", "", cluster_selection_chart(
             clusters.selection, clusters.chosen_k, clusters.elbow_k)),
         "cluster_map": Chart("", "", cluster_map_chart(clusters.projection, names)),
-    })
+    }, appendix=clusters.restates_segments)
