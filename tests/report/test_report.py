@@ -391,3 +391,14 @@ def test_the_glossary_defines_every_term_a_manager_meets(published: RunResult) -
                  "Cohort", "Retention", "Backtest error", "Error per customer", "New customers",
                  "Champions", "Hibernating", "Recent one-order buyers", "Can&#39;t lose"):
         assert f"<dt>{term}</dt>" in glossary, term
+
+
+def test_the_email_fits_a_phone_screen(published: RunResult) -> None:
+    html = (published.folder / "email" / "summary.html").read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "width:100%;max-width:600px" in html and 'width="600"' not in html
+    images = re.findall(r"<img [^>]*>", html)
+    assert images and all("width:100%;max-width:560px;height:auto" in img for img in images)
+    # Nothing wider than a 375-px screen but the fluid container: KPI blocks wrap two a row.
+    fixed = [int(w) for w in re.findall(r"(?<![-\w])width:\s*(\d+)px", html)]
+    assert fixed and max(fixed) <= 2 * 138 and 2 * (138 + 12) <= 375 - 2 * 8 - 2 * 20
