@@ -79,7 +79,8 @@ def clean_transactions(
             source.malformed_rows, source.malformed_revenue, "row dropped", True,
         ),
         CleaningLogEntry(
-            "Country outside the unit", source.rows_other_countries,
+            "Country not among the unit's countries (filters.countries)",
+            source.rows_other_countries,
             source.revenue_other_countries, "row dropped", True,
         ),
     ]

@@ -29,8 +29,8 @@ CLAUSE = re.compile(r"^\s*([a-z0-9_.]+)\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)(?::([a-z]+))?\}")
 BUILT_IN_PLACEHOLDERS = {"audience_size", "value_at_stake"}
 DEFAULT_FILE = Path("playbook.yaml")
-FORMATS = {"pct": "share", "pp": "points", "count": "count", "money": "money",
-           "number": "number", "text": "text"}
+FORMATS = {"pct": "share", "pp": "points", "pts": "points_size", "count": "count",
+           "money": "money", "number": "number", "text": "text"}
 
 
 def trigger_clauses(trigger: str) -> list[tuple[str, str, float]]:

@@ -64,6 +64,8 @@ def format_fact(value: FactValue, kind: str) -> str:
     if kind == "points":
         points = float(value) * 100
         return f"{'+' if points > 0 else '−' if points < 0 else ''}{number(abs(points), 1)} pp"
+    if kind == "points_size":  # a fall or a gap, said in words: "6.7 percentage points"
+        return f"{number(abs(float(value)) * 100, 1)} percentage points"
     if kind == "count":
         return number(float(value))
     if kind == "money":

@@ -42,7 +42,7 @@ def test_cleaning_log_counts_each_rule(cleaned: CleanTransactions) -> None:
     log = {e.rule.split(" (")[0]: (e.rows, round(e.revenue, 2)) for e in cleaned.log}
     assert log == {
         "Values that cannot be read": (0, 0.0),
-        "Country outside the unit": (0, 0.0),
+        "Country not among the unit's countries": (0, 0.0),
         "Exact duplicate lines": (1, 3.0),
         "Dated on or after the analysis date": (1, 4.0),
         "Missing description": (1, 8.0),
@@ -207,7 +207,7 @@ def test_rows_outside_the_units_countries_carry_their_revenue(write_unit: UnitFa
     )
     config = load_unit_config(write_unit(data, filters={"countries": ["United Kingdom"]}))
     result = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
-    entry = next(e for e in result.log if e.rule == "Country outside the unit")
+    entry = next(e for e in result.log if e.rule.startswith("Country not among"))
     assert (entry.rows, entry.revenue) == (1, 10.0)
     assert reconciles(result)
 

@@ -52,6 +52,7 @@ class ClusterResult:
     profiles: pl.DataFrame  # cluster, cluster_name, customers, share, revenue(_share), medians
     distinctions: pl.DataFrame  # cluster, feature, z: each feature's distance from the average
     overall: dict[str, float]  # each feature over all customers (overall_averages)
+    clv_mean: float | None  # mean CLV of all customers, when clusters are numbered by CLV
     crosstab: pl.DataFrame  # cluster, cluster_name, segment, customers
     segment_overlap: float  # adjusted mutual information of clusters and RFM segments
     projection: pl.DataFrame  # sample of customers: x, y, cluster (for the 2-D view)
@@ -123,6 +124,7 @@ def cluster_analysis(
         profiles=cluster_profiles(labelled, features),
         distinctions=distinctions,
         overall=overall_averages(labelled, features),
+        clv_mean=float(labelled["clv"].mean()) if "clv" in labelled.columns else None,  # type: ignore[arg-type]
         crosstab=labelled.group_by("cluster", "cluster_name", "segment")
         .agg(pl.len().cast(pl.Int64).alias("customers")).sort("cluster", "segment"),
         segment_overlap=round(float(adjusted_mutual_info_score(

@@ -13,10 +13,12 @@ CLUSTER_COLOURS = ["#1f4e79", "#2a9d8f", "#e9c46a", "#e76f51", "#8cc5b6", "#5fa2
 
 
 def cluster_selection_chart(selection: pl.DataFrame, chosen_k: int, elbow_k: int) -> ChartSpec:
-    """Silhouette and inertia by k, the chosen k marked."""
+    """Silhouette and inertia by k, the chosen k marked, and the elbow when it differs."""
+    chosen = "chosen k, also the elbow" if chosen_k == elbow_k else "chosen k"
     rows = selection.with_columns(
-        pl.when(pl.col("k") == chosen_k).then(pl.lit("chosen"))
+        pl.when(pl.col("k") == chosen_k).then(pl.lit(chosen))
         .when(pl.col("k") == elbow_k).then(pl.lit("elbow")).otherwise(pl.lit("")).alias("mark"))
+    domain = [chosen] if chosen_k == elbow_k else [chosen, "elbow"]
     x = alt.X("k:O", title="Number of clusters (k)", axis=alt.Axis(labelAngle=0))
 
     def panel(field: str, title: str) -> alt.LayerChart:
@@ -26,8 +28,8 @@ def cluster_selection_chart(selection: pl.DataFrame, chosen_k: int, elbow_k: int
             y=alt.Y(f"{field}:Q", title=None, scale=alt.Scale(zero=False)))
         marks = base.mark_point(size=140, shape="circle", filled=False, strokeWidth=2).encode(
             y=f"{field}:Q",
-            color=alt.Color("mark:N", scale=alt.Scale(domain=["chosen", "elbow"],
-                                                      range=[theme.PALETTE["revenue"], "#e76f51"]),
+            color=alt.Color("mark:N", scale=alt.Scale(
+                domain=domain, range=[theme.PALETTE["revenue"], "#e76f51"][:len(domain)]),
                             legend=alt.Legend(title=None, orient="bottom", direction="horizontal")),
         ).transform_filter("datum.mark != ''")
         layered: alt.LayerChart = (line + marks).properties(width=255, height=130)

@@ -36,6 +36,7 @@ class ClusterView:
     davies_bouldin: float
     names: tuple[str, ...]  # cluster 1 first
     profile: tuple[ProfileLine, ...]
+    by_clv: bool  # clusters are numbered by mean CLV (else by mean spend)
     segment_overlap: float
     restates_segments: bool
     segment_labels: tuple[str, ...]
@@ -54,12 +55,14 @@ def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
         for row in wide.iter_rows(named=True)
     )
     lines = [
-        ProfileLine("Customers", "count", tuple(profiles["customers"]), None),
-        ProfileLine("Share of customers", "share", tuple(profiles["share"]), None),
-        ProfileLine("Share of revenue to date", "share", tuple(profiles["revenue_share"]), None),
+        ProfileLine("Customers", "count", tuple(profiles["customers"]),
+                    float(profiles["customers"].sum())),
+        ProfileLine("Share of customers", "share", tuple(profiles["share"]), 1.0),
+        ProfileLine("Share of revenue to date", "share", tuple(profiles["revenue_share"]), 1.0),
     ]
-    if "clv_mean" in profiles.columns:
-        lines.append(ProfileLine("Mean CLV", "money", tuple(profiles["clv_mean"]), None))
+    if clusters.clv_mean is not None:
+        lines.append(ProfileLine("Mean CLV", "money", tuple(profiles["clv_mean"]),
+                                 clusters.clv_mean))
     for f in clusters.features:  # shares as means (their medians are mostly 0), else medians
         spec = FEATURES[f]
         average = "mean" if spec.kind == "share" else "median"
@@ -75,6 +78,7 @@ def cluster_section(clusters: ClusterResult) -> Section[ClusterView]:
         calinski_harabasz=clusters.calinski_harabasz,
         davies_bouldin=clusters.davies_bouldin,
         names=tuple(profiles["cluster_name"]),
+        by_clv=clusters.clv_mean is not None,
         profile=tuple(lines),
         segment_overlap=clusters.segment_overlap,
         restates_segments=clusters.restates_segments,

@@ -51,7 +51,8 @@ def monthly_kpis(
     New customers made their first purchase ever in the month; returning = active - new. In
     the month the data start every customer looks new, so new and returning are left empty
     there (data_starts), and months before it are marked before_data.
-    Anonymous orders count for revenue and orders; returns are the month's cancellation lines.
+    Anonymous orders count for revenue and orders; returns are the month's return lines but the
+    cancellations that netted out an order (which is not in revenue either).
     """
     first = period.shift(-(months - 1))
     month = pl.col("invoice_date").dt.truncate("1mo")
@@ -71,7 +72,9 @@ def monthly_kpis(
         .group_by("customer_id").agg(month.min().alias("month"))
         .group_by("month").agg(pl.len().cast(pl.Int64).alias("new_customers"))
     )
-    returned = returns.filter(in_window).group_by(month.alias("month")).agg(
+    # A cancellation that netted out its order is in neither revenue nor returns: subtracting
+    # it from revenue would count the cancelled order twice.
+    returned = returns.filter(in_window & ~pl.col("matched")).group_by(month.alias("month")).agg(
         pl.col("value").sum().alias("returns_value"))
     return (
         calendar.join(totals, on="month", how="left")

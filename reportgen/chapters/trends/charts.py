@@ -8,6 +8,9 @@ import polars as pl
 from reportgen.report import charts as theme
 from reportgen.report.charts import ChartSpec
 
+RETURNING = "#7fa7c9"  # the two customer groups: colours no other panel uses
+NEW = "#e9a23b"
+
 
 def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Four small panels over the months: revenue, orders, new and returning customers, AOV."""
@@ -31,25 +34,36 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         ).properties(width=265, height=105)
         return chart
 
-    # The month the data start has no new / returning split (everyone looks new): no bar.
+    # The month the data start has no new / returning split (everyone looks new): no bar, a
+    # "data start" mark instead.
     customers = rows.select("label", "new_customers", "returning_customers").unpivot(
         index=["label"], on=["new_customers", "returning_customers"],
         variable_name="customer_type", value_name="customers").drop_nulls("customers").with_columns(
         pl.col("customer_type").replace_strict({"new_customers": "New",
                                                 "returning_customers": "Returning"}))
-    stacked = alt.Chart(theme.inline_data(customers), title=alt.Title(
-        "Active customers: new and returning", anchor="start", fontSize=11, color=theme.INK),
-    ).mark_bar().encode(
+    bars = alt.Chart(theme.inline_data(customers)).mark_bar().encode(
         x=x, y=alt.Y("customers:Q", title=None, axis=alt.Axis(tickCount=3)),
         color=alt.Color("customer_type:N", title=None, scale=alt.Scale(
-            domain=["Returning", "New"], range=[theme.HIGHLIGHT, theme.PALETTE["revenue"]]),
-            legend=alt.Legend(orient="top", direction="horizontal", offset=2)),
+            domain=["Returning", "New"], range=[RETURNING, NEW]),
+            legend=alt.Legend(orient="bottom", direction="horizontal", offset=4)),
         order=alt.Order("customer_type:N", sort="descending"),
+    )
+    starts = rows.filter(pl.col("data_starts")).select("label")
+    layers: list[alt.Chart] = [bars]
+    if starts.height:
+        layers.append(alt.Chart(theme.inline_data(starts)).mark_text(
+            angle=270, align="left", dy=3, fontSize=8, color=theme.MUTED, text="data start"
+        ).encode(x=x, y=alt.datum(0)))
+    stacked = alt.layer(*layers, title=alt.Title(
+        "Active customers: new and returning", anchor="start", fontSize=11, color=theme.INK),
     ).properties(width=265, height=105)
-    # Each panel keeps its own colours, so the new / returning legend is not merged away.
+    # Each panel keeps its own colours, so the new / returning legend is not merged with the
+    # highlight of the reported month.
     chart = alt.vconcat(
-        alt.hconcat(panel("revenue", "Revenue", money), panel("orders", "Orders")),
-        alt.hconcat(stacked, panel("average_order_value", "Average order value", money)),
+        alt.hconcat(panel("revenue", "Revenue", money), panel("orders", "Orders"))
+        .resolve_scale(color="independent"),
+        alt.hconcat(stacked, panel("average_order_value", "Average order value", money))
+        .resolve_scale(color="independent"),
     ).resolve_scale(color="independent")
     return theme.finish_spec(chart, 265, 105)
 
@@ -90,7 +104,7 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
 def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
     """Average share of a cohort still buying k periods after its first purchase (the points
     given: those enough cohorts support); under each point, how many cohorts it averages."""
-    rows = curve.with_columns(pl.format("{} cohorts", pl.col("cohorts")).alias("support"))
+    rows = curve.with_columns(pl.col("cohorts").cast(pl.String).alias("support"))
     x = alt.X("offset:Q", title=f"{period_name.capitalize()}s after the first purchase",
               axis=alt.Axis(tickMinStep=1, format="d"),
               scale=alt.Scale(domain=[0.5, float(theme.largest(rows["offset"], 1.0)) + 0.5]))
@@ -99,12 +113,14 @@ def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
         x=x, y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%"),
                      scale=alt.Scale(domain=[0, max(0.05, theme.largest(rows["retention"]) * 1.25)])),
     )
-    # Label the first periods and every third after, so long curves stay readable.
-    labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0))
+    # Label the first periods, every third after and the last, so long curves stay readable.
+    last = rows["offset"].max()
+    labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0)
+                           | (pl.col("offset") == last))
     labels = alt.Chart(theme.inline_data(labelled)).mark_text(
         dy=-9, fontSize=9, color=theme.MUTED).encode(
         x="offset:Q", y="retention:Q", text=alt.Text("retention:Q", format=".0%"))
-    support = alt.Chart(theme.inline_data(rows)).mark_text(
+    support = alt.Chart(theme.inline_data(labelled)).mark_text(
         baseline="bottom", dy=-2, fontSize=8, color=theme.MUTED).encode(
         x="offset:Q", y=alt.datum(0), text="support:N")
     width, height = 560, 150

@@ -30,6 +30,7 @@ class TrendsView:
     retention_after_3: float | None
     peak_month: str
     min_cohorts_for_average: int
+    data_start_shown: bool  # the heatmap shows the cohort where the data start
 
 
 def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[TrendsView]:
@@ -54,6 +55,7 @@ def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[Trend
     return Section(
         TrendsView(months, cohorts.grain, shown_sizes.height, result.retention_after_1,
                    result.retention_after_3, result.peak_month,
-                   cohorts.params.min_cohorts_for_average),
+                   cohorts.params.min_cohorts_for_average,
+                   bool(shown_sizes["data_starts"].any())),
         charts=charts,
     )
