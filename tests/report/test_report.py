@@ -402,3 +402,16 @@ def test_the_email_fits_a_phone_screen(published: RunResult) -> None:
     # Nothing wider than a 375-px screen but the fluid container: KPI blocks wrap two a row.
     fixed = [int(w) for w in re.findall(r"(?<![-\w])width:\s*(\d+)px", html)]
     assert fixed and max(fixed) <= 2 * 138 and 2 * (138 + 12) <= 375 - 2 * 8 - 2 * 20
+
+
+def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    email = (published.folder / "email" / "summary.html").read_text()
+    text = (published.folder / "email" / "summary.txt").read_text()
+    summary = section_html(html, "summary")
+    for label in ("Nov 2024", "Dec 2023"):
+        shown = re.findall(rf"([+−]?[\d.]+%|–) <span>vs {label}</span>", summary)
+        assert len(shown) == 8, label  # every KPI of the PDF's summary
+        in_email = re.findall(rf"([+−]?[\d.]+%|–) vs {label}</div>", email)
+        assert in_email == shown[:6], label  # the email's six KPIs, the same figures
+        assert all(f"{change} vs {label}" in text for change in in_email)
