@@ -166,7 +166,8 @@ class RfmConfig(StrictModel):
 
 
 PurchaseModelName = Literal["bgnbd", "mbgnbd", "paretonbd"]
-DEFAULT_PURCHASE_MODELS: tuple[PurchaseModelName, ...] = ("bgnbd", "mbgnbd", "paretonbd")
+# Pareto/NBD first: where the data show dropout, it ranks who is still active best.
+DEFAULT_PURCHASE_MODELS: tuple[PurchaseModelName, ...] = ("paretonbd", "bgnbd", "mbgnbd")
 
 
 class ClvConfig(StrictModel):
@@ -176,7 +177,9 @@ class ClvConfig(StrictModel):
     time_unit_days: int = Field(
         7, ge=1, le=31, description="Time unit of the models in days (7 = weeks)."
     )
-    horizon_months: int = Field(3, ge=1, le=60, description="CLV horizon in months.")
+    horizon_months: int = Field(
+        12, ge=1, le=60,
+        description="CLV horizon in months; 12 spans a full seasonal cycle.")
     monthly_discount_rate: float = Field(
         0.01, ge=0, lt=1, description="Discount rate per month applied to future value."
     )
@@ -186,9 +189,10 @@ class ClvConfig(StrictModel):
         description="Purchase models in the order the fitting ladder tries them.",
     )
     penalizers: list[float] = Field(
-        default_factory=lambda: [0.0, 0.001, 0.01],
+        default_factory=lambda: [0.0],
         min_length=1,
-        description="Penalizer grid tried for each model, in order.",
+        description="Penalizer grid tried for each model, in order. A penalizer can force a "
+        "dropout the data do not show; the default tries none.",
     )
     min_dropout_evidence: float = Field(
         3.84, ge=0,
@@ -320,6 +324,9 @@ class AudienceFilter(StrictModel):
     lapsing: bool | None = Field(
         None, description="true: only customers in the unit's lapsing segments "
         "(rfm.lapsing_segments); false: only customers outside them.")
+    max_p_buy_90d: float | None = Field(
+        None, ge=0, le=1, description="Chance of buying within 90 days at most this (customers "
+        "unlikely to come back on their own); applies where the chance is estimated.")
 
 
 class PlaybookEntry(StrictModel):

@@ -8,7 +8,7 @@ import polars as pl
 
 AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "monetary",
                     "return_rate", "revenue_12m", "tenure_days")
-CLV_COLUMNS = ("clv", "clv_group", "p_alive")
+CLV_COLUMNS = ("clv", "clv_group", "p_alive", "p_buy_90d")
 
 
 def audience_table(

@@ -155,6 +155,8 @@ def select_audience(
         if "clv_group" not in customers.columns:
             return customers.clear()
         conditions.append(pl.col("clv_group").is_in(audience.clv_groups))
+    if audience.max_p_buy_90d is not None and "p_buy_90d" in customers.columns:
+        conditions.append(pl.col("p_buy_90d") <= audience.max_p_buy_90d)
     bounds = [
         ("recency_days", audience.min_recency_days, audience.max_recency_days),
         ("frequency", audience.min_orders, audience.max_orders),

@@ -52,7 +52,7 @@ def test_total_clv_is_the_same_everywhere(outputs: dict[str, str]) -> None:
     headline = f"Customers are expected to spend {money(total)} over the next"
     for document in ("report", "email_html", "email_text"):
         assert headline in outputs[document], document
-    assert re.search(rf'Expected value, next 3 months</p><p class="kpi-value">'
+    assert re.search(rf'Expected value, next 12 months</p><p class="kpi-value">'
                      rf"{re.escape(money(total))}<", outputs["report"])
 
 

@@ -223,7 +223,7 @@ def test_manifest_records_the_clv_fit_and_backtest(published: RunResult) -> None
     assert clv["available"] and clv["model"]["name"] in {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
     assert clv["attempts"][-1]["outcome"] == "accepted"
     assert clv["backtest"]["available"] and clv["backtest"]["actual"] > 0
-    assert clv["total_clv"] > 0 and clv["horizon_months"] == 3
+    assert clv["total_clv"] > 0 and clv["horizon_months"] == 12
 
 
 def test_clv_section_explains_the_forecast(published: RunResult) -> None:
@@ -371,7 +371,7 @@ def test_the_forecast_is_explained_in_plain_words_before_any_parameter(
     published: RunResult,
 ) -> None:
     clv = section_html((published.folder / "report.html").read_text(), "clv")
-    plain = clv.index("Each customer&#39;s purchases over the next 3 months are predicted")
+    plain = clv.index("Each customer&#39;s purchases over the next 12 months are predicted")
     assert plain < clv.index("How the forecast is made</h3>") + 200
     assert plain < clv.index("Purchase model</dt>")  # where the parameters are, r = ...
 

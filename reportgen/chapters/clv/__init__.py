@@ -4,6 +4,7 @@ risk, and a backtest that says how far to trust the forecast."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,7 @@ from reportgen.chapters.clv.analysis import (
 )
 from reportgen.chapters.clv.facts import FACT_SPECS
 from reportgen.chapters.clv.manifest import clv_manifest
+from reportgen.chapters.clv.repurchase import repurchase_chance
 from reportgen.chapters.clv.section import ClvView, clv_section
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.playbook.facts import FactValue
@@ -27,23 +29,31 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
     """Customer lifetime value."""
 
     def compute(self, inputs: AnalysisInputs) -> ClvResult:
-        """CLV of every customer who bought by the period's last day (or why it is missing)."""
+        """CLV of every customer who bought by the period's last day (or why it is missing),
+        and every customer's model-free chance of buying within 90 days and 12 months."""
         params = inputs.config.clv
         if not params.enabled:
             return switched_off(inputs.period.last_day, params)
         segments = inputs.results.of("segments", SegmentsResult)
-        return clv_analysis(inputs.clean.purchases, segments.customers, inputs.period.last_day,
-                            params)
+        clv = clv_analysis(inputs.clean.purchases, segments.customers, inputs.period.last_day,
+                           params)
+        purchases, analysis_date = inputs.clean.purchases, inputs.period.analysis_date
+        return replace(clv, chance_90d=repurchase_chance(purchases, analysis_date, 90),
+                       chance_12m=repurchase_chance(purchases, analysis_date, 365))
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
         """Total CLV, group A's share, the high-value customers at risk, when available."""
         return super().facts(result) if result.available else {}
 
     def customer_columns(self, result: ClvResult) -> pl.DataFrame | None:
-        """P(alive), expected purchases, expected value, CLV and group, when available."""
+        """P(alive), expected purchases, expected value, CLV and group when CLV is available;
+        the chances of buying again where they are estimated."""
+        chances = result.chance_columns()
         if not result.available:
-            return None
-        return result.customers.select("customer_id", *CUSTOMER_COLUMNS)
+            return chances
+        columns = result.customers.select("customer_id", *CUSTOMER_COLUMNS)
+        return columns if chances is None else columns.join(chances, on="customer_id",
+                                                            how="left")
 
     def exports(self, result: ClvResult) -> dict[str, pl.DataFrame]:
         """The high-value customers at risk, when CLV is available."""

@@ -16,6 +16,7 @@ import polars as pl
 from reportgen.chapters.clv.backtest import Backtest, run_backtest, summary_arrays
 from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, purchase_days
 from reportgen.chapters.clv.purchase_models import ModelFit, PurchaseModel, fit_purchase_model
+from reportgen.chapters.clv.repurchase import RepurchaseChance
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
@@ -47,6 +48,21 @@ class ClvResult:
     total_clv: float = 0.0  # expected value of all customers over the horizon
     group_a_share: float = 0.0  # share of it held by CLV group A
     at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
+    chance_90d: RepurchaseChance | None = None  # model-free chance of buying within 90 days
+    chance_12m: RepurchaseChance | None = None  # the same within 12 months, with the history
+
+    def chance_columns(self) -> pl.DataFrame | None:
+        """customer_id, p_buy_90d and p_buy_12m (where estimated), or None without either."""
+        chances = [(name, chance) for name, chance in (("p_buy_90d", self.chance_90d),
+                                                       ("p_buy_12m", self.chance_12m))
+                   if chance is not None]
+        if not chances:
+            return None
+        table = chances[0][1].customers.rename({"p_buy": chances[0][0]})
+        for name, chance in chances[1:]:
+            table = table.join(chance.customers.rename({"p_buy": name}), on="customer_id",
+                               how="left")
+        return table
 
     @property
     def enabled(self) -> bool:

@@ -59,18 +59,18 @@ def backtest_chart(tracking: pl.DataFrame, model_label: str) -> ChartSpec:
     return theme.finish_spec(lines.properties(width=width, height=height), width, height)
 
 
-def p_alive_chart(by_segment: pl.DataFrame) -> ChartSpec:
-    """Mean probability of being active, per RFM segment."""
+def probability_chart(by_segment: pl.DataFrame, column: str, title: str) -> ChartSpec:
+    """A mean probability per RFM segment (P(alive), or the chance of buying again)."""
     rows = by_segment.with_columns(
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
-    ).sort("p_alive", descending=True)
+    ).sort(column, descending=True)
     base = alt.Chart(theme.inline_data(rows)).encode(
         y=alt.Y("label:N", sort=rows["label"].to_list(), title=None),
-        x=alt.X("p_alive:Q", title="Mean P(alive)", scale=alt.Scale(domain=[0, 1]),
+        x=alt.X(f"{column}:Q", title=title, scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
     )
     bars = base.mark_bar(color=theme.PALETTE["customers"], height={"band": 0.7})
     text = base.mark_text(align="left", dx=3, fontSize=10, color=theme.MUTED).encode(
-        text=alt.Text("p_alive:Q", format=".0%"))
+        text=alt.Text(f"{column}:Q", format=".0%"))
     width, height = 520, 22 * rows.height
     return theme.finish_spec((bars + text).properties(width=width, height=height), width, height)

@@ -11,7 +11,7 @@ import polars as pl
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.clv.analysis import ClvResult
 from reportgen.chapters.clv.backtest import Backtest
-from reportgen.chapters.clv.charts import backtest_chart, clv_distribution_chart, p_alive_chart
+from reportgen.chapters.clv.charts import backtest_chart, clv_distribution_chart, probability_chart
 from reportgen.chapters.clv.purchase_models import MODEL_LABELS
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.report.charts import Chart
@@ -46,10 +46,33 @@ class ClvCustomerRow:
     segment: str
     clv: float
     p_alive: float | None
+    p_buy_90d: float | None
     expected_purchases_12w: float
     recency_days: int
     orders: int
     monetary: float
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One decile of the predicted chance of buying again, against what happened."""
+
+    decile: int
+    customers: int
+    predicted: float
+    observed: float
+
+
+@dataclass(frozen=True)
+class ChanceView:
+    """The chance of buying again within 90 days: how it is estimated and how well."""
+
+    horizon_days: int
+    cutoffs: int
+    validated_on: date | None
+    calibration_error: float | None
+    calibration: tuple[CalibrationRow, ...]
+    twelve_months: bool  # the 12-month chance is estimated too
 
 
 @dataclass(frozen=True)
@@ -112,41 +135,53 @@ class ClvView:
     at_risk_clv: float
     backtest: BacktestView
     trust: str
+    chance: ChanceView | None
 
 
 def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
     """The CLV chapter's content; a disabled or unavailable CLV still gets its explanation."""
     params = inputs.config.clv
     backtest = backtest_view(clv.backtest)
+    rfm_customers = inputs.results.of("segments", SegmentsResult).customers
+    chances = clv.chance_columns()
+    charts: dict[str, Chart] = {}
+    if chances is not None and "p_buy_90d" in chances.columns:
+        by_segment = rfm_customers.select("customer_id", "segment").join(
+            chances, on="customer_id").group_by("segment").agg(pl.col("p_buy_90d").mean())
+        charts["p_buy"] = Chart("", "", probability_chart(
+            by_segment, "p_buy_90d", "Mean chance of buying within 90 days"))
     if not clv.available:
         view = replace(_empty_view(params.horizon_months, params.monthly_discount_rate,
                                    enabled=clv.enabled, reason=clv.reason),
-                       backtest=backtest, attempts=fit_rows(clv))
+                       backtest=backtest, attempts=fit_rows(clv), chance=chance_view(clv))
         headlines = (() if not clv.enabled else
                      (f"Customer lifetime value is not available this month: {clv.reason}.",))
-        return Section(view, headlines=headlines)
+        return Section(view, charts=charts, headlines=headlines)
     model = clv.model
     assert model is not None and clv.spend is not None and clv.fit is not None
-    rfm_customers = inputs.results.of("segments", SegmentsResult).customers
     customers = clv.customers.join(
         rfm_customers.select("customer_id", "segment", "recency_days",
                              pl.col("frequency").alias("orders"), "monetary"),
         on="customer_id", how="left",
     )
+    risky = clv.high_value_at_risk
+    if chances is not None:
+        customers = customers.join(chances, on="customer_id", how="left", maintain_order="left")
+        risky = risky.join(chances, on="customer_id", how="left", maintain_order="left")
     groups = tuple(ClvGroupRow(**row) for row in clv.group_profiles.select(
         pl.col("clv_group").alias("group"), "customers", "share", "clv_total", "clv_share",
         "clv_mean", "p_alive_mean", "expected_purchases_12w_mean", "recency_mean", "orders_mean",
         "monetary_mean").to_dicts())
-    charts = {"clv_distribution": Chart("", "", clv_distribution_chart(
-        clv_bands(customers, inputs.symbol), inputs.symbol))}
+    charts["clv_distribution"] = Chart("", "", clv_distribution_chart(
+        clv_bands(customers, inputs.symbol), inputs.symbol))
     p_alive_estimated = clv.p_alive_estimated
     if p_alive_estimated:
-        charts["p_alive"] = Chart("", "", p_alive_chart(
-            customers.group_by("segment").agg(pl.col("p_alive").mean()).sort("segment")))
+        charts["p_alive"] = Chart("", "", probability_chart(
+            customers.group_by("segment").agg(pl.col("p_alive").mean()), "p_alive",
+            "Mean P(alive)"))
     if clv.backtest.available and clv.backtest.tracking is not None:
         charts["backtest"] = Chart("", "", backtest_chart(clv.backtest.tracking,
                                                           clv.backtest.model_label))
-    risky = clv.high_value_at_risk
     view = ClvView(
         enabled=True,
         available=True,
@@ -175,6 +210,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         at_risk_clv=clv.at_risk_clv,
         backtest=backtest,
         trust=trust_paragraph(clv.backtest),
+        chance=chance_view(clv),
     )
     currency = inputs.config.currency
     headline = (
@@ -184,6 +220,21 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         f"slipping, with {money(clv.at_risk_clv, currency)} at stake."
     )
     return Section(view, charts=charts, headlines=(headline,))
+
+
+def chance_view(clv: ClvResult) -> ChanceView | None:
+    """How the 90-day chance of buying again was estimated and how well it is calibrated."""
+    chance = clv.chance_90d
+    if chance is None:
+        return None
+    return ChanceView(
+        horizon_days=chance.horizon_days,
+        cutoffs=len(chance.cutoffs),
+        validated_on=chance.validated_on,
+        calibration_error=chance.calibration_error,
+        calibration=tuple(CalibrationRow(**row) for row in chance.calibration.to_dicts()),
+        twelve_months=clv.chance_12m is not None,
+    )
 
 
 def plain_method(clv: ClvResult) -> str:
@@ -221,7 +272,7 @@ def customer_rows(customers: pl.DataFrame, limit: int) -> tuple[ClvCustomerRow, 
     return tuple(
         ClvCustomerRow(
             customer_id=row["customer_id"], segment=segment_label(row["segment"] or ""),
-            clv=row["clv"], p_alive=row["p_alive"],
+            clv=row["clv"], p_alive=row["p_alive"], p_buy_90d=row.get("p_buy_90d"),
             expected_purchases_12w=row["expected_purchases_12w"],
             recency_days=row["recency_days"], orders=row["orders"], monetary=row["monetary"],
         )
@@ -316,7 +367,7 @@ def _empty_view(horizon: int, discount: float, enabled: bool, reason: str) -> Cl
         p_alive_estimated=False, spend_method="", spend_params=(), spend_correlation=None,
         warnings=(), customers=0, total_clv=0.0, group_a_share=0.0, groups=(),
         top_customers=(), at_risk=(), at_risk_count=0, at_risk_clv=0.0,
-        backtest=empty_backtest, trust="",
+        backtest=empty_backtest, trust="", chance=None,
     )
 
 
