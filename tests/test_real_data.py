@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -155,15 +155,32 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     winback = pl.read_csv(result.folder / "actions" / "winback_high_value.csv")
     assert winback["p_alive"].null_count() == winback.height
     html = (result.folder / "report.html").read_text()
-    assert "P(alive), the chance that a customer is still active, is not estimated" in html
+    assert ("P(alive), the chance that a customer is still active, is not estimated: no "
+            "measurable dropout in 12 months of history") in html
+    # The chance of buying again stands in for it, for everyone, within [0, 1].
+    assert customers["p_buy_90d"].null_count() == 0
+    assert 0 <= customers["p_buy_90d"].min() <= customers["p_buy_90d"].max() <= 1  # type: ignore[operator]
+    # Customers first seen in Dec 2010 - Jan 2011 may have bought before the data start.
+    first = customers["first_purchase"].str.to_date()
+    assert (customers["history_censored"] == (first < date(2011, 1, 31))).all()
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[\s\S]*?</\1>", " ", html))
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
-    assert "How far to trust the forecast" in html and "Backtest: cumulative" in html
+    assert "How far to trust the forecast" in html and "Latest backtest: cumulative" in html
+    assert "Season-blind." in html and "The window before" in html
     manifest = json.loads((result.folder / "manifest.json").read_text())
     assert manifest["rows"]["read"] == 541_909
     assert manifest["kpis"]["orders"] > 2_000
-    backtest = manifest["clv"]["backtest"]
-    assert backtest["available"] and backtest["actual"] > 1_000
+    # One year of history: two backtest windows side by side, no same-weeks-last-year one.
+    backtests = manifest["clv"]["backtests"]
+    assert [b["window"] for b in backtests] == ["latest", "previous"]
+    assert all(b["available"] and b["actual"] > 1_000 for b in backtests)
+    assert not manifest["clv"]["season"]["available"]
+    low, high = manifest["clv"]["clv_interval"]
+    assert low < manifest["clv"]["total_clv"] < high
+    grade = manifest["clv"]["grade"]["letter"]
+    assert grade in "ABCD"
+    assert re.search(r"Customers are expected to spend £[\d,]+ \(90 % range £[\d,]+ – £[\d,]+\) "
+                     rf"over the next 12 months, forecast grade {grade} \(season-blind\)", text)
     fired = manifest["recommendations"]
     assert len(fired) >= 5
     assert all((result.folder / "actions" / f"{r['id']}.csv").is_file() for r in fired)

@@ -101,13 +101,22 @@ def evaluate_playbook(
         recommendations.append(Recommendation(
             priority=len(recommendations) + 1, id=entry.id, title=entry.title,
             evidence=evidence, action=action, audience_size=audience.height,
-            value_at_stake=value, value_basis=VALUE_BASIS[basis],
+            value_at_stake=value, value_basis=value_basis(basis, facts),
         ))
         audiences[entry.id] = audience
     return PlaybookOutcome(tuple(recommendations), tuple(skipped), facts, audiences)
 
 
 _VALUE_COLUMNS = {"clv": "clv", "revenue_12m": "revenue_12m", "spend_to_date": "monetary"}
+
+
+def value_basis(basis: str, facts: dict[str, FactValue]) -> str:
+    """What the value at stake measures; a CLV forecast says its horizon and grade."""
+    if basis == "clv" and "clv.horizon_months" in facts:
+        grade = facts.get("clv.grade", "not graded")
+        return (f"forecast CLV over the next {facts['clv.horizon_months']} months, "
+                f"{'grade ' if grade != 'not graded' else ''}{grade}")
+    return VALUE_BASIS[basis]
 
 
 def trigger_holds(trigger: str, facts: dict[str, FactValue]) -> bool:

@@ -12,8 +12,8 @@ from conftest import cdnow_purchases
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
 from reportgen.chapters.clv.analysis import clv_analysis, clv_group_expr, high_value_at_risk, lifetime_value
-from reportgen.chapters.clv.backtest import run_backtest, summary_arrays
-from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary
+from reportgen.chapters.clv.backtest import run_backtest
+from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, summary_arrays
 from reportgen.chapters.clv.purchase_models import fit_purchase_model
 from reportgen.chapters.clv.spend_model import fit_spend_model
 from reportgen.config import CleaningConfig, ClvConfig
@@ -220,8 +220,12 @@ def test_high_value_at_risk_keeps_group_a_in_slipping_segments() -> None:
 def test_spend_model_falls_back_with_too_few_repeaters() -> None:
     spend = fit_spend_model(np.array([0, 1, 2, 0]), np.array([0.0, 10.0, 30.0, 0.0]), 12.0,
                             [0.0], 0.3)
-    assert spend.method == "observed mean"
-    assert spend.expected_value(np.array([0, 2]), np.array([0.0, 30.0])).tolist() == [20.0, 30.0]
+    # Shrunk mean: the purchase-weighted mean of repeat purchases, (1 x 10 + 2 x 30) / 3, weighs
+    # SHRINK_PURCHASES (2) purchases in each customer's own mean.
+    assert spend.method == "shrunk mean"
+    assert spend.population_mean == pytest.approx(70 / 3)
+    assert spend.expected_value(np.array([0, 2]), np.array([0.0, 30.0])).tolist() == \
+        pytest.approx([70 / 3, (2 * 30 + 2 * 70 / 3) / 4])
     assert "too few" in spend.warnings[-1]
 
 
@@ -255,9 +259,18 @@ def test_clv_analysis_gives_finite_non_negative_values_for_everyone() -> None:
 
 
 def test_backtest_needs_enough_history() -> None:
-    purchases = cdnow_purchases().filter(pl.col("invoice_date") < datetime(1997, 1, 3))
-    backtest = run_backtest(purchases, date(1997, 1, 10), ClvConfig(backtest_weeks=1))
-    assert not backtest.available and "the backtest needs at least" in backtest.reason
+    # CDNOW starts on 1 Jan 1997: a 14-day window from 10 Jan has 10 days of data to fit on.
+    purchases = cdnow_purchases()
+    backtest = run_backtest(purchases, date(1997, 1, 24), ClvConfig(backtest_weeks=2))
+    assert not backtest.available
+    assert backtest.reason == ("only 10 days of data by 10 Jan 1997; fitting needs at least as "
+                               "long as the 14-day window it predicts")
+    # Long enough, but 20 customers: too few to fit on.
+    few = purchases.filter(pl.col("customer_id").is_in(
+        purchases["customer_id"].unique().sort().head(20).implode()))
+    backtest = run_backtest(few, date(1997, 6, 30), ClvConfig(backtest_weeks=4))
+    assert not backtest.available and backtest.reason == (
+        "only 20 customers bought by 02 Jun 1997; the backtest needs at least 50")
 
 
 def test_fits_do_not_depend_on_global_randomness(cdnow_summary: pl.DataFrame) -> None:

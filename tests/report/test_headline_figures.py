@@ -49,7 +49,11 @@ def test_total_clv_is_the_same_everywhere(outputs: dict[str, str]) -> None:
     manifest = json.loads(outputs["manifest"])
     total = manifest["clv"]["total_clv"]
     assert total > 0 and manifest["facts"]["clv.total"] == total
-    headline = f"Customers are expected to spend {money(total)} over the next"
+    low, high = manifest["clv"]["clv_interval"]
+    assert low <= total <= high
+    grade = manifest["clv"]["grade"]["letter"]
+    headline = (f"Customers are expected to spend {money(total)} (90 % range {money(low)} – "
+                f"{money(high)}) over the next 12 months, forecast grade {grade}")
     for document in ("report", "email_html", "email_text"):
         assert headline in outputs[document], document
     assert re.search(rf'Expected value, next 12 months</p><p class="kpi-value">'

@@ -222,14 +222,23 @@ def test_manifest_records_the_clv_fit_and_backtest(published: RunResult) -> None
     clv = json.loads((published.folder / "manifest.json").read_text())["clv"]
     assert clv["available"] and clv["model"]["name"] in {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
     assert clv["attempts"][-1]["outcome"] == "accepted"
-    assert clv["backtest"]["available"] and clv["backtest"]["actual"] > 0
+    # Two years of demo data: the latest window, the one before, and the same weeks last year.
+    assert [b["window"] for b in clv["backtests"]] == ["latest", "previous", "last_year"]
+    assert all(b["available"] and b["actual"] > 0 for b in clv["backtests"])
+    assert clv["backtests"][0]["holdout_end"] == "2024-12-31"
+    # The forecast's first 12 weeks, 52 weeks earlier: 3 Jan - 26 Mar 2024.
+    assert clv["backtests"][2]["calibration_end"] == "2024-01-02"
+    assert clv["backtests"][2]["holdout_end"] == "2024-03-26"
+    assert clv["season"]["available"] and len(clv["season"]["value_factors"]) == 12
+    assert clv["grade"]["letter"] in "ABCD" and len(clv["grade"]["checks"]) == 4
     assert clv["total_clv"] > 0 and clv["horizon_months"] == 12
 
 
 def test_clv_section_explains_the_forecast(published: RunResult) -> None:
     html = (published.folder / "report.html").read_text()
     assert "Customer lifetime value" in html and "How far to trust the forecast" in html
-    assert "Tested on the last 12 weeks" in html
+    assert "Forecast grade" in html and "Same weeks last year" in html
+    assert "Expected value by coming month" in html and "Season-blind" not in html
     assert html.count("<svg") >= 6
 
 

@@ -14,6 +14,7 @@ from reportgen.chapters.clv.analysis import (
     CUSTOMER_COLUMNS,
     ClvResult,
     clv_analysis,
+    history_censored,
     switched_off,
 )
 from reportgen.chapters.clv.facts import FACT_SPECS
@@ -32,14 +33,16 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
         """CLV of every customer who bought by the period's last day (or why it is missing),
         and every customer's model-free chance of buying within 90 days and 12 months."""
         params = inputs.config.clv
+        censored = history_censored(inputs.clean.purchases)
         if not params.enabled:
-            return switched_off(inputs.period.last_day, params)
+            return replace(switched_off(inputs.period.last_day, params), censored=censored)
         segments = inputs.results.of("segments", SegmentsResult)
         clv = clv_analysis(inputs.clean.purchases, segments.customers, inputs.period.last_day,
                            params)
         purchases, analysis_date = inputs.clean.purchases, inputs.period.analysis_date
         return replace(clv, chance_90d=repurchase_chance(purchases, analysis_date, 90),
-                       chance_12m=repurchase_chance(purchases, analysis_date, 365))
+                       chance_12m=repurchase_chance(purchases, analysis_date, 365),
+                       censored=censored)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
         """Total CLV, group A's share, the high-value customers at risk, when available."""
@@ -47,13 +50,16 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
 
     def customer_columns(self, result: ClvResult) -> pl.DataFrame | None:
         """P(alive), expected purchases, expected value, CLV and group when CLV is available;
-        the chances of buying again where they are estimated."""
-        chances = result.chance_columns()
-        if not result.available:
-            return chances
-        columns = result.customers.select("customer_id", *CUSTOMER_COLUMNS)
-        return columns if chances is None else columns.join(chances, on="customer_id",
-                                                            how="left")
+        the chances of buying again where they are estimated; history_censored always."""
+        frames = [frame for frame in (
+            result.customers.select("customer_id", *CUSTOMER_COLUMNS) if result.available
+            else None, result.chance_columns(), result.censored) if frame is not None]
+        if not frames:
+            return None
+        table = frames[0]
+        for frame in frames[1:]:
+            table = table.join(frame, on="customer_id", how="left")
+        return table
 
     def exports(self, result: ClvResult) -> dict[str, pl.DataFrame]:
         """The high-value customers at risk, when CLV is available."""

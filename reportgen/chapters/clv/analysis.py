@@ -1,27 +1,51 @@
 """Customer lifetime value: purchase model x spend model, discounted over the horizon.
 
 CLV = sum over months m = 1..H of expected purchases in month m x expected value per purchase
-/ (1 + monthly discount)^m, the calculation of lifetimes' customer_lifetime_value. A month is
-4.345 weeks, as lifetimes counts it. CLV groups A-D are quartiles of CLV (A = top quarter).
+x season factor of month m / (1 + monthly discount)^m: the calculation of lifetimes'
+customer_lifetime_value, scaled by last year's same months where the history allows (see
+season.py; factor 1 otherwise, "season-blind"). A month is 4.345 weeks, as lifetimes counts
+it. CLV groups A-D are quartiles of CLV (A = top quarter). The CLV total and the 12-week
+purchases total carry 90 % intervals (uncertainty.py); the grade comes from the latest
+backtest (grade.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.clv.backtest import Backtest, run_backtest, summary_arrays
-from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, purchase_days
-from reportgen.chapters.clv.purchase_models import ModelFit, PurchaseModel, fit_purchase_model
+from reportgen.chapters.clv.backtest import SEED, Backtest, run_backtests
+from reportgen.chapters.clv.customer_summary import (
+    compressed_summary,
+    customer_summary,
+    purchase_days,
+    summary_arrays,
+)
+from reportgen.chapters.clv.grade import ForecastGrade, forecast_grade
+from reportgen.chapters.clv.purchase_models import (
+    ModelFit,
+    PurchaseModel,
+    SummaryArrays,
+    fit_purchase_model,
+)
 from reportgen.chapters.clv.repurchase import RepurchaseChance
-from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model
+from reportgen.chapters.clv.season import (
+    DAYS_PER_MONTH,
+    Season,
+    history_months,
+    month_bounds,
+    monthly_purchases,
+    season,
+)
+from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.chapters.clv.uncertainty import parameter_draws, total_interval
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
 
-DAYS_PER_MONTH = 4.345 * 7
 MIN_CUSTOMERS = 20
 MIN_REPEAT_PURCHASES = 10
 CLV_GROUPS = ("A", "B", "C", "D")
@@ -29,6 +53,7 @@ CUSTOMER_COLUMNS = (
     "p_alive", "expected_purchases_1w", "expected_purchases_4w", "expected_purchases_12w",
     "expected_avg_value", "clv", "clv_group",
 )
+CENSORED_MONTHS = 2  # customers first seen this early may have bought before the data start
 
 
 @dataclass(frozen=True)
@@ -40,16 +65,30 @@ class ClvResult:
     customers: pl.DataFrame
     fit: ModelFit | None
     spend: SpendModel | None
-    backtest: Backtest
+    backtests: tuple[Backtest, ...]  # the latest holdout window first
     group_profiles: pl.DataFrame
     high_value_at_risk: pl.DataFrame
     observation_end: date
     params: ClvConfig
+    season: Season
+    history_months: float = 0.0  # months of identified purchases up to observation_end
     total_clv: float = 0.0  # expected value of all customers over the horizon
+    clv_interval: tuple[float, float] | None = None  # its 90 % interval
+    purchases_12w: float = 0.0  # expected repeat purchases of all customers, next 12 weeks
+    purchases_12w_interval: tuple[float, float] | None = None
+    monthly: pl.DataFrame | None = None  # month, first_day, purchases, value, factors
+    grade: ForecastGrade | None = None
+    spend_note: str = ""  # why the spend model is what it is, when the backtest chose
     group_a_share: float = 0.0  # share of it held by CLV group A
     at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
     chance_90d: RepurchaseChance | None = None  # model-free chance of buying within 90 days
     chance_12m: RepurchaseChance | None = None  # the same within 12 months, with the history
+    censored: pl.DataFrame | None = None  # customer_id, history_censored
+
+    @property
+    def backtest(self) -> Backtest:
+        """The latest backtest: the one the grade and the chart come from."""
+        return self.backtests[0]
 
     def chance_columns(self) -> pl.DataFrame | None:
         """customer_id, p_buy_90d and p_buy_12m (where estimated), or None without either."""
@@ -89,48 +128,55 @@ def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig
 ) -> ClvResult:
     """Fit, backtest and apply the CLV models to every customer who bought by observation_end."""
-    backtest = run_backtest(purchases, observation_end, params)
+    backtests = run_backtests(purchases, observation_end, params)
+    history = history_months(purchases, observation_end)
     summary = customer_summary(purchases, observation_end, params.time_unit_days)
+    blind = Season(False, "not measured")
+
+    def unavailable(reason: str, fit: ModelFit | None = None,
+                    spend: SpendModel | None = None) -> ClvResult:
+        nothing = pl.DataFrame()
+        return ClvResult(available=False, reason=reason, customers=nothing, fit=fit,
+                         spend=spend, backtests=backtests, group_profiles=nothing,
+                         high_value_at_risk=nothing, observation_end=observation_end,
+                         params=params, season=blind, history_months=history)
+
     if summary.height < MIN_CUSTOMERS or summary["frequency"].sum() < MIN_REPEAT_PURCHASES:
-        reason = (
-            f"{summary.height:,} identified customers with {summary['frequency'].sum():,} repeat "
-            f"purchases between them; the models need at least {MIN_CUSTOMERS} customers and "
-            f"{MIN_REPEAT_PURCHASES} repeat purchases"
-        )
-        return _unavailable(reason, observation_end, params, backtest)
-    fit = _fit_for_report(summary, backtest, params)
+        return unavailable(
+            f"{summary.height:,} identified customers with {summary['frequency'].sum():,} "
+            f"repeat purchases between them; the models need at least {MIN_CUSTOMERS} "
+            f"customers and {MIN_REPEAT_PURCHASES} repeat purchases")
+    fit = _fit_for_report(summary, backtests[0], params)
     if fit.model is None:
-        return _unavailable(fit.reason, observation_end, params, backtest, fit)
+        return unavailable(fit.reason, fit)
+    model = fit.model
     data = summary_arrays(summary)
     monetary = summary["monetary_value"].to_numpy()
-    day_values = purchase_days(purchases, None, observation_end)["value"]
-    spend = fit_spend_model(
-        data.frequency, monetary, float(day_values.mean() or 0.0),  # type: ignore[arg-type]
-        list(params.spend_penalizers), params.max_spend_frequency_correlation,
-    )
-    model = fit.model
-    weeks = 7 / params.time_unit_days
+    spend, spend_note = _spend_for_report(purchases, observation_end, data, monetary,
+                                          backtests[0], params)
     expected_value = spend.expected_value(data.frequency, monetary)
+    seasons = season(purchases, observation_end, params, spend.population_mean)
+    weeks = 7 / params.time_unit_days
+    purchase_factor = _purchase_factor(seasons, model, data, params.time_unit_days)
     values = {
-        "expected_purchases_1w": model.expected_purchases(weeks, data.frequency, data.recency,
-                                                          data.T),
-        "expected_purchases_4w": model.expected_purchases(4 * weeks, data.frequency,
-                                                          data.recency, data.T),
-        "expected_purchases_12w": model.expected_purchases(12 * weeks, data.frequency,
-                                                           data.recency, data.T),
+        "expected_purchases_1w": seasons.purchase_factor(1) * model.expected_purchases(
+            weeks, data.frequency, data.recency, data.T),
+        "expected_purchases_4w": seasons.purchase_factor(1) * model.expected_purchases(
+            4 * weeks, data.frequency, data.recency, data.T),
+        "expected_purchases_12w": purchase_factor * model.expected_purchases(
+            12 * weeks, data.frequency, data.recency, data.T),
         "expected_avg_value": expected_value,
         "clv": lifetime_value(model, data.frequency, data.recency, data.T, expected_value,
                               params.horizon_months, params.monthly_discount_rate,
-                              DAYS_PER_MONTH / params.time_unit_days),
+                              DAYS_PER_MONTH / params.time_unit_days, seasons.value_factor),
     }
     broken = [name for name, v in values.items() if not np.all(np.isfinite(v))]
     if broken:
-        reason = f"{model.label} gave non-finite values for {', '.join(broken)}"
-        return _unavailable(reason, observation_end, params, backtest, fit, spend)
+        return unavailable(f"{model.label} gave non-finite values for {', '.join(broken)}",
+                           fit, spend)
     p_alive = model.p_alive(data.frequency, data.recency, data.T)
     if model.estimates_dropout and not np.all(np.isfinite(p_alive)):
-        return _unavailable(f"{model.label} gave non-finite values for p_alive",
-                            observation_end, params, backtest, fit, spend)
+        return unavailable(f"{model.label} gave non-finite values for p_alive", fit, spend)
     customers = summary.with_columns(
         # Empty where the model estimates no dropout: never a P(alive) that was not estimated.
         pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0),
@@ -140,18 +186,28 @@ def clv_analysis(
     profiles = clv_group_profiles(customers, rfm_customers)
     at_risk = high_value_at_risk(customers, rfm_customers, params.at_risk_segments)
     group_a = profiles.filter(pl.col("clv_group") == "A")["clv_share"]
+    forecast = _forecast_totals(model, summary, expected_value, seasons, params)
     return ClvResult(
         available=True,
         reason=fit.reason,
         customers=customers,
         fit=fit,
         spend=spend,
-        backtest=backtest,
+        backtests=backtests,
         group_profiles=profiles,
         high_value_at_risk=at_risk,
         observation_end=observation_end,
         params=params,
+        season=seasons,
+        history_months=history,
         total_clv=float(customers["clv"].sum()),
+        clv_interval=forecast.clv_interval,
+        purchases_12w=float(customers["expected_purchases_12w"].sum()),
+        purchases_12w_interval=forecast.purchases_interval,
+        monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
+                                 params),
+        grade=forecast_grade(backtests[0], seasons.available),
+        spend_note=spend_note,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
     )
@@ -159,10 +215,123 @@ def clv_analysis(
 
 def switched_off(observation_end: date, params: ClvConfig) -> ClvResult:
     """The result of a unit that does not compute CLV (clv.enabled: false)."""
-    return _unavailable("CLV is switched off for this unit (clv.enabled: false).",
-                        observation_end, params,
-                        Backtest(False, "CLV is switched off", observation_end, observation_end,
-                                 params.backtest_weeks))
+    nothing = pl.DataFrame()
+    backtest = Backtest(False, "CLV is switched off", observation_end, observation_end,
+                        params.backtest_weeks)
+    return ClvResult(available=False, reason="CLV is switched off for this unit "
+                     "(clv.enabled: false).", customers=nothing, fit=None, spend=None,
+                     backtests=(backtest,), group_profiles=nothing, high_value_at_risk=nothing,
+                     observation_end=observation_end, params=params,
+                     season=Season(False, "CLV is switched off"))
+
+
+def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:
+    """customer_id and history_censored: first seen in the data's first CENSORED_MONTHS
+    months, so they may well have bought before the data start and are not new."""
+    identified = purchases.filter(pl.col("customer_id").is_not_null()).select(
+        "customer_id", pl.col("invoice_date").dt.date().alias("day"))
+    start = identified["day"].min()
+    if not isinstance(start, date):
+        return pl.DataFrame(schema={"customer_id": pl.String, "history_censored": pl.Boolean})
+    cutoff = start + timedelta(days=round(CENSORED_MONTHS * DAYS_PER_MONTH))
+    return (identified.group_by("customer_id")
+            .agg((pl.col("day").min() < cutoff).alias("history_censored"))
+            .sort("customer_id"))
+
+
+@dataclass(frozen=True)
+class _ForecastTotals:
+    clv_interval: tuple[float, float] | None
+    purchases_interval: tuple[float, float] | None
+
+
+def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
+                     seasons: Season, params: ClvConfig) -> _ForecastTotals:
+    """90 % intervals of the CLV total and of the 12-week purchases total: the purchase
+    model's parameters drawn from their likelihood (a parametric bootstrap) plus the purchases'
+    own Poisson noise. The value per purchase is held at its estimate."""
+    rows = (summary.with_columns(pl.Series("value", expected_value))
+            .group_by("frequency", "recency", "T")
+            .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum()))
+    data = summary_arrays(rows)
+    value = rows["value"].to_numpy()
+    draws = parameter_draws(model, summary_arrays(compressed_summary(summary)), SEED)
+    units_per_month = DAYS_PER_MONTH / params.time_unit_days
+    twelve_weeks = 12 * 7 / params.time_unit_days
+    factor = _purchase_factor(seasons, model, data, params.time_unit_days)
+
+    def clv(drawn: PurchaseModel) -> tuple[float, float]:
+        total = float(lifetime_value(drawn, data.frequency, data.recency, data.T, value,
+                                     params.horizon_months, params.monthly_discount_rate,
+                                     units_per_month, seasons.value_factor).sum())
+        purchases = drawn.expected_purchases(params.horizon_months * units_per_month,
+                                             data.frequency, data.recency, data.T)
+        return total, float((data.weight * purchases).sum())
+
+    def purchases_12w(drawn: PurchaseModel) -> tuple[float, float]:
+        total = factor * float((data.weight * drawn.expected_purchases(
+            twelve_weeks, data.frequency, data.recency, data.T)).sum())
+        return total, total
+
+    estimate_clv = clv(model)[0]
+    estimate_12w = purchases_12w(model)[0]
+    return _ForecastTotals(total_interval(draws, clv, estimate_clv, SEED),
+                           total_interval(draws, purchases_12w, estimate_12w, SEED))
+
+
+def monthly_forecast(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
+                     seasons: Season, observation_end: date, params: ClvConfig) -> pl.DataFrame:
+    """Per forecast month: its first day, expected repeat purchases and discounted value of all
+    customers (season-scaled where measured), and the factors applied."""
+    data = summary_arrays(summary)
+    units_per_month = DAYS_PER_MONTH / params.time_unit_days
+    previous = np.zeros(summary.height)
+    rows = []
+    for month in range(1, params.horizon_months + 1):
+        cumulative = model.expected_purchases(month * units_per_month, data.frequency,
+                                              data.recency, data.T)
+        increment = np.clip(cumulative - previous, 0.0, None)
+        previous = cumulative
+        discount = (1 + params.monthly_discount_rate) ** month
+        rows.append({
+            "month": month,
+            "first_day": month_bounds(observation_end, month)[0],
+            "purchases": float(increment.sum()) * seasons.purchase_factor(month),
+            "value": float((increment * expected_value).sum()) * seasons.value_factor(month)
+            / discount,
+            "purchase_factor": seasons.purchase_factor(month) if seasons.available else None,
+            "value_factor": seasons.value_factor(month) if seasons.available else None,
+        })
+    return pl.DataFrame(rows, schema={"month": pl.Int64, "first_day": pl.Date,
+                                      "purchases": pl.Float64, "value": pl.Float64,
+                                      "purchase_factor": pl.Float64, "value_factor": pl.Float64})
+
+
+def _purchase_factor(seasons: Season, model: PurchaseModel, data: SummaryArrays,
+                     unit_days: int) -> float:
+    """The season factor of the next 12 weeks: months 1-3's, weighted by their purchases."""
+    if not seasons.available:
+        return 1.0
+    per_month = monthly_purchases(model, data, 3, unit_days)
+    weights = per_month if per_month.sum() > 0 else np.ones(3)
+    return float(np.average([seasons.purchase_factor(m) for m in (1, 2, 3)], weights=weights))
+
+
+def _spend_for_report(purchases: pl.DataFrame, observation_end: date, data: SummaryArrays,
+                      monetary: np.ndarray, backtest: Backtest,
+                      params: ClvConfig) -> tuple[SpendModel, str]:
+    """Gamma-Gamma, unless the backtest found each customer's shrunk mean predicted better."""
+    day_values = purchase_days(purchases, None, observation_end)["value"]
+    fallback = float(day_values.mean() or 0.0)  # type: ignore[arg-type]
+    spend = fit_spend_model(data.frequency, monetary, fallback, list(params.spend_penalizers),
+                            params.max_spend_frequency_correlation)
+    errors = backtest.spend_errors
+    if spend.method == "gamma-gamma" and backtest.spend_method == "shrunk mean" and errors:
+        note = (f"Each customer's shrunk mean spend is used: on the backtest it predicted the "
+                f"value of a purchase better than Gamma-Gamma (mean error "
+                f"{errors['shrunk mean']:,.2f} against {errors['gamma-gamma']:,.2f} a purchase).")
+        return shrunk_mean_model(data.frequency, monetary, fallback), note
+    return spend, ""
 
 
 def lifetime_value(
@@ -174,13 +343,16 @@ def lifetime_value(
     horizon_months: int,
     monthly_discount_rate: float,
     units_per_month: float,
+    month_factor: Callable[[int], float] = lambda month: 1.0,
 ) -> np.ndarray:
-    """Discounted expected value of each customer's purchases over the next months."""
+    """Discounted expected value of each customer's purchases over the next months, each
+    month's scaled by `month_factor` (the season)."""
     total = np.zeros_like(np.asarray(T, dtype=float))
     previous = np.zeros_like(total)
     for month in range(1, horizon_months + 1):
         cumulative = model.expected_purchases(month * units_per_month, frequency, recency, T)
-        total += expected_value * (cumulative - previous) / (1 + monthly_discount_rate) ** month
+        total += (month_factor(month) * expected_value * (cumulative - previous)
+                  / (1 + monthly_discount_rate) ** month)
         previous = cumulative
     return total
 
@@ -242,11 +414,3 @@ def _fit_for_report(summary: pl.DataFrame, backtest: Backtest, params: ClvConfig
                         f"{fit.model.label} chosen by the backtest, with the "
                         f"{backtest.fit_reason}.", fit.nbd_log_likelihood)
     return fit
-
-
-def _unavailable(reason: str, observation_end: date, params: ClvConfig, backtest: Backtest,
-                 fit: ModelFit | None = None, spend: SpendModel | None = None) -> ClvResult:
-    nothing = pl.DataFrame()
-    return ClvResult(available=False, reason=reason, customers=nothing, fit=fit, spend=spend,
-                     backtest=backtest, group_profiles=nothing, high_value_at_risk=nothing,
-                     observation_end=observation_end, params=params)

@@ -1,15 +1,25 @@
-"""Backtest of the purchase model: fit before a holdout window, predict it, compare with truth.
+"""Backtests of the purchase and spend models: fit before a holdout window, predict it, compare.
 
-The calibration window ends `backtest_weeks` before the observation end. The model is fitted
-on the calibration summary exactly as the report's model is fitted on the full history, then
-predicts each calibration customer's repeat purchases in the holdout. Customers first seen in
-the holdout are not part of the test. The naive baseline assumes each customer keeps the
-repeat-purchase rate they showed in calibration (frequency / T).
+Each window's calibration ends `backtest_weeks` before its end. The models are fitted on the
+calibration summary exactly as the report's are on the full history, then predict each
+calibration customer's repeat purchases (and their value) in the holdout. Customers first
+seen in the holdout are not part of the test. Two windows are run, the latest and the one
+before it, so a forecast is judged at two seasons; with a year of history before it, the
+same weeks a year earlier too, the season the forecast starts in.
+
+What a window measures, and what the models are judged on: the total error in purchases and
+in pounds, the root-mean-square error per customer against the naive rule (each customer keeps
+the repeat-purchase rate they showed, frequency / T), and top-10 % capture (the purchases of
+the 10 % of customers predicted highest, over those of the 10 % who bought most). The mean
+absolute error is reported, never chosen on: the naive rule wins it by predicting nothing for
+one-time buyers. With a year of history before the calibration end, the window is also
+predicted "season-aware": scaled by last year's actual / predicted over the same calendar dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,7 +29,7 @@ from reportgen.chapters.clv.customer_summary import (
     compressed_summary,
     customer_summary,
     purchase_days,
-    repeat_purchases_between,
+    summary_arrays,
 )
 from reportgen.chapters.clv.purchase_models import (
     MODEL_LABELS,
@@ -28,9 +38,15 @@ from reportgen.chapters.clv.purchase_models import (
     fit_nbd,
     fit_purchase_model,
 )
+from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.chapters.clv.uncertainty import parameter_draws, total_interval
 from reportgen.config import ClvConfig
 
 MIN_CALIBRATION_CUSTOMERS = 50
+TOP_SHARE = 0.10
+SEED = 20_111
+WINDOWS = {"latest": "Latest", "previous": "The window before",
+           "last_year": "Same weeks last year"}
 
 
 @dataclass(frozen=True)
@@ -39,19 +55,21 @@ class CandidateScore:
 
     model: str
     label: str
+    rmse: float
     mae: float
     aggregate_error: float | None
 
 
 @dataclass(frozen=True)
 class Backtest:
-    """Predicted against actual repeat purchases in the holdout window."""
+    """Predicted against actual repeat purchases, and their value, in one holdout window."""
 
     available: bool
     reason: str
     calibration_end: date
     holdout_end: date
     holdout_weeks: int
+    window: str = "latest"  # a key of WINDOWS
     customers: int = 0
     model_name: str = ""
     fit_reason: str = ""
@@ -60,6 +78,15 @@ class Backtest:
     baseline_total: float = 0.0
     mae: float = 0.0
     baseline_mae: float = 0.0
+    rmse: float = 0.0
+    baseline_rmse: float = 0.0
+    actual_value: float = 0.0  # pounds the calibration customers spent in the holdout
+    predicted_value: float = 0.0
+    top_capture: float | None = None
+    interval: tuple[float, float] | None = None  # 90 % interval of the predicted purchases
+    season_factor: float | None = None  # last year's actual / predicted on the same dates
+    spend_method: str = ""  # the spend model that predicted best here
+    spend_errors: dict[str, float] | None = None  # mean absolute error per purchase, by method
     tracking: pl.DataFrame | None = None
     candidates: tuple[CandidateScore, ...] = ()
 
@@ -69,6 +96,11 @@ class Backtest:
         return self.calibration_end + timedelta(days=1)
 
     @property
+    def window_label(self) -> str:
+        """Which window this is, in words."""
+        return WINDOWS[self.window]
+
+    @property
     def model_label(self) -> str:
         """Display name of the model that was tested."""
         return MODEL_LABELS.get(self.model_name, self.model_name)
@@ -76,84 +108,190 @@ class Backtest:
     @property
     def aggregate_error(self) -> float | None:
         """(predicted - actual) / actual for the holdout total."""
-        return _relative_error(self.predicted_total, self.actual_total)
+        return relative_error(self.predicted_total, self.actual_total)
+
+    @property
+    def value_error(self) -> float | None:
+        """The same for the pounds spent."""
+        return relative_error(self.predicted_value, self.actual_value)
 
     @property
     def baseline_error(self) -> float | None:
         """The naive baseline's aggregate error."""
-        return _relative_error(self.baseline_total, self.actual_total)
+        return relative_error(self.baseline_total, self.actual_total)
+
+    @property
+    def seasonal_error(self) -> float | None:
+        """The aggregate error of the season-aware prediction (None without last year)."""
+        if self.season_factor is None:
+            return None
+        return relative_error(self.predicted_total * self.season_factor, self.actual_total)
+
+    @property
+    def outside_interval(self) -> bool:
+        """Whether what happened falls outside the prediction's 90 % interval."""
+        return self.interval is not None and not (
+            self.interval[0] <= self.actual_total <= self.interval[1])
 
 
-def summary_arrays(summary: pl.DataFrame) -> SummaryArrays:
-    """Per-row arrays of a summary; a `weight` column is used when present."""
-    weight = summary["weight"] if "weight" in summary.columns else pl.Series(
-        [1] * summary.height, dtype=pl.Int64)
-    return SummaryArrays(
-        summary["frequency"].to_numpy(),
-        summary["recency"].to_numpy(),
-        summary["T"].to_numpy(),
-        weight.to_numpy(),
-    )
+def run_backtests(purchases: pl.DataFrame, observation_end: date,
+                  params: ClvConfig) -> tuple[Backtest, ...]:
+    """The latest window, the one before it, and, when the history reaches back, the same
+    weeks a year earlier: the season the forecast starts in. Latest first; the last-year
+    window only when it could run."""
+    step = timedelta(weeks=params.backtest_weeks)
+    year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
+    last_year = run_backtest(purchases, observation_end - year + step, params, tracking=False,
+                             window="last_year")
+    return (run_backtest(purchases, observation_end, params),
+            run_backtest(purchases, observation_end - step, params, tracking=False,
+                         window="previous"),
+            *((last_year,) if last_year.available else ()))
 
 
-def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConfig) -> Backtest:
-    """Fit on the calibration window, predict the holdout, score model and baseline."""
+def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
+                 tracking: bool = True, window: str = "latest") -> Backtest:
+    """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
-    calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
-    if calibration.height < MIN_CALIBRATION_CUSTOMERS:
-        return Backtest(False, (
-            f"only {calibration.height} customers bought by {calibration_end:%d %b %Y}; "
-            f"the backtest needs at least {MIN_CALIBRATION_CUSTOMERS}"
-        ), calibration_end, observation_end, params.backtest_weeks)
-    actual = (
-        calibration.select("customer_id")
-        .join(repeat_purchases_between(purchases, calibration_end, observation_end),
-              on="customer_id", how="left", maintain_order="left")
-        .with_columns(pl.col("actual").fill_null(0))
-    )["actual"].to_numpy()
+    fitted = fit_window(purchases, calibration_end, observation_end, params)
+    if isinstance(fitted, str):
+        return Backtest(False, fitted, calibration_end, observation_end, params.backtest_weeks,
+                        window=window)
+    model, fit_reason, calibration, candidates = fitted
     per_customer = summary_arrays(calibration)
-    compressed = summary_arrays(compressed_summary(calibration))
     horizon = params.backtest_weeks * 7 / params.time_unit_days
-
-    candidates: list[CandidateScore] = []
-    if params.select_by == "holdout":
-        models = _candidate_models(compressed, params)
-        scored = [(m, _mae(m, per_customer, actual, horizon)) for m in models]
-        candidates = [
-            CandidateScore(m.name, m.label, mae,
-                           _relative_error(_predict(m, per_customer, horizon).sum(), actual.sum()))
-            for m, mae in scored
-        ]
-        chosen = min(scored, key=lambda pair: pair[1])[0] if scored else None
-        fit_reason = "lowest customer-level error among the candidates" if chosen else ""
-    else:
-        fit = fit_purchase_model(compressed, list(params.models), list(params.penalizers),
-                                 params.min_dropout_evidence, params.allow_no_dropout_model)
-        chosen, fit_reason = fit.model, fit.reason
-    if chosen is None:
-        return Backtest(False, "no model could be fitted on the calibration window",
-                        calibration_end, observation_end, params.backtest_weeks)
-
-    predicted = _predict(chosen, per_customer, horizon)
-    baseline = _baseline(per_customer, horizon)
-    return Backtest(
+    counts, values = holdout_actuals(purchases, calibration, calibration_end, observation_end)
+    predicted = predict(model, per_customer, horizon)
+    baseline = naive_rate(per_customer, horizon)
+    spend, spend_errors = best_spend_model(calibration, counts, values, params)
+    expected_value = spend.expected_value(per_customer.frequency,
+                                          calibration["monetary_value"].to_numpy())
+    compressed = summary_arrays(compressed_summary(calibration))
+    draws = parameter_draws(model, compressed, SEED)
+    backtest = Backtest(
         available=True,
         reason="",
+        window=window,
         calibration_end=calibration_end,
         holdout_end=observation_end,
         holdout_weeks=params.backtest_weeks,
         customers=calibration.height,
-        model_name=chosen.name,
+        model_name=model.name,
         fit_reason=fit_reason,
-        actual_total=int(actual.sum()),
+        actual_total=int(counts.sum()),
         predicted_total=float(predicted.sum()),
         baseline_total=float(baseline.sum()),
-        mae=float(np.abs(predicted - actual).mean()),
-        baseline_mae=float(np.abs(baseline - actual).mean()),
-        tracking=tracking_curve(purchases, calibration, per_customer, chosen, calibration_end,
-                                params),
-        candidates=tuple(candidates),
+        mae=float(np.abs(predicted - counts).mean()),
+        baseline_mae=float(np.abs(baseline - counts).mean()),
+        rmse=rmse(predicted, counts),
+        baseline_rmse=rmse(baseline, counts),
+        actual_value=float(values.sum()),
+        predicted_value=float((predicted * expected_value).sum()),
+        top_capture=top_capture(predicted, counts),
+        interval=total_interval(draws, lambda m: twice(total_purchases(m, compressed, horizon)),
+                                float(predicted.sum()), SEED),
+        season_factor=season_factor(purchases, calibration_end, observation_end, params),
+        spend_method=spend.method,
+        spend_errors=spend_errors,
+        candidates=candidates,
     )
+    if tracking:
+        backtest = replace(backtest, tracking=tracking_curve(
+            purchases, calibration, per_customer, model, calibration_end, params))
+    return backtest
+
+
+def fit_window(
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig
+) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
+    """The model fitted on the calibration window (or why none can be)."""
+    calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
+    if calibration.height < MIN_CALIBRATION_CUSTOMERS:
+        return (f"only {calibration.height} customers bought by {calibration_end:%d %b %Y}; "
+                f"the backtest needs at least {MIN_CALIBRATION_CUSTOMERS}")
+    longest = calibration["T"].max()
+    history_days = (float(longest) if isinstance(longest, float) else 0.0) * (
+        params.time_unit_days) + 1
+    holdout_days = (holdout_end - calibration_end).days
+    if history_days < holdout_days:
+        return (f"only {history_days:.0f} days of data by {calibration_end:%d %b %Y}; fitting "
+                f"needs at least as long as the {holdout_days}-day window it predicts")
+    compressed = summary_arrays(compressed_summary(calibration))
+    candidates: tuple[CandidateScore, ...] = ()
+    if params.select_by == "holdout":
+        per_customer = summary_arrays(calibration)
+        horizon = (holdout_end - calibration_end).days / params.time_unit_days
+        counts, _ = holdout_actuals(purchases, calibration, calibration_end, holdout_end)
+        models = candidate_models(compressed, params)
+        candidates = tuple(
+            CandidateScore(m.name, m.label, rmse(predict(m, per_customer, horizon), counts),
+                           float(np.abs(predict(m, per_customer, horizon) - counts).mean()),
+                           relative_error(predict(m, per_customer, horizon).sum(), counts.sum()))
+            for m in models)
+        if not models:
+            return "no model could be fitted on the calibration window"
+        best = min(range(len(models)), key=lambda i: candidates[i].rmse)
+        return (models[best], "lowest root-mean-square error among the candidates",
+                calibration, candidates)
+    fit = fit_purchase_model(compressed, list(params.models), list(params.penalizers),
+                             params.min_dropout_evidence, params.allow_no_dropout_model)
+    if fit.model is None:
+        return "no model could be fitted on the calibration window"
+    return fit.model, fit.reason, calibration, candidates
+
+
+def holdout_actuals(purchases: pl.DataFrame, calibration: pl.DataFrame, calibration_end: date,
+                    holdout_end: date) -> tuple[np.ndarray, np.ndarray]:
+    """Each calibration customer's purchase days and pounds in (calibration_end, holdout_end]."""
+    days = purchase_days(purchases, calibration_end + timedelta(days=1), holdout_end)
+    per_customer = days.group_by("customer_id").agg(
+        pl.len().cast(pl.Int64).alias("count"), pl.col("value").sum().alias("value"))
+    joined = calibration.select("customer_id").join(
+        per_customer, on="customer_id", how="left", maintain_order="left").with_columns(
+        pl.col("count").fill_null(0), pl.col("value").fill_null(0.0))
+    return joined["count"].to_numpy(), joined["value"].to_numpy()
+
+
+def best_spend_model(
+    calibration: pl.DataFrame, counts: np.ndarray, values: np.ndarray, params: ClvConfig
+) -> tuple[SpendModel, dict[str, float] | None]:
+    """Gamma-Gamma if it predicts the holdout's value per purchase better than each customer's
+    shrunk own mean, else the shrunk mean; and both errors (None when nobody bought)."""
+    frequency = calibration["frequency"].to_numpy()
+    monetary = calibration["monetary_value"].to_numpy()
+    gamma_gamma = fit_spend_model(frequency, monetary, float(monetary[frequency > 0].mean())
+                                  if (frequency > 0).any() else 0.0,
+                                  list(params.spend_penalizers),
+                                  params.max_spend_frequency_correlation)
+    shrunk = shrunk_mean_model(frequency, monetary)
+    bought = counts > 0
+    if not bought.any() or gamma_gamma.method != "gamma-gamma":
+        return (gamma_gamma if gamma_gamma.method == "gamma-gamma" else shrunk), None
+    actual = values[bought] / counts[bought]
+    errors: dict[str, float] = {
+        model.method: float(np.abs(model.expected_value(frequency, monetary)[bought]
+                                   - actual).mean())
+        for model in (gamma_gamma, shrunk)
+    }
+    better = gamma_gamma if errors["gamma-gamma"] < errors["shrunk mean"] else shrunk
+    return better, errors
+
+
+def season_factor(purchases: pl.DataFrame, calibration_end: date, holdout_end: date,
+                  params: ClvConfig) -> float | None:
+    """Last year's actual / predicted repeat purchases over the same calendar dates; None
+    when the data do not reach a year before the calibration end with history behind it."""
+    year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
+    window = fit_window(purchases, calibration_end - year, holdout_end - year,
+                        params.model_copy(update={"select_by": "ladder"}))
+    if isinstance(window, str):
+        return None
+    model, _, calibration, _ = window
+    counts, _ = holdout_actuals(purchases, calibration, calibration_end - year,
+                                holdout_end - year)
+    predicted = predict(model, summary_arrays(calibration),
+                        (holdout_end - calibration_end).days / params.time_unit_days).sum()
+    return float(counts.sum() / predicted) if predicted > 0 and counts.sum() > 0 else None
 
 
 def tracking_curve(
@@ -179,13 +317,14 @@ def tracking_curve(
             "week": week,
             "date": until,
             "actual": int((holdout_days <= until).sum()),
-            "predicted": float(_predict(model, arrays, horizon).sum()) if week else 0.0,
-            "baseline": float(_baseline(arrays, horizon).sum()),
+            "predicted": float(predict(model, arrays, horizon).sum()) if week else 0.0,
+            "baseline": float(naive_rate(arrays, horizon).sum()),
         })
     return pl.DataFrame(rows)
 
 
-def _candidate_models(data: SummaryArrays, params: ClvConfig) -> list[PurchaseModel]:
+def candidate_models(data: SummaryArrays, params: ClvConfig) -> list[PurchaseModel]:
+    """Every configured model that fits with measurable dropout, and NBD when allowed."""
     models = []
     for name in params.models:
         fit = fit_purchase_model(data, [name], list(params.penalizers),
@@ -197,19 +336,42 @@ def _candidate_models(data: SummaryArrays, params: ClvConfig) -> list[PurchaseMo
     return models
 
 
-def _baseline(data: SummaryArrays, horizon: float) -> np.ndarray:
+def naive_rate(data: SummaryArrays, horizon: float) -> np.ndarray:
     """Naive forecast: each customer repeats at their calibration rate, frequency / T."""
     rate = np.where(data.T > 0, data.frequency / np.maximum(data.T, 1e-12), 0.0)
     return np.asarray(rate * horizon)
 
 
-def _predict(model: PurchaseModel, data: SummaryArrays, horizon: float) -> np.ndarray:
+def predict(model: PurchaseModel, data: SummaryArrays, horizon: float) -> np.ndarray:
+    """Each customer's expected repeat purchases over the horizon."""
     return model.expected_purchases(horizon, data.frequency, data.recency, data.T)
 
 
-def _mae(model: PurchaseModel, data: SummaryArrays, actual: np.ndarray, horizon: float) -> float:
-    return float(np.abs(_predict(model, data, horizon) - actual).mean())
+def total_purchases(model: PurchaseModel, data: SummaryArrays, horizon: float) -> float:
+    """Expected repeat purchases of all customers (weighted rows) over the horizon."""
+    return float((data.weight * predict(model, data, horizon)).sum())
 
 
-def _relative_error(predicted: float, actual: float) -> float | None:
+def twice(value: float) -> tuple[float, float]:
+    """(value, value): a purchases total is also what its own noise rests on."""
+    return value, value
+
+
+def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Root-mean-square error per customer."""
+    return float(np.sqrt(np.mean((predicted - actual) ** 2)))
+
+
+def top_capture(predicted: np.ndarray, actual: np.ndarray) -> float | None:
+    """Purchases of the top 10 % by prediction over those of the top 10 % by what happened."""
+    size = max(1, math.ceil(TOP_SHARE * actual.size))
+    best = np.sort(actual)[::-1][:size].sum()
+    if best <= 0:
+        return None
+    chosen = np.argsort(-predicted, kind="stable")[:size]
+    return float(actual[chosen].sum() / best)
+
+
+def relative_error(predicted: float, actual: float) -> float | None:
+    """(predicted - actual) / actual, None when nothing happened."""
     return (predicted - actual) / actual if actual else None

@@ -74,3 +74,16 @@ def probability_chart(by_segment: pl.DataFrame, column: str, title: str) -> Char
         text=alt.Text(f"{column}:Q", format=".0%"))
     width, height = 520, 22 * rows.height
     return theme.finish_spec((bars + text).properties(width=width, height=height), width, height)
+
+
+def monthly_value_chart(months: pl.DataFrame, currency_symbol: str) -> ChartSpec:
+    """Expected value of all customers' purchases in each coming month."""
+    labels = months["label"].to_list()
+    bars = alt.Chart(theme.inline_data(months)).mark_bar(
+        color=theme.PALETTE["revenue"]).encode(
+        x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9)),
+        y=alt.Y("value:Q", title=f"Expected value ({currency_symbol})",
+                axis=alt.Axis(format="~s")),
+    )
+    width, height = 600, 170
+    return theme.finish_spec(bars.properties(width=width, height=height), width, height)

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from reportgen.chapters.clv.purchase_models import SummaryArrays
+
 SUMMARY_SCHEMA = {
     "customer_id": pl.String,
     "frequency": pl.Int64,
@@ -80,4 +82,16 @@ def compressed_summary(summary: pl.DataFrame) -> pl.DataFrame:
         summary.group_by("frequency", "recency", "T")
         .agg(pl.len().cast(pl.Int64).alias("weight"))
         .sort("frequency", "recency", "T")
+    )
+
+
+def summary_arrays(summary: pl.DataFrame) -> SummaryArrays:
+    """Per-row arrays of a summary; a `weight` column is used when present."""
+    weight = summary["weight"] if "weight" in summary.columns else pl.Series(
+        [1] * summary.height, dtype=pl.Int64)
+    return SummaryArrays(
+        summary["frequency"].to_numpy(),
+        summary["recency"].to_numpy(),
+        summary["T"].to_numpy(),
+        weight.to_numpy(),
     )

@@ -12,4 +12,6 @@ FACT_SPECS = (
     FactSpec("clv.total", "money", "CLV of all customers over the horizon", "total_clv"),
     FactSpec("clv.group_a_share", "share", "Share of CLV held by CLV group A", "group_a_share"),
     FactSpec("clv.horizon_months", "count", "CLV horizon in months", "params.horizon_months"),
+    FactSpec("clv.grade", "text", "Forecast grade A-D from the latest backtest ('not graded' "
+             "when it could not run)", lambda r: r.grade.letter if r.grade else "not graded"),
 )

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.clv.analysis import ClvResult
 from reportgen.chapters.clv.backtest import Backtest
-from reportgen.chapters.clv.charts import backtest_chart, clv_distribution_chart, probability_chart
+from reportgen.chapters.clv.charts import (
+    backtest_chart,
+    clv_distribution_chart,
+    monthly_value_chart,
+    probability_chart,
+)
+from reportgen.chapters.clv.grade import (
+    COUNT_TOLERANCE,
+    MIN_TOP_CAPTURE,
+    VALUE_TOLERANCE,
+    ForecastGrade,
+)
 from reportgen.chapters.clv.purchase_models import MODEL_LABELS
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.report.charts import Chart
@@ -87,10 +99,11 @@ class FitRow:
 
 @dataclass(frozen=True)
 class BacktestView:
-    """The backtest's figures as the report shows them."""
+    """One backtest window's figures as the report shows them."""
 
     available: bool
     reason: str
+    window: str
     calibration_end: date
     holdout_start: date
     holdout_end: date
@@ -99,11 +112,52 @@ class BacktestView:
     model_label: str
     actual: int
     predicted: float
+    interval: tuple[float, float] | None
+    outside_interval: bool
     baseline: float
     error: float | None
     baseline_error: float | None
+    actual_value: float
+    predicted_value: float
+    value_error: float | None
+    rmse: float
+    baseline_rmse: float
     mae: float
     baseline_mae: float
+    top_capture: float | None
+    season_factor: float | None
+    seasonal_error: float | None
+    spend_method: str
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One check of the forecast grade, in words."""
+
+    check: str
+    measured: str
+    needed: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class GradeView:
+    """The forecast grade and its four checks."""
+
+    letter: str
+    passed: int
+    rows: tuple[GradeRow, ...]
+    season_scaled: bool
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One coming month of the forecast."""
+
+    label: str
+    purchases: float
+    value: float
+    value_factor: float | None
 
 
 @dataclass(frozen=True)
@@ -133,15 +187,29 @@ class ClvView:
     at_risk: tuple[ClvCustomerRow, ...]
     at_risk_count: int
     at_risk_clv: float
-    backtest: BacktestView
+    backtest: BacktestView  # the latest window: its chart and the grade
+    backtests: tuple[BacktestView, ...]  # the windows that could run, side by side
     trust: str
     chance: ChanceView | None
+    history_months: float = 0.0
+    season_blind: bool = True
+    season_reason: str = ""
+    clv_interval: tuple[float, float] | None = None
+    purchases_12w: float = 0.0
+    purchases_12w_interval: tuple[float, float] | None = None
+    grade: GradeView | None = None
+    months: tuple[MonthRow, ...] = ()
+    spend_note: str = ""
+    untested: tuple[str, ...] = ()  # the windows that could not run, and why
 
 
 def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
     """The CLV chapter's content; a disabled or unavailable CLV still gets its explanation."""
     params = inputs.config.clv
     backtest = backtest_view(clv.backtest)
+    backtests = tuple(backtest_view(b) for b in clv.backtests if b.available)
+    untested = tuple(f"{b.window_label} backtest not run: {b.reason}." for b in clv.backtests
+                     if not b.available)
     rfm_customers = inputs.results.of("segments", SegmentsResult).customers
     chances = clv.chance_columns()
     charts: dict[str, Chart] = {}
@@ -153,7 +221,9 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
     if not clv.available:
         view = replace(_empty_view(params.horizon_months, params.monthly_discount_rate,
                                    enabled=clv.enabled, reason=clv.reason),
-                       backtest=backtest, attempts=fit_rows(clv), chance=chance_view(clv))
+                       backtest=backtest, backtests=backtests, untested=untested,
+                       attempts=fit_rows(clv),
+                       chance=chance_view(clv), history_months=clv.history_months)
         headlines = (() if not clv.enabled else
                      (f"Customer lifetime value is not available this month: {clv.reason}.",))
         return Section(view, charts=charts, headlines=headlines)
@@ -182,6 +252,11 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
     if clv.backtest.available and clv.backtest.tracking is not None:
         charts["backtest"] = Chart("", "", backtest_chart(clv.backtest.tracking,
                                                           clv.backtest.model_label))
+    months = month_rows(clv)
+    if months:
+        charts["monthly_value"] = Chart("", "", monthly_value_chart(
+            pl.DataFrame([{"label": m.label, "value": m.value} for m in months]),
+            inputs.symbol))
     view = ClvView(
         enabled=True,
         available=True,
@@ -209,15 +284,30 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         at_risk_count=risky.height,
         at_risk_clv=clv.at_risk_clv,
         backtest=backtest,
-        trust=trust_paragraph(clv.backtest),
+        backtests=backtests,
+        untested=untested,
+        trust=trust_paragraph(clv),
         chance=chance_view(clv),
+        history_months=clv.history_months,
+        season_blind=not clv.season.available,
+        season_reason=clv.season.reason,
+        clv_interval=clv.clv_interval,
+        purchases_12w=clv.purchases_12w,
+        purchases_12w_interval=clv.purchases_12w_interval,
+        grade=grade_view(clv.grade),
+        months=months,
+        spend_note=clv.spend_note,
     )
     currency = inputs.config.currency
+    interval = (f" (90 % range {money(clv.clv_interval[0], currency)} – "
+                f"{money(clv.clv_interval[1], currency)})" if clv.clv_interval else "")
+    grade = f", forecast grade {clv.grade.letter}" if clv.grade else ", not graded"
     headline = (
-        f"Customers are expected to spend {money(clv.total_clv, currency)} over the next "
-        f"{params.horizon_months} months; the top quarter (CLV group A) holds "
-        f"{pct(clv.group_a_share)} of it, and {risky.height:,} of those customers are "
-        f"slipping, with {money(clv.at_risk_clv, currency)} at stake."
+        f"Customers are expected to spend {money(clv.total_clv, currency)}{interval} over the "
+        f"next {params.horizon_months} months{grade}"
+        f"{' (season-blind)' if not clv.season.available else ''}; the top quarter (CLV "
+        f"group A) holds {pct(clv.group_a_share)} of it, and {risky.height:,} of those "
+        f"customers are slipping, with {money(clv.at_risk_clv, currency)} at stake."
     )
     return Section(view, charts=charts, headlines=(headline,))
 
@@ -248,14 +338,15 @@ def plain_method(clv: ClvResult) -> str:
     spend = ("from what the customer spent before, pulled towards the average customer when "
              "they have bought only a few times (the Gamma-Gamma model)"
              if clv.spend.method == "gamma-gamma" else
-             "from the customer's own average spend (too few repeat buyers for a spend model)")
+             "from the customer's own average spend, pulled towards the average customer's "
+             "when they have bought only a few times (the shrunk mean)")
     return (
         f"Each customer's purchases over the next {params.horizon_months} months are predicted "
         f"from how often they have bought and how long ago they last bought, with the "
         f"{clv.model.label} model{dropout}. The value of each purchase comes {spend}. Months "
-        f"further ahead count for less: {pct(params.monthly_discount_rate)} a month. The "
-        f"forecast was tested on the last {params.backtest_weeks} weeks (above); the details "
-        "below are for the analyst."
+        f"further ahead count for less: {pct(params.monthly_discount_rate)} a month. "
+        f"{season_sentence(clv)} The forecast was tested on earlier {params.backtest_weeks}-week "
+        "windows (above); the details below are for the analyst."
     )
 
 
@@ -305,61 +396,129 @@ def clv_bands(customers: pl.DataFrame, symbol: str) -> pl.DataFrame:
     )
 
 
+def season_sentence(clv: ClvResult) -> str:
+    """Whether the forecast knows the season, in one sentence."""
+    if clv.season.available and clv.season.fitted_on is not None:
+        return (f"Each month is scaled by how the same month ran last year against what the "
+                f"model, fitted on the data to {day(clv.season.fitted_on)}, predicted for it.")
+    return (f"The forecast is season-blind: {clv.season.reason}, so it predicts the same pace "
+            "in every month of the year.")
+
+
+def month_rows(clv: ClvResult) -> tuple[MonthRow, ...]:
+    """The coming months, each labelled by the calendar month of its middle."""
+    if clv.monthly is None:
+        return ()
+    return tuple(
+        MonthRow(label=f"{row['first_day'] + timedelta(days=15):%b %Y}",
+                 purchases=row["purchases"], value=row["value"],
+                 value_factor=row["value_factor"])
+        for row in clv.monthly.iter_rows(named=True))
+
+
+def grade_view(grade: ForecastGrade | None) -> GradeView | None:
+    """The grade's checks in words."""
+    if grade is None:
+        return None
+    words: dict[str, tuple[str, Callable[[float], str], str]] = {
+        "purchases": ("Total repeat purchases", _signed, f"within ±{pct(COUNT_TOLERANCE, 0)}"),
+        "pounds": ("Total spend", _signed, f"within ±{pct(VALUE_TOLERANCE, 0)}"),
+        "customers": ("Error per customer (root mean square)", _two_decimals,
+                      "below the naive rule's"),
+        "ranking": ("Top-10 % capture", _whole_pct, f"at least {pct(MIN_TOP_CAPTURE, 0)}"),
+    }
+    rows = []
+    for check in grade.checks:
+        label, show, needed = words[check.name]
+        if check.name == "customers":
+            needed = f"below the naive rule's {number(check.threshold, 2)}"
+        rows.append(GradeRow(label, show(check.value) if check.value is not None else "–",
+                             needed, check.passed))
+    return GradeView(grade.letter, grade.passed, tuple(rows), grade.season_scaled)
+
+
+def _two_decimals(value: float) -> str:
+    return number(value, 2)
+
+
+def _whole_pct(value: float) -> str:
+    return pct(value, 0)
+
+
+def _signed(value: float) -> str:
+    return f"{pct(abs(value), 0)} {'too high' if value > 0 else 'too low'}"
+
+
 def backtest_view(backtest: Backtest) -> BacktestView:
-    """The backtest as plain values."""
+    """A backtest window as plain values."""
     return BacktestView(
-        available=backtest.available, reason=backtest.reason,
+        available=backtest.available, reason=backtest.reason, window=backtest.window_label,
         calibration_end=backtest.calibration_end,
         holdout_start=backtest.holdout_start,
         holdout_end=backtest.holdout_end,
         weeks=backtest.holdout_weeks, customers=backtest.customers,
         model_label=backtest.model_label, actual=backtest.actual_total,
-        predicted=backtest.predicted_total, baseline=backtest.baseline_total,
+        predicted=backtest.predicted_total, interval=backtest.interval,
+        outside_interval=backtest.outside_interval, baseline=backtest.baseline_total,
         error=backtest.aggregate_error, baseline_error=backtest.baseline_error,
-        mae=backtest.mae, baseline_mae=backtest.baseline_mae,
+        actual_value=backtest.actual_value, predicted_value=backtest.predicted_value,
+        value_error=backtest.value_error, rmse=backtest.rmse,
+        baseline_rmse=backtest.baseline_rmse, mae=backtest.mae,
+        baseline_mae=backtest.baseline_mae, top_capture=backtest.top_capture,
+        season_factor=backtest.season_factor, seasonal_error=backtest.seasonal_error,
+        spend_method=backtest.spend_method,
     )
 
 
-def trust_paragraph(backtest: Backtest) -> str:
-    """How far to trust the forecast, in plain words, from the backtest's numbers."""
-    if not backtest.available:
+def trust_paragraph(clv: ClvResult) -> str:
+    """How far to trust the forecast, in plain words, from the grade and the backtests."""
+    backtest, grade = clv.backtest, clv.grade
+    if not backtest.available or grade is None:
         return (f"The forecast could not be tested this month ({backtest.reason}); "
                 "use CLV to rank customers rather than to budget amounts.")
-    error = backtest.aggregate_error or 0.0
-    direction = "too many" if error > 0 else "too few"
-    baseline_error = backtest.baseline_error or 0.0
-    holdout_start = backtest.holdout_start
+    start = backtest.holdout_start
+    checks = {check.name: check for check in grade.checks}
+    count, value = checks["purchases"].value or 0.0, checks["pounds"].value or 0.0
     facts = (
-        f"Tested on the last {backtest.holdout_weeks} weeks "
-        f"({holdout_start.day} {holdout_start:%b} – {day(backtest.holdout_end)}): fitted only on "
-        f"the data before, the {backtest.model_label} model predicted "
-        f"{number(backtest.predicted_total)} repeat purchases by the "
-        f"{number(backtest.customers)} customers it knew; {number(backtest.actual_total)} "
-        f"happened, {pct(abs(error))} {direction}. Assuming every customer simply kept their "
-        f"past rate would have predicted {number(backtest.baseline_total)} "
-        f"({pct(abs(baseline_error))} {'too many' if baseline_error > 0 else 'too few'}). Per "
-        f"customer, the model was off by {number(backtest.mae, 2)} purchases on average, the "
-        f"simple rule by {number(backtest.baseline_mae, 2)}."
+        f"Forecast grade {grade.letter}: fitted only on the data before {day(start)} and asked "
+        f"for the {backtest.holdout_weeks} weeks to {day(backtest.holdout_end)}, the model "
+        f"{'passed' if grade.passed else 'failed'} {grade.passed if grade.passed else 'all'} "
+        f"of four checks. It predicted {pct(abs(count), 0)} "
+        f"{'too many' if count > 0 else 'too few'} repeat purchases and {pct(abs(value), 0)} "
+        f"{'too much' if value > 0 else 'too little'} spend"
+        f"{' (season-scaled)' if grade.season_scaled else ''}; "
+        f"{_ranking_words(checks['ranking'].value)}; per customer it "
+        f"{'beat' if checks['customers'].passed else 'did not beat'} the naive rule that "
+        "everyone keeps their past rate."
     )
-    beats_baseline = backtest.mae < backtest.baseline_mae
-    if abs(error) <= 0.10 and beats_baseline:
-        verdict = ("The forecast tracked reality closely and beats the simple rule: CLV can "
-                   "guide both who to prioritise and how much to spend.")
-    elif abs(error) <= 0.25:
-        verdict = ("Use CLV to rank and prioritise customers; treat the total amounts as "
-                   f"indicative, within about {pct(abs(error), 0)}.")
-    else:
-        verdict = ("The total was far off, so use CLV only to rank customers, not to "
-                   "budget amounts.")
-    if not beats_baseline:
-        verdict += (" At customer level the model did not beat the simple rule this time, so "
-                    "weigh recent behaviour (the RFM segments) as much as the forecast.")
-    return f"{facts} {verdict}"
+    verdict = {
+        "A": "CLV can guide both who to prioritise and how much to spend.",
+        "B": ("Use CLV to prioritise customers; treat the totals as indicative, within about "
+              f"{pct(max(abs(count), abs(value)), 0)}."),
+    }.get(grade.letter, "Use CLV to rank customers, not to budget amounts.")
+    flagged = [b for b in clv.backtests if b.available and b.outside_interval]
+    notes = []
+    if flagged:
+        notes.append(
+            f"In {len(flagged)} of {sum(b.available for b in clv.backtests)} backtests what "
+            "happened fell outside the forecast's 90 % range: the range covers the model's "
+            "own uncertainty, not a change of season or of trading.")
+    if not clv.season.available:
+        notes.append("The forecast is season-blind: a busy or quiet season ahead is not in it.")
+    return " ".join([facts, verdict, *notes])
+
+
+def _ranking_words(capture: float | None) -> str:
+    if capture is None:
+        return "nobody bought in the window, so its ranking could not be checked"
+    return (f"the 10 % of customers it ranked highest made {pct(capture, 0)} of the purchases "
+            "of the 10 % who bought most")
 
 
 def _empty_view(horizon: int, discount: float, enabled: bool, reason: str) -> ClvView:
-    empty_backtest = BacktestView(False, reason, date.min, date.min, date.min, 0, 0, "", 0, 0.0,
-                                  0.0, None, None, 0.0, 0.0)
+    empty_backtest = BacktestView(False, reason, "", date.min, date.min, date.min, 0, 0, "", 0,
+                                  0.0, None, False, 0.0, None, None, 0.0, 0.0, None, 0.0, 0.0,
+                                  0.0, 0.0, None, None, None, "")
     return ClvView(
         enabled=enabled, available=False, unavailable_reason=reason, horizon_months=horizon,
         discount_rate=discount, model_label="", plain_method="", model_reason="",
@@ -367,7 +526,7 @@ def _empty_view(horizon: int, discount: float, enabled: bool, reason: str) -> Cl
         p_alive_estimated=False, spend_method="", spend_params=(), spend_correlation=None,
         warnings=(), customers=0, total_clv=0.0, group_a_share=0.0, groups=(),
         top_customers=(), at_risk=(), at_risk_count=0, at_risk_clv=0.0,
-        backtest=empty_backtest, trust="", chance=None,
+        backtest=empty_backtest, backtests=(), trust="", chance=None,
     )
 
 

@@ -2,14 +2,15 @@
 
 Gamma-Gamma is fitted on customers with repeat purchases and positive spend. Its assumption
 that spend does not depend on purchase frequency is checked (Pearson correlation), and its
-population mean p*v/(q-1) only exists for q > 1. When no penalizer gives a usable fit, each
-customer's observed mean spend is used instead and the report says so.
+population mean p*v/(q-1) only exists for q > 1. When no penalizer gives a usable fit, or
+the backtest finds it no better, each customer's shrunk mean is used instead: their own mean
+spend per repeat purchase, pulled towards everyone's by SHRINK_PURCHASES purchases' weight.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -18,13 +19,14 @@ from lifetimes import GammaGammaFitter
 from reportgen.chapters.clv.purchase_models import first_line, quiet_lifetimes
 
 MIN_REPEAT_CUSTOMERS = 20
+SHRINK_PURCHASES = 2.0  # the weight, in purchases, of the population mean in a shrunk mean
 
 
 @dataclass(frozen=True)
 class SpendModel:
     """How the expected value of a future purchase is estimated, with the checks made."""
 
-    method: Literal["gamma-gamma", "observed mean"]
+    method: Literal["gamma-gamma", "shrunk mean"]
     params: dict[str, float]
     penalizer: float | None
     repeat_customers: int
@@ -40,7 +42,8 @@ class SpendModel:
         if self.method == "gamma-gamma":
             p, q, v = self.params["p"], self.params["q"], self.params["v"]
             return np.asarray((p * (v + frequency * monetary)) / (p * frequency + q - 1))
-        return np.where(frequency > 0, monetary, self.population_mean)
+        return np.asarray((frequency * monetary + SHRINK_PURCHASES * self.population_mean)
+                          / (frequency + SHRINK_PURCHASES))
 
 
 def fit_spend_model(
@@ -65,13 +68,12 @@ def fit_spend_model(
             "Gamma-Gamma assumes they are independent, so treat value forecasts with care."
         )
     if x.size < MIN_REPEAT_CUSTOMERS:
-        mean = float(m.mean()) if x.size else fallback_mean
         warnings.append(
-            f"Only {x.size} customers with repeat purchases: too few for Gamma-Gamma; "
-            "observed mean spend is used."
+            f"Only {x.size} customers with repeat purchases: too few for Gamma-Gamma; each "
+            "customer's shrunk mean spend is used."
         )
-        return SpendModel("observed mean", {}, None, int(x.size), correlation, mean,
-                          tuple(warnings), None)
+        return replace(shrunk_mean_model(frequency, monetary, fallback_mean),
+                       frequency_spend_correlation=correlation, warnings=tuple(warnings))
     problems = []
     for penalizer in penalizers:
         fitter = GammaGammaFitter(penalizer_coef=penalizer)
@@ -92,11 +94,21 @@ def fit_spend_model(
         return SpendModel("gamma-gamma", params, penalizer, int(x.size), correlation,
                           population_mean, tuple(warnings), fitter)
     warnings.append(
-        "Gamma-Gamma could not be used (" + "; ".join(problems) + "); observed mean spend "
-        "per customer is used instead."
+        "Gamma-Gamma could not be used (" + "; ".join(problems) + "); each customer's shrunk "
+        "mean spend is used instead."
     )
-    return SpendModel("observed mean", {}, None, int(x.size), correlation, float(m.mean()),
-                      tuple(warnings), None)
+    return replace(shrunk_mean_model(frequency, monetary, fallback_mean),
+                   frequency_spend_correlation=correlation, warnings=tuple(warnings))
+
+
+def shrunk_mean_model(frequency: np.ndarray, monetary: np.ndarray,
+                      fallback_mean: float = 0.0) -> SpendModel:
+    """Each customer's mean spend per repeat purchase, shrunk towards the mean of all repeat
+    purchases (`fallback_mean` when nobody repeated)."""
+    repeaters = (frequency > 0) & (monetary > 0)
+    x, m = frequency[repeaters].astype(float), monetary[repeaters].astype(float)
+    mean = float((x * m).sum() / x.sum()) if x.size else fallback_mean
+    return SpendModel("shrunk mean", {}, None, int(x.size), _correlation(x, m), mean, (), None)
 
 
 def _correlation(x: np.ndarray, m: np.ndarray) -> float | None:
