@@ -129,7 +129,8 @@ def test_run_writes_the_report(tmp_path: Path, draft_rendering: None) -> None:
     assert reportgen("generate-data", data, "--customers", "200").returncode == 0
     config = tmp_path / "demo.yaml"
     config.write_text(yaml.safe_dump({
-        "unit": "demo", "title": "Demo", "currency": "EUR", "source": {"path": "demo.csv"}}))
+        "unit": "demo", "title": "Demo", "currency": "EUR", "source": {"path": "demo.csv"},
+        "clv": {"enabled": False}}))  # the CLI is under test here; the CLV chapter elsewhere
     result = reportgen("run", config, "--period", "2024-11", "--output", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "demo" / "2024-11" / "report.pdf").is_file()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pytest
 import yaml
 from conftest import DraftRenderer
 from hypothesis import HealthCheck, find, given, settings
@@ -100,6 +101,7 @@ def numbers(value: Any) -> list[float]:
     return [value] if isinstance(value, float) else []
 
 
+@pytest.mark.slow  # twelve reports, each with its CLV backtests and intervals
 @settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(table=transaction_tables())

@@ -180,6 +180,7 @@ def test_without_dropout_p_alive_is_left_empty_not_set_to_one() -> None:
     assert (clv.customers["clv"] > 0).all()
 
 
+@pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) more than once
 def test_with_dropout_p_alive_is_a_probability() -> None:
     summary = customer_summary(cdnow_purchases(), CDNOW_END, unit_days=7)
     rfm = summary.select("customer_id", pl.lit("at_risk").alias("segment"),

@@ -102,6 +102,7 @@ def test_unreadable_rows_are_located_for_the_analyst(published: RunResult) -> No
     assert re.search(r"demo\.csv, row [\d,]+: \w+ &#39;#VALUE!&#39;", html)
 
 
+@pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) more than once
 def test_same_input_gives_identical_outputs(tmp_path: Path) -> None:
     config = load_unit_config(write_demo_unit(tmp_path))
     first, again = (build_report(config, PERIOD, renderer=DraftRenderer()) for _ in range(2))

@@ -155,7 +155,7 @@ def clv_analysis(
     spend, spend_note = _spend_for_report(purchases, observation_end, data, monetary,
                                           backtests[0], params)
     expected_value = spend.expected_value(data.frequency, monetary)
-    seasons = season(purchases, observation_end, params, spend.population_mean)
+    seasons = season(purchases, observation_end, params, spend.population_mean, model.name)
     weeks = 7 / params.time_unit_days
     purchase_factor = _purchase_factor(seasons, model, data, params.time_unit_days)
     values = {
@@ -186,7 +186,8 @@ def clv_analysis(
     profiles = clv_group_profiles(customers, rfm_customers)
     at_risk = high_value_at_risk(customers, rfm_customers, params.at_risk_segments)
     group_a = profiles.filter(pl.col("clv_group") == "A")["clv_share"]
-    forecast = _forecast_totals(model, summary, expected_value, seasons, params)
+    total_clv = float(customers["clv"].sum())
+    forecast = _forecast_totals(model, summary, expected_value, total_clv, seasons, params)
     return ClvResult(
         available=True,
         reason=fit.reason,
@@ -200,7 +201,7 @@ def clv_analysis(
         params=params,
         season=seasons,
         history_months=history,
-        total_clv=float(customers["clv"].sum()),
+        total_clv=total_clv,
         clv_interval=forecast.clv_interval,
         purchases_12w=float(customers["expected_purchases_12w"].sum()),
         purchases_12w_interval=forecast.purchases_interval,
@@ -246,37 +247,39 @@ class _ForecastTotals:
 
 
 def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
-                     seasons: Season, params: ClvConfig) -> _ForecastTotals:
+                     total_clv: float, seasons: Season, params: ClvConfig) -> _ForecastTotals:
     """90 % intervals of the CLV total and of the 12-week purchases total: the purchase
     model's parameters drawn from their likelihood (a parametric bootstrap) plus the purchases'
-    own Poisson noise. The value per purchase is held at its estimate."""
+    own Poisson noise. The value per purchase is held at its estimate. Under each draw the CLV
+    total moves with the value-weighted purchases over the horizon (its month-by-month
+    discount and season profile are held at the estimate's: a second-order difference)."""
     rows = (summary.with_columns(pl.Series("value", expected_value))
             .group_by("frequency", "recency", "T")
             .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum()))
     data = summary_arrays(rows)
     value = rows["value"].to_numpy()
     draws = parameter_draws(model, summary_arrays(compressed_summary(summary)), SEED)
-    units_per_month = DAYS_PER_MONTH / params.time_unit_days
+    horizon = params.horizon_months * DAYS_PER_MONTH / params.time_unit_days
     twelve_weeks = 12 * 7 / params.time_unit_days
     factor = _purchase_factor(seasons, model, data, params.time_unit_days)
 
+    def horizon_totals(drawn: PurchaseModel) -> tuple[float, float]:
+        purchases = drawn.expected_purchases(horizon, data.frequency, data.recency, data.T)
+        return float((value * purchases).sum()), float((data.weight * purchases).sum())
+
+    estimate_value = horizon_totals(model)[0]
+
     def clv(drawn: PurchaseModel) -> tuple[float, float]:
-        total = float(lifetime_value(drawn, data.frequency, data.recency, data.T, value,
-                                     params.horizon_months, params.monthly_discount_rate,
-                                     units_per_month, seasons.value_factor).sum())
-        purchases = drawn.expected_purchases(params.horizon_months * units_per_month,
-                                             data.frequency, data.recency, data.T)
-        return total, float((data.weight * purchases).sum())
+        worth, purchases = horizon_totals(drawn)
+        return total_clv * worth / estimate_value if estimate_value > 0 else 0.0, purchases
 
     def purchases_12w(drawn: PurchaseModel) -> tuple[float, float]:
         total = factor * float((data.weight * drawn.expected_purchases(
             twelve_weeks, data.frequency, data.recency, data.T)).sum())
         return total, total
 
-    estimate_clv = clv(model)[0]
-    estimate_12w = purchases_12w(model)[0]
-    return _ForecastTotals(total_interval(draws, clv, estimate_clv, SEED),
-                           total_interval(draws, purchases_12w, estimate_12w, SEED))
+    return _ForecastTotals(total_interval(draws, clv, total_clv, SEED),
+                           total_interval(draws, purchases_12w, purchases_12w(model)[0], SEED))
 
 
 def monthly_forecast(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,

@@ -37,6 +37,7 @@ from reportgen.chapters.clv.purchase_models import (
     SummaryArrays,
     fit_nbd,
     fit_purchase_model,
+    refit,
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.chapters.clv.uncertainty import parameter_draws, total_interval
@@ -190,7 +191,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
         top_capture=top_capture(predicted, counts),
         interval=total_interval(draws, lambda m: twice(total_purchases(m, compressed, horizon)),
                                 float(predicted.sum()), SEED),
-        season_factor=season_factor(purchases, calibration_end, observation_end, params),
+        season_factor=season_factor(purchases, calibration_end, observation_end, params,
+                                    model.name),
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
@@ -202,9 +204,11 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
 
 
 def fit_window(
-    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig,
+    only: str | None = None,
 ) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
-    """The model fitted on the calibration window (or why none can be)."""
+    """The model fitted on the calibration window (or why none can be); `only` refits that
+    one model instead of choosing."""
     calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
     if calibration.height < MIN_CALIBRATION_CUSTOMERS:
         return (f"only {calibration.height} customers bought by {calibration_end:%d %b %Y}; "
@@ -218,6 +222,9 @@ def fit_window(
                 f"needs at least as long as the {holdout_days}-day window it predicts")
     compressed = summary_arrays(compressed_summary(calibration))
     candidates: tuple[CandidateScore, ...] = ()
+    if only is not None:
+        return refit(compressed, only, params.penalizers,
+                     params.min_dropout_evidence), "the same model, refitted", calibration, ()
     if params.select_by == "holdout":
         per_customer = summary_arrays(calibration)
         horizon = (holdout_end - calibration_end).days / params.time_unit_days
@@ -278,12 +285,13 @@ def best_spend_model(
 
 
 def season_factor(purchases: pl.DataFrame, calibration_end: date, holdout_end: date,
-                  params: ClvConfig) -> float | None:
-    """Last year's actual / predicted repeat purchases over the same calendar dates; None
-    when the data do not reach a year before the calibration end with history behind it."""
+                  params: ClvConfig, model_name: str) -> float | None:
+    """Last year's actual / predicted repeat purchases over the same calendar dates, by the
+    same model refitted a year earlier; None when the data do not reach a year before the
+    calibration end with history behind it."""
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
-    window = fit_window(purchases, calibration_end - year, holdout_end - year,
-                        params.model_copy(update={"select_by": "ladder"}))
+    window = fit_window(purchases, calibration_end - year, holdout_end - year, params,
+                        only=model_name)
     if isinstance(window, str):
         return None
     model, _, calibration, _ = window

@@ -23,11 +23,7 @@ from reportgen.chapters.clv.customer_summary import (
     purchase_days,
     summary_arrays,
 )
-from reportgen.chapters.clv.purchase_models import (
-    PurchaseModel,
-    SummaryArrays,
-    fit_purchase_model,
-)
+from reportgen.chapters.clv.purchase_models import PurchaseModel, SummaryArrays, refit
 from reportgen.config import ClvConfig
 
 DAYS_PER_MONTH = 4.345 * 7  # lifetimes' month
@@ -70,11 +66,12 @@ def month_bounds(start: date, month: int) -> tuple[date, date]:
 
 
 def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
-           expected_value: float) -> Season:
-    """Season factors from the year before observation_end, or why there are none.
+           expected_value: float, model_name: str) -> Season:
+    """Season factors from the year before observation_end, or why there are none: the
+    report's model (`model_name`) refitted on the data to a year before.
 
-    `expected_value` is the value per purchase the year-back prediction is priced at (the mean
-    of the repeat purchases before the year-back date); pounds compare with it.
+    The year-back prediction is priced at the mean value of the repeat purchases before the
+    year-back date (`expected_value` when there are none); pounds compare with it.
     """
     months = history_months(purchases, observation_end)
     if months < SEASON_HISTORY_MONTHS:
@@ -83,14 +80,12 @@ def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
     fitted_on = observation_end - timedelta(days=YEAR_DAYS)
     calibration = customer_summary(purchases, fitted_on, params.time_unit_days)
     data = compressed_summary(calibration)
-    fit = fit_purchase_model(summary_arrays(data), list(params.models), list(params.penalizers),
-                             params.min_dropout_evidence, allow_no_dropout=True)
-    if fit.model is None:
-        return Season(False, f"no model could be fitted on the data to {fitted_on:%d %b %Y}")
+    model = refit(summary_arrays(data), model_name, params.penalizers,
+                  params.min_dropout_evidence)
     days = purchase_days(purchases, fitted_on + timedelta(days=1), observation_end).join(
         calibration.select("customer_id"), on="customer_id", how="semi")
     mean_value = _repeat_value(calibration, expected_value)
-    predicted = monthly_purchases(fit.model, summary_arrays(data), 12, params.time_unit_days)
+    predicted = monthly_purchases(model, summary_arrays(data), 12, params.time_unit_days)
     purchase_factors, value_factors = [], []
     for month in range(1, 13):
         first, last = month_bounds(fitted_on, month)
