@@ -17,8 +17,7 @@ import numpy as np
 import polars as pl
 
 from reportgen.chapters.clv.analysis import lifetime_value
-from reportgen.chapters.clv.customer_summary import summary_arrays
-from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary
+from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, summary_arrays
 from reportgen.chapters.clv.purchase_models import fit_purchase_model
 from reportgen.chapters.clv.spend_model import fit_spend_model
 from reportgen.demo_data import purchase_times, simulated_purchases
