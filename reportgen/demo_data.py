@@ -38,6 +38,7 @@ QUANTITIES = np.array([1, 2, 3, 4, 6, 8, 10, 12, 24, 48, 96])
 QUANTITY_WEIGHTS = np.array([10, 12, 6, 6, 12, 5, 5, 18, 10, 5, 1], dtype=float)
 HOUR_WEIGHTS = np.array([0, 0, 0, 0, 0, 0, 0, 1, 4, 9, 12, 13, 15, 14, 12, 10, 7, 4, 2, 2, 1,
                          0, 0, 0], dtype=float)
+PEAK_DAY = 320  # mid-November: the busiest day of a seasonal year
 MONTH_WEIGHTS = np.array([0.8, 0.75, 0.9, 0.85, 0.9, 0.9, 0.85, 0.9, 1.1, 1.25, 1.5, 1.2])
 
 
@@ -53,6 +54,7 @@ class DemoSpec:
     alpha: float = 6.0
     a: float = 0.6
     b: float = 3.5
+    purchase_seasonality: float = 0.0  # amplitude of the yearly cycle of repeat purchases
     products: int = 1_200
     mean_basket_lines: float = 9.0
     guest_invoice_share: float = 0.15
@@ -87,7 +89,9 @@ def generate_transactions(spec: DemoSpec) -> DemoData:
     lam = rng.gamma(spec.r, 1.0 / spec.alpha, spec.customers)
     p = rng.beta(spec.a, spec.b, spec.customers)
     births = seasonal_times(rng, spec, spec.customers, growth=0.6)
-    owners, weeks = purchase_times(rng, lam, p, births, spec.weeks)
+    simulated = simulate_customers(rng, lam, p, births, spec.weeks,
+                                   spec.purchase_seasonality, spec.start)
+    owners, weeks = simulated.owners, simulated.times
     countries = np.array(list(spec.countries))
     weights = np.array(list(spec.countries.values()))
     customer_country = rng.choice(len(countries), spec.customers, p=weights / weights.sum())
@@ -166,28 +170,60 @@ def _month_of_day(spec: DemoSpec, days: np.ndarray) -> np.ndarray:
     return dates.astype("datetime64[M]").astype(np.int64) % 12
 
 
-def purchase_times(
-    rng: np.random.Generator, lam: np.ndarray, p: np.ndarray, births: np.ndarray, weeks: float
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class SimulatedCustomers:
+    """Purchase times (weeks since the start) per customer, and who is still alive at the end."""
+
+    owners: np.ndarray  # customer index of each purchase
+    times: np.ndarray  # its time in weeks since the start
+    alive: np.ndarray  # per customer: not dropped out by the end
+
+
+def simulate_customers(
+    rng: np.random.Generator, lam: np.ndarray, p: np.ndarray, births: np.ndarray, weeks: float,
+    seasonality: float = 0.0, start: datetime = datetime(2023, 1, 1),
+) -> SimulatedCustomers:
     """BG/NBD: first purchase at birth, Poisson repeats at rate lambda until dropout.
 
     Given N Poisson events in (birth, end], their times are sorted uniforms; a customer who
-    drops out after repeat purchase J (J ~ Geometric(p)) keeps only the first min(N, J).
+    drops out after repeat purchase J (J ~ Geometric(p)) keeps only the first min(N, J), and
+    is alive at the end when N < J. With `seasonality` s > 0 the repeat rate is
+    lambda x (1 + s cos(2 pi (day of year - PEAK_DAY) / 365.25)), averaging lambda over a year:
+    events are drawn at rate lambda (1 + s) and each kept with probability the season's share.
     """
     span = weeks - births
-    events = rng.poisson(lam * span)
+    events = rng.poisson(lam * span * (1 + seasonality))
     lifetime_repeats = rng.geometric(p)
-    kept = np.minimum(events, lifetime_repeats)
     owner = np.repeat(np.arange(lam.size), events)
     times = births[owner] + rng.random(owner.size) * span[owner]
+    if seasonality > 0:
+        keep = rng.random(owner.size) * (1 + seasonality) < season_curve(times, start,
+                                                                          seasonality)
+        owner, times = owner[keep], times[keep]
+        events = np.bincount(owner, minlength=lam.size)
+    kept = np.minimum(events, lifetime_repeats)
     order = np.lexsort((times, owner))
-    times = times[order]
+    owner, times = owner[order], times[order]
     first_index = np.cumsum(events) - events
     rank = np.arange(owner.size) - first_index[owner]
     repeat_mask = rank < kept[owner]
     all_owners = np.concatenate([np.arange(lam.size), owner[repeat_mask]])
     all_times = np.concatenate([births, times[repeat_mask]])
-    return all_owners, all_times
+    return SimulatedCustomers(all_owners, all_times, events < lifetime_repeats)
+
+
+def purchase_times(
+    rng: np.random.Generator, lam: np.ndarray, p: np.ndarray, births: np.ndarray, weeks: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """BG/NBD purchase owners and times without seasonality (see simulate_customers)."""
+    simulated = simulate_customers(rng, lam, p, births, weeks)
+    return simulated.owners, simulated.times
+
+
+def season_curve(weeks: np.ndarray, start: datetime, seasonality: float) -> np.ndarray:
+    """1 + s cos(2 pi (day of year - PEAK_DAY) / 365.25) at each time (weeks since start)."""
+    day_of_year = (start.timetuple().tm_yday + weeks * 7) % 365.25
+    return np.asarray(1 + seasonality * np.cos(2 * np.pi * (day_of_year - PEAK_DAY) / 365.25))
 
 
 def timestamps(rng: np.random.Generator, spec: DemoSpec, weeks: np.ndarray) -> pl.Series:

@@ -92,6 +92,16 @@ def test_backtest_errors_equal_an_independent_computation() -> None:
     assert backtest.mae == pytest.approx((predicted - actual).abs().mean(), rel=1e-6)
     assert backtest.baseline_mae == pytest.approx((naive - actual).abs().mean(), rel=1e-9)
     assert backtest.baseline_total == pytest.approx(naive.sum(), rel=1e-9)
+    # Judged on: root-mean-square error against the naive rule's, and top-10 % capture.
+    assert backtest.rmse == pytest.approx(np.sqrt(((predicted - actual) ** 2).mean()), rel=1e-6)
+    assert backtest.baseline_rmse == pytest.approx(np.sqrt(((naive - actual) ** 2).mean()),
+                                                   rel=1e-9)
+    top = int(np.ceil(0.1 * len(actual)))
+    chosen = actual.to_numpy()[np.argsort(-predicted.to_numpy(), kind="stable")[:top]]
+    assert backtest.top_capture == pytest.approx(
+        chosen.sum() / np.sort(actual.to_numpy())[::-1][:top].sum(), rel=1e-9)
+    value = holdout.groupby("customer_id")["revenue"].sum().reindex(frame.index, fill_value=0)
+    assert backtest.actual_value == pytest.approx(value.sum(), rel=1e-9)
 
 
 def test_lifetime_value_equals_lifetimes(cdnow_summary: pl.DataFrame) -> None:
@@ -288,7 +298,7 @@ def test_holdout_selection_uses_the_candidate_with_the_lowest_error() -> None:
     purchases = cdnow_purchases()
     params = ClvConfig(select_by="holdout", backtest_weeks=39)
     backtest = run_backtest(purchases, date(1998, 6, 30), params)
-    scores = {c.model: c.mae for c in backtest.candidates}
+    scores = {c.model: c.rmse for c in backtest.candidates}
     assert set(scores) == {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
     assert backtest.model_name == min(scores, key=lambda name: scores[name])
     assert scores["nbd"] > min(scores.values())  # dropout matters on CDNOW

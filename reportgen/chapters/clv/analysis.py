@@ -36,13 +36,19 @@ from reportgen.chapters.clv.repurchase import RepurchaseChance
 from reportgen.chapters.clv.season import (
     DAYS_PER_MONTH,
     Season,
+    checked_against,
     history_months,
     month_bounds,
     monthly_purchases,
     season,
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
-from reportgen.chapters.clv.uncertainty import parameter_draws, total_interval
+from reportgen.chapters.clv.uncertainty import (
+    parameter_draws,
+    parameter_intervals,
+    row_sample,
+    total_interval,
+)
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
 
@@ -78,6 +84,7 @@ class ClvResult:
     purchases_12w_interval: tuple[float, float] | None = None
     monthly: pl.DataFrame | None = None  # month, first_day, purchases, value, factors
     grade: ForecastGrade | None = None
+    param_intervals: dict[str, tuple[float, float]] | None = None  # 95 % per model parameter
     spend_note: str = ""  # why the spend model is what it is, when the backtest chose
     group_a_share: float = 0.0  # share of it held by CLV group A
     at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
@@ -155,7 +162,10 @@ def clv_analysis(
     spend, spend_note = _spend_for_report(purchases, observation_end, data, monetary,
                                           backtests[0], params)
     expected_value = spend.expected_value(data.frequency, monetary)
-    seasons = season(purchases, observation_end, params, spend.population_mean, model.name)
+    seasons = checked_against(
+        season(purchases, observation_end, params, spend.population_mean, model.name),
+        [(b.aggregate_error, b.seasonal_error) for b in backtests
+         if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days
     purchase_factor = _purchase_factor(seasons, model, data, params.time_unit_days)
     values = {
@@ -187,7 +197,9 @@ def clv_analysis(
     at_risk = high_value_at_risk(customers, rfm_customers, params.at_risk_segments)
     group_a = profiles.filter(pl.col("clv_group") == "A")["clv_share"]
     total_clv = float(customers["clv"].sum())
-    forecast = _forecast_totals(model, summary, expected_value, total_clv, seasons, params)
+    purchases_12w = float(customers["expected_purchases_12w"].sum())
+    forecast = _forecast_totals(model, summary, expected_value, total_clv, purchases_12w,
+                                seasons, params)
     return ClvResult(
         available=True,
         reason=fit.reason,
@@ -203,11 +215,12 @@ def clv_analysis(
         history_months=history,
         total_clv=total_clv,
         clv_interval=forecast.clv_interval,
-        purchases_12w=float(customers["expected_purchases_12w"].sum()),
+        purchases_12w=purchases_12w,
         purchases_12w_interval=forecast.purchases_interval,
         monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
                                  params),
         grade=forecast_grade(backtests[0], seasons.available),
+        param_intervals=parameter_intervals(model, summary_arrays(compressed_summary(summary))),
         spend_note=spend_note,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
@@ -247,39 +260,38 @@ class _ForecastTotals:
 
 
 def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
-                     total_clv: float, seasons: Season, params: ClvConfig) -> _ForecastTotals:
+                     total_clv: float, purchases_12w: float, seasons: Season,
+                     params: ClvConfig) -> _ForecastTotals:
     """90 % intervals of the CLV total and of the 12-week purchases total: the purchase
     model's parameters drawn from their likelihood (a parametric bootstrap) plus the purchases'
-    own Poisson noise. The value per purchase is held at its estimate. Under each draw the CLV
-    total moves with the value-weighted purchases over the horizon (its month-by-month
-    discount and season profile are held at the estimate's: a second-order difference)."""
+    own Poisson noise (uncertainty.py). The value per purchase is held at its estimate. Under
+    each draw the CLV total moves with the value-weighted purchases over the horizon (its
+    month-by-month discount and season profile are held at the estimate's)."""
     rows = (summary.with_columns(pl.Series("value", expected_value))
             .group_by("frequency", "recency", "T")
-            .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum()))
+            .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum())
+            .sort("frequency", "recency", "T"))
     data = summary_arrays(rows)
-    value = rows["value"].to_numpy()
     draws = parameter_draws(model, summary_arrays(compressed_summary(summary)), SEED)
+    sample, value = row_sample(data, rows["value"].to_numpy(), SEED)
     horizon = params.horizon_months * DAYS_PER_MONTH / params.time_unit_days
     twelve_weeks = 12 * 7 / params.time_unit_days
-    factor = _purchase_factor(seasons, model, data, params.time_unit_days)
 
-    def horizon_totals(drawn: PurchaseModel) -> tuple[float, float]:
-        purchases = drawn.expected_purchases(horizon, data.frequency, data.recency, data.T)
-        return float((value * purchases).sum()), float((data.weight * purchases).sum())
+    def worth(drawn: PurchaseModel) -> float:
+        return float((value * drawn.expected_purchases(horizon, sample.frequency,
+                                                       sample.recency, sample.T)).sum())
 
-    estimate_value = horizon_totals(model)[0]
+    def purchases(drawn: PurchaseModel, t: float, rows: SummaryArrays) -> float:
+        return float((rows.weight * drawn.expected_purchases(t, rows.frequency, rows.recency,
+                                                             rows.T)).sum())
 
-    def clv(drawn: PurchaseModel) -> tuple[float, float]:
-        worth, purchases = horizon_totals(drawn)
-        return total_clv * worth / estimate_value if estimate_value > 0 else 0.0, purchases
-
-    def purchases_12w(drawn: PurchaseModel) -> tuple[float, float]:
-        total = factor * float((data.weight * drawn.expected_purchases(
-            twelve_weeks, data.frequency, data.recency, data.T)).sum())
-        return total, total
-
-    return _ForecastTotals(total_interval(draws, clv, total_clv, SEED),
-                           total_interval(draws, purchases_12w, purchases_12w(model)[0], SEED))
+    base_worth, base_12w = worth(model), purchases(model, twelve_weeks, sample)
+    over_horizon = purchases(model, horizon, data)
+    clv = total_interval(draws, lambda m: worth(m) / base_worth, total_clv, over_horizon, SEED) \
+        if base_worth > 0 else None
+    weeks = total_interval(draws, lambda m: purchases(m, twelve_weeks, sample) / base_12w,
+                           purchases_12w, purchases_12w, SEED) if base_12w > 0 else None
+    return _ForecastTotals(clv, weeks)
 
 
 def monthly_forecast(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,

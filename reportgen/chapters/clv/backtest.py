@@ -40,7 +40,7 @@ from reportgen.chapters.clv.purchase_models import (
     refit,
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
-from reportgen.chapters.clv.uncertainty import parameter_draws, total_interval
+from reportgen.chapters.clv.uncertainty import parameter_draws, row_sample, total_interval
 from reportgen.config import ClvConfig
 
 MIN_CALIBRATION_CUSTOMERS = 50
@@ -163,12 +163,18 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
     horizon = params.backtest_weeks * 7 / params.time_unit_days
     counts, values = holdout_actuals(purchases, calibration, calibration_end, observation_end)
     predicted = predict(model, per_customer, horizon)
+    if not np.all(np.isfinite(predicted)):
+        return Backtest(False, f"the {model.label} model fitted on the data to "
+                        f"{calibration_end:%d %b %Y} gave non-finite predictions",
+                        calibration_end, observation_end, params.backtest_weeks, window=window)
     baseline = naive_rate(per_customer, horizon)
     spend, spend_errors = best_spend_model(calibration, counts, values, params)
     expected_value = spend.expected_value(per_customer.frequency,
                                           calibration["monetary_value"].to_numpy())
     compressed = summary_arrays(compressed_summary(calibration))
     draws = parameter_draws(model, compressed, SEED)
+    sample, _ = row_sample(compressed, compressed.weight, SEED)
+    base = total_purchases(model, sample, horizon)
     backtest = Backtest(
         available=True,
         reason="",
@@ -189,8 +195,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
         actual_value=float(values.sum()),
         predicted_value=float((predicted * expected_value).sum()),
         top_capture=top_capture(predicted, counts),
-        interval=total_interval(draws, lambda m: twice(total_purchases(m, compressed, horizon)),
-                                float(predicted.sum()), SEED),
+        interval=total_interval(draws, lambda m: total_purchases(m, sample, horizon) / base,
+                                float(predicted.sum()), float(predicted.sum()), SEED),
         season_factor=season_factor(purchases, calibration_end, observation_end, params,
                                     model.name),
         spend_method=spend.method,
@@ -299,7 +305,9 @@ def season_factor(purchases: pl.DataFrame, calibration_end: date, holdout_end: d
                                 holdout_end - year)
     predicted = predict(model, summary_arrays(calibration),
                         (holdout_end - calibration_end).days / params.time_unit_days).sum()
-    return float(counts.sum() / predicted) if predicted > 0 and counts.sum() > 0 else None
+    if not (math.isfinite(predicted) and predicted > 0 and counts.sum() > 0):
+        return None
+    return float(counts.sum() / predicted)
 
 
 def tracking_curve(
@@ -358,11 +366,6 @@ def predict(model: PurchaseModel, data: SummaryArrays, horizon: float) -> np.nda
 def total_purchases(model: PurchaseModel, data: SummaryArrays, horizon: float) -> float:
     """Expected repeat purchases of all customers (weighted rows) over the horizon."""
     return float((data.weight * predict(model, data, horizon)).sum())
-
-
-def twice(value: float) -> tuple[float, float]:
-    """(value, value): a purchases total is also what its own noise rests on."""
-    return value, value
 
 
 def rmse(predicted: np.ndarray, actual: np.ndarray) -> float:

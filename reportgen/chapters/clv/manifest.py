@@ -45,6 +45,8 @@ def clv_manifest(clv: ClvResult) -> dict[str, Any]:
                    else None, "purchase_factors": list(clv.season.purchase_factors),
                    "value_factors": list(clv.season.value_factors)},
         "history_months": clv.history_months,
+        "param_intervals": ({name: list(bounds) for name, bounds in clv.param_intervals.items()}
+                            if clv.param_intervals else None),
         "clv_interval": list(clv.clv_interval) if clv.clv_interval else None,
         "purchases_12w": clv.purchases_12w if clv.available else None,
         "purchases_12w_interval": (list(clv.purchases_12w_interval)

@@ -11,6 +11,7 @@ it is shown unscaled and labelled so.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -93,7 +94,26 @@ def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
         purchase_factors.append(_ratio(in_month.height, predicted[month - 1]))
         value_factors.append(_ratio(float(in_month["value"].sum()),
                                     predicted[month - 1] * mean_value))
+    factors = [*purchase_factors, *value_factors]
+    if not all(math.isfinite(f) for f in factors):
+        return Season(False, f"the {model.label} model fitted on the data to "
+                             f"{fitted_on:%d %b %Y} gave non-finite predictions", fitted_on)
     return Season(True, "", fitted_on, tuple(purchase_factors), tuple(value_factors))
+
+
+def checked_against(seasons: Season, errors: list[tuple[float, float]]) -> Season:
+    """The season, unless the backtests measured it making things worse: `errors` are the
+    (unscaled, season-scaled) total errors of the backtests that had a year before them.
+    Without any such backtest, they are applied as last year measured them."""
+    if not seasons.available or not errors:
+        return seasons
+    unscaled = sum(abs(plain) for plain, _ in errors)
+    scaled = sum(abs(seasonal) for _, seasonal in errors)
+    if scaled <= unscaled:
+        return seasons
+    return Season(False, f"last year's season factors made the backtests worse (total error "
+                         f"{scaled:.0%} scaled against {unscaled:.0%} unscaled), so they are "
+                         "not applied", seasons.fitted_on)
 
 
 def monthly_purchases(model: PurchaseModel, data: SummaryArrays, months: int,

@@ -172,7 +172,7 @@ class ClvView:
     model_label: str
     plain_method: str  # how the forecast works, in plain words, before any parameter
     model_reason: str
-    model_params: tuple[tuple[str, float], ...]
+    model_params: tuple[tuple[str, float, tuple[float, float] | None], ...]  # with 95 % range
     attempts: tuple[FitRow, ...]
     p_alive_estimated: bool
     spend_method: str
@@ -266,7 +266,8 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         model_label=model.label,
         plain_method=plain_method(clv),
         model_reason=clv.reason,
-        model_params=tuple(model.params.items()),
+        model_params=tuple((name, value, (clv.param_intervals or {}).get(name))
+                           for name, value in model.params.items()),
         attempts=fit_rows(clv),
         p_alive_estimated=p_alive_estimated,
         spend_method=clv.spend.method,
@@ -290,7 +291,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         chance=chance_view(clv),
         history_months=clv.history_months,
         season_blind=not clv.season.available,
-        season_reason=clv.season.reason,
+        season_reason=clv.season.reason[:1].upper() + clv.season.reason[1:],
         clv_interval=clv.clv_interval,
         purchases_12w=clv.purchases_12w,
         purchases_12w_interval=clv.purchases_12w_interval,
