@@ -145,10 +145,7 @@ class PurchaseModel:
         r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         ratio = (beta + age) / (beta + age + t)
-        if abs(s - 1) < 1e-9:
-            horizon = -np.log(ratio)
-        else:
-            horizon = (1 - ratio ** (s - 1)) / (s - 1)
+        horizon = -np.log(ratio) if abs(s - 1) < 1e-9 else (1 - ratio ** (s - 1)) / (s - 1)
         alive = self.p_alive(frequency, recency, T)
         return np.asarray((r + x) * (beta + age) / (alpha + age) * horizon * alive)
 
