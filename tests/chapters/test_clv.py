@@ -171,6 +171,7 @@ def test_data_without_dropout_ends_the_ladder_at_the_nbd_model() -> None:
     assert refused.model is None and "no model fitted" in refused.reason
 
 
+@pytest.mark.slow  # Pareto/NBD's likelihood is slow near the no-dropout boundary, four fits
 def test_without_dropout_p_alive_is_left_empty_not_set_to_one() -> None:
     rng = np.random.default_rng(3)
     customers = 3_000

@@ -49,7 +49,7 @@ FITTERS: dict[str, Any] = {
 PARAM_MIN = 1e-6
 PARAM_MAX = 1e8
 LOOSE_TOLERANCE = 1e-5
-TIGHT = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 3000}  # L-BFGS-B: follow a ridge to its end
+TIGHT = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 3000}  # L-BFGS-B: follow a ridge to its end
 NO_DROPOUT_EVIDENCE = "dropout adds nothing over no dropout"
 # Starting points. BG/NBD and MBG/NBD optimize log-parameters (lifetimes' default: 0.1 each);
 # Pareto/NBD optimizes the parameters themselves and, left alone, draws its start at random
