@@ -231,7 +231,7 @@ def demo(
     from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
 
     unit_config = load_unit_config(DEMO_CONFIG)
-    data_path = unit_config.source.path
+    data_path = unit_config.source.first_path
     with err.status(f"Generating demo transactions ({customers:,} customers)…"):
         write_demo_csv(generate_transactions(DemoSpec(customers=customers, seed=seed)), data_path)
     err.print(f"Demo data: {data_path}")

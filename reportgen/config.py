@@ -55,11 +55,33 @@ class ColumnMap(StrictModel):
     country: str = Field("Country", description="Customer's country.")
 
 
+class SourceFile(StrictModel):
+    """One more input file (another year, another export): its path and, where they differ
+    from the source's, how to read it."""
+
+    path: Path = Field(description="File or glob; a relative path resolves from the YAML file.")
+    format: Literal["auto", "csv", "xlsx", "parquet"] | None = Field(
+        None, description="File format; default the source's.")
+    encoding: str | None = Field(None, description="Text encoding; default the source's.")
+    delimiter: str | None = Field(None, min_length=1, max_length=1,
+                                  description="CSV field separator; default the source's.")
+    sheet: str | None = Field(None, description="XLSX sheet name; default the source's.")
+    date_format: str | None = Field(None, description="invoice_date format; default the source's.")
+    columns: ColumnMap | None = Field(None, description="Column mapping; default the source's.")
+
+
 class SourceConfig(StrictModel):
     """Where a unit's transactions come from and how to read them."""
 
-    path: Path = Field(
-        description="File or glob of files; a relative path resolves from the YAML file's folder."
+    path: Path | None = Field(
+        None, description="File or glob of files; a relative path resolves from the YAML file's "
+        "folder. Optional when `files` lists the files."
+    )
+    files: list[SourceFile] = Field(
+        default_factory=list,
+        description="More files, read after `path` and stacked before cleaning (other years, "
+        "other exports); each may override format, encoding, delimiter, sheet, date_format "
+        "and columns. A line found in two files is kept once.",
     )
     format: Literal["auto", "csv", "xlsx", "parquet"] = Field(
         "auto", description="File format; auto picks it from the file extension."
@@ -73,6 +95,26 @@ class SourceConfig(StrictModel):
         "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
     )
     columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
+
+    @model_validator(mode="after")
+    def _some_file(self) -> SourceConfig:
+        if self.path is None and not self.files:
+            raise ValueError("give source.path, or list the files under source.files")
+        return self
+
+    def readers(self) -> list[SourceConfig]:
+        """One source per file entry (path first, then files), each with its own settings."""
+        plain = self.model_copy(update={"files": []})
+        entries = [plain] if self.path is not None else []
+        for file in self.files:
+            overrides = {key: value for key, value in file if value is not None}
+            entries.append(plain.model_copy(update=overrides))
+        return entries
+
+    @property
+    def first_path(self) -> Path:
+        """The first file entry's path: the one messages name for the whole source."""
+        return self.readers()[0].path  # type: ignore[return-value]
 
 
 class FilterConfig(StrictModel):
@@ -489,12 +531,15 @@ def load_unit_config(path: Path) -> UnitConfig:
         raise ConfigErrors(
             [_problem(err, unit_name, path, sources) for err in exc.errors()]
         ) from None
-    source_path = config.source.path
-    if not source_path.is_absolute():
-        source_path = (path.parent / source_path).resolve()
-    resolved = config.model_copy(
-        update={"source": config.source.model_copy(update={"path": source_path})}
-    )
+    def resolve(source_path: Path) -> Path:
+        return source_path if source_path.is_absolute() else (path.parent / source_path).resolve()
+
+    source = config.source.model_copy(update={
+        "path": resolve(config.source.path) if config.source.path is not None else None,
+        "files": [file.model_copy(update={"path": resolve(file.path)})
+                  for file in config.source.files],
+    })
+    resolved = config.model_copy(update={"source": source})
     resolved._config_file = path
     return resolved
 

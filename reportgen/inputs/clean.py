@@ -84,6 +84,11 @@ def clean_transactions(
             source.revenue_other_countries, "row dropped", True,
         ),
     ]
+    if len(source.files) > 1:
+        log.append(CleaningLogEntry(
+            "Line held by an earlier input file too (files overlap)",
+            source.overlap_rows, source.overlap_revenue, "duplicate dropped", True,
+        ))
     lines = source.transactions
 
     lines, entry = _drop_unless(

@@ -39,6 +39,9 @@ DATE_FORMATS = (
 )
 # A column with more unparseable values than this is a mapping mistake, not a few bad rows.
 MAX_MALFORMED_SHARE = 0.5
+# What makes two files' lines the same line: descriptions and countries may be written
+# differently by two exports of the same sale.
+OVERLAP_KEY = ["invoice", "stock_code", "quantity", "invoice_date", "unit_price", "customer_id"]
 FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 
 
@@ -74,43 +77,62 @@ class TransactionInput:
     malformed_rows: int
     malformed_revenue: float
     malformed_examples: tuple[MalformedValue, ...]
+    overlap_rows: int = 0  # lines dropped because an earlier file holds them too
+    overlap_revenue: float = 0.0
 
 
 def read_transactions(config: UnitConfig) -> TransactionInput:
-    """Read every file of the unit's source, map and type its columns, apply the country filter."""
-    paths = input_paths(config)
+    """Read every file of the unit's source, map and type its columns, keep once each line that
+    two files both hold, and apply the country filter."""
     frames: list[pl.DataFrame] = []
     files: list[InputFile] = []
     examples: list[MalformedValue] = []
     malformed_rows = 0
     malformed_revenue = 0.0
-    for path in paths:
-        raw = read_raw_file(config, path)
-        typed, bad = typed_columns(config, path, raw)
-        files.append(InputFile(str(path), file_sha256(path), raw.height))
-        malformed_rows += bad.height
-        malformed_revenue += _line_revenue(bad)
-        examples.extend(_malformed_examples(path, bad))
-        frames.append(typed)
-    transactions = pl.concat(frames) if len(frames) > 1 else frames[0]
+    for source in config.source.readers():
+        entry = config.model_copy(update={"source": source})
+        for path in input_paths(entry):
+            raw = read_raw_file(entry, path)
+            typed, bad = typed_columns(entry, path, raw)
+            files.append(InputFile(str(path), file_sha256(path), raw.height))
+            malformed_rows += bad.height
+            malformed_revenue += _line_revenue(bad)
+            examples.extend(_malformed_examples(path, bad))
+            frames.append(typed.with_columns(pl.lit(len(frames)).alias("file_index")))
     rows_read = sum(f.rows for f in files)
     if rows_read == 0:
         raise InputError(
-            "the input contains no rows", unit=config.unit, file=paths[0],
+            "the input contains no rows", unit=config.unit, file=config.source.first_path,
             hint="point source.path at a file with transactions",
         )
+    stacked = pl.concat(frames) if len(frames) > 1 else frames[0]
+    transactions, overlap = drop_overlaps(stacked)
     filtered = filter_countries(config, transactions)
     return TransactionInput(
         transactions=filtered,
         files=tuple(files),
         rows_read=rows_read,
         rows_other_countries=transactions.height - filtered.height,
-        revenue_read=_line_revenue(transactions) + malformed_revenue,
+        revenue_read=_line_revenue(stacked) + malformed_revenue,
         revenue_other_countries=_line_revenue(transactions) - _line_revenue(filtered),
         malformed_rows=malformed_rows,
         malformed_revenue=malformed_revenue,
         malformed_examples=tuple(examples[:5]),
+        overlap_rows=overlap.height,
+        overlap_revenue=_line_revenue(overlap),
     )
+
+
+def drop_overlaps(stacked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(kept, dropped): a line (same invoice, product, quantity, time, price and customer) that
+    several files hold is kept from the first file that has it, as often as it appears there;
+    its copies in later files are dropped. Duplicates within one file are left to cleaning."""
+    if stacked["file_index"].n_unique() < 2:
+        return stacked.drop("file_index"), stacked.clear().drop("file_index")
+    first_file = pl.col("file_index").min().over(OVERLAP_KEY)
+    keep = pl.col("file_index") == first_file
+    return (stacked.filter(keep).drop("file_index"),
+            stacked.filter(~keep).drop("file_index"))
 
 
 def input_paths(config: UnitConfig) -> list[Path]:

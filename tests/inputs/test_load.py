@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 from conftest import UnitFactory, lines
 
-from reportgen.config import load_unit_config
+from reportgen.config import ConfigErrors, load_unit_config
 from reportgen.errors import EncodingError, InputError
+from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 
 SAMPLE = lines(
@@ -160,3 +161,53 @@ def test_unknown_country_in_filter_is_an_error(write_unit: UnitFactory) -> None:
     path = write_unit(SAMPLE, filters={"countries": ["Untied Kingdom"]})
     with pytest.raises(InputError, match="country 'Untied Kingdom' does not appear"):
         read_transactions(load_unit_config(path))
+
+
+def test_files_of_other_years_and_exports_are_stacked_and_overlaps_kept_once(
+        tmp_path: Path, write_unit: UnitFactory) -> None:
+    # Last year's export: Online Retail II names, latin-1, semicolons, day-first dates. Its
+    # last two lines (10-11 Dec 2010) are in this year's file too, one with another spelling.
+    older = ("Invoice;StockCode;Description;Quantity;InvoiceDate;Price;Customer ID;Country\n"
+             "489434;85048;CAFÉ LIGHTS;12;01/12/2009 07:45;6.95;13085;United Kingdom\n"
+             "489435;22350;CAT BOWL;12;01/12/2009 07:46;2.55;13085;United Kingdom\n"
+             "536370;22728;ALARM CLOCK;24;10/12/2010 08:45;3.75;12583;France\n"
+             "536371;22086;PAPER CHAIN;80;11/12/2010 09:00;2.55;13748;United Kingdom\n")
+    (tmp_path / "2010.csv").write_bytes(older.encode("latin-1"))
+    lines(("536370", "22728", 24, "2010-12-10 08:45:00", 3.75, "12583", "France",
+           "ALARM CLOCK BAKELIKE PINK"),
+          ("536371", "22086", 80, "2010-12-11 09:00:00", 2.55, "13748"),
+          ("536371", "22086", 80, "2010-12-11 09:00:00", 2.55, "13748"),  # a within-file copy
+          ("536372", "22632", 6, "2010-12-12 09:01:00", 1.85, "17850"),
+          ).write_csv(tmp_path / "2011.csv")
+    path = write_unit(data_name="2011.csv", source={"files": [{
+        "path": "2010.csv", "encoding": "latin-1", "delimiter": ";", "date_format": "%d/%m/%Y %H:%M",
+        "columns": {"invoice": "Invoice", "unit_price": "Price", "customer_id": "Customer ID"}}]})
+    config = load_unit_config(path)
+    assert config.source.files[0].path == tmp_path / "2010.csv"  # resolved from the YAML
+    loaded = read_transactions(config)
+    assert [Path(f.path).name for f in loaded.files] == ["2011.csv", "2010.csv"]
+    assert loaded.rows_read == 8
+    # The two shared lines are kept from the first file; its own copy is left for cleaning.
+    assert loaded.overlap_rows == 2
+    assert loaded.overlap_revenue == pytest.approx(24 * 3.75 + 80 * 2.55)
+    frame = loaded.transactions.sort("invoice_date")
+    assert frame.height == 6
+    assert frame["invoice"].to_list() == ["489434", "489435", "536370", "536371", "536371",
+                                          "536372"]
+    assert frame["description"][0] == "CAFÉ LIGHTS"
+    assert frame["description"][2] == "ALARM CLOCK BAKELIKE PINK"  # the first file's
+    clean = clean_transactions(loaded, datetime(2011, 1, 1), config.cleaning)
+    log = {entry.rule: entry for entry in clean.log}
+    overlap = log["Line held by an earlier input file too (files overlap)"]
+    assert (overlap.rows, overlap.action) == (2, "duplicate dropped")
+    assert log["Exact duplicate lines"].rows == 1
+    assert clean.purchases.height == 5
+    removed = sum(entry.revenue for entry in clean.log if entry.removed)
+    assert clean.revenue_out + removed == pytest.approx(clean.revenue_in)
+
+
+def test_a_source_needs_a_path_or_files(write_unit: UnitFactory) -> None:
+    path = write_unit(SAMPLE, source={"path": None})
+    with pytest.raises(ConfigErrors, match="give source.path, or list the files under "
+                                           "source.files"):
+        load_unit_config(path)

@@ -188,6 +188,22 @@ def test_a_lapsing_audience_follows_the_units_lapsing_segments(write_unit: UnitF
     assert set(changed["segment"]) == {"hibernating"}
 
 
+def test_win_back_leaves_out_customers_likely_to_come_back_on_their_own() -> None:
+    entry = next(e for e in ENTRIES if e.id == "winback_at_risk")
+    assert entry.audience.max_p_buy_90d == 0.6
+    facts = meeting(entry.trigger, base_facts(), True)
+    chances = {"A": 0.9, "B": 0.6, "C": 0.3, "D": None}  # D: a customer without a chance
+    table = customers().with_columns(
+        pl.col("clv_group").replace_strict(chances, return_dtype=pl.Float64).alias("p_buy_90d"))
+    outcome = evaluate_playbook([entry], facts, table, SPECS, UK)
+    chosen = outcome.audiences[entry.id]
+    assert set(chosen["clv_group"]) == {"B", "C"} and set(chosen["segment"]) == {"at_risk",
+                                                                                "cant_lose"}
+    assert chosen["p_buy_90d"].max() <= 0.6  # type: ignore[operator]
+    # Without the chance (no column), the filter does not apply: every lapsing customer.
+    assert evaluate([entry], facts).audiences[entry.id].height == 8
+
+
 def test_lapsing_segments_must_be_segments_of_the_map(write_unit: UnitFactory) -> None:
     with pytest.raises(ConfigError, match="lapsing_segments names 'dormant'"):
         load_unit_config(write_unit(rfm={"lapsing_segments": ["dormant"]}))
