@@ -208,6 +208,6 @@ def test_files_of_other_years_and_exports_are_stacked_and_overlaps_kept_once(
 
 def test_a_source_needs_a_path_or_files(write_unit: UnitFactory) -> None:
     path = write_unit(SAMPLE, source={"path": None})
-    with pytest.raises(ConfigErrors, match="give source.path, or list the files under "
-                                           "source.files"):
+    with pytest.raises(ConfigErrors, match=r"give source\.path, or list the files under "
+                                           r"source\.files"):
         load_unit_config(path)
