@@ -54,7 +54,7 @@ class DemoSpec:
     alpha: float = 6.0
     a: float = 0.6
     b: float = 3.5
-    purchase_seasonality: float = 0.0  # amplitude of the yearly cycle of repeat purchases
+    purchase_seasonality: float = 0.5  # amplitude of the yearly cycle of repeat purchases
     products: int = 1_200
     mean_basket_lines: float = 9.0
     guest_invoice_share: float = 0.15

@@ -68,8 +68,8 @@ def two_years() -> tuple[pl.DataFrame, SimulatedCustomers, ClvResult]:
 
 @pytest.fixture(scope="module")
 def seasonal() -> ClvResult:
-    """Three years of BG/NBD customers whose repeat purchases peak in November (+-60 %)."""
-    purchases, _ = simulate(5, 156.0, 0.6, datetime(2022, 1, 3), 104.0)
+    """Two years of BG/NBD customers whose repeat purchases peak in November (+-60 %)."""
+    purchases, _ = simulate(5, 104.0, 0.6, datetime(2023, 1, 2), 52.0)
     return clv_analysis(purchases, rfm_of(purchases), date(2024, 12, 29),
                         ClvConfig(models=["bgnbd"]))
 

@@ -109,6 +109,11 @@ def test_same_input_gives_identical_outputs(tmp_path: Path) -> None:
     for name in ("customers.csv", "report.html", "segment_moves.csv"):
         assert first.files[name] == again.files[name]
     assert sorted(first.files) == sorted(again.files)
+    # Every figure of the manifest too, to the last bit; only the stage timings may differ.
+    manifests = [json.loads(build.files["manifest.json"]) for build in (first, again)]
+    for manifest in manifests:
+        manifest.pop("timings_seconds")
+    assert manifests[0] == manifests[1]
 
 
 def test_charts_render_to_identical_svg(published: RunResult) -> None:

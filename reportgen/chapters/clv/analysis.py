@@ -163,7 +163,7 @@ def clv_analysis(
                                           backtests[0], params)
     expected_value = spend.expected_value(data.frequency, monetary)
     seasons = checked_against(
-        season(purchases, observation_end, params, spend.population_mean, model.name),
+        season(purchases, observation_end, params, spend.population_mean, model),
         [(b.aggregate_error, b.seasonal_error) for b in backtests
          if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days

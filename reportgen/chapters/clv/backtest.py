@@ -197,8 +197,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
         top_capture=top_capture(predicted, counts),
         interval=total_interval(draws, lambda m: total_purchases(m, sample, horizon) / base,
                                 float(predicted.sum()), float(predicted.sum()), SEED),
-        season_factor=season_factor(purchases, calibration_end, observation_end, params,
-                                    model.name),
+        season_factor=season_factor(purchases, calibration_end, observation_end, params, model),
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
@@ -291,20 +290,21 @@ def best_spend_model(
 
 
 def season_factor(purchases: pl.DataFrame, calibration_end: date, holdout_end: date,
-                  params: ClvConfig, model_name: str) -> float | None:
-    """Last year's actual / predicted repeat purchases over the same calendar dates, by the
-    same model refitted a year earlier; None when the data do not reach a year before the
-    calibration end with history behind it."""
+                  params: ClvConfig, model: PurchaseModel) -> float | None:
+    """Last year's actual / predicted repeat purchases over the same calendar dates: the
+    window's model asked, for the customers of a year earlier and from their history up to
+    then, what the same weeks would bring. None when the data do not reach back that far with
+    enough customers and history."""
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
-    window = fit_window(purchases, calibration_end - year, holdout_end - year, params,
-                        only=model_name)
-    if isinstance(window, str):
+    start, end = calibration_end - year, holdout_end - year
+    earlier = customer_summary(purchases, start, params.time_unit_days)
+    longest = earlier["T"].max()
+    history_days = (float(longest) if isinstance(longest, float) else 0.0) * params.time_unit_days
+    if earlier.height < MIN_CALIBRATION_CUSTOMERS or history_days < (end - start).days:
         return None
-    model, _, calibration, _ = window
-    counts, _ = holdout_actuals(purchases, calibration, calibration_end - year,
-                                holdout_end - year)
-    predicted = predict(model, summary_arrays(calibration),
-                        (holdout_end - calibration_end).days / params.time_unit_days).sum()
+    counts, _ = holdout_actuals(purchases, earlier, start, end)
+    predicted = predict(model, summary_arrays(earlier),
+                        (end - start).days / params.time_unit_days).sum()
     if not (math.isfinite(predicted) and predicted > 0 and counts.sum() > 0):
         return None
     return float(counts.sum() / predicted)

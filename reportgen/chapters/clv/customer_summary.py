@@ -34,6 +34,8 @@ def purchase_days(purchases: pl.DataFrame, first_day: date | None, last_day: dat
         purchases.filter(pl.col("customer_id").is_not_null() & window)
         .group_by("customer_id", day.alias("day"))
         .agg(pl.col("revenue").sum().alias("value"))
+        # Sorted: sums over these rows must not depend on the hash order of the grouping.
+        .sort("customer_id", "day")
     )
 
 

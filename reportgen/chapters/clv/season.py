@@ -1,12 +1,13 @@
 """Season: how last year's same months ran against what the model predicted for them.
 
 The purchase models know no calendar: they predict the same pace in December as in July.
-With at least SEASON_HISTORY_MONTHS months of history, the model is fitted as it would have
-been a year before the observation end, asked to predict the twelve months that followed, and
-compared with what happened, month by month, in purchases and in pounds. Each month's
-actual / predicted ratio is that calendar month's season factor; the forecast's months are
-scaled by the factors of the same months. With less history the forecast is "season-blind":
-it is shown unscaled and labelled so.
+With at least SEASON_HISTORY_MONTHS months of history, the report's model is asked, for each
+of the twelve months before the observation end, what the customers known at the month's
+start would buy in it, from their history up to then; what they bought (in purchases and in
+pounds) over that prediction is the calendar month's season factor, and the forecast's months
+are scaled by the factors of the same months. The factors are dropped when the backtests
+measure them making things worse (checked_against). With less history the forecast is
+"season-blind": shown unscaled and labelled so.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import numpy as np
 import polars as pl
 
 from reportgen.chapters.clv.customer_summary import (
-    compressed_summary,
     customer_summary,
     purchase_days,
     summary_arrays,
 )
-from reportgen.chapters.clv.purchase_models import PurchaseModel, SummaryArrays, refit
+from reportgen.chapters.clv.purchase_models import PurchaseModel, SummaryArrays
 from reportgen.config import ClvConfig
 
 DAYS_PER_MONTH = 4.345 * 7  # lifetimes' month
@@ -38,7 +38,7 @@ class Season:
 
     available: bool
     reason: str  # why the forecast is season-blind, when it is
-    fitted_on: date | None = None  # the date a year back the model was fitted at
+    fitted_on: date | None = None  # the start of the year the factors were measured on
     purchase_factors: tuple[float, ...] = ()
     value_factors: tuple[float, ...] = ()
 
@@ -67,37 +67,35 @@ def month_bounds(start: date, month: int) -> tuple[date, date]:
 
 
 def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
-           expected_value: float, model_name: str) -> Season:
-    """Season factors from the year before observation_end, or why there are none: the
-    report's model (`model_name`) refitted on the data to a year before.
+           expected_value: float, model: PurchaseModel) -> Season:
+    """Season factors from the year before observation_end, or why there are none.
 
-    The year-back prediction is priced at the mean value of the repeat purchases before the
-    year-back date (`expected_value` when there are none); pounds compare with it.
+    For each of the twelve months of that year, the report's model predicts the month's
+    repeat purchases of the customers who had bought by its start, from their history up to
+    then; the month's actual purchases (and pounds, against the prediction priced at
+    `expected_value` a purchase) over that prediction is its factor.
     """
     months = history_months(purchases, observation_end)
     if months < SEASON_HISTORY_MONTHS:
         return Season(False, f"{months:.0f} months of history; measuring the season needs "
                              f"{SEASON_HISTORY_MONTHS}")
     fitted_on = observation_end - timedelta(days=YEAR_DAYS)
-    calibration = customer_summary(purchases, fitted_on, params.time_unit_days)
-    data = compressed_summary(calibration)
-    model = refit(summary_arrays(data), model_name, params.penalizers,
-                  params.min_dropout_evidence)
-    days = purchase_days(purchases, fitted_on + timedelta(days=1), observation_end).join(
-        calibration.select("customer_id"), on="customer_id", how="semi")
-    mean_value = _repeat_value(calibration, expected_value)
-    predicted = monthly_purchases(model, summary_arrays(data), 12, params.time_unit_days)
     purchase_factors, value_factors = [], []
     for month in range(1, 13):
         first, last = month_bounds(fitted_on, month)
-        in_month = days.filter(pl.col("day").is_between(first, last))
-        purchase_factors.append(_ratio(in_month.height, predicted[month - 1]))
-        value_factors.append(_ratio(float(in_month["value"].sum()),
-                                    predicted[month - 1] * mean_value))
+        known = customer_summary(purchases, first - timedelta(days=1), params.time_unit_days)
+        days = purchase_days(purchases, first, last).join(known.select("customer_id"),
+                                                          on="customer_id", how="semi")
+        arrays = summary_arrays(known)
+        predicted = float(model.expected_purchases(
+            ((last - first).days + 1) / params.time_unit_days, arrays.frequency,
+            arrays.recency, arrays.T).sum())
+        purchase_factors.append(_ratio(days.height, predicted))
+        value_factors.append(_ratio(float(days["value"].sum()), predicted * expected_value))
     factors = [*purchase_factors, *value_factors]
     if not all(math.isfinite(f) for f in factors):
-        return Season(False, f"the {model.label} model fitted on the data to "
-                             f"{fitted_on:%d %b %Y} gave non-finite predictions", fitted_on)
+        return Season(False, f"the {model.label} model gave non-finite predictions for the "
+                             f"year to {observation_end:%d %b %Y}", fitted_on)
     return Season(True, "", fitted_on, tuple(purchase_factors), tuple(value_factors))
 
 
@@ -125,14 +123,6 @@ def monthly_purchases(model: PurchaseModel, data: SummaryArrays, months: int,
                                                       data.recency, data.T)).sum())
         for m in range(1, months + 1)]
     return np.diff(np.asarray(cumulative))
-
-
-def _repeat_value(calibration: pl.DataFrame, fallback: float) -> float:
-    repeaters = calibration.filter(pl.col("frequency") > 0)
-    purchases = float(repeaters["frequency"].sum())
-    if purchases <= 0:
-        return fallback
-    return float((repeaters["frequency"] * repeaters["monetary_value"]).sum()) / purchases
 
 
 def _ratio(actual: float, predicted: float) -> float:

@@ -400,8 +400,9 @@ def clv_bands(customers: pl.DataFrame, symbol: str) -> pl.DataFrame:
 def season_sentence(clv: ClvResult) -> str:
     """Whether the forecast knows the season, in one sentence."""
     if clv.season.available and clv.season.fitted_on is not None:
-        return (f"Each month is scaled by how the same month ran last year against what the "
-                f"model, fitted on the data to {day(clv.season.fitted_on)}, predicted for it.")
+        return (f"Each month is scaled by how the same month ran in the year from "
+                f"{day(clv.season.fitted_on)} against what the model predicted for it from the "
+                "customers' history up to then.")
     return (f"The forecast is season-blind: {clv.season.reason}, so it predicts the same pace "
             "in every month of the year.")
 

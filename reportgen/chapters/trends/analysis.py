@@ -66,6 +66,7 @@ def peak_month_lift(seasons: pl.DataFrame) -> float:
     """Average revenue of the best calendar month over that of an average month."""
     if seasons.is_empty():
         return 0.0
-    by_month = seasons.group_by("month").agg(pl.col("revenue").mean())["revenue"]
+    # Sorted by month: a mean over hash-ordered groups differs in its last bits run to run.
+    by_month = seasons.group_by("month").agg(pl.col("revenue").mean()).sort("month")["revenue"]
     mean = float(by_month.mean() or 0.0)  # type: ignore[arg-type]
     return float(by_month.max() or 0.0) / mean if mean else 0.0  # type: ignore[arg-type]
