@@ -37,7 +37,6 @@ from reportgen.chapters.clv.purchase_models import (
     SummaryArrays,
     fit_nbd,
     fit_purchase_model,
-    refit,
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.chapters.clv.uncertainty import parameter_draws, row_sample, total_interval
@@ -209,11 +208,9 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
 
 
 def fit_window(
-    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig,
-    only: str | None = None,
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig
 ) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
-    """The model fitted on the calibration window (or why none can be); `only` refits that
-    one model instead of choosing."""
+    """The model fitted on the calibration window (or why none can be)."""
     calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
     if calibration.height < MIN_CALIBRATION_CUSTOMERS:
         return (f"only {calibration.height} customers bought by {calibration_end:%d %b %Y}; "
@@ -227,9 +224,6 @@ def fit_window(
                 f"needs at least as long as the {holdout_days}-day window it predicts")
     compressed = summary_arrays(compressed_summary(calibration))
     candidates: tuple[CandidateScore, ...] = ()
-    if only is not None:
-        return refit(compressed, only, params.penalizers,
-                     params.min_dropout_evidence), "the same model, refitted", calibration, ()
     if params.select_by == "holdout":
         per_customer = summary_arrays(calibration)
         horizon = (holdout_end - calibration_end).days / params.time_unit_days

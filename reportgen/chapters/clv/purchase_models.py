@@ -198,18 +198,6 @@ def fit_purchase_model(
                     nbd.log_likelihood)
 
 
-def refit(data: SummaryArrays, name: str, penalizers: Sequence[float],
-          min_dropout_evidence: float) -> PurchaseModel:
-    """The model `name` fitted on other data: NBD directly; a model with dropout by its
-    ladder, falling back to NBD where those data show no dropout."""
-    if name == "nbd":
-        return fit_nbd(data)
-    fit = fit_purchase_model(data, [name], penalizers, min_dropout_evidence,
-                             allow_no_dropout=True)
-    assert fit.model is not None  # allow_no_dropout always gives a model
-    return fit.model
-
-
 def _ladder(
     name: str,
     data: SummaryArrays,
