@@ -306,8 +306,10 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
         # Per customer, so that gradients are of order one and the first steps stay where the
         # likelihood is finite.
         params = np.exp(log_params)
+        r, alpha, s, beta = (float(v) for v in params)
         with np.errstate(all="ignore"):
-            total = float((weights * pareto.log_likelihood(*params, x, recency, T)).sum())
+            total = float((weights * pareto.log_likelihood(r, alpha, s, beta, x, recency,
+                                                             T)).sum())
         penalty = fitter.penalizer_coef * float((params ** 2).sum()) / len(weights)  # lifetimes'
         value = -total / customers + penalty
         return value if math.isfinite(value) else math.inf
