@@ -157,8 +157,13 @@ def test_season_factors_are_applied_unless_the_backtests_measure_them_worse() ->
 def test_the_default_ladder_finds_the_dropout(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     purchases, _, _ = two_years
-    clv = clv_analysis(purchases, rfm_of(purchases), date(2024, 12, 29), ClvConfig())
-    assert clv.model is not None and clv.model.name == "paretonbd" and clv.p_alive_estimated
+    config = ClvConfig()
+    summary = customer_summary(purchases, date(2024, 12, 29), config.time_unit_days)
+    fit = fit_purchase_model(summary_arrays(compressed_summary(summary)), config.models,
+                             config.penalizers, config.min_dropout_evidence,
+                             config.allow_no_dropout_model)
+    assert fit.model is not None and fit.model.name == "paretonbd"
+    assert fit.model.estimates_dropout and fit.attempts[0].outcome == "accepted"
 
 
 def test_pareto_nbd_reaches_the_published_cdnow_optimum() -> None:

@@ -52,6 +52,7 @@ PARAM_MIN = 1e-6
 PARAM_MAX = 1e8
 LOOSE_TOLERANCE = 1e-5
 TIGHT = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 3000}  # L-BFGS-B: follow a ridge to its end
+SIMPLEX_EVALUATIONS = 1500  # Pareto/NBD's fallback walk (see fit_pareto_nbd)
 NO_DROPOUT_EVIDENCE = "dropout adds nothing over no dropout"
 # Starting points. BG/NBD and MBG/NBD optimize log-parameters (lifetimes' default: 0.1 each);
 # Pareto/NBD optimizes the parameters themselves and, left alone, draws its start at random
@@ -319,14 +320,19 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
     start_value = negative(start)
     result = minimize(negative, start, method="L-BFGS-B", bounds=bounds, options=TIGHT)
     if not _converged(result, start_value):
-        # The quasi-Newton steps ran into a region where the likelihood is not finite: walk
-        # there by simplex, which only compares values, then polish.
-        walked = minimize(negative, start, method="Nelder-Mead",
-                          options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-12})
-        result = minimize(negative, np.clip(walked.x, *bounds[0]), method="L-BFGS-B",
-                          bounds=bounds, options=TIGHT)
-    if not _converged(result, start_value):
-        raise ParetoNoConvergence(f"no optimum found ({result.message})")
+        # The quasi-Newton steps stopped early: on a ridge (s and beta growing together, one
+        # dropout rate for everyone) the line search runs out of digits, and from some starts
+        # the first steps overshoot. Walk on by simplex, which only compares values, from the
+        # best point so far, then polish; the walk is capped, since along a ridge it would
+        # go on for ever at no gain that matters to the likelihood-ratio test.
+        origin = result.x if _below(result.fun, start_value) else start
+        walked = minimize(negative, origin, method="Nelder-Mead",
+                          options={"maxfev": SIMPLEX_EVALUATIONS, "xatol": 1e-6, "fatol": 1e-12})
+        polished = minimize(negative, np.clip(walked.x, *bounds[0]), method="L-BFGS-B",
+                            bounds=bounds, options=TIGHT)
+        result = polished if polished.fun <= walked.fun else walked
+        if not _below(result.fun, start_value):
+            raise ParetoNoConvergence(f"no optimum found ({result.message})")
     r, alpha, s, beta = (float(v) for v in np.exp(result.x))
     fitter.params_ = pd.Series({"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale})
 
@@ -335,8 +341,11 @@ def _converged(result: Any, start_value: float) -> bool:
     """Stopped by its own criterion at a finite value below the start's. (Not a zero
     gradient: where the data show no dropout the optimum lies along a ridge towards the
     boundary, which the likelihood-ratio test, not the optimizer, must judge.)"""
-    return bool(result.success and math.isfinite(result.fun)
-                and result.fun < start_value - 1e-9 * abs(start_value))
+    return bool(result.success) and _below(result.fun, start_value)
+
+
+def _below(value: float, start_value: float) -> bool:
+    return math.isfinite(value) and value < start_value - 1e-9 * abs(start_value)
 
 
 def _initial_params(name: str, start: str) -> np.ndarray | None:
