@@ -14,12 +14,15 @@ When the curvature is not positive definite (a fit at a boundary), no interval i
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from reportgen.chapters.clv.purchase_models import (
+    PARAM_MAX,
+    PARAM_MIN,
     PurchaseModel,
     SummaryArrays,
     model_log_likelihood,
@@ -72,8 +75,9 @@ def parameter_intervals(model: PurchaseModel, data: SummaryArrays,
     if covariance is None:
         return None
     errors = np.sqrt(np.diag(covariance))
-    return {name: (float(model.params[name] * np.exp(-z * error)),
-                   float(model.params[name] * np.exp(z * error)))
+    bounds = np.log(PARAM_MIN), np.log(PARAM_MAX)  # the fit's; a ridge runs past them
+    return {name: (float(np.exp(np.clip(np.log(model.params[name]) - z * error, *bounds))),
+                   float(np.exp(np.clip(np.log(model.params[name]) + z * error, *bounds))))
             for name, error in zip(model.params, errors, strict=True)}
 
 
@@ -95,7 +99,10 @@ def parameter_draws(model: PurchaseModel, data: SummaryArrays, seed: int,
     names = list(model.params)
     rng = np.random.default_rng(seed)
     centre = np.log([model.params[name] for name in names])
-    points = rng.multivariate_normal(centre, covariance, size=draws)
+    # Clipped to the bounds the fit searched: along a ridge (Pareto/NBD's s and beta growing
+    # together) the draws would otherwise run past what a float holds, to the same model.
+    points = np.clip(rng.multivariate_normal(centre, covariance, size=draws),
+                     math.log(PARAM_MIN), math.log(PARAM_MAX))
     return [with_params(model, dict(zip(names, np.exp(point).tolist(), strict=True)))
             for point in points]
 
