@@ -84,7 +84,7 @@ def build_report(
     """Compute every chapter of the unit's report for the period and render its files."""
     timer = StageTimer(on_stage)
     specs = fact_specs(chapters)
-    entries = load_playbook(config, specs)  # configuration errors first, before reading data
+    playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
     with timer.stage("load"):
         source = read_transactions(config)
     with timer.stage("clean"):
@@ -101,8 +101,8 @@ def build_report(
                  for name, value in chapter.facts(result).items()}
         customers = customer_table(applied)
         audience = audience_table(customers, clean.purchases, inputs.window_start,
-                                  period.analysis_date)
-        playbook = evaluate_playbook(entries, facts, audience, specs, config)
+                                  period.start, period.analysis_date)
+        playbook = evaluate_playbook(playbook_entries, facts, audience, specs, config)
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook)
     with timer.stage("render"):

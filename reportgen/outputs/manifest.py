@@ -14,7 +14,7 @@ from reportgen.inputs.clean import CleanTransactions
 from reportgen.inputs.load import TransactionInput
 from reportgen.period import Period
 from reportgen.playbook.entries import playbook_path
-from reportgen.playbook.evaluate import PlaybookOutcome
+from reportgen.playbook.evaluate import PlaybookOutcome, Recommendation
 
 PACKAGES = (
     "reportgen", "polars", "numpy", "scikit-learn", "lifetimes", "jinja2", "weasyprint",
@@ -65,7 +65,8 @@ def run_manifest(
         },
         "data_quality": [asdict(e) for e in clean.log],
         **chapter_entries,
-        "recommendations": [asdict(r) for r in playbook.recommendations],
+        "recommendations": [recommendation_entry(r) for r in playbook.recommendations],
+        "insights": [asdict(i) for i in playbook.insights],
         "recommendations_not_fired": [asdict(s) for s in playbook.skipped],
         "playbook_file": str(playbook_path(config)),
         "facts": playbook.facts,
@@ -78,3 +79,10 @@ def run_manifest(
         "timings_seconds": seconds,
     }
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+
+
+def recommendation_entry(recommendation: Recommendation) -> dict[str, object]:
+    """A fired action as the manifest records it (values over the CLV horizon; null where
+    not estimated)."""
+    return {**asdict(recommendation), "action_file": recommendation.action_file,
+            "assigned_elsewhere": recommendation.assigned_elsewhere}

@@ -7,16 +7,17 @@ from datetime import datetime
 import polars as pl
 
 AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "monetary",
-                    "return_rate", "revenue_12m", "tenure_days")
+                    "return_rate", "revenue_12m", "tenure_days", "first_purchase_in_period")
 CLV_COLUMNS = ("clv", "clv_group", "p_alive", "p_buy_90d")
 
 
 def audience_table(
     customers: pl.DataFrame, purchases: pl.DataFrame, window_start: datetime,
-    analysis_date: datetime,
+    period_start: datetime, analysis_date: datetime,
 ) -> pl.DataFrame:
     """One row per customer: segment, R, F, M, return rate, last 12 months' revenue, tenure
-    in days, and CLV, group and P(alive) when the customer table has them."""
+    in days, whether the first purchase is in the report's month, and CLV, group, P(alive)
+    and the chance of buying within 90 days when the customer table has them."""
     window = purchases.filter(
         pl.col("customer_id").is_not_null()
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
@@ -28,6 +29,7 @@ def audience_table(
             pl.col("return_rate").fill_null(0.0),
             pl.col("revenue_12m").fill_null(0.0),
             (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days().alias("tenure_days"),
+            (pl.col("first_purchase") >= period_start).alias("first_purchase_in_period"),
         )
         .select(*AUDIENCE_COLUMNS, *clv)
         .sort("customer_id")

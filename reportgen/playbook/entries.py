@@ -2,9 +2,9 @@
 
 An entry names a trigger ("segment_share.at_risk >= 0.1", clauses joined by " and "), an
 evidence and an action text with {fact} placeholders (optionally {fact:pct}, :pp, :count,
-:money, :number, :text, plus {audience_size} and {value_at_stake}), an audience filter over
-the customer table, and how to value the audience. Unknown facts are configuration errors
-naming the entry and the fact.
+:money, :number, :text, plus {audience_size}, {audience_value} and {incremental_value}), an
+audience filter over the customer table, and how the action adds value (see evaluate).
+Unknown facts are configuration errors naming the entry and the fact.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 CLAUSE = re.compile(r"^\s*([a-z0-9_.]+)\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)(?::([a-z]+))?\}")
-BUILT_IN_PLACEHOLDERS = {"audience_size", "value_at_stake"}
+BUILT_IN_PLACEHOLDERS = {"audience_size", "audience_value", "incremental_value"}
 DEFAULT_FILE = Path("playbook.yaml")
 FORMATS = {"pct": "share", "pp": "points", "pts": "points_size", "count": "count",
            "money": "money", "number": "number", "text": "text"}
@@ -45,14 +46,23 @@ def trigger_clauses(trigger: str) -> list[tuple[str, str, float]]:
     return clauses
 
 
-def load_playbook(config: UnitConfig, specs: tuple[FactSpec, ...]) -> list[PlaybookEntry]:
+@dataclass(frozen=True)
+class Playbook:
+    """A unit's entries, and every action's id in the order the actions claim customers."""
+
+    entries: tuple[PlaybookEntry, ...]
+    priority: tuple[str, ...]
+
+
+def load_playbook(config: UnitConfig, specs: tuple[FactSpec, ...]) -> Playbook:
     """The unit's playbook: the shared file, minus disabled entries, plus the unit's own.
 
     `specs` are the facts the chapters publish; an entry naming any other is an error.
     """
     path = playbook_path(config)
     options = config.playbook
-    entries = {e.id: e for e in _parse(path, read_yaml_mapping(path), config.unit).entries}
+    shared = _parse(path, read_yaml_mapping(path), config.unit)
+    entries = {e.id: e for e in shared.entries}
     for entry in options.entries:
         entries[entry.id] = entry
     for entry_id in options.disabled:
@@ -60,7 +70,16 @@ def load_playbook(config: UnitConfig, specs: tuple[FactSpec, ...]) -> list[Playb
     segments = {rule.name for rule in config.rfm.segments}
     for entry in entries.values():
         check_entry(entry, specs, segments, config.unit, path)
-    return list(entries.values())
+    listed = options.priority if options.priority is not None else shared.priority
+    unknown = [name for name in listed if name not in entries and name not in options.disabled]
+    if unknown:
+        raise ConfigError(f"playbook priority names the unknown entry '{unknown[0]}'",
+                          unit=config.unit, file=path if options.priority is None
+                          else config.config_file)
+    actions = [entry.id for entry in entries.values() if entry.kind == "action"]
+    order = [name for name in listed if name in actions]
+    order += [name for name in actions if name not in order]
+    return Playbook(tuple(entries.values()), tuple(order))
 
 
 def playbook_path(config: UnitConfig) -> Path:
@@ -97,6 +116,12 @@ def check_entry(
             raise ConfigError(f"entry '{entry.id}' uses the unknown fact '{name}'",
                               unit=unit, file=file,
                               hint="see the facts listed in the README (Recommendations)")
+    if entry.kind == "insight":
+        built_in = [m.group(1) for text in (entry.evidence, entry.action)
+                    for m in PLACEHOLDER.finditer(text) if m.group(1) in BUILT_IN_PLACEHOLDERS]
+        if built_in:
+            raise ConfigError(f"entry '{entry.id}': an insight has no audience, so no "
+                              f"{{{built_in[0]}}}", unit=unit, file=file)
     if not PLACEHOLDER.search(entry.evidence):
         raise ConfigError(f"entry '{entry.id}': the evidence must cite at least one {{fact}}",
                           unit=unit, file=file)

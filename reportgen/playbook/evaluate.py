@@ -1,9 +1,20 @@
 """Evaluate the playbook against this period's facts and customers.
 
-An entry fires when every clause of its trigger holds and its audience is not empty. Its
-evidence and action are filled from the facts; a placeholder without a value stops the entry
-from rendering (it is reported as not fired, with the reason), so no text ever shows a blank
-or "None". Fired recommendations are ranked by value at stake.
+An entry fires when every clause of its trigger holds (and, for an action, its audience is not
+empty). Its evidence and action are filled from the facts; a placeholder without a value stops
+the entry from rendering (it is reported as not fired, with the reason), so no text ever shows
+a blank or "None".
+
+Actions claim customers in the playbook's priority order: each customer is in the first fired
+action whose audience holds them, and in no other (the others are listed in the customer's
+`also_eligible`). So the action lists partition the customers and their values add up.
+
+Every value is over the CLV horizon: `audience_value` is the audience's expected spend if
+nothing is done (its CLV); `expected_incremental_value` is what the action is expected to add:
+for a retain action, the assumed response times the audience's CLV weighted by each customer's
+chance of not buying again on their own (1 - P(alive) where P(alive) is estimated, else
+1 - p_buy_90d); for an uplift action, the assumed uplift times the audience's CLV. Without CLV
+both are left empty, with the reason. Urgent actions rank first, then by incremental value.
 """
 
 from __future__ import annotations
@@ -13,26 +24,53 @@ from dataclasses import dataclass
 import polars as pl
 
 from reportgen.config import AudienceFilter, PlaybookEntry, UnitConfig
-from reportgen.playbook.entries import FORMATS, OPERATORS, PLACEHOLDER, trigger_clauses
+from reportgen.playbook.entries import FORMATS, OPERATORS, PLACEHOLDER, Playbook, trigger_clauses
 from reportgen.playbook.facts import FactSpec, FactValue, fact_spec, format_fact
 from reportgen.report.formatting import money, number
 
-VALUE_BASIS = {"clv": "CLV over the horizon", "revenue_12m": "revenue of the last 12 months",
-               "spend_to_date": "spend to date"}
+NO_CLV = "not estimated: the CLV chapter gave no forecast this run"
+NO_CHANCE = "not estimated: no chance of buying again was estimated this run"
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A fired playbook entry with its evidence, audience size and value at stake."""
+    """A fired action: its evidence, its customers (after higher-priority actions took theirs),
+    and what they are worth over the CLV horizon."""
 
-    priority: int
+    priority: int  # rank on the page: urgent first, then by expected incremental value
     id: str
     title: str
     evidence: str
     action: str
-    audience_size: int
-    value_at_stake: float
-    value_basis: str
+    audience_size: int  # customers assigned to this action
+    eligible: int  # customers its audience held before higher-priority actions took theirs
+    audience_value: float | None  # their expected spend over the horizon if nothing is done
+    expected_response: float  # assumed share responding (an assumption until measured)
+    expected_incremental_value: float | None  # what the action is expected to add
+    effect: str  # retain or uplift
+    urgent: bool
+    value_basis: str  # what the values measure (horizon, grade), or why they are empty
+    incremental_note: str  # how the incremental value was worked out, or why it is empty
+
+    @property
+    def action_file(self) -> str:
+        """The action list's path in the report folder."""
+        return f"actions/{self.id}.csv"
+
+    @property
+    def assigned_elsewhere(self) -> int:
+        """Customers of its audience that a higher-priority action took."""
+        return self.eligible - self.audience_size
+
+
+@dataclass(frozen=True)
+class Insight:
+    """A fired insight: an evergreen observation, not ranked among the actions."""
+
+    id: str
+    title: str
+    evidence: str
+    action: str
 
 
 @dataclass(frozen=True)
@@ -45,12 +83,13 @@ class Skipped:
 
 @dataclass(frozen=True)
 class PlaybookOutcome:
-    """What the playbook made of this period: fired recommendations and the entries that did not."""
+    """What the playbook made of this period: fired actions, insights, entries that did not."""
 
     recommendations: tuple[Recommendation, ...]
+    insights: tuple[Insight, ...]
     skipped: tuple[Skipped, ...]
     facts: dict[str, FactValue]
-    audiences: dict[str, pl.DataFrame]  # each fired entry's customers, highest value first
+    audiences: dict[str, pl.DataFrame]  # each action's customers, highest CLV first
 
 
 class MissingFact(Exception):
@@ -58,17 +97,20 @@ class MissingFact(Exception):
 
 
 def evaluate_playbook(
-    entries: list[PlaybookEntry],
+    playbook: Playbook,
     facts: dict[str, FactValue],
     customers: pl.DataFrame,
     specs: tuple[FactSpec, ...],
     config: UnitConfig,
 ) -> PlaybookOutcome:
-    """Fired recommendations ranked by value at stake, and the entries that did not fire."""
+    """Fired actions (customers assigned by priority, ranked) and insights, and the entries
+    that did not fire."""
     segments = {rule.name for rule in config.rfm.segments}
-    fired: list[tuple[PlaybookEntry, pl.DataFrame, float, str]] = []
     skipped: list[Skipped] = []
-    for entry in entries:
+    insights: list[Insight] = []
+    eligible: dict[str, pl.DataFrame] = {}
+    entries = {entry.id: entry for entry in playbook.entries}
+    for entry in playbook.entries:
         try:
             if not trigger_holds(entry.trigger, facts):
                 skipped.append(Skipped(entry.id, f"trigger not met: {entry.trigger}"))
@@ -76,22 +118,40 @@ def evaluate_playbook(
         except MissingFact as exc:
             skipped.append(Skipped(entry.id, str(exc)))
             continue
+        if entry.kind == "insight":
+            try:
+                insights.append(Insight(entry.id, entry.title,
+                                        fill(entry.evidence, facts, specs, segments, {}),
+                                        fill(entry.action, facts, specs, segments, {})))
+            except MissingFact as exc:
+                skipped.append(Skipped(entry.id, str(exc)))
+            continue
         audience = select_audience(customers, entry.audience, config.rfm.lapsing_segments)
         if audience.is_empty():
             skipped.append(Skipped(entry.id, "no customer matches the audience"))
             continue
-        basis: str = entry.value
-        if basis == "clv" and "clv" not in audience.columns:
-            basis = "revenue_12m"
-        value = float(audience[_VALUE_COLUMNS[basis]].sum())
-        fired.append((entry, audience.sort([_VALUE_COLUMNS[basis], "customer_id"],
-                                           descending=[True, False]), value, basis))
-    fired.sort(key=lambda item: (-item[2], item[0].id))
+        eligible[entry.id] = audience
+    order = [name for name in playbook.priority if name in eligible]
+    assigned = assign_customers(eligible, order)
+    drafts: list[tuple[PlaybookEntry, pl.DataFrame]] = []
+    for name in order:
+        if assigned[name].is_empty():
+            skipped.append(Skipped(name, "every customer of its audience is in a "
+                                         "higher-priority action"))
+        else:
+            drafts.append((entries[name], assigned[name]))
+    basis = value_basis(facts) if "clv" in customers.columns else NO_CLV
+    valued = [(entry, audience, *values(entry, audience)) for entry, audience in drafts]
+    valued.sort(key=lambda item: (not item[0].urgent, -(item[3] if item[3] is not None else -1.0),
+                                  -(item[2] or 0.0), item[0].id))
     recommendations: list[Recommendation] = []
     audiences: dict[str, pl.DataFrame] = {}
-    for entry, audience, value, basis in fired:
-        extra = {"audience_size": number(audience.height),
-                 "value_at_stake": money(value, config.currency)}
+    for entry, audience, audience_value, incremental, note in valued:
+        extra = {"audience_size": number(audience.height)}
+        if audience_value is not None:
+            extra["audience_value"] = money(audience_value, config.currency)
+        if incremental is not None:
+            extra["incremental_value"] = money(incremental, config.currency)
         try:
             evidence = fill(entry.evidence, facts, specs, segments, extra)
             action = fill(entry.action, facts, specs, segments, extra)
@@ -101,22 +161,80 @@ def evaluate_playbook(
         recommendations.append(Recommendation(
             priority=len(recommendations) + 1, id=entry.id, title=entry.title,
             evidence=evidence, action=action, audience_size=audience.height,
-            value_at_stake=value, value_basis=value_basis(basis, facts),
+            eligible=eligible[entry.id].height, audience_value=audience_value,
+            expected_response=entry.response, expected_incremental_value=incremental,
+            effect=entry.effect, urgent=entry.urgent, value_basis=basis, incremental_note=note,
         ))
         audiences[entry.id] = audience
-    return PlaybookOutcome(tuple(recommendations), tuple(skipped), facts, audiences)
+    return PlaybookOutcome(tuple(recommendations), tuple(insights), tuple(skipped), facts,
+                           audiences)
 
 
-_VALUE_COLUMNS = {"clv": "clv", "revenue_12m": "revenue_12m", "spend_to_date": "monetary"}
+def assign_customers(eligible: dict[str, pl.DataFrame], order: list[str]) -> dict[str, pl.DataFrame]:
+    """Each customer to the first action in `order` whose audience holds them, with the other
+    actions they qualified for in `also_eligible` (";"-separated, in priority order); each
+    list highest CLV first (else highest spend)."""
+    if not order:
+        return {}
+    rank = {name: index for index, name in enumerate(order)}
+    memberships = pl.concat([
+        eligible[name].select("customer_id", pl.lit(name).alias("action"),
+                              pl.lit(rank[name]).alias("rank"))
+        for name in order
+    ]).sort(["customer_id", "rank"])
+    first = memberships.group_by("customer_id", maintain_order=True).agg(
+        pl.col("action").first().alias("assigned_to"), pl.col("action").alias("all_actions"))
+    result = {}
+    for name in order:
+        audience = eligible[name].join(first, on="customer_id", how="inner").filter(
+            pl.col("assigned_to") == name)
+        sort_by = "clv" if "clv" in audience.columns else "monetary"
+        result[name] = (
+            audience.with_columns(
+                pl.col("all_actions").list.filter(pl.element() != name).list.join(";")
+                .alias("also_eligible"))
+            .drop("assigned_to", "all_actions")
+            .sort([sort_by, "customer_id"], descending=[True, False])
+        )
+    return result
 
 
-def value_basis(basis: str, facts: dict[str, FactValue]) -> str:
-    """What the value at stake measures; a CLV forecast says its horizon and grade."""
-    if basis == "clv" and "clv.horizon_months" in facts:
-        grade = facts.get("clv.grade", "not graded")
-        return (f"forecast CLV over the next {facts['clv.horizon_months']} months, "
-                f"{'grade ' if grade != 'not graded' else ''}{grade}")
-    return VALUE_BASIS[basis]
+def values(entry: PlaybookEntry, audience: pl.DataFrame) -> tuple[float | None, float | None, str]:
+    """The audience's value over the CLV horizon, the action's expected incremental value, and
+    how the latter was worked out (or why it is empty)."""
+    if "clv" not in audience.columns:
+        return None, None, NO_CLV
+    audience_value = float(audience["clv"].sum())
+    if entry.effect == "uplift":
+        return (audience_value, entry.uplift * audience_value,
+                f"assumed uplift of {entry.uplift:.0%} on the audience's expected value")
+    chance = _chance_of_returning(audience)
+    if chance is None:
+        return audience_value, None, NO_CHANCE
+    column, label = chance
+    # A customer without an estimate counts at the audience's mean chance.
+    staying = audience[column].fill_null(audience[column].mean()).clip(0.0, 1.0)
+    at_risk = float((audience["clv"].fill_null(0.0) * (1.0 - staying)).sum())
+    return (audience_value, entry.response * at_risk,
+            f"assumed response of {entry.response:.0%} on the expected value of the customers "
+            f"who would not come back on their own ({label})")
+
+
+def _chance_of_returning(audience: pl.DataFrame) -> tuple[str, str] | None:
+    """The column giving each customer's chance of staying, and its name for the reader."""
+    for column, label in (("p_alive", "1 − P(alive)"),
+                          ("p_buy_90d", "1 − chance of buying within 90 days")):
+        if column in audience.columns and audience[column].null_count() < audience.height:
+            return column, label
+    return None
+
+
+def value_basis(facts: dict[str, FactValue]) -> str:
+    """What the values measure: a CLV forecast's horizon and grade."""
+    horizon = facts.get("clv.horizon_months")
+    grade = facts.get("clv.grade")
+    over = f"over the next {horizon} months" if horizon is not None else "over the CLV horizon"
+    return f"forecast CLV {over}" + (f", grade {grade}" if grade is not None else "")
 
 
 def trigger_holds(trigger: str, facts: dict[str, FactValue]) -> bool:
@@ -164,6 +282,9 @@ def select_audience(
         if "clv_group" not in customers.columns:
             return customers.clear()
         conditions.append(pl.col("clv_group").is_in(audience.clv_groups))
+    if audience.first_purchase_in_period is not None:
+        new = pl.col("first_purchase_in_period")
+        conditions.append(new if audience.first_purchase_in_period else ~new)
     if audience.max_p_buy_90d is not None and "p_buy_90d" in customers.columns:
         conditions.append(pl.col("p_buy_90d") <= audience.max_p_buy_90d)
     bounds = [

@@ -12,7 +12,7 @@ from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.summary.analysis import SummaryResult
 from reportgen.config import UnitConfig
 from reportgen.period import Period
-from reportgen.playbook.evaluate import PlaybookOutcome, Recommendation
+from reportgen.playbook.evaluate import Insight, PlaybookOutcome, Recommendation
 from reportgen.report.charts import Chart
 
 
@@ -43,7 +43,8 @@ class ReportContext:
     data_last_day: date  # Last purchase date used
     customers_analysed: int  # Identified customers with purchases
     headlines: tuple[str, ...]  # One-sentence findings, by chapter
-    recommendations: tuple[Recommendation, ...]  # Fired, highest value at stake first
+    recommendations: tuple[Recommendation, ...]  # Fired actions: urgent, then incremental value
+    insights: tuple[Insight, ...]  # Fired evergreen observations, not ranked
     top_in_summary: int  # Recommendations on the summary page
     chapters: tuple[ChapterPage, ...]  # The report's pages, in order
 
@@ -95,6 +96,7 @@ def build_report_context(
         customers_analysed=results.of("segments", SegmentsResult).customers.height,
         headlines=tuple(headlines),
         recommendations=playbook.recommendations,
+        insights=playbook.insights,
         top_in_summary=config.playbook.top_in_summary,
         chapters=(*pages, *appendix),
     )

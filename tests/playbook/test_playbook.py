@@ -13,7 +13,7 @@ from conftest import PROJECT_DIR, UnitFactory
 from reportgen.chapters import fact_specs
 from reportgen.config import UnitConfig, load_unit_config
 from reportgen.errors import ConfigError
-from reportgen.playbook.entries import load_playbook, trigger_clauses
+from reportgen.playbook.entries import Playbook, load_playbook, trigger_clauses
 from reportgen.playbook.evaluate import PlaybookOutcome, evaluate_playbook, fill
 from reportgen.playbook.facts import FactValue
 
@@ -41,7 +41,7 @@ def customers() -> pl.DataFrame:
                 "return_rate": 0.0 if group in "AB" else 0.3, "revenue_12m": 50.0 * orders,
                 "tenure_days": tenure, "clv": {"A": 900.0, "B": 300.0, "C": 100.0,
                                                "D": 10.0}[group],
-                "clv_group": group, "p_alive": 0.8,
+                "clv_group": group, "p_alive": 0.8, "first_purchase_in_period": tenure <= 30,
             })
     return pl.DataFrame(rows)
 
@@ -70,12 +70,20 @@ def meeting(trigger: str, facts: dict[str, FactValue], met: bool) -> dict[str, F
 
 SPECS = fact_specs()
 UK = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
-ENTRIES = load_playbook(UK, SPECS)
+PLAYBOOK = load_playbook(UK, SPECS)
+ENTRIES = list(PLAYBOOK.entries)
+
+
+def playbook_of(entries: list) -> Playbook:  # type: ignore[type-arg]
+    """These entries, claiming customers in the shipped playbook's order."""
+    ids = {e.id for e in entries}
+    return Playbook(tuple(entries), tuple(i for i in PLAYBOOK.priority if i in ids))
 
 
 def evaluate(entries: list, facts: dict[str, FactValue],  # type: ignore[type-arg]
-             config: UnitConfig = UK) -> PlaybookOutcome:
-    return evaluate_playbook(entries, facts, customers(), SPECS, config)
+             config: UnitConfig = UK, table: pl.DataFrame | None = None) -> PlaybookOutcome:
+    return evaluate_playbook(playbook_of(entries), facts,
+                             customers() if table is None else table, SPECS, config)
 
 
 def test_the_playbook_covers_the_spec_catalogue() -> None:
@@ -89,31 +97,140 @@ def test_the_playbook_covers_the_spec_catalogue() -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
 def test_each_trigger_fires_when_met_and_not_otherwise(entry) -> None:  # type: ignore[no-untyped-def]
     outcome = evaluate([entry], meeting(entry.trigger, base_facts(), True))
-    fired = outcome.recommendations
+    fired = outcome.insights if entry.kind == "insight" else outcome.recommendations
     assert [r.id for r in fired] == [entry.id]
-    recommendation = fired[0]
-    for text in (recommendation.evidence, recommendation.action):
+    for text in (fired[0].evidence, fired[0].action):
         assert "{" not in text and "}" not in text
         assert not any(word in text for word in ("None", "nan", "  "))
-    assert recommendation.audience_size == outcome.audiences[entry.id].height > 0
+    if entry.kind == "action":
+        assert fired[0].audience_size == outcome.audiences[entry.id].height > 0  # type: ignore[union-attr]
     quiet = evaluate([entry], meeting(entry.trigger, base_facts(), False))
-    assert quiet.recommendations == ()
+    assert quiet.recommendations == () and quiet.insights == ()
     assert quiet.skipped[0].reason.startswith("trigger not met")
 
 
-def test_ranked_by_value_at_stake() -> None:
-    chosen = [e for e in ENTRIES if e.id in ("winback_high_value", "loyalty_champions")]
+def fired_together(*ids: str) -> PlaybookOutcome:
+    chosen = [e for e in ENTRIES if e.id in ids]
     facts = base_facts()
     for entry in chosen:
         facts = meeting(entry.trigger, facts, True)
-    fired = evaluate(chosen, facts).recommendations
-    # Champions and loyal customers: 2 x (900 + 300 + 100 + 10) = 2,620; group A customers in
-    # the four slipping segments: 4 x 900 = 3,600, so win-back ranks first.
-    values = {r.id: r.value_at_stake for r in fired}
-    assert values == {"loyalty_champions": 2 * (900 + 300 + 100 + 10),
-                      "winback_high_value": 4 * 900}
-    assert [r.id for r in fired] == ["winback_high_value", "loyalty_champions"]
-    assert [r.priority for r in fired] == [1, 2]
+    return evaluate(chosen, facts)
+
+
+def test_each_customer_is_in_one_action_the_first_in_priority_order() -> None:
+    outcome = fired_together("winback_high_value", "winback_at_risk", "loyalty_champions",
+                             "prioritise_by_clv")
+    lists = outcome.audiences
+    everyone = pl.concat([frame.select("customer_id") for frame in lists.values()])
+    assert everyone["customer_id"].is_unique().all()
+    # Group A in slipping segments goes to the high-value win-back, the first in priority;
+    # the rest of at-risk and can't-lose to the lapsing win-back; group A elsewhere is left to
+    # "focus on the top CLV quarter" only where no earlier action holds it.
+    assert set(lists["winback_high_value"]["customer_id"]) == {
+        f"{s}-A" for s in ("at_risk", "cant_lose", "need_attention", "about_to_sleep")}
+    assert set(lists["winback_at_risk"]["customer_id"]) == {
+        f"{s}-{g}" for s in ("at_risk", "cant_lose") for g in "BCD"}
+    assert set(lists["prioritise_by_clv"]["customer_id"]) == {
+        f"{s}-A" for s in ("potential_loyalists", "new_customers", "promising", "hibernating")}
+    at_risk_a = lists["winback_high_value"].filter(pl.col("customer_id") == "at_risk-A")
+    assert at_risk_a["also_eligible"].to_list() == ["winback_at_risk;prioritise_by_clv"]
+    champion_a = lists["loyalty_champions"].filter(pl.col("customer_id") == "champions-A")
+    assert champion_a["also_eligible"].to_list() == ["prioritise_by_clv"]
+    by_id = {r.id: r for r in outcome.recommendations}
+    assert by_id["winback_at_risk"].eligible == 8 and by_id["winback_at_risk"].audience_size == 6
+    assert by_id["winback_at_risk"].assigned_elsewhere == 2
+
+
+def test_values_add_up_to_no_more_than_the_whole_clv() -> None:
+    every_action = [e for e in ENTRIES if e.kind == "action"]
+    facts = base_facts()
+    for entry in every_action:
+        facts = meeting(entry.trigger, facts, True)
+    outcome = evaluate(every_action, facts)
+    total = sum(r.audience_value or 0.0 for r in outcome.recommendations)
+    assert len(outcome.recommendations) >= 5
+    assert total <= float(customers()["clv"].sum()) + 1e-9
+
+
+def test_incremental_value_retain_and_uplift_by_hand() -> None:
+    outcome = fired_together("winback_high_value", "loyalty_champions")
+    by_id = {r.id: r for r in outcome.recommendations}
+    # Win-back: 4 group-A customers at 900 each, P(alive) 0.8, assumed response 15 %:
+    # 0.15 x 4 x 900 x (1 - 0.8) = 108.
+    winback = by_id["winback_high_value"]
+    assert winback.audience_value == 3_600 and winback.expected_response == 0.15
+    assert winback.expected_incremental_value == pytest.approx(108.0)
+    assert "1 − P(alive)" in winback.incremental_note
+    # Champions and loyal customers (group A of neither is slipping): 2 x (900 + 300 + 100 +
+    # 10) = 2,620, assumed uplift 3 %: 78.6.
+    champions = by_id["loyalty_champions"]
+    assert champions.audience_value == 2_620
+    assert champions.expected_incremental_value == pytest.approx(78.6)
+    # Without P(alive) (no dropout measured), the chance of buying within 90 days stands in.
+    table = customers().with_columns(pl.lit(None, pl.Float64).alias("p_alive"),
+                                     pl.lit(0.5).alias("p_buy_90d"))
+    entry = next(e for e in ENTRIES if e.id == "winback_high_value")
+    fallback = evaluate([entry], meeting(entry.trigger, base_facts(), True), table=table)
+    assert fallback.recommendations[0].expected_incremental_value == pytest.approx(
+        0.15 * 3_600 * 0.5)
+    assert "chance of buying within 90 days" in fallback.recommendations[0].incremental_note
+
+
+def test_without_clv_the_values_are_empty_and_say_why() -> None:
+    table = customers().drop("clv", "clv_group", "p_alive")
+    entry = next(e for e in ENTRIES if e.id == "loyalty_champions")
+    outcome = evaluate([entry], meeting(entry.trigger, base_facts(), True), table=table)
+    recommendation = outcome.recommendations[0]
+    assert recommendation.audience_value is None
+    assert recommendation.expected_incremental_value is None
+    assert recommendation.value_basis.startswith("not estimated: the CLV chapter gave no")
+
+
+def test_urgent_actions_rank_first_then_by_incremental_value() -> None:
+    outcome = fired_together("winback_high_value", "loyalty_champions", "prioritise_by_clv",
+                             "reactivate_hibernating")
+    ranked = [(r.id, r.urgent, r.expected_incremental_value) for r in outcome.recommendations]
+    assert ranked[0][0] == "winback_high_value" and ranked[0][1]
+    rest = [value for _, urgent, value in ranked[1:]]
+    assert not any(urgent for _, urgent, _ in ranked[1:])
+    assert rest == sorted(rest, reverse=True)  # type: ignore[type-var]
+    assert [r.priority for r in outcome.recommendations] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("months_to_peak", "fires"), [(0, False), (1, True), (3, True),
+                                                       (4, False), (11, False)])
+def test_the_peak_season_play_fires_one_to_three_months_ahead(months_to_peak: int,
+                                                              fires: bool) -> None:
+    entry = next(e for e in ENTRIES if e.id == "seasonal_campaign")
+    facts = {**base_facts(), "peak_month_lift": 1.5, "months_to_peak": months_to_peak}
+    assert bool(evaluate([entry], facts).recommendations) is fires
+
+
+def test_onboarding_reaches_every_first_time_buyer_not_claimed_earlier() -> None:
+    outcome = fired_together("onboarding_new", "winback_high_value")
+    new = customers().filter(pl.col("first_purchase_in_period"))
+    onboarding = next(r for r in outcome.recommendations if r.id == "onboarding_new")
+    assert onboarding.eligible == new.height
+    assert onboarding.audience_size + onboarding.assigned_elsewhere == new.height
+
+
+def test_insights_have_no_audience(write_unit: UnitFactory, tmp_path: Path) -> None:
+    config = load_unit_config(write_unit())
+    write_playbook(tmp_path, {**ENTRY, "kind": "insight"})  # its action cites {audience_size}
+    with pytest.raises(ConfigError, match="an insight has no audience, so no {audience_size}"):
+        load_playbook(config, SPECS)
+    write_playbook(tmp_path, {**ENTRY, "kind": "insight", "action": "Act.",
+                              "audience": {"segments": ["at_risk"]}})
+    with pytest.raises(ConfigError, match="an insight has no audience; remove it"):
+        load_playbook(config, SPECS)
+
+
+def test_the_priority_must_name_entries(write_unit: UnitFactory, tmp_path: Path) -> None:
+    config = load_unit_config(write_unit())
+    (tmp_path / "playbook.yaml").write_text(yaml.safe_dump({"priority": ["y"],
+                                                            "entries": [ENTRY]}))
+    with pytest.raises(ConfigError, match="priority names the unknown entry 'y'"):
+        load_playbook(config, SPECS)
 
 
 def test_a_missing_fact_stops_the_entry_from_rendering() -> None:
@@ -163,12 +280,12 @@ def test_units_can_disable_and_add_entries(write_unit: UnitFactory, tmp_path: Pa
     write_playbook(tmp_path, ENTRY)
     own = {**ENTRY, "id": "own", "title": "Own"}
     config = load_unit_config(write_unit(playbook={"disabled": ["x"], "entries": [own]}))
-    assert [e.id for e in load_playbook(config, SPECS)] == ["own"]
+    assert [e.id for e in load_playbook(config, SPECS).entries] == ["own"]
 
 
 def test_a_unit_folder_without_a_playbook_uses_the_shipped_one(write_unit: UnitFactory) -> None:
     config = load_unit_config(write_unit())
-    assert [e.id for e in load_playbook(config, SPECS)] == [e.id for e in ENTRIES]
+    assert [e.id for e in load_playbook(config, SPECS).entries] == [e.id for e in ENTRIES]
 
 
 def test_a_named_playbook_file_must_exist(write_unit: UnitFactory) -> None:
@@ -195,7 +312,7 @@ def test_win_back_leaves_out_customers_likely_to_come_back_on_their_own() -> Non
     chances = {"A": 0.9, "B": 0.6, "C": 0.3, "D": None}  # D: a customer without a chance
     table = customers().with_columns(
         pl.col("clv_group").replace_strict(chances, return_dtype=pl.Float64).alias("p_buy_90d"))
-    outcome = evaluate_playbook([entry], facts, table, SPECS, UK)
+    outcome = evaluate([entry], facts, table=table)
     chosen = outcome.audiences[entry.id]
     assert set(chosen["clv_group"]) == {"B", "C"} and set(chosen["segment"]) == {"at_risk",
                                                                                 "cant_lose"}

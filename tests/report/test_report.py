@@ -283,13 +283,26 @@ def test_fired_recommendations_export_their_audiences(published: RunResult) -> N
     manifest = json.loads((published.folder / "manifest.json").read_text())
     fired = manifest["recommendations"]
     assert fired and [r["priority"] for r in fired] == list(range(1, len(fired) + 1))
-    values = [r["value_at_stake"] for r in fired]
-    assert values == sorted(values, reverse=True)
+    urgent = [r["urgent"] for r in fired]
+    assert urgent == sorted(urgent, reverse=True)  # urgent first
+    for group in (True, False):
+        values = [r["expected_incremental_value"] for r in fired if r["urgent"] is group]
+        assert values == sorted(values, reverse=True)
+    assert sum(r["audience_value"] for r in fired) <= manifest["facts"]["clv.total"] + 1e-6
     exported = sorted(p.stem for p in (published.folder / "actions").glob("*.csv"))
     assert exported == sorted(r["id"] for r in fired)
+    lists = []
     for recommendation in fired:
-        audience = pl.read_csv(published.folder / "actions" / f"{recommendation['id']}.csv")
+        assert set(recommendation) >= {"priority", "id", "title", "audience_size",
+                                       "audience_value", "expected_response",
+                                       "expected_incremental_value", "action_file"}
+        audience = pl.read_csv(published.folder / recommendation["action_file"],
+                               schema_overrides={"customer_id": pl.String,
+                                                 "also_eligible": pl.String})
         assert audience.height == recommendation["audience_size"]
+        assert "also_eligible" in audience.columns
+        lists.append(audience.select("customer_id"))
+    assert pl.concat(lists)["customer_id"].is_unique().all()  # nobody in two lists
     html = (published.folder / "report.html").read_text()
     assert "Top recommendations" in html and "Segment migration since November 2024" in html
     moves = pl.read_csv(published.folder / "segment_moves.csv")

@@ -24,6 +24,7 @@ class TrendsResult:
     retention_after_3: float | None
     peak_month: str  # calendar month with the highest average revenue ("" without data)
     peak_month_lift: float  # its average revenue over that of an average month
+    months_to_peak: int | None  # months from the report's month to the peak month (0: in it)
 
     @property
     def retention_drop(self) -> float | None:
@@ -44,6 +45,7 @@ def trends_analysis(purchases: pl.DataFrame, period: Period, params: CohortConfi
         retention_after_3=curve_at(cohorts.average_curve, 3),
         peak_month=peak_month(seasons),
         peak_month_lift=peak_month_lift(seasons),
+        months_to_peak=months_to_peak(seasons, period.start.month),
     )
 
 
@@ -55,11 +57,23 @@ def curve_at(curve: pl.DataFrame, offset: int) -> float | None:
 
 def peak_month(seasons: pl.DataFrame) -> str:
     """The calendar month with the highest average revenue over the years observed."""
+    number = peak_month_number(seasons)
+    return "" if number is None else date(2000, number, 1).strftime("%B")
+
+
+def peak_month_number(seasons: pl.DataFrame) -> int | None:
+    """1-12 for the calendar month with the highest average revenue; None without data."""
     if seasons.is_empty():
-        return ""
+        return None
     best = seasons.group_by("month").agg(pl.col("revenue").mean()).sort(
         ["revenue", "month"], descending=[True, False]).row(0, named=True)
-    return date(2000, best["month"], 1).strftime("%B")
+    return int(best["month"])
+
+
+def months_to_peak(seasons: pl.DataFrame, report_month: int) -> int | None:
+    """Months from the report's month forward to the peak month: 0 in it, 11 just after."""
+    number = peak_month_number(seasons)
+    return None if number is None else (number - report_month) % 12
 
 
 def peak_month_lift(seasons: pl.DataFrame) -> float:

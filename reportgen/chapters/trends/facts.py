@@ -14,4 +14,6 @@ FACT_SPECS = (
              lambda r: r.peak_month or None),
     FactSpec("peak_month_lift", "number", "Peak month revenue over the average month",
              lambda r: r.peak_month_lift if r.peak_month else None),
+    FactSpec("months_to_peak", "count", "Months from the report's month to the peak month "
+             "(0 in it, 11 the month after)", "months_to_peak"),
 )
