@@ -217,7 +217,7 @@ def test_onboarding_reaches_every_first_time_buyer_not_claimed_earlier() -> None
 def test_insights_have_no_audience(write_unit: UnitFactory, tmp_path: Path) -> None:
     config = load_unit_config(write_unit())
     write_playbook(tmp_path, {**ENTRY, "kind": "insight"})  # its action cites {audience_size}
-    with pytest.raises(ConfigError, match="an insight has no audience, so no {audience_size}"):
+    with pytest.raises(ConfigError, match=re.escape("an insight has no audience, so no {audience_size}")):
         load_playbook(config, SPECS)
     write_playbook(tmp_path, {**ENTRY, "kind": "insight", "action": "Act.",
                               "audience": {"segments": ["at_risk"]}})
