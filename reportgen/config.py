@@ -125,6 +125,20 @@ class FilterConfig(StrictModel):
     )
 
 
+class EntryErrorConfig(StrictModel):
+    """A purchase line is a suspected entry error when its quantity is far outside the
+    product's usual range and a matching cancellation took it back in full soon after. Such
+    lines (and their cancellations) are listed on the data-quality page and left out of
+    returns, return rates, product rankings and recommendations; the cleaning log keeps them."""
+
+    min_quantity: int = Field(1_000, ge=1, description="At least this many units.")
+    quantity_ratio: float = Field(
+        50.0, gt=1, description="At least this many times the product's median line quantity "
+        "(the median over all products' lines where the product has fewer than 4 lines).")
+    cancelled_within_hours: float = Field(
+        24.0, gt=0, description="Cancelled in full within this many hours of the order.")
+
+
 class CleaningConfig(StrictModel):
     """Cleaning rules (see SPEC.md, Cleaning)."""
 
@@ -138,6 +152,9 @@ class CleaningConfig(StrictModel):
     unknown_description: str = Field(
         "Unknown product", description="Text that replaces a missing product description."
     )
+    entry_errors: EntryErrorConfig = Field(
+        default_factory=EntryErrorConfig,
+        description="Suspected entry errors: outsized lines cancelled in full soon after.")
 
 
 class SegmentRule(StrictModel):

@@ -193,3 +193,17 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert manifest["clv"]["model"]["name"] == "nbd"
     assert {a["outcome"] for a in manifest["clv"]["attempts"][:-1]} <= {"boundary",
                                                                          "no convergence"}
+    # Recommendations management can act on (issue 15's UK checks).
+    lists = [pl.read_csv(result.folder / r["action_file"],
+                         schema_overrides={"customer_id": pl.String, "also_eligible": pl.String})
+             for r in fired]
+    assert pl.concat([f.select("customer_id") for f in lists])["customer_id"].is_unique().all()
+    assert sum(r["audience_value"] for r in fired) <= manifest["facts"]["clv.total"]
+    assert "winback_high_value" in [r["id"] for r in fired[:3]]
+    assert "seasonal_campaign" not in [r["id"] for r in fired]  # November is the peak itself
+    onboarding = next(r for r in fired if r["id"] == "onboarding_new")
+    assert (onboarding["audience_size"] + onboarding["assigned_elsewhere"]
+            == manifest["facts"]["kpi.new_customers"])
+    errors = manifest["suspected_entry_errors"]
+    assert "541431" in [e["invoice"] for e in errors]
+    assert "541431" in text and "Suspected entry errors" in text

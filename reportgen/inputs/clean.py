@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from reportgen.config import CleaningConfig
+from reportgen.config import CleaningConfig, EntryErrorConfig
 from reportgen.inputs.load import TransactionInput
 
 LINE_VALUE = pl.col("quantity") * pl.col("unit_price")
@@ -41,6 +41,7 @@ class CleanTransactions:
     purchases: pl.DataFrame
     returns: pl.DataFrame
     cancelled_orders: pl.DataFrame
+    entry_errors: pl.DataFrame  # suspected entry errors, see `suspected_entry_errors`
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -143,6 +144,16 @@ def clean_transactions(
         "Purchase netted out by a matching cancellation (same customer, product, quantity)",
         netted.height, _revenue(netted), "purchase removed", True,
     ))
+    errors = suspected_entry_errors(sales, returns, netted_ids, matched_return_ids,
+                                    params.entry_errors)
+    error_returns = returns.filter(pl.col("return_id").is_in(errors["return_id"].implode()))
+    log.append(CleaningLogEntry(
+        "Cancellation of a suspected entry error (outsized line cancelled in full soon after)",
+        error_returns.height, 0.0 - float(error_returns["value"].sum()),
+        "listed on this page; left out of returns, return rates and product rankings", True,
+    ))
+    netted = netted.filter(~pl.col("line_id").is_in(errors["line_id"].implode()))
+    returns = returns.filter(~pl.col("return_id").is_in(errors["return_id"].implode()))
     returns = returns.with_columns(
         pl.col("return_id").is_in(matched_return_ids.implode()).alias("matched")
     )
@@ -180,11 +191,42 @@ def clean_transactions(
         purchases=purchases,
         returns=returns,
         cancelled_orders=cancelled_orders,
+        entry_errors=errors.drop("line_id", "return_id"),
         log=tuple(log),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
         analysis_date=analysis_date,
         params=params,
+    )
+
+
+def suspected_entry_errors(
+    sales: pl.DataFrame, returns: pl.DataFrame, netted_ids: pl.Series,
+    paired_return_ids: pl.Series, params: EntryErrorConfig,
+) -> pl.DataFrame:
+    """Purchases netted out by a cancellation soon after whose quantity is far outside the
+    product's usual range: one row each with its cancellation (line_id, return_id, invoice,
+    cancellation_invoice, invoice_date, customer_id, stock_code, description, quantity,
+    unit_price, value)."""
+    pairs = pl.DataFrame({"line_id": netted_ids, "return_id": paired_return_ids})
+    usual = sales.group_by("stock_code").agg(
+        pl.col("quantity").median().alias("product_median"), pl.len().alias("product_lines"))
+    overall = float(sales["quantity"].median() or 0.0)  # type: ignore[arg-type]
+    reference = (pl.when(pl.col("product_lines") >= 4).then(pl.col("product_median"))
+                 .otherwise(pl.lit(overall)))
+    within = pl.duration(seconds=round(params.cancelled_within_hours * 3600))
+    return (
+        pairs.join(sales, on="line_id")
+        .join(returns.select("return_id", pl.col("invoice").alias("cancellation_invoice"),
+                             pl.col("invoice_date").alias("cancelled_at")), on="return_id")
+        .join(usual, on="stock_code")
+        .filter((pl.col("quantity") >= params.min_quantity)
+                & (pl.col("quantity") >= params.quantity_ratio * reference)
+                & (pl.col("cancelled_at") - pl.col("invoice_date") <= within))
+        .select("line_id", "return_id", "invoice", "cancellation_invoice", "invoice_date",
+                "customer_id", "stock_code", "description", "quantity", "unit_price",
+                LINE_VALUE.alias("value"))
+        .sort("invoice_date", "invoice", "stock_code")
     )
 
 

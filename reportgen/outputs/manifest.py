@@ -9,6 +9,8 @@ from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
+import polars as pl
+
 from reportgen.config import UnitConfig
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.inputs.load import TransactionInput
@@ -64,6 +66,8 @@ def run_manifest(
             "removed": sum(e.rows for e in clean.log if e.removed),
         },
         "data_quality": [asdict(e) for e in clean.log],
+        "suspected_entry_errors": clean.entry_errors.with_columns(
+            pl.col("invoice_date").dt.strftime("%Y-%m-%d %H:%M:%S")).to_dicts(),
         **chapter_entries,
         "recommendations": [recommendation_entry(r) for r in playbook.recommendations],
         "insights": [asdict(i) for i in playbook.insights],

@@ -51,6 +51,7 @@ def test_cleaning_log_counts_each_rule(cleaned: CleanTransactions) -> None:
         "Cancellation lines": (3, -17.0),
         "Negative quantity without a cancellation invoice": (1, -4.0),
         "Purchase netted out by a matching cancellation": (1, 10.0),
+        "Cancellation of a suspected entry error": (0, 0.0),
         # C2002 (P2 never bought by C1) and C2003 (C9's purchase comes later): 4 + 3.
         "Returns with no earlier purchase to match in the data": (2, -7.0),
         "Missing customer id": (1, 4.0),
@@ -219,3 +220,59 @@ def test_the_demo_data_reconciles(tmp_path: Path) -> None:
     result = clean_transactions(read_transactions(config), datetime(2025, 1, 1), config.cleaning)
     assert result.revenue_in > 100_000
     assert reconciles(result)
+
+
+def usual_lines(code: str, customer: str, count: int = 5) -> list[tuple[object, ...]]:
+    return [(f"9{code}{i}", code, 12, f"2010-11-0{i + 1} 10:00:00", 1.0, customer)
+            for i in range(count)]
+
+
+def test_an_outsized_line_cancelled_soon_after_is_a_suspected_entry_error(
+        write_unit: UnitFactory) -> None:
+    data = lines(
+        *usual_lines("JAR", "C1"),
+        # 74,215 jars keyed instead of a dozen, cancelled the same morning: an entry error.
+        ("541431", "JAR", 74_215, "2010-12-10 10:01:00", 1.04, "C1"),
+        ("C541433", "JAR", -74_215, "2010-12-10 10:17:00", 1.04, "C1"),
+        # An ordinary large order: 2,000 units of a product usually sold by the dozen, kept.
+        *usual_lines("MUG", "C2"),
+        ("600001", "MUG", 2_000, "2010-12-11 09:00:00", 0.5, "C2"),
+        # The same size cancelled three days later: a customer's change of mind, not flagged.
+        *usual_lines("BAG", "C3"),
+        ("600002", "BAG", 2_000, "2010-12-11 09:00:00", 0.5, "C3"),
+        ("C600003", "BAG", -2_000, "2010-12-14 09:00:00", 0.5, "C3"),
+        # A product with a single line is judged against every product's median line (12).
+        ("600004", "CRAFT", 80_995, "2010-12-12 09:00:00", 2.08, "C4"),
+        ("C600005", "CRAFT", -80_995, "2010-12-12 09:12:00", 2.08, "C4"),
+    )
+    config = load_unit_config(write_unit(data))
+    clean = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+    errors = clean.entry_errors
+    assert errors["invoice"].to_list() == ["541431", "600004"]
+    assert errors["cancellation_invoice"].to_list() == ["C541433", "C600005"]
+    assert errors["value"].to_list() == pytest.approx([74_215 * 1.04, 80_995 * 2.08])
+    # Left out of returns and of the order lines return rates are taken over...
+    assert not clean.returns["invoice"].is_in(["C541433", "C600005"]).any()
+    assert not clean.ordered_lines["invoice"].is_in(["541431", "600004"]).any()
+    assert clean.ordered_lines["invoice"].is_in(["600001", "600002"]).sum() == 2
+    assert clean.purchases["invoice"].is_in(["600001"]).any()  # the ordinary order is kept
+    # ...and kept in the reconciliation: rows read = rows used + rows removed, and revenue too.
+    removed = [e for e in clean.log if e.removed]
+    assert clean.rows_in == clean.rows_out + sum(e.rows for e in removed)
+    assert clean.revenue_in == pytest.approx(clean.revenue_out + sum(e.revenue for e in removed))
+    entry = next(e for e in clean.log if e.rule.startswith("Cancellation of a suspected"))
+    assert (entry.rows, entry.revenue) == (2, pytest.approx(-(74_215 * 1.04 + 80_995 * 2.08)))
+
+
+def test_entry_error_thresholds_are_configurable(write_unit: UnitFactory) -> None:
+    data = lines(*usual_lines("BAG", "C3"),
+                 ("600002", "BAG", 2_000, "2010-12-11 09:00:00", 0.5, "C3"),
+                 ("C600003", "BAG", -2_000, "2010-12-14 09:00:00", 0.5, "C3"))
+    config = load_unit_config(write_unit(
+        data, cleaning={"entry_errors": {"cancelled_within_hours": 96}}))
+    clean = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+    assert clean.entry_errors["invoice"].to_list() == ["600002"]
+    stricter = load_unit_config(write_unit(
+        data, cleaning={"entry_errors": {"cancelled_within_hours": 96, "min_quantity": 5_000}}))
+    clean = clean_transactions(read_transactions(stricter), ANALYSIS_DATE, stricter.cleaning)
+    assert clean.entry_errors.is_empty()

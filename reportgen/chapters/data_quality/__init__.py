@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.inputs.clean import CleaningLogEntry
+
+
+@dataclass(frozen=True)
+class SuspectedEntryError:
+    """An outsized purchase line cancelled in full soon after (see EntryErrorConfig)."""
+
+    invoice: str
+    cancellation_invoice: str
+    invoice_date: datetime
+    customer_id: str | None
+    stock_code: str
+    description: str
+    quantity: int
+    value: float
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,11 @@ class DataQuality:
     revenue_kept: float  # of the purchase and return lines used (returns negative)
     cleaning_log: tuple[CleaningLogEntry, ...]
     unreadable_examples: tuple[str, ...]  # file, row, column and value of the first few
+    entry_errors: tuple[SuspectedEntryError, ...]
+
+
+FIELDS = ("invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
+          "description", "quantity", "value")
 
 
 class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data quality"):
@@ -40,6 +60,9 @@ class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data q
             unreadable_examples=tuple(
                 f"{Path(m.file).name}, row {m.row:,}: {m.column} '{m.value}'"
                 for m in source.malformed_examples),
+            entry_errors=tuple(
+                SuspectedEntryError(**{name: row[name] for name in FIELDS})
+                for row in clean.entry_errors.iter_rows(named=True)),
         )
 
     def section(self, result: DataQuality, inputs: SectionInputs) -> Section[DataQuality]:
