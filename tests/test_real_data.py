@@ -207,3 +207,8 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     errors = manifest["suspected_entry_errors"]
     assert "541431" in [e["invoice"] for e in errors]
     assert "541431" in text and "Suspected entry errors" in text
+    assert re.search(r"Revenue of £[\d,]+ in November 2011: up [\d.]+% on October 2011; no "
+                     r"November 2010 to compare with \(the data start on 1 Dec 2010\)\. First "
+                     r"action: win back high-value customers who are slipping \([\d,]+ "
+                     r"customers, expected to add £[\d,]+ over the CLV horizon\)\.", text)
+    assert re.search(r"Orders without a customer id: [\d.]+% of the month's revenue", text)

@@ -7,8 +7,15 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from reportgen.chapters.summary.analysis import PeriodKpis, month_kpis, monthly_kpis
+from reportgen.chapters.summary.analysis import (
+    PeriodKpis,
+    SummaryResult,
+    month_kpis,
+    monthly_kpis,
+)
+from reportgen.chapters.summary.section import verdict
 from reportgen.period import Period
+from reportgen.playbook.evaluate import Recommendation
 
 PURCHASES = pl.DataFrame({
     "invoice": ["1", "1", "2", "3", "4", "5"],
@@ -58,3 +65,40 @@ def test_monthly_revenue_lists_every_month_including_empty_ones() -> None:
     # October's return of 100 is counted in October, whatever it returned.
     assert trend["returns_value"].to_list() == [0.0, 0.0, 100.0, 7.5]
     assert trend["net_revenue"].to_list() == [0.0, 0.0, -85.0, 92.5]
+
+
+def summary_of(purchases: pl.DataFrame, period: Period) -> SummaryResult:
+    from datetime import date
+
+    months = monthly_kpis(purchases, RETURNS, period)
+    return SummaryResult(months, month_kpis(months, period), month_kpis(months, period.shift(-1)),
+                         month_kpis(months, period.shift(-12)), (), date(2011, 10, 3),
+                         date(2011, 12, 1))
+
+
+def first_action(incremental: float | None) -> Recommendation:
+    return Recommendation(
+        priority=1, id="winback_high_value", title="Win back high-value customers",
+        evidence="", action="", audience_size=117, eligible=117, audience_value=289_302.0,
+        expected_response=0.15, expected_incremental_value=incremental, effect="retain",
+        urgent=True, value_basis="forecast CLV over the next 12 months, grade C",
+        incremental_note="")
+
+
+def test_the_verdict_compares_both_months_and_names_the_first_action() -> None:
+    result = summary_of(PURCHASES, Period(2011, 11))
+    line = verdict(result, [first_action(13_206.4)], "GBP")
+    # November 100 against October 15: up 566.7 %; November 2010 is before the data.
+    assert line == (
+        "Revenue of £100 in November 2011: up 566.7% on October 2011; no November 2010 to "
+        "compare with (the data start on 3 Oct 2011). First action: win back high-value "
+        "customers (117 customers, expected to add £13,206 over the CLV horizon).")
+    assert verdict(result, [first_action(None)], "GBP").endswith(
+        "First action: win back high-value customers (117 customers).")
+    assert verdict(result, [], "GBP").endswith("No action of the playbook was triggered this "
+                                               "month.")
+    # A year of data: the same month a year earlier is compared too.
+    year_earlier = pl.concat([PURCHASES, PURCHASES.head(1).with_columns(
+        pl.lit(datetime(2010, 11, 5)).alias("invoice_date"), pl.lit(200.0).alias("revenue"))])
+    assert "down 50.0% on November 2010" in verdict(summary_of(year_earlier, Period(2011, 11)),
+                                                   [], "GBP")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ import polars as pl
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
+from reportgen.playbook.evaluate import Recommendation
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import day, money, pct
 
@@ -33,6 +35,8 @@ class SummaryView:
     kpis: tuple[KpiRow, ...]
     compared_with: tuple[str, ...]  # the comparison months that have data, e.g. October 2011
     notices: tuple[str, ...]  # caveats, and each comparison month without data, once
+    verdict: str  # one line: revenue against both comparison months, and the first action
+    anonymous_revenue_share: float | None  # revenue of orders without a customer id
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,38 @@ def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[Sum
         SummaryView(kpi_rows(result),
                     tuple(other.period.label for other in (result.previous, result.year_ago)
                           if other.has_orders),
-                    (*result.notices, *comparison_notices(result))),
+                    (*result.notices, *comparison_notices(result)),
+                    verdict(result, inputs.playbook.recommendations, inputs.config.currency),
+                    result.kpis.anonymous_revenue_share),
         charts={"revenue_trend": chart},
         headlines=summary_headlines(result, inputs.config.currency),
     )
+
+
+def verdict(result: SummaryResult, recommendations: Sequence[Recommendation],
+            currency: str) -> str:
+    """The month's revenue against the previous month and the same month a year earlier (or
+    why not), and the one action to take first, with its audience and incremental value."""
+    kpis = result.kpis
+    parts = []
+    for change, other in ((result.revenue_change, result.previous),
+                          (result.revenue_change_year, result.year_ago)):
+        if change is not None:
+            parts.append(f"{'up' if change >= 0 else 'down'} {pct(abs(change))} on "
+                         f"{other.period.label}")
+        elif other.before_data:
+            parts.append(f"no {other.period.label} to compare with (the data start on "
+                         f"{day(result.data_first_day)})")
+        else:
+            parts.append(f"no purchases in {other.period.label} to compare with")
+    line = f"Revenue of {money(kpis.revenue, currency)} in {kpis.period.label}: {'; '.join(parts)}."
+    if not recommendations:
+        return line + " No action of the playbook was triggered this month."
+    first = recommendations[0]
+    gain = (f", expected to add {money(first.expected_incremental_value, currency)} over the "
+            "CLV horizon" if first.expected_incremental_value is not None else "")
+    return (f"{line} First action: {first.title.lower()[:1]}{first.title[1:]} "
+            f"({first.audience_size:,} customers{gain}).")
 
 
 def comparison_notices(result: SummaryResult) -> tuple[str, ...]:
