@@ -92,7 +92,8 @@ def test_the_verdict_compares_both_months_and_names_the_first_action() -> None:
     assert line == (
         "Revenue of £100 in November 2011: up 566.7% on October 2011; no November 2010 to "
         "compare with (the data start on 3 Oct 2011). First action: win back high-value "
-        "customers (117 customers, expected to add £13,206 over the CLV horizon).")
+        "customers (117 customers, expected to add £13,206: forecast CLV over the next 12 "
+        "months, grade C).")
     assert verdict(result, [first_action(None)], "GBP").endswith(
         "First action: win back high-value customers (117 customers).")
     assert verdict(result, [], "GBP").endswith("No action of the playbook was triggered this "

@@ -100,20 +100,18 @@ def verdict(result: SummaryResult, recommendations: Sequence[Recommendation],
     if not recommendations:
         return line + " No action of the playbook was triggered this month."
     first = recommendations[0]
-    gain = (f", expected to add {money(first.expected_incremental_value, currency)} over the "
-            "CLV horizon" if first.expected_incremental_value is not None else "")
+    gain = (f", expected to add {money(first.expected_incremental_value, currency)}: "
+            f"{first.value_basis}" if first.expected_incremental_value is not None else "")
     return (f"{line} First action: {first.title.lower()[:1]}{first.title[1:]} "
             f"({first.audience_size:,} customers{gain}).")
 
 
 def comparison_notices(result: SummaryResult) -> tuple[str, ...]:
-    """One line for each comparison month without data, instead of one per KPI."""
+    """Caveats of the comparisons the KPIs cannot show (a month before the data start is said
+    once, in the verdict)."""
     lines = []
     for other in (result.previous, result.year_ago):
-        if other.before_data:
-            lines.append(f"No comparison with {other.period.label}: the data start on "
-                         f"{day(result.data_first_day)}.")
-        elif not other.has_orders:
+        if not other.has_orders and not other.before_data:
             lines.append(f"No comparison with {other.period.label}: it has no purchases.")
     if result.kpis.data_starts:
         lines.append(f"The data start in {result.kpis.period.label}: every customer who bought "
