@@ -7,7 +7,7 @@ config -> inputs (load, clean) -> every chapter's analysis -> facts -> playbook
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
 from reportgen.outputs.manifest import run_manifest
+from reportgen.outputs.previous import published_action_lists
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
 from reportgen.playbook.audience import audience_table
@@ -80,8 +81,12 @@ def build_report(
     chapters: Sequence[Chapter[Any]] = CHAPTERS,
     renderer: Renderer | None = None,
     on_stage: StageCallback | None = None,
+    previous_actions: Mapping[str, frozenset[str]] | None = None,
 ) -> Report:
-    """Compute every chapter of the unit's report for the period and render its files."""
+    """Compute every chapter of the unit's report for the period and render its files.
+
+    `previous_actions` are last month's published action lists (customer ids by action), if
+    any: actions that continue are marked so."""
     timer = StageTimer(on_stage)
     specs = fact_specs(chapters)
     playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
@@ -102,7 +107,8 @@ def build_report(
         customers = customer_table(applied)
         audience = audience_table(customers, clean.purchases, inputs.window_start,
                                   period.start, period.analysis_date)
-        playbook = evaluate_playbook(playbook_entries, facts, audience, specs, config)
+        playbook = evaluate_playbook(playbook_entries, facts, audience, specs, config,
+                                     previous_actions)
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook)
     with timer.stage("render"):
@@ -142,7 +148,9 @@ def run_report(
     renderer: Renderer | None = None,
 ) -> RunResult:
     """Build the unit's report for the period and publish it into output_dir/<unit>/<period>/."""
-    report = build_report(config, period, renderer=renderer, on_stage=on_stage)
+    report = build_report(config, period, renderer=renderer, on_stage=on_stage,
+                          previous_actions=published_action_lists(
+                              output_dir / config.unit / str(period.shift(-1))))
     folder = output_dir / config.unit / str(period)
     publish_report(config, folder, report.files)
     return RunResult(folder, tuple(folder / name for name in report.files), report.pdf_pages,

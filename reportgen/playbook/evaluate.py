@@ -19,6 +19,7 @@ both are left empty, with the reason. Urgent actions rank first, then by increme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -51,6 +52,9 @@ class Recommendation:
     urgent: bool
     value_basis: str  # what the values measure (horizon, grade), or why they are empty
     incremental_note: str  # how the incremental value was worked out, or why it is empty
+    continuing: bool | None = None  # in last month's report for mostly the same customers
+    # (None: no report of last month to compare with)
+    new_to_action: int | None = None  # customers not in last month's list of this action
 
     @property
     def action_file(self) -> str:
@@ -102,9 +106,11 @@ def evaluate_playbook(
     customers: pl.DataFrame,
     specs: tuple[FactSpec, ...],
     config: UnitConfig,
+    previous_actions: Mapping[str, frozenset[str]] | None = None,
 ) -> PlaybookOutcome:
     """Fired actions (customers assigned by priority, ranked) and insights, and the entries
-    that did not fire."""
+    that did not fire. With last month's action lists, an action whose customers are mostly
+    (CONTINUING_SHARE) in last month's list of the same action is marked continuing."""
     segments = {rule.name for rule in config.rfm.segments}
     skipped: list[Skipped] = []
     insights: list[Insight] = []
@@ -158,16 +164,33 @@ def evaluate_playbook(
         except MissingFact as exc:
             skipped.append(Skipped(entry.id, str(exc)))
             continue
+        continuing, new_to_action = continuation(audience, previous_actions, entry.id)
         recommendations.append(Recommendation(
             priority=len(recommendations) + 1, id=entry.id, title=entry.title,
             evidence=evidence, action=action, audience_size=audience.height,
             eligible=eligible[entry.id].height, audience_value=audience_value,
             expected_response=entry.response, expected_incremental_value=incremental,
             effect=entry.effect, urgent=entry.urgent, value_basis=basis, incremental_note=note,
+            continuing=continuing, new_to_action=new_to_action,
         ))
         audiences[entry.id] = audience
     return PlaybookOutcome(tuple(recommendations), tuple(insights), tuple(skipped), facts,
                            audiences)
+
+
+CONTINUING_SHARE = 0.5  # of this month's customers already in last month's list
+
+
+def continuation(audience: pl.DataFrame, previous_actions: Mapping[str, frozenset[str]] | None,
+                 action_id: str) -> tuple[bool | None, int | None]:
+    """Whether the action continues last month's (mostly the same customers), and how many of
+    its customers are new to it; (None, None) without last month's report."""
+    if previous_actions is None:
+        return None, None
+    before = previous_actions.get(action_id, frozenset())
+    returning = int(audience["customer_id"].is_in(list(before)).sum()) if before else 0
+    return (bool(before) and returning >= CONTINUING_SHARE * audience.height,
+            audience.height - returning)
 
 
 def assign_customers(eligible: dict[str, pl.DataFrame], order: list[str]) -> dict[str, pl.DataFrame]:

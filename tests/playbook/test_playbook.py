@@ -333,3 +333,21 @@ def test_the_readme_lists_every_fact_with_its_kind() -> None:
     published = {f"{spec.name}.<segment>" if spec.per_segment else spec.name: spec.kind
                  for spec in SPECS}
     assert documented == published
+
+
+def test_an_action_for_mostly_the_same_customers_as_last_month_is_continuing() -> None:
+    entry = next(e for e in ENTRIES if e.id == "loyalty_champions")
+    facts = meeting(entry.trigger, base_facts(), True)
+    customers_now = [f"{s}-{g}" for s in ("champions", "loyal_customers") for g in "ABCD"]
+
+    def run(previous: dict[str, frozenset[str]] | None) -> tuple[bool | None, int | None]:
+        outcome = evaluate_playbook(playbook_of([entry]), facts, customers(), SPECS, UK,
+                                    previous)
+        return outcome.recommendations[0].continuing, outcome.recommendations[0].new_to_action
+
+    assert run(None) == (None, None)  # no report last month: nothing to say
+    # Five of the eight were in last month's list: continuing, three new to it.
+    assert run({"loyalty_champions": frozenset(customers_now[:5])}) == (True, 3)
+    # Three of eight: a new campaign for most of them.
+    assert run({"loyalty_champions": frozenset(customers_now[:3])}) == (False, 5)
+    assert run({"winback_at_risk": frozenset(customers_now)}) == (False, 8)

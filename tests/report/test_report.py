@@ -447,3 +447,27 @@ def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResul
         in_email = re.findall(rf"([+−]?[\d.]+%|–) vs {label}</div>", email)
         assert in_email == shown[:6], label  # the email's six KPIs, the same figures
         assert all(f"{change} vs {label}" in text for change in in_email)
+
+
+def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> None:
+    from reportgen.outputs.previous import published_action_lists
+    from reportgen.pipeline import run_report
+
+    config = load_unit_config(write_demo_unit(tmp_path, clv={"enabled": False}))
+    assert published_action_lists(tmp_path / "output" / "demo" / "2024-11") is None
+    run_report(config, Period(2024, 11), tmp_path / "output", renderer=DraftRenderer())
+    november = published_action_lists(tmp_path / "output" / "demo" / "2024-11")
+    assert november and all(november.values())
+    december = run_report(config, Period(2024, 12), tmp_path / "output",
+                          renderer=DraftRenderer())
+    fired = json.loads((december.folder / "manifest.json").read_text())["recommendations"]
+    continuing = [r for r in fired if r["continuing"]]
+    assert continuing, [(r["id"], r["new_to_action"]) for r in fired]
+    for r in fired:
+        now = set(pl.read_csv(december.folder / r["action_file"],
+                              schema_overrides={"customer_id": pl.String})["customer_id"])
+        assert r["new_to_action"] == len(now - november.get(r["id"], frozenset()))
+        assert r["continuing"] == (len(now & november.get(r["id"], frozenset()))
+                                   >= 0.5 * len(now) and r["id"] in november)
+    html = (december.folder / "report.html").read_text()
+    assert "continuing from last month" in html
