@@ -20,10 +20,10 @@ demo: $(STAMP)
 	$(BIN)/reportgen demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n auto --dist loadgroup
+	$(BIN)/pytest -q -n auto
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -n auto --dist loadgroup -m "not slow"
+	$(BIN)/pytest -q -n auto -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

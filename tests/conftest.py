@@ -225,11 +225,3 @@ def run_cli(*args: str | Path) -> CliResult:
 def draft_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs that do not say how to render (the CLI's) draw no charts and lay out no PDF."""
     monkeypatch.setattr("reportgen.pipeline.Renderer", DraftRenderer)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`), the tests that read the session's demo report
-    run on one worker, so that the report is built once, not once per worker."""
-    for item in items:
-        if {"demo_report", "published"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("demo_report"))
