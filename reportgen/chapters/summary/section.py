@@ -89,8 +89,7 @@ def verdict(result: SummaryResult, recommendations: Sequence[Recommendation],
     for change, other in ((result.revenue_change, result.previous),
                           (result.revenue_change_year, result.year_ago)):
         if change is not None:
-            parts.append(f"{'up' if change >= 0 else 'down'} {pct(abs(change))} on "
-                         f"{other.period.label}")
+            parts.append(change_on(change, other))
         elif other.before_data:
             parts.append(f"no {other.period.label} to compare with (the data start on "
                          f"{day(result.data_first_day)})")
@@ -149,8 +148,7 @@ def summary_headlines(result: SummaryResult, currency: str) -> tuple[str, ...]:
     for change, other in ((result.revenue_change, result.previous),
                           (result.revenue_change_year, result.year_ago)):
         if change is not None:
-            direction = "up" if change >= 0 else "down"
-            comparisons.append(f"{direction} {pct(abs(change))} on {other.period.label}")
+            comparisons.append(change_on(change, other))
     tail = f", {' and '.join(comparisons)}" if comparisons else ""
     who = (f"{kpis.new_customers:,} of them for the first time" if kpis.new_customers is not None
            else "the data start this month, so new and returning cannot be told apart")
@@ -158,3 +156,8 @@ def summary_headlines(result: SummaryResult, currency: str) -> tuple[str, ...]:
         f"Revenue was {money(kpis.revenue, currency)} from {kpis.orders:,} orders{tail}.",
         f"{kpis.active_customers:,} identified customers bought in {kpis.period.label}; {who}.",
     )
+
+
+def change_on(change: float, other: PeriodKpis) -> str:
+    """A relative change against another month in words: "up 43.4% on October 2011"."""
+    return f"{'up' if change >= 0 else 'down'} {pct(abs(change))} on {other.period.label}"
