@@ -21,7 +21,7 @@ from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
 from reportgen.outputs.manifest import run_manifest
-from reportgen.outputs.previous import published_action_lists
+from reportgen.outputs.previous import last_months_action_lists
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
 from reportgen.playbook.audience import audience_table
@@ -149,8 +149,8 @@ def run_report(
 ) -> RunResult:
     """Build the unit's report for the period and publish it into output_dir/<unit>/<period>/."""
     report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                          previous_actions=published_action_lists(
-                              output_dir / config.unit / str(period.shift(-1))))
+                          previous_actions=last_months_action_lists(output_dir, config.unit,
+                                                                    period))
     folder = output_dir / config.unit / str(period)
     publish_report(config, folder, report.files)
     return RunResult(folder, tuple(folder / name for name in report.files), report.pdf_pages,

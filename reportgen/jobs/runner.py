@@ -79,12 +79,12 @@ def run_unit(
         if not force and is_up_to_date(folder, previous, current):
             return UnitOutcome(config.unit, str(period), "up to date", folder, None)
         # The analysis stack is imported only when there is work to do.
-        from reportgen.outputs.previous import published_action_lists
+        from reportgen.outputs.previous import last_months_action_lists
         from reportgen.pipeline import RunResult, build_report, publish_report
 
-        last_month = output_dir / config.unit / str(period.shift(-1))
         report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                              previous_actions=published_action_lists(last_month))
+                              previous_actions=last_months_action_lists(output_dir, config.unit,
+                                                                        period))
         files = {**report.files, LEDGER: completed_ledger(config, period, current, run_at,
                                                           previous, report.files)}
         publish_report(config, folder, files)

@@ -7,6 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
+from reportgen.period import Period
+
+
+def last_months_action_lists(output_dir: Path, unit: str,
+                             period: Period) -> dict[str, frozenset[str]] | None:
+    """The action lists of the unit's report for the month before `period`, if published."""
+    return published_action_lists(output_dir / unit / str(period.shift(-1)))
+
 
 def published_action_lists(folder: Path) -> dict[str, frozenset[str]] | None:
     """Customer ids of each action list published in a period folder; None when the folder
