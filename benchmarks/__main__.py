@@ -1,13 +1,15 @@
-"""`make bench`: every benchmark, or those named: python -m benchmarks [pipeline] [clv] [clusters]."""
+"""`make bench`: every benchmark, or those named:
+python -m benchmarks [pipeline] [clv] [clusters] [suggestions]."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import clustering, clv_fitting, pipeline_stages
+from benchmarks import clustering, clv_fitting, pipeline_stages, suggestions
 
 BENCHMARKS = {
     "pipeline": pipeline_stages.main, "clv": clv_fitting.main, "clusters": clustering.main,
+    "suggestions": suggestions.main,
 }
 
 if __name__ == "__main__":

@@ -324,6 +324,54 @@ class BehaviourConfig(StrictModel):
         return self
 
 
+SuggestionMethod = Literal["auto", "ease", "item_item", "popularity"]
+
+
+class SuggestionsConfig(StrictModel):
+    """Products to suggest to each customer, the product-affinity chapter and its backtest."""
+
+    enabled: bool = Field(True, description="Suggest products and show the chapter.")
+    per_customer: int = Field(10, ge=1, le=50,
+                              description="Products suggested to each customer (and bought "
+                              "products listed to buy again).")
+    history_months: int = Field(
+        24, ge=2, le=120,
+        description="Months of purchases up to the period's end the suggestions learn from.")
+    active_months: int = Field(
+        12, ge=1, le=60,
+        description="Customers who bought within this many months get suggestions.")
+    method: SuggestionMethod = Field(
+        "auto",
+        description="auto: EASE while the catalogue fits a dense product-by-product matrix "
+        "(max_dense_products), else item_item; ease: EASE, a closed-form linear product-to-"
+        "product model (Steck 2019); item_item: co-purchase (cosine) nearest neighbours, sparse; "
+        "popularity: the best sellers of the last months. The backtest falls back to popularity "
+        "when the method does not beat it.")
+    regularisation: float = Field(300.0, gt=0, description="EASE's L2 penalty (lambda).")
+    neighbours: int = Field(20, ge=1, le=500,
+                            description="item_item: most similar products kept per product.")
+    max_dense_products: int = Field(
+        6_000, ge=10, le=30_000,
+        description="auto uses EASE up to this many products (6,000: 137 MiB per products x "
+        "products matrix, about 310 MiB at the fit's peak and 3.4 s on 2 cores; the time grows "
+        "with the cube of the catalogue) and item_item above it.")
+    recent_months: int = Field(
+        3, ge=1, le=24,
+        description="A product can be suggested when it sold in these last months; popularity "
+        "counts its buyers over them.")
+    min_product_customers: int = Field(
+        2, ge=1, description="Buyers a product needs in recent_months to be suggested.")
+    backtest_months: int = Field(
+        3, ge=1, le=12,
+        description="The backtest learns from purchases up to this many months before the "
+        "analysis date and checks the suggestions against the months after.")
+    min_backtest_customers: int = Field(
+        30, ge=1, description="Tested customers the backtest needs to judge the method.")
+    min_pair_customers: int = Field(
+        20, ge=2, description="Customers who bought both, for a product pair to be shown.")
+    top_pairs: int = Field(10, ge=1, le=50, description="Product pairs shown.")
+
+
 ClusterFeature = Literal["order_value", "products_per_order", "product_range", "return_rate",
                          "tenure_days", "gap_days", "weekend_share", "evening_share"]
 CLUSTER_FEATURES: tuple[ClusterFeature, ...] = (
@@ -526,6 +574,8 @@ class UnitConfig(BaseSettings):
     behaviour: BehaviourConfig = Field(
         default_factory=BehaviourConfig, description="Behaviour, product and return options."
     )
+    suggestions: SuggestionsConfig = Field(
+        default_factory=SuggestionsConfig, description="Product suggestions and affinity.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
     playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
                                       description="Recommendation playbook.")

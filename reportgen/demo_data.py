@@ -2,7 +2,9 @@
 
 Identified customers buy by a BG/NBD process (Fader, Hardie & Lee 2005) in weekly time:
 each customer's purchase rate is lambda ~ Gamma(r, alpha), and after every repeat purchase
-the customer drops out with probability p ~ Beta(a, b). On top come the things real exports
+the customer drops out with probability p ~ Beta(a, b). Each identified customer collects one
+kind of item, so what they buy next follows what they bought (product suggestions have
+something to learn). On top come the things real exports
 contain: guest orders without a customer id, cancellations (most matching a purchase, one of
 them a huge mistaken order), postage and fee lines, free items, missing descriptions, exact
 duplicate lines and a few unreadable rows, so every cleaning rule has something to count.
@@ -38,6 +40,7 @@ QUANTITIES = np.array([1, 2, 3, 4, 6, 8, 10, 12, 24, 48, 96])
 QUANTITY_WEIGHTS = np.array([10, 12, 6, 6, 12, 5, 5, 18, 10, 5, 1], dtype=float)
 HOUR_WEIGHTS = np.array([0, 0, 0, 0, 0, 0, 0, 1, 4, 9, 12, 13, 15, 14, 12, 10, 7, 4, 2, 2, 1,
                          0, 0, 0], dtype=float)
+CUSTOMER_ID_START = 12_000
 PEAK_DAY = 320  # mid-November: the busiest day of a seasonal year
 MONTH_WEIGHTS = np.array([0.8, 0.75, 0.9, 0.85, 0.9, 0.9, 0.85, 0.9, 1.1, 1.25, 1.5, 1.2])
 
@@ -56,6 +59,7 @@ class DemoSpec:
     b: float = 3.5
     purchase_seasonality: float = 0.5  # amplitude of the yearly cycle of repeat purchases
     products: int = 1_200
+    collection_share: float = 0.5  # of an identified customer's lines: from their collection
     mean_basket_lines: float = 9.0
     guest_invoice_share: float = 0.15
     cancelled_line_share: float = 0.02
@@ -95,7 +99,7 @@ def generate_transactions(spec: DemoSpec) -> DemoData:
     countries = np.array(list(spec.countries))
     weights = np.array(list(spec.countries.values()))
     customer_country = rng.choice(len(countries), spec.customers, p=weights / weights.sum())
-    customer_ids = 12_000 + rng.permutation(spec.customers)
+    customer_ids = CUSTOMER_ID_START + rng.permutation(spec.customers)
     basket = rng.gamma(2.0, spec.mean_basket_lines / 2.0, spec.customers)
 
     guest_count = int(len(weeks) * spec.guest_invoice_share / (1 - spec.guest_invoice_share))
@@ -132,9 +136,10 @@ def generate_transactions(spec: DemoSpec) -> DemoData:
 
 def product_catalogue(rng: np.random.Generator, size: int) -> pl.DataFrame:
     """Products with names, prices and Zipf-like popularity."""
+    kinds = [(i * 7 + i // 11) % len(ITEMS) for i in range(size)]
     names = [
         f"{COLOURS[i % len(COLOURS)]} {MATERIALS[(i // len(COLOURS)) % len(MATERIALS)]} "
-        f"{ITEMS[(i * 7 + i // 11) % len(ITEMS)]}"
+        f"{ITEMS[kinds[i]]}"
         for i in range(size)
     ]
     popularity = 1.0 / np.arange(1, size + 1) ** 1.05
@@ -143,6 +148,7 @@ def product_catalogue(rng: np.random.Generator, size: int) -> pl.DataFrame:
         "Description": names,
         "price": np.round(np.exp(rng.normal(1.0, 0.7, size)), 2).clip(0.19, 60.0),
         "popularity": popularity / popularity.sum(),
+        "kind": kinds,
     })
 
 
@@ -243,6 +249,8 @@ def invoice_lines(
     counts = 1 + rng.poisson(invoices["basket"].to_numpy())
     invoice_index = np.repeat(np.arange(invoices.height), counts)
     product = rng.choice(catalogue.height, invoice_index.size, p=catalogue["popularity"].to_numpy())
+    product = lean_to_collections(spec, catalogue, invoices["customer_id"].to_numpy()[invoice_index],
+                                  product)
     quantity = rng.choice(QUANTITIES, invoice_index.size, p=QUANTITY_WEIGHTS / QUANTITY_WEIGHTS.sum())
     price = catalogue["price"].to_numpy()[product]
     price = np.where(quantity >= 24, np.round(price * 0.85, 2), price)
@@ -264,6 +272,30 @@ def invoice_lines(
         ),
         on="invoice_index",
     ).drop("invoice_index")
+
+
+def lean_to_collections(
+    spec: DemoSpec, catalogue: pl.DataFrame, customer_of_line: np.ndarray, product: np.ndarray
+) -> np.ndarray:
+    """Each identified customer collects one kind of item (lanterns, cake stands, ...): a
+    share `collection_share` of their lines is drawn from that kind, by popularity, so that
+    products bought by the same customers carry the signal product suggestions learn from.
+
+    Draws from a stream of its own, so every other simulated value stays as it was."""
+    rng = np.random.default_rng([spec.seed, 1])
+    kinds = catalogue["kind"].to_numpy()
+    popularity = catalogue["popularity"].to_numpy()
+    taste = rng.integers(0, kinds.max() + 1, spec.customers)
+    known = customer_of_line >= 0
+    collected = known & (rng.random(product.size) < spec.collection_share)
+    line_kind = np.where(known, taste[np.clip(customer_of_line - CUSTOMER_ID_START, 0, None)], -1)
+    chosen = product.copy()
+    for kind in np.unique(line_kind[collected]):
+        lines = np.flatnonzero(collected & (line_kind == kind))
+        members = np.flatnonzero(kinds == kind)
+        weights = popularity[members] / popularity[members].sum()
+        chosen[lines] = rng.choice(members, lines.size, p=weights)
+    return chosen
 
 
 def add_postage_and_free_lines(

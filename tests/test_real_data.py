@@ -14,7 +14,8 @@ import pytest
 from conftest import PROJECT_DIR, assert_only_single_day_buyers_lack_a_gap
 
 from reportgen.chapters.segments.rfm import rfm_analysis
-from reportgen.config import CleaningConfig, load_unit_config
+from reportgen.chapters.suggestions.backtest import holdout_test
+from reportgen.config import CleaningConfig, SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_transactions, exact_duplicate_count
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
@@ -43,6 +44,24 @@ def test_loader_reproduces_the_public_figures(all_countries: Path) -> None:
     assert frame["invoice"].n_unique() == 25_900
     assert frame["country"].n_unique() == 38
     assert exact_duplicate_count(frame) == 5_268
+
+
+@pytest.mark.slow
+def test_suggestions_beat_popularity_by_half_on_the_issue_protocol(all_countries: Path) -> None:
+    """Issue 16's protocol: learn from purchases before 1 Oct 2011, check against the products
+    each customer bought for the first time in October-November 2011."""
+    config = load_unit_config(all_countries)
+    clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
+    backtest = holdout_test(clean.purchases, Period(2011, 11),
+                            SuggestionsConfig(backtest_months=2), "auto")
+    assert not isinstance(backtest, str)
+    assert backtest.learned_until == datetime(2011, 10, 1) and backtest.customers > 1_500
+    assert backtest.method.method == "ease"
+    assert backtest.method.hit_rate >= 0.45
+    assert backtest.method.hit_rate >= 1.4 * backtest.popularity.hit_rate
+    assert backtest.method.precision > backtest.popularity.precision
+    assert backtest.method.recall > backtest.popularity.recall
+    assert backtest.buy_again_hit_rate is not None and backtest.buy_again_hit_rate >= 0.8
 
 
 def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
@@ -213,3 +232,14 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
                      r"customers, expected to add £[\d,]+: forecast CLV over the next 12 months, grade "
                      r"[A-D]\)\.", text)
     assert re.search(r"Orders without a customer id: [\d.]+% of the month's revenue", text)
+    # Product suggestions: EASE wins its backtest; every active customer gets ten.
+    suggestions = manifest["suggestions"]
+    assert suggestions["method"] == "ease" and suggestions["fallback"] is None
+    backtest = suggestions["backtest"]
+    assert backtest["method"]["hit_rate"] > 1.4 * backtest["popularity"]["hit_rate"]
+    suggested = pl.read_csv(result.folder / "suggestions.csv",
+                            schema_overrides={"customer_id": pl.String})
+    assert suggested.group_by("customer_id").len()["len"].min() == 10
+    assert suggested["customer_id"].n_unique() == suggestions["customers"] > 3_800
+    assert suggested["because_stock_code"].null_count() == 0
+    assert "For buyers and merchandisers" in text

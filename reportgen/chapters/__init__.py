@@ -20,6 +20,7 @@ from reportgen.chapters.method import MethodChapter
 from reportgen.chapters.products import ProductsChapter
 from reportgen.chapters.returns import ReturnsChapter
 from reportgen.chapters.segments import SegmentsChapter
+from reportgen.chapters.suggestions import SuggestionsChapter
 from reportgen.chapters.summary import SummaryChapter
 from reportgen.chapters.trends import TrendsChapter
 from reportgen.playbook.chapter import RecommendationsChapter
@@ -33,6 +34,7 @@ CHAPTERS: tuple[Chapter[Any], ...] = (
     TrendsChapter(),
     BehaviourChapter(),
     ProductsChapter(),
+    SuggestionsChapter(),
     ReturnsChapter(),
     CountriesChapter(),
     ClustersChapter(),

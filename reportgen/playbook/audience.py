@@ -9,6 +9,7 @@ import polars as pl
 AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "monetary",
                     "return_rate", "revenue_12m", "tenure_days", "first_purchase_in_period")
 CLV_COLUMNS = ("clv", "clv_group", "p_alive", "p_buy_90d")
+OFFER_COLUMNS = ("suggested_products",)
 
 
 def audience_table(
@@ -16,13 +17,14 @@ def audience_table(
     period_start: datetime, analysis_date: datetime,
 ) -> pl.DataFrame:
     """One row per customer: segment, R, F, M, return rate, last 12 months' revenue, tenure
-    in days, whether the first purchase is in the report's month, and CLV, group, P(alive)
-    and the chance of buying within 90 days when the customer table has them."""
+    in days, whether the first purchase is in the report's month, and CLV, group, P(alive),
+    the chance of buying within 90 days and the products to offer (suggested_products) when
+    the customer table has them."""
     window = purchases.filter(
         pl.col("customer_id").is_not_null()
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
-    clv = [name for name in CLV_COLUMNS if name in customers.columns]
+    optional = [name for name in (*CLV_COLUMNS, *OFFER_COLUMNS) if name in customers.columns]
     return (
         customers.join(window, on="customer_id", how="left")
         .with_columns(
@@ -31,6 +33,6 @@ def audience_table(
             (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days().alias("tenure_days"),
             (pl.col("first_purchase") >= period_start).alias("first_purchase_in_period"),
         )
-        .select(*AUDIENCE_COLUMNS, *clv)
+        .select(*AUDIENCE_COLUMNS, *optional)
         .sort("customer_id")
     )

@@ -37,9 +37,9 @@ def published(demo_report: RunResult) -> RunResult:
 def test_run_publishes_every_file(published: RunResult) -> None:
     assert published.folder.parts[-2:] == ("demo", "2024-12")
     names = sorted(p.name for p in published.folder.iterdir())
-    assert names == ["actions", "customers.csv", "email", "high_value_at_risk.csv",
-                     "ledger.json", "manifest.json", "report.html", "report.pdf",
-                     "segment_moves.csv"]
+    assert names == ["actions", "buy_again.csv", "customers.csv", "email",
+                     "high_value_at_risk.csv", "ledger.json", "manifest.json", "report.html",
+                     "report.pdf", "segment_moves.csv", "suggestions.csv"]
     assert published.incomplete == ()
     assert (published.folder / "report.pdf").read_bytes().startswith(b"%PDF")
     assert published.pdf_pages >= 5
@@ -74,7 +74,10 @@ def test_customers_csv_has_one_row_per_customer(published: RunResult) -> None:
         "segment",
     ]
     assert customers["customer_id"].is_unique().all()
-    assert_only_single_day_buyers_lack_a_gap(customers)
+    # products to offer: for every customer who bought in the last 12 months, and only them
+    active = customers["last_purchase"].str.to_date() >= datetime(2024, 1, 1).date()
+    assert (customers["suggested_products"].is_not_null() == active).all()
+    assert_only_single_day_buyers_lack_a_gap(customers.drop("suggested_products"))
     assert set(customers["segment"]) <= {
         "hibernating", "at_risk", "cant_lose", "about_to_sleep", "need_attention",
         "loyal_customers", "promising", "new_customers", "potential_loyalists", "champions",
@@ -471,3 +474,48 @@ def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> N
                                    >= 0.5 * len(now) and r["id"] in november)
     html = (december.folder / "report.html").read_text()
     assert "continuing from last month" in html
+
+
+def test_suggestions_are_published_beside_the_customers(published: RunResult) -> None:
+    folder = published.folder
+    suggestions = pl.read_csv(folder / "suggestions.csv",
+                              schema_overrides={"customer_id": pl.String})
+    assert suggestions.columns == ["customer_id", "rank", "stock_code", "description", "score",
+                                   "because_stock_code", "because_description"]
+    manifest = json.loads((folder / "manifest.json").read_text())["suggestions"]
+    assert suggestions["customer_id"].n_unique() == manifest["customers"] > 0
+    ranks = suggestions.group_by("customer_id").agg(pl.col("rank").sort())
+    assert all(r == list(range(1, len(r) + 1)) and len(r) <= 10
+               for r in ranks["rank"].to_list())
+    # no suggestion is a product the customer kept in their buy-again list
+    buy_again = pl.read_csv(folder / "buy_again.csv", schema_overrides={"customer_id": pl.String})
+    assert buy_again.columns == ["customer_id", "rank", "stock_code", "description",
+                                 "days_bought", "last_bought"]
+    assert suggestions.join(buy_again, on=["customer_id", "stock_code"]).is_empty()
+    if manifest["method"] != "popularity":
+        assert suggestions["because_stock_code"].null_count() < suggestions.height
+    first_three = (suggestions.filter(pl.col("rank") <= 3).sort("customer_id", "rank")
+                   .group_by("customer_id", maintain_order=True)
+                   .agg(pl.col("description").str.join("; ").alias("expected")))
+    customers = pl.read_csv(folder / "customers.csv", schema_overrides={"customer_id": pl.String})
+    joined = customers.join(first_three, on="customer_id", how="left")
+    assert (joined["suggested_products"].fill_null("") == joined["expected"].fill_null("")).all()
+    for action_list in (folder / "actions").glob("*.csv"):
+        assert "suggested_products" in pl.read_csv(action_list).columns, action_list.name
+    assert set(manifest) >= {"method", "tested_method", "fallback", "backtest"}
+    html = (folder / "report.html").read_text()
+    assert "Product affinity and suggestions" in html and "For buyers and merchandisers" in html
+
+
+def test_suggestions_can_be_switched_off(tmp_path: Path) -> None:
+    body = "".join(
+        f"{i},{20 + i % 5},MUG,2,2011-11-{1 + i % 28:02d} 12:00:00,2.5,{100 + i % 7},"
+        "United Kingdom\n" for i in range(30))
+    config = small_unit(tmp_path, body)
+    config.write_text(config.read_text() + "suggestions:\n  enabled: false\n")
+    result = draft_report(config, Period(2011, 11), tmp_path / "out")
+    assert not (result.folder / "suggestions.csv").exists()
+    header = (result.folder / "customers.csv").read_text().splitlines()[0]
+    assert "suggested_products" not in header.split(",")
+    assert json.loads((result.folder / "manifest.json").read_text())["suggestions"] is None
+    assert "Product affinity and suggestions" not in (result.folder / "report.html").read_text()

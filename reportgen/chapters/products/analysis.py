@@ -9,6 +9,9 @@ import polars as pl
 
 from reportgen.config import BehaviourConfig
 
+# A product's description: the one its lines use most (ties: the first alphabetically).
+MAIN_DESCRIPTION = pl.col("description").mode().sort().first().alias("description")
+
 
 @dataclass(frozen=True)
 class ProductResult:
@@ -61,7 +64,7 @@ def product_analysis(
 def product_sales(purchases: pl.DataFrame) -> pl.DataFrame:
     """Units, revenue, orders and customers per product, with its most used description."""
     return purchases.group_by("stock_code").agg(
-        pl.col("description").mode().sort().first().alias("description"),
+        MAIN_DESCRIPTION,
         pl.col("quantity").sum().alias("quantity"),
         pl.col("revenue").sum().alias("revenue"),
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
@@ -78,7 +81,7 @@ def product_return_rates(ordered: pl.DataFrame) -> pl.DataFrame:
     return (
         ordered.group_by("stock_code")
         .agg(
-            pl.col("description").mode().sort().first().alias("description"),
+            MAIN_DESCRIPTION,
             pl.col("quantity").sum().alias("units_ordered"),
             pl.col("returned_units").sum().alias("units_returned"),
             pl.col("returned_value").sum().alias("value_returned"),
@@ -99,7 +102,7 @@ def rebought_products(purchases: pl.DataFrame) -> pl.DataFrame:
     return (
         per_buyer.group_by("stock_code")
         .agg(
-            pl.col("description").mode().sort().first().alias("description"),
+            MAIN_DESCRIPTION,
             pl.len().cast(pl.Int64).alias("buyers"),
             (pl.col("days") >= 2).sum().cast(pl.Int64).alias("repeat_buyers"),
         )

@@ -13,6 +13,8 @@ from datetime import datetime
 
 import polars as pl
 
+from reportgen.chapters.products.analysis import MAIN_DESCRIPTION
+
 
 @dataclass(frozen=True)
 class ReturnsResult:
@@ -53,7 +55,7 @@ def returns_analysis(
     labelled = segments.select("customer_id", "segment")
     by_product = (
         window_returns.group_by("stock_code").agg(
-            pl.col("description").mode().sort().first().alias("description"), *_totals(),
+            MAIN_DESCRIPTION, *_totals(),
             pl.col("quantity").sum().alias("units"),
         )
         .sort(["value", "stock_code"], descending=[True, False]).head(top)

@@ -1,0 +1,67 @@
+"""Product affinity and suggestions: the products to offer each active customer (and why),
+what they are likely to buy again, the product pairs bought by the same customers, and the
+backtest that decides between the configured method and popularity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.chapters.suggestions.analysis import SuggestionsResult, suggestions_analysis
+from reportgen.chapters.suggestions.facts import FACT_SPECS
+from reportgen.chapters.suggestions.section import SuggestionsView, suggestions_section
+
+
+class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
+                         title="Product affinity and suggestions", needs=("segments",),
+                         facts=FACT_SPECS):
+    """Product affinity and suggestions."""
+
+    def compute(self, inputs: AnalysisInputs) -> SuggestionsResult | None:
+        """Suggestions for the active customers; None when switched off or nothing to learn."""
+        params = inputs.config.suggestions
+        if not params.enabled:
+            return None
+        segments = inputs.results.of("segments", SegmentsResult)
+        return suggestions_analysis(inputs.clean.purchases, segments.customers, inputs.period,
+                                    params)
+
+    def customer_columns(self, result: SuggestionsResult) -> pl.DataFrame:
+        """suggested_products: the first three suggestions' descriptions."""
+        return result.suggested_products
+
+    def exports(self, result: SuggestionsResult) -> dict[str, pl.DataFrame]:
+        """suggestions.csv and buy_again.csv."""
+        return {"suggestions.csv": result.suggestions,
+                "buy_again.csv": result.buy_again.with_columns(pl.col("last_bought").dt.date())}
+
+    def section(self, result: SuggestionsResult, inputs: SectionInputs
+                ) -> Section[SuggestionsView]:
+        """The product affinity and suggestions page."""
+        return suggestions_section(result, inputs)
+
+    def manifest(self, result: SuggestionsResult) -> dict[str, Any]:
+        """suggestions: the method used and the backtest's measures."""
+        backtest = result.backtest
+        return {"suggestions": {
+            "method": result.method,
+            "tested_method": result.tested_method,
+            "fallback": result.fallback,
+            "customers": result.active_customers,
+            "products": result.products,
+            "suggestable_products": result.suggestable,
+            "backtest": None if backtest is None else {
+                "learned_until": backtest.learned_until.date().isoformat(),
+                "tested_until": backtest.tested_until.date().isoformat(),
+                "customers": backtest.customers,
+                "at": backtest.per_customer,
+                "method": vars(backtest.method),
+                "popularity": vars(backtest.popularity),
+                "buy_again_customers": backtest.buy_again_customers,
+                "buy_again_hit_rate": backtest.buy_again_hit_rate,
+            },
+            "backtest_missing": result.backtest_missing,
+        }}

@@ -1,0 +1,161 @@
+"""Product suggestions: which products to offer each customer, and why; what to buy again;
+the product pairs bought by the same customers; the method's backtest against popularity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
+from reportgen.chapters.suggestions.backtest import SuggestionBacktest, holdout_test
+from reportgen.chapters.suggestions.matrix import product_descriptions
+from reportgen.chapters.suggestions.models import FittedMethod, ProductWeights
+from reportgen.chapters.suggestions.ranking import (
+    FittedSuggestions,
+    buy_again_lists,
+    fit_suggestions,
+    top_suggestions,
+)
+from reportgen.config import SuggestionsConfig
+from reportgen.period import Period
+
+OFFERS_WITHIN_RANK = 3  # a segment's offers count the first three suggestions of its customers
+OFFERS_PER_SEGMENT = 3
+SHOWN_IN_CUSTOMER_TABLE = 3  # suggested_products: the first three descriptions
+
+
+@dataclass(frozen=True)
+class SuggestionsResult:
+    """Suggestions for every active customer, the evidence for the method, and affinity."""
+
+    tested_method: FittedMethod  # the configured method (auto resolved) the backtest tried
+    method: FittedMethod  # the method the suggestions come from
+    fallback: str | None  # why popularity replaced the tested method, if it did
+    backtest: SuggestionBacktest | None
+    backtest_missing: str | None  # why there is no backtest
+    learned_from: datetime  # the first purchase the suggestions learn from
+    products: int  # products bought in the history window
+    suggestable: int  # of them, those sold to enough customers in the recent months
+    active_customers: int  # customers with a purchase in the last `active_months`
+    suggestions: pl.DataFrame  # customer_id, rank, stock_code, description, score, because_…
+    buy_again: pl.DataFrame  # customer_id, rank, stock_code, description, days_bought, last_…
+    pairs: pl.DataFrame  # product_pairs() plus description_a, description_b
+    segment_offers: pl.DataFrame  # offers_by_segment() plus description
+    params: SuggestionsConfig
+
+    @property
+    def suggested_products(self) -> pl.DataFrame:
+        """customer_id and the descriptions of their first three suggestions, "; "-separated."""
+        return (
+            self.suggestions.filter(pl.col("rank") <= SHOWN_IN_CUSTOMER_TABLE)
+            .sort("customer_id", "rank")
+            .group_by("customer_id", maintain_order=True)
+            .agg(pl.col("description").str.join("; ").alias("suggested_products"))
+        )
+
+    @property
+    def hit_rate(self) -> float | None:
+        """The backtest hit rate of the method the suggestions come from."""
+        if self.backtest is None:
+            return None
+        return (self.backtest.popularity if self.method == "popularity"
+                else self.backtest.method).hit_rate
+
+
+def suggestions_analysis(purchases: pl.DataFrame, segments: pl.DataFrame, period: Period,
+                         params: SuggestionsConfig) -> SuggestionsResult | None:
+    """Fit the configured method to the history window, test it against popularity on the
+    last `backtest_months`, and suggest products to every active customer with the method that
+    won (popularity when the method lost or could not be tested). None when no identified
+    customer bought anything in the history window."""
+    fitted = fit_suggestions(purchases, period, params, params.method)
+    if fitted is None:
+        return None
+    tested = holdout_test(purchases, period, params, params.method)
+    backtest = tested if isinstance(tested, SuggestionBacktest) else None
+    missing = tested if isinstance(tested, str) else None
+    model, fallback = fitted.model, None
+    if model.method != "popularity":
+        if backtest is None:
+            fallback = f"the {METHOD_NAMES[model.method]} method could not be tested: {missing}"
+        elif not backtest.beats_popularity:
+            fallback = (f"the {METHOD_NAMES[model.method]} method did not beat popularity in the "
+                        f"backtest ({backtest.method.hit_rate:.1%} against "
+                        f"{backtest.popularity.hit_rate:.1%} of tested customers)")
+        if fallback:
+            model = fitted.popularity
+    matrix = fitted.matrix
+    active_start = period.shift(-(params.active_months - 1)).start
+    active = (purchases.filter(pl.col("customer_id").is_not_null()
+                               & pl.col("invoice_date").is_between(
+                                   active_start, period.analysis_date, closed="left"))
+              ["customer_id"].unique().sort())
+    active = active.filter(active.is_in(matrix.customers.implode()))
+    history_start = period.shift(-(params.history_months - 1)).start
+    descriptions = product_descriptions(purchases.filter(
+        pl.col("invoice_date").is_between(history_start, period.analysis_date, closed="left")))
+    suggestions = customer_suggestions(fitted, model, active, descriptions,
+                                       params.per_customer)
+    buy_again = buy_again_lists(purchases, active, period, params.history_months,
+                                params.per_customer).join(
+        descriptions, on="stock_code", how="left").select(
+        "customer_id", "rank", "stock_code", "description", "days_bought", "last_bought")
+    pairs = product_pairs(matrix, fitted.can_suggest, params.min_pair_customers,
+                          params.top_pairs)
+    return SuggestionsResult(
+        tested_method=fitted.model.method, method=model.method, fallback=fallback,
+        backtest=backtest, backtest_missing=missing,
+        learned_from=first_purchase_since(purchases, history_start),
+        products=matrix.products.len(), suggestable=int(fitted.can_suggest.sum()),
+        active_customers=active.len(),
+        suggestions=suggestions, buy_again=buy_again,
+        pairs=with_descriptions(pairs, descriptions, ("stock_code_a", "description_a"),
+                                ("stock_code_b", "description_b")),
+        segment_offers=with_descriptions(
+            offers_by_segment(suggestions, segments, OFFERS_WITHIN_RANK, OFFERS_PER_SEGMENT),
+            descriptions, ("stock_code", "description")),
+        params=params,
+    )
+
+
+def first_purchase_since(purchases: pl.DataFrame, start: datetime) -> datetime:
+    """The first purchase at or after `start` (`start` itself when there is none)."""
+    first = purchases.filter(pl.col("invoice_date") >= start)["invoice_date"].min()
+    return first if isinstance(first, datetime) else start
+
+
+METHOD_NAMES: dict[str, str] = {"ease": "EASE", "item_item": "item-to-item",
+                                "popularity": "popularity"}
+
+
+def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
+                         customers: pl.Series, descriptions: pl.DataFrame, count: int
+                         ) -> pl.DataFrame:
+    """suggestions.csv: customer_id, rank, stock_code, description, score, because_stock_code,
+    because_description for the given customers."""
+    matrix = fitted.matrix
+    ranked = top_suggestions(fitted, model, matrix.rows_of(customers), count)
+    table = pl.DataFrame({
+        "customer_id": matrix.customers.gather(ranked["row"]),
+        "rank": ranked["rank"],
+        "stock_code": matrix.products.gather(ranked["column"]),
+        "score": ranked["score"],
+        "because_stock_code": matrix.products.gather(ranked["because_column"]),
+    })
+    return with_descriptions(
+        table, descriptions, ("stock_code", "description"),
+        ("because_stock_code", "because_description"),
+    ).select("customer_id", "rank", "stock_code", "description", "score",
+             "because_stock_code", "because_description")
+
+
+def with_descriptions(frame: pl.DataFrame, descriptions: pl.DataFrame,
+                      *code_columns: tuple[str, str]) -> pl.DataFrame:
+    """The frame with, for each (code column, description column), the code's description."""
+    for code, description in code_columns:
+        frame = frame.join(
+            descriptions.rename({"stock_code": code, "description": description}),
+            on=code, how="left", maintain_order="left")
+    return frame

@@ -1,0 +1,170 @@
+"""Fitting a method to a unit's purchases, and ranking products for customers: new products
+to suggest (with the bought product that contributes most) and bought products to buy again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from reportgen.chapters.suggestions.matrix import (
+    PurchaseMatrix,
+    kept_products,
+    purchase_matrix,
+    recent_buyers,
+)
+from reportgen.chapters.suggestions.models import (
+    FittedMethod,
+    ProductWeights,
+    fit_ease,
+    fit_item_item,
+    fit_popularity,
+)
+from reportgen.config import SuggestionMethod, SuggestionsConfig
+from reportgen.period import Period
+
+CHUNK_ROWS = 1_000  # customers scored at a time: bounds memory to CHUNK_ROWS x products
+
+
+@dataclass(frozen=True)
+class FittedSuggestions:
+    """A method fitted to the purchases of the history window ending with `last_month`."""
+
+    matrix: PurchaseMatrix
+    model: ProductWeights
+    can_suggest: np.ndarray  # per product: sold to enough customers in the recent months
+    last_month: Period
+
+    @property
+    def popularity(self) -> ProductWeights:
+        """The popularity method on the same purchases."""
+        return fit_popularity(self.model.popularity)
+
+
+def chosen_method(method: SuggestionMethod, products: int, params: SuggestionsConfig
+                  ) -> FittedMethod:
+    """The method `auto` stands for with this many products; other methods as configured."""
+    if method != "auto":
+        return method
+    return "ease" if products <= params.max_dense_products else "item_item"
+
+
+def fit_suggestions(purchases: pl.DataFrame, last_month: Period, params: SuggestionsConfig,
+                    method: SuggestionMethod) -> FittedSuggestions | None:
+    """Fit the method to the `history_months` up to the end of `last_month`; None when no
+    identified customer bought anything in them."""
+    start = last_month.shift(-(params.history_months - 1)).start
+    end = last_month.analysis_date
+    pairs = kept_products(purchases, start, end)
+    if pairs.is_empty():
+        return None
+    matrix = purchase_matrix(pairs)
+    recent = recent_buyers(purchases, last_month.shift(-(params.recent_months - 1)).start, end)
+    popularity = np.zeros(matrix.products.len(), dtype=np.float32)
+    columns = matrix.columns_of(recent["stock_code"])
+    known = columns >= 0
+    popularity[columns[known]] = recent["recent_buyers"].to_numpy()[known]
+    can_suggest = popularity >= params.min_product_customers
+    fitted = chosen_method(method, matrix.products.len(), params)
+    if fitted == "ease":
+        model = fit_ease(matrix.bought, params.regularisation, popularity)
+    elif fitted == "item_item":
+        model = fit_item_item(matrix.bought, params.neighbours, popularity)
+    else:
+        model = fit_popularity(popularity)
+    return FittedSuggestions(matrix, model, can_suggest, last_month)
+
+
+def top_suggestions(fitted: FittedSuggestions, model: ProductWeights, rows: np.ndarray,
+                    count: int, with_because: bool = True) -> pl.DataFrame:
+    """For each matrix row, the `count` best-scored products it has not bought and that can be
+    suggested: row, rank (1 = best), column, score and because_column (the bought product
+    adding most to the score; null when none adds anything, as with popularity, or when not
+    asked for)."""
+    parts = [_top_of_chunk(fitted, model, rows[start:start + CHUNK_ROWS], count, with_because)
+             for start in range(0, rows.size, CHUNK_ROWS)]
+    parts = [part for part in parts if part.height]
+    if not parts:
+        return pl.DataFrame(schema={"row": pl.Int64, "rank": pl.Int64, "column": pl.Int64,
+                                    "score": pl.Float64, "because_column": pl.Int64})
+    return pl.concat(parts)
+
+
+def _top_of_chunk(fitted: FittedSuggestions, model: ProductWeights, rows: np.ndarray,
+                  count: int, with_because: bool) -> pl.DataFrame:
+    bought = fitted.matrix.bought[rows]
+    scores = model.scores(bought)
+    scores[:, ~fitted.can_suggest] = -np.inf
+    bought_row = np.repeat(np.arange(rows.size), np.diff(bought.indptr))
+    scores[bought_row, bought.indices] = -np.inf
+    take = min(count, scores.shape[1])
+    if take == 0:
+        return pl.DataFrame()
+    top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+    top_scores = np.take_along_axis(scores, top, axis=1)
+    # best first; equal scores: more recent buyers first, then the lower column
+    order = np.lexsort((top, -model.popularity[top], -top_scores), axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    top_scores = np.take_along_axis(top_scores, order, axis=1)
+    ranked = pl.DataFrame({
+        "local": np.repeat(np.arange(rows.size), take),
+        "row": np.repeat(rows.astype(np.int64), take),
+        "rank": np.tile(np.arange(1, take + 1), rows.size),
+        "column": top.ravel().astype(np.int64),
+        "score": top_scores.ravel().astype(np.float64),
+    }).filter(pl.col("score").is_finite())
+    because = _because(model if with_because else fit_popularity(model.popularity), ranked,
+                       bought_row, bought.indices)
+    return (
+        ranked.join(because, on=["local", "column"], how="left", maintain_order="left")
+        .select("row", "rank", "column", "score", "because_column")
+    )
+
+
+def _because(model: ProductWeights, ranked: pl.DataFrame, bought_row: np.ndarray,
+             bought_column: np.ndarray) -> pl.DataFrame:
+    """For each (local row, suggested column): the bought column with the largest positive
+    weight towards it (ties: the lower column)."""
+    empty = pl.DataFrame(schema={"local": pl.Int64, "column": pl.Int64,
+                                 "because_column": pl.Int64})
+    if model.weights is None or ranked.is_empty():
+        return empty
+    pairs = ranked.select("local", "column").join(
+        pl.DataFrame({"local": bought_row.astype(np.int64),
+                      "bought": bought_column.astype(np.int64)}),
+        on="local")
+    if pairs.is_empty():
+        return empty
+    weight = model.contributions(pairs["bought"].to_numpy(), pairs["column"].to_numpy())
+    return (
+        pairs.with_columns(pl.Series("weight", weight, dtype=pl.Float64))
+        .filter(pl.col("weight") > 0)
+        .sort(["local", "column", "weight", "bought"], descending=[False, False, True, False])
+        .group_by("local", "column", maintain_order=True)
+        .agg(pl.col("bought").first().alias("because_column"))
+    )
+
+
+def buy_again_lists(purchases: pl.DataFrame, customers: pl.Series, last_month: Period,
+                    history_months: int, count: int) -> pl.DataFrame:
+    """For each given customer, up to `count` products they bought (and kept) in the history
+    window, most often bought first (days with a purchase of it), then most recently:
+    customer_id, rank, stock_code, days_bought, last_bought."""
+    start = last_month.shift(-(history_months - 1)).start
+    end = last_month.analysis_date
+    kept = kept_products(purchases, start, end).filter(pl.col("customer_id").is_in(
+        customers.implode()))
+    return (
+        purchases.filter(pl.col("invoice_date").is_between(start, end, closed="left"))
+        .join(kept, on=["customer_id", "stock_code"], how="semi")
+        .group_by("customer_id", "stock_code")
+        .agg(pl.col("invoice_date").dt.date().n_unique().cast(pl.Int64).alias("days_bought"),
+             pl.col("invoice_date").max().alias("last_bought"))
+        .sort(["customer_id", "days_bought", "last_bought", "stock_code"],
+              descending=[False, True, True, False])
+        .group_by("customer_id", maintain_order=True).head(count)
+        .with_columns((pl.int_range(pl.len()).over("customer_id") + 1).cast(pl.Int64)
+                      .alias("rank"))
+        .select("customer_id", "rank", "stock_code", "days_bought", "last_bought")
+    )

@@ -1,0 +1,293 @@
+"""Product suggestions on hand-made baskets: the methods' weights, the ranking, the "because"
+product, what is excluded, the backtest's measures and the fallback to popularity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.sparse as sp
+from conftest import UnitFactory, lines
+
+from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
+from reportgen.chapters.suggestions.analysis import suggestions_analysis
+from reportgen.chapters.suggestions.backtest import holdout_test
+from reportgen.chapters.suggestions.matrix import kept_products, purchase_matrix
+from reportgen.chapters.suggestions.models import fit_ease, fit_item_item
+from reportgen.chapters.suggestions.ranking import buy_again_lists, chosen_method, fit_suggestions
+from reportgen.config import SuggestionsConfig, load_unit_config
+from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.load import read_transactions
+from reportgen.period import Period
+
+PERIOD = Period(2011, 11)  # analysis date 1 Dec 2011
+NOW = datetime(2011, 11, 10, 12, 0)
+
+
+def bought(*rows: tuple[str, str, str] | tuple[str, str, str, int, int]) -> pl.DataFrame:
+    """Clean purchase lines from (customer, stock_code, day[, quantity, returned_units])."""
+    records = []
+    for number, row in enumerate(rows):
+        customer, code, day, *units = row
+        quantity, returned = units if units else (1, 0)
+        records.append({"invoice": str(number), "stock_code": code,
+                        "description": f"PRODUCT {code}", "quantity": quantity,
+                        "invoice_date": datetime.fromisoformat(day), "unit_price": 1.0,
+                        "customer_id": customer, "country": "United Kingdom",
+                        "returned_units": returned, "revenue": float(quantity)})
+    return pl.DataFrame(records)
+
+
+def baskets(*customers: tuple[str, str], day: str = "2011-11-10") -> pl.DataFrame:
+    """Purchases on one day from (customer, "P1 P2 ...") pairs."""
+    return bought(*[(customer, code, day) for customer, codes in customers
+                    for code in codes.split()])
+
+
+def suggested(purchases: pl.DataFrame, **params: object) -> dict[str, list[tuple[str, str | None]]]:
+    """Each customer's suggestions as (stock_code, because_stock_code), best first."""
+    config = SuggestionsConfig(min_product_customers=1, **params)  # type: ignore[arg-type]
+    fitted = fit_suggestions(purchases, PERIOD, config, config.method)
+    assert fitted is not None
+    from reportgen.chapters.suggestions.analysis import customer_suggestions
+    from reportgen.chapters.suggestions.matrix import product_descriptions
+    table = customer_suggestions(fitted, fitted.model, fitted.matrix.customers,
+                                 product_descriptions(purchases), config.per_customer)
+    return {customer: list(zip(group["stock_code"], group["because_stock_code"], strict=True))
+            for (customer,), group in table.sort("customer_id", "rank").group_by(
+                "customer_id", maintain_order=True)}
+
+
+def test_ease_weights_solve_each_products_ridge_regression() -> None:
+    rng = np.random.default_rng(7)
+    matrix = (rng.random((40, 8)) < 0.35).astype(np.float64)
+    penalty = 2.0
+    weights = fit_ease(sp.csr_matrix(matrix.astype(np.float32)), penalty,
+                       np.zeros(8, np.float32)).weights
+    assert isinstance(weights, np.ndarray)
+    for j in range(8):
+        others = [i for i in range(8) if i != j]
+        x = matrix[:, others]
+        # argmin ||X_j - X_-j b||² + penalty ||b||², solved directly
+        expected = np.linalg.solve(x.T @ x + penalty * np.eye(7), x.T @ matrix[:, j])
+        assert weights[others, j] == pytest.approx(expected, abs=2e-5)
+        assert weights[j, j] == 0
+
+
+def test_item_item_keeps_each_products_nearest_neighbours_by_cosine() -> None:
+    # P1 and P2 share 2 buyers of 2 and 3: cosine 2 / sqrt(6); P1 and P3 share 1 of 2 and 1.
+    matrix = purchase_matrix(pl.DataFrame({
+        "customer_id": ["a", "a", "b", "b", "c", "c"],
+        "stock_code": ["P1", "P2", "P1", "P2", "P2", "P3"],
+    }))
+    weights = fit_item_item(matrix.bought, 1, np.zeros(3, np.float32)).weights
+    assert sp.issparse(weights)
+    dense = weights.toarray()
+    # one neighbour per product (per column): P1 -> P2, P2 -> P1 (2/sqrt(6) > 1/sqrt(3)),
+    # P3 -> P2 (its only co-buyer)
+    assert dense[1, 0] == pytest.approx(2 / np.sqrt(6))
+    assert dense[0, 1] == pytest.approx(2 / np.sqrt(6))
+    assert dense[1, 2] == pytest.approx(1 / np.sqrt(3))
+    assert np.count_nonzero(dense) == 3
+
+
+@pytest.mark.parametrize("method", ["ease", "item_item"])
+def test_suggestions_follow_what_similar_customers_bought_and_say_why(method: str) -> None:
+    purchases = baskets(
+        ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"),
+        ("d", "P4 P5"), ("e", "P4 P5"), ("f", "P4 P5 P6"),
+        ("g", "P1 P4"),  # bought one product of each group
+        ("h", "P1"),
+    )
+    lists = suggested(purchases, method=method, per_customer=2, regularisation=5.0)
+    # h bought P1: P2 (bought by every P1 buyer) then P3, each because of P1
+    assert lists["h"] == [("P2", "P1"), ("P3", "P1")]
+    # g's suggestions come from both groups, each explained by the product of its group
+    reasons = dict(lists["g"])
+    assert reasons == {"P2": "P1", "P5": "P4"}
+    # nobody is offered a product they bought
+    for customer, codes in [("a", "P1 P2 P3"), ("g", "P1 P4"), ("f", "P4 P5 P6")]:
+        assert not {code for code, _ in lists.get(customer, [])} & set(codes.split())
+
+
+def test_popularity_suggests_the_recent_best_sellers_not_yet_bought_without_a_reason() -> None:
+    purchases = pl.concat([
+        baskets(("a", "P1 P2"), ("b", "P1 P2"), ("c", "P1 P3"), ("d", "P1")),
+        baskets(("a", "OLD"), ("b", "OLD"), ("c", "OLD"), day="2011-01-10"),  # no longer sold
+    ])
+    lists = suggested(purchases, method="popularity", per_customer=3, recent_months=3)
+    assert lists["d"] == [("P2", None), ("P3", None)]
+    assert "OLD" not in {code for rows in lists.values() for code, _ in rows}
+
+
+def test_auto_uses_ease_up_to_the_dense_limit_then_item_item() -> None:
+    params = SuggestionsConfig(max_dense_products=100)
+    assert chosen_method("auto", 100, params) == "ease"
+    assert chosen_method("auto", 101, params) == "item_item"
+    assert chosen_method("ease", 10_000, params) == "ease"
+    purchases = baskets(*[(f"c{i}", f"P{i} P{i + 1} P{i + 2}") for i in range(20)])
+    small = SuggestionsConfig(max_dense_products=10, min_product_customers=1)
+    fitted = fit_suggestions(purchases, PERIOD, small, "auto")
+    assert fitted is not None and fitted.matrix.products.len() == 22
+    assert fitted.model.method == "item_item"
+
+
+def test_fully_returned_and_non_product_lines_are_not_purchases(write_unit: UnitFactory) -> None:
+    rows = [
+        (f"{n}", code, 2, "2011-11-02 10:00:00", 1.5, customer)
+        for n, (customer, code) in enumerate(
+            [("A", "P1"), ("A", "P2"), ("B", "P1"), ("B", "P2"), ("C", "P1"), ("C", "POST"),
+             ("D", "P1"), ("D", "P9")])
+    ]
+    rows.append(("C9", "P9", -2, "2011-11-03 10:00:00", 1.5, "D"))  # D returns P9 in full
+    rows.append(("20", "POST", 1, "2011-11-02 10:00:00", 5.0, "A"))
+    config = load_unit_config(write_unit(lines(*rows)))
+    clean = clean_transactions(read_transactions(config), PERIOD.analysis_date, config.cleaning)
+    pairs = kept_products(clean.purchases, datetime(2011, 1, 1), PERIOD.analysis_date)
+    assert sorted(pairs.rows()) == [("A", "P1"), ("A", "P2"), ("B", "P1"), ("B", "P2"),
+                                    ("C", "P1"), ("D", "P1")]
+    lists = suggested(clean.purchases, method="ease", per_customer=5)
+    assert lists["C"] == [("P2", "P1")] and lists["D"] == [("P2", "P1")]
+    assert "POST" not in {code for rows in lists.values() for code, _ in rows}
+
+
+def test_a_partly_returned_product_still_counts_as_bought() -> None:
+    purchases = bought(("a", "P1", "2011-11-02", 4, 3), ("a", "P2", "2011-11-02", 2, 2))
+    pairs = kept_products(purchases, datetime(2011, 1, 1), PERIOD.analysis_date)
+    assert pairs.rows() == [("a", "P1")]
+
+
+def test_buy_again_ranks_products_by_days_bought_then_recency() -> None:
+    purchases = bought(
+        ("a", "P1", "2011-10-01"), ("a", "P1", "2011-10-01"), ("a", "P1", "2011-10-05"),
+        ("a", "P2", "2011-11-20"),
+        ("a", "P3", "2011-09-01"), ("a", "P3", "2011-09-02"),
+        ("a", "P4", "2011-11-25"),
+        ("b", "P1", "2011-11-01"),
+    )
+    lists = buy_again_lists(purchases, pl.Series(["a"]), PERIOD, 24, 3)
+    assert lists.select("rank", "stock_code", "days_bought").rows() == [
+        (1, "P1", 2), (2, "P3", 2), (3, "P4", 1)]
+
+
+def split_baskets() -> pl.DataFrame:
+    """Before 1 Sep 2011, 20 "pool" customers buy 10 of 30 products that go together, and 40
+    others make HIT the best seller; from September every pool customer buys HIT, new to them,
+    and nothing else. Popularity suggests HIT to all of them; a co-purchase method suggests the
+    pool's other products and misses."""
+    rng = np.random.default_rng(3)
+    rows: list[tuple[str, str, str]] = []
+    for n in range(20):
+        for code in rng.choice(30, 10, replace=False):
+            rows.append((f"pool{n}", f"Q{code}", "2011-08-10"))
+        rows.append((f"pool{n}", "HIT", "2011-10-10"))
+    rows += [(f"fan{n}", "HIT", "2011-08-12") for n in range(40)]
+    return bought(*rows)
+
+
+def test_the_backtest_counts_hits_precision_recall_and_coverage_by_hand() -> None:
+    params = SuggestionsConfig(method="ease", min_backtest_customers=20, per_customer=1)
+    backtest = holdout_test(split_baskets(), PERIOD, params, "ease")
+    assert not isinstance(backtest, str)
+    assert backtest.learned_until == datetime(2011, 9, 1)
+    assert backtest.customers == 20
+    # popularity: HIT for everyone, each customer's one new product
+    popular = backtest.popularity
+    assert (popular.hit_rate, popular.precision, popular.recall) == (1.0, 1.0, 1.0)
+    # of the 31 products that can be suggested (HIT, and the 30 of the pool: 2 or more buyers
+    # in the recent 3 months), popularity suggests one
+    assert popular.coverage == pytest.approx(1 / 31)
+    # EASE suggests a pool product each customer has not bought: no hit
+    method = backtest.method
+    assert (method.hit_rate, method.precision, method.recall) == (0.0, 0.0, 0.0)
+    assert not backtest.beats_popularity
+    assert backtest.buy_again_customers == 0 and backtest.buy_again_hit_rate is None
+
+
+def test_a_method_that_loses_to_popularity_falls_back_and_says_so() -> None:
+    purchases = split_baskets()
+    segments = pl.DataFrame({"customer_id": purchases["customer_id"].unique(),
+                             "segment": "champions"})
+    result = suggestions_analysis(purchases, segments, PERIOD,
+                                  SuggestionsConfig(method="ease", min_backtest_customers=20))
+    assert result is not None
+    assert result.tested_method == "ease" and result.method == "popularity"
+    assert result.fallback is not None and "did not beat popularity" in result.fallback
+    assert result.suggestions["because_stock_code"].null_count() == result.suggestions.height
+    assert result.hit_rate == 1.0
+
+
+def test_without_a_backtest_the_suggestions_are_best_sellers_and_the_reason_is_given() -> None:
+    purchases = baskets(("a", "P1 P2"), ("b", "P1 P2"), ("c", "P1"))
+    segments = pl.DataFrame({"customer_id": ["a", "b", "c"], "segment": "champions"})
+    result = suggestions_analysis(purchases, segments, PERIOD,
+                                  SuggestionsConfig(min_product_customers=1))
+    assert result is not None and result.backtest is None
+    assert result.method == "popularity"
+    assert result.fallback is not None and "could not be tested" in result.fallback
+    assert result.backtest_missing is not None and "nothing to learn from" in result.backtest_missing
+    assert result.suggestions.filter(pl.col("customer_id") == "c")["stock_code"].to_list() == ["P2"]
+
+
+def test_the_method_that_beats_popularity_makes_the_suggestions() -> None:
+    # Two tastes; in the test months each customer buys a product of their taste new to them.
+    rows: list[tuple[str, str, str]] = []
+    for n in range(60):
+        group = "AB"[n % 2]
+        kept = [f"{group}{k}" for k in range(6) if (n // 2 + k) % 6 != 0]
+        rows += [(f"c{n}", code, "2011-08-15") for code in kept]
+        rows.append((f"c{n}", f"{group}{-(n // 2) % 6}", "2011-10-15"))
+    rows += [(f"fan{n}", "HIT", "2011-08-20") for n in range(50)]
+    purchases = bought(*rows)
+    segments = pl.DataFrame({"customer_id": purchases["customer_id"].unique(),
+                             "segment": "loyal_customers"})
+    result = suggestions_analysis(purchases, segments, PERIOD,
+                                  SuggestionsConfig(method="ease", regularisation=1.0,
+                                                    per_customer=1))
+    assert result is not None and result.backtest is not None
+    assert result.backtest.method.hit_rate == 1.0 and result.backtest.popularity.hit_rate == 0.0
+    assert result.method == "ease" and result.fallback is None
+    assert result.suggested_products.height == result.active_customers
+
+
+def test_product_pairs_count_customers_and_show_each_product_once() -> None:
+    pairs = kept_products(baskets(
+        ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"), ("d", "P3 P4"), ("e", "P4")),
+        datetime(2011, 1, 1), PERIOD.analysis_date)
+    matrix = purchase_matrix(pairs)
+    table = product_pairs(matrix, np.ones(4, dtype=bool), 2, 10)
+    # P1-P2: 3 of 3 and 3 (affinity 1); P2-P3 and P1-P3 would repeat P1 or P2; P3-P4: 1 < 2.
+    # Without P2, P1-P3 (2 of 3 and 3; equal buyers: the lower code first).
+    assert table.select("stock_code_a", "stock_code_b", "customers_both").rows() == [
+        ("P1", "P2", 3)]
+    assert table["lift"][0] == pytest.approx(3 * 5 / (3 * 3))
+    assert product_pairs(matrix, np.array([True, False, True, True]), 2, 10).select(
+        "stock_code_a", "stock_code_b").rows() == [("P1", "P3")]
+
+
+def test_offers_by_segment_count_the_first_suggestions_of_its_customers() -> None:
+    suggestions = pl.DataFrame({
+        "customer_id": ["a", "a", "b", "b", "c", "c"], "rank": [1, 4, 1, 2, 1, 2],
+        "stock_code": ["X", "Y", "X", "Z", "Y", "X"],
+    })
+    segments = pl.DataFrame({"customer_id": ["a", "b", "c"],
+                             "segment": ["champions", "champions", "at_risk"]})
+    offers = offers_by_segment(suggestions, segments, within_rank=3, top=2)
+    assert offers.sort("segment", "rank").select(
+        "segment", "stock_code", "customers_offered", "segment_customers").rows() == [
+        ("at_risk", "X", 1, 1), ("at_risk", "Y", 1, 1),
+        ("champions", "X", 2, 2), ("champions", "Z", 1, 2)]
+
+
+def test_suggestions_leave_out_customers_inactive_in_the_last_months() -> None:
+    purchases = pl.concat([
+        baskets(("a", "P1 P2"), ("b", "P1 P2"), ("c", "P1")),
+        baskets(("old", "P1"), day=(PERIOD.start - timedelta(days=400)).date().isoformat()),
+    ])
+    segments = pl.DataFrame({"customer_id": ["a", "b", "c", "old"], "segment": "champions"})
+    result = suggestions_analysis(purchases, segments, PERIOD,
+                                  SuggestionsConfig(min_product_customers=1))
+    assert result is not None and result.active_customers == 3
+    assert "old" not in result.suggestions["customer_id"].to_list()
