@@ -369,6 +369,10 @@ class SuggestionsConfig(StrictModel):
         30, ge=1, description="Tested customers the backtest needs to judge the method.")
     min_pair_customers: int = Field(
         20, ge=2, description="Customers who bought both, for a product pair to be shown.")
+    min_pair_lift: float = Field(
+        2.0, ge=1.0,
+        description="How many times more often than if unrelated a pair must be bought by the "
+        "same customers to be shown (best sellers share many buyers by chance alone).")
     top_pairs: int = Field(10, ge=1, le=50, description="Product pairs shown.")
 
 

@@ -257,14 +257,17 @@ def test_product_pairs_count_customers_and_show_each_product_once() -> None:
         ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"), ("d", "P3 P4"), ("e", "P4")),
         datetime(2011, 1, 1), PERIOD.analysis_date)
     matrix = purchase_matrix(pairs)
-    table = product_pairs(matrix, np.ones(4, dtype=bool), 2, 10)
+    table = product_pairs(matrix, np.ones(4, dtype=bool), 2, 1.0, 10)
     # P1-P2: 3 of 3 and 3 (affinity 1); P2-P3 and P1-P3 would repeat P1 or P2; P3-P4: 1 < 2.
     # Without P2, P1-P3 (2 of 3 and 3; equal buyers: the lower code first).
     assert table.select("stock_code_a", "stock_code_b", "customers_both").rows() == [
         ("P1", "P2", 3)]
     assert table["lift"][0] == pytest.approx(3 * 5 / (3 * 3))
-    assert product_pairs(matrix, np.array([True, False, True, True]), 2, 10).select(
+    assert product_pairs(matrix, np.array([True, False, True, True]), 2, 1.0, 10).select(
         "stock_code_a", "stock_code_b").rows() == [("P1", "P3")]
+    # P1-P2's lift is 5/3: bought together 1.7 times as often as if unrelated
+    assert product_pairs(matrix, np.ones(4, dtype=bool), 2, 1.6, 10).height == 1
+    assert product_pairs(matrix, np.ones(4, dtype=bool), 2, 1.7, 10).is_empty()
 
 
 def test_offers_by_segment_count_the_first_suggestions_of_its_customers() -> None:

@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from reportgen.chapters.suggestions.matrix import PurchaseMatrix
 
 
-def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: int, top: int
-                  ) -> pl.DataFrame:
+def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: int,
+                  min_lift: float, top: int) -> pl.DataFrame:
     """Among the `allowed` products (a mask of the matrix's columns), the `top` pairs with
     the highest cosine affinity (customers who bought both over the square root of the product
     of each one's buyers) among pairs bought by at least `min_customers` customers, each
@@ -48,6 +48,7 @@ def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: in
             (pl.col("customers_both") * customers / (pl.col("buyers_a") * pl.col("buyers_b")))
             .alias("lift"),
         )
+        .filter(pl.col("lift") >= min_lift)
         .sort(["affinity", "customers_both", "stock_code_a", "stock_code_b"],
               descending=[True, True, False, False])
         .pipe(first_pair_of_each_product, top)

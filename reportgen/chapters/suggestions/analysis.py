@@ -103,7 +103,7 @@ def suggestions_analysis(purchases: pl.DataFrame, segments: pl.DataFrame, period
         descriptions, on="stock_code", how="left").select(
         "customer_id", "rank", "stock_code", "description", "days_bought", "last_bought")
     pairs = product_pairs(matrix, fitted.can_suggest, params.min_pair_customers,
-                          params.top_pairs)
+                          params.min_pair_lift, params.top_pairs)
     return SuggestionsResult(
         tested_method=fitted.model.method, method=model.method, fallback=fallback,
         backtest=backtest, backtest_missing=missing,

@@ -85,6 +85,7 @@ class SuggestionsView:
     buy_again_customers: int | None
     pairs: tuple[PairRow, ...]
     min_pair_customers: int
+    min_pair_lift: float
     segment_offers: tuple[SegmentOffers, ...]
     examples: tuple[ExampleSuggestion, ...]
 
@@ -138,6 +139,7 @@ def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
                         row["share_of_a_buyers"], row["share_of_b_buyers"], row["lift"])
                 for row in result.pairs.iter_rows(named=True)),
             min_pair_customers=params.min_pair_customers,
+            min_pair_lift=params.min_pair_lift,
             segment_offers=segment_offers(result),
             examples=example_suggestions(result, inputs.results.of("segments", SegmentsResult)),
         ),
