@@ -1,4 +1,5 @@
-"""Command line: reportgen run | validate | demo | generate-data."""
+"""Command line: reportgen run | run-all | schedule | campaigns | validate | demo |
+generate-data."""
 
 from __future__ import annotations
 
@@ -198,6 +199,77 @@ def unit_files(folder: Path) -> list[Path]:
     """The unit YAML files of a folder, without the shared defaults and playbook."""
     shared = {DEFAULTS_FILE_NAME, "playbook.yaml"}
     return sorted(p for p in folder.glob("*.yaml") if p.name not in shared)
+
+
+campaigns_app = typer.Typer(
+    help="The campaign log: which published action lists were carried out, and when. The "
+    "next reports measure each list against its control group from that date.",
+    no_args_is_help=True)
+app.add_typer(campaigns_app, name="campaigns")
+UnitArg = Annotated[str, typer.Argument(help="The unit's id (as in output/<unit>/), or its YAML.")]
+
+
+@campaigns_app.command("mark")
+def campaigns_mark(
+    unit: UnitArg,
+    period: Annotated[str, typer.Argument(help="Month of the report that proposed it, YYYY-MM.")],
+    play: Annotated[str, typer.Argument(help="The action's id (actions/<id>.csv).")],
+    sent: Annotated[str, typer.Option("--sent", help="Date the campaign went out, YYYY-MM-DD.")],
+    output: OutputOpt = Path("output"),
+) -> None:
+    """Record that an action list was carried out on a date (OUTPUT/<unit>/campaigns.yaml)."""
+    from reportgen.outputs.campaigns import mark_campaign
+
+    unit_id = _unit_id(unit)
+    path = mark_campaign(output, unit_id, _period(period), play, _date(sent, "--sent"))
+    out.print(f"{unit_id} {period} {play}: carried out on {sent} (recorded in {path})")
+
+
+@campaigns_app.command("unmark")
+def campaigns_unmark(
+    unit: UnitArg,
+    period: Annotated[str, typer.Argument(help="Month of the report that proposed it, YYYY-MM.")],
+    play: Annotated[str, typer.Argument(help="The action's id.")],
+    output: OutputOpt = Path("output"),
+) -> None:
+    """Take a campaign out of the log: its list is measured as not carried out again."""
+    from reportgen.outputs.campaigns import unmark_campaign
+
+    unit_id = _unit_id(unit)
+    unmark_campaign(output, unit_id, _period(period), play)
+    out.print(f"{unit_id} {period} {play}: no longer marked as carried out")
+
+
+@campaigns_app.command("list")
+def campaigns_list(unit: UnitArg, output: OutputOpt = Path("output")) -> None:
+    """Every published action list of the unit: customers, control group, carried out or not."""
+    from reportgen.outputs.campaigns import campaign_rows
+
+    unit_id = _unit_id(unit)
+    rows = campaign_rows(output, unit_id)
+    if not rows:
+        out.print(f"{unit_id}: no published action list in {output / unit_id}/")
+        return
+    table = Table("period", "action", "customers", "control", "carried out")
+    for row in rows:
+        table.add_row(row["period"], row["play"], f"{row['customers']:,}",
+                      f"{row['control']:,}", row["sent"] or "not marked")
+    out.print(table)
+
+
+def _unit_id(unit: str) -> str:
+    """A unit's id from its id or its YAML file."""
+    if unit.endswith((".yaml", ".yml")):
+        return load_unit_config(Path(unit)).unit
+    return unit
+
+
+def _date(text: str, option: str) -> date:
+    """A YYYY-MM-DD date, or a one-line error naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} must be a date YYYY-MM-DD, not '{text}'") from None
 
 
 @app.command()

@@ -15,6 +15,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -470,6 +471,9 @@ class PlaybookEntry(StrictModel):
     uplift: float = Field(
         0.05, ge=0, le=1, description="For effect uplift: assumed increase of the audience's "
         "expected spend over the CLV horizon, as a share of it.")
+    control_share: float | None = Field(
+        None, ge=0, lt=1, description="Share of this action's customers held out as a control "
+        "group (not to be contacted); default: the unit's playbook.control_share.")
 
     @model_validator(mode="after")
     def _insight_has_no_audience(self) -> PlaybookEntry:
@@ -509,6 +513,37 @@ class PlaybookOptions(StrictModel):
         None, description="The unit's own claim order of actions (replaces the playbook's).")
     top_in_summary: int = Field(5, ge=1, le=10,
                                 description="Recommendations on the executive summary.")
+    control_share: float = Field(
+        0.1, ge=0, lt=1, description="Share of each action list held out at random as a control "
+        "group, to measure the action's effect next month; 0 turns control groups off.")
+    control_shares: dict[str, float] = Field(
+        default_factory=dict, description="This unit's control share of particular actions, "
+        "by action id (over the entry's and playbook.control_share).")
+
+    @field_validator("control_shares")
+    @classmethod
+    def _shares_in_range(cls, shares: dict[str, float]) -> dict[str, float]:
+        for play, share in shares.items():
+            if not 0 <= share < 1:
+                raise ValueError(f"control share of '{play}' must be at least 0 and below 1")
+        return shares
+
+
+class MeasurementConfig(StrictModel):
+    """Measuring earlier months' action lists: contact against control groups."""
+
+    enabled: bool = Field(True, description="Measure earlier action lists and show the chapter.")
+    window_months: int = Field(
+        3, ge=1, le=12, description="Months after the campaign date (or, for a list not marked "
+        "as carried out, after the end of the month that proposed it) over which purchases count.")
+    confidence: float = Field(0.9, gt=0.5, lt=1, description="Confidence of the intervals.")
+    bootstrap_samples: int = Field(
+        2_000, ge=200, le=100_000, description="Resamples of the revenue-per-customer interval.")
+    min_group: int = Field(
+        10, ge=2, description="Customers each group needs for a difference to be measured.")
+    min_campaigns: int = Field(
+        2, ge=1, description="Campaigns carried out and measured over their whole window before "
+        "a play's expected response comes from them (labelled measured) instead of the playbook.")
 
 
 
@@ -580,6 +615,8 @@ class UnitConfig(BaseSettings):
     )
     suggestions: SuggestionsConfig = Field(
         default_factory=SuggestionsConfig, description="Product suggestions and affinity.")
+    measurement: MeasurementConfig = Field(
+        default_factory=MeasurementConfig, description="Measured response to earlier actions.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
     playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
                                       description="Recommendation playbook.")

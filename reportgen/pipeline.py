@@ -7,7 +7,7 @@ config -> inputs (load, clean) -> every chapter's analysis -> facts -> playbook
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +15,14 @@ from typing import Any
 
 from reportgen.chapters import CHAPTERS, fact_specs
 from reportgen.chapters.base import AnalysisInputs, Chapter, Results
+from reportgen.chapters.measurement.analysis import MeasurementResult
 from reportgen.config import UnitConfig
 from reportgen.errors import OutputError
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
 from reportgen.outputs.manifest import run_manifest
-from reportgen.outputs.previous import last_months_action_lists
+from reportgen.outputs.previous import PublishedHistory, published_history
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
 from reportgen.playbook.audience import audience_table
@@ -81,12 +82,14 @@ def build_report(
     chapters: Sequence[Chapter[Any]] = CHAPTERS,
     renderer: Renderer | None = None,
     on_stage: StageCallback | None = None,
-    previous_actions: Mapping[str, frozenset[str]] | None = None,
+    history: PublishedHistory | None = None,
 ) -> Report:
     """Compute every chapter of the unit's report for the period and render its files.
 
-    `previous_actions` are last month's published action lists (customer ids by action), if
-    any: actions that continue are marked so."""
+    `history` is what the unit's earlier published reports hold: last month's action lists
+    (actions that continue are marked so) and every earlier list with its campaign date (the
+    measurement chapter measures them; measured responses replace assumed ones)."""
+    history = history or PublishedHistory()
     timer = StageTimer(on_stage)
     specs = fact_specs(chapters)
     playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
@@ -95,7 +98,7 @@ def build_report(
     with timer.stage("clean"):
         clean = clean_transactions(source, period.analysis_date, config.cleaning)
     results = Results()
-    inputs = AnalysisInputs(config, period, source, clean, results)
+    inputs = AnalysisInputs(config, period, source, clean, results, history.earlier)
     for chapter in chapters:
         with timer.stage(chapter.key):
             results.add(chapter.key, chapter.compute(inputs))
@@ -107,8 +110,10 @@ def build_report(
         customers = customer_table(applied)
         audience = audience_table(customers, clean.purchases, inputs.window_start,
                                   period.start, period.analysis_date)
-        playbook = evaluate_playbook(playbook_entries, facts, audience, specs, config,
-                                     previous_actions)
+        measured = results.get("measurement", MeasurementResult)
+        playbook = evaluate_playbook(
+            playbook_entries, facts, audience, specs, config, history.previous_actions,
+            period=str(period), measured=measured.measured_responses if measured else None)
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook)
     with timer.stage("render"):
@@ -149,8 +154,7 @@ def run_report(
 ) -> RunResult:
     """Build the unit's report for the period and publish it into output_dir/<unit>/<period>/."""
     report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                          previous_actions=last_months_action_lists(output_dir, config.unit,
-                                                                    period))
+                          history=published_history(output_dir, config, period))
     folder = output_dir / config.unit / str(period)
     publish_report(config, folder, report.files)
     return RunResult(folder, tuple(folder / name for name in report.files), report.pdf_pages,

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import PROJECT_DIR, assert_only_single_day_buyers_lack_a_gap
+from conftest import PROJECT_DIR, DraftRenderer, assert_only_single_day_buyers_lack_a_gap
 
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.suggestions.backtest import holdout_test
@@ -155,7 +155,10 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
 
 @pytest.mark.slow
 def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
+    # October first (drawn, not laid out), so that November measures October's action lists.
+    run_report(load_unit_config(UK), Period(2011, 10), tmp_path, renderer=DraftRenderer())
     result = run_report(load_unit_config(UK), Period(2011, 11), tmp_path)
+    check_octobers_lists_are_measured_in_november(tmp_path / "uk")
     assert result.pdf_pages >= 5 and result.incomplete == ()
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800
@@ -243,3 +246,67 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert suggested["customer_id"].n_unique() == suggestions["customers"] > 3_800
     assert suggested["because_stock_code"].null_count() == 0
     assert "For buyers and merchandisers" in text
+
+
+def check_octobers_lists_are_measured_in_november(unit_folder: Path) -> None:
+    """Every October list holds out about 10 % (the hash draw of unit, month, action and
+    customer, so a re-run gives the same groups), and November's measurement of them equals a
+    computation in plain Python from the published CSVs and November's purchases."""
+    from reportgen.playbook.control import with_groups
+
+    config = load_unit_config(UK)
+    clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
+    spent: dict[str, float] = defaultdict(float)
+    for customer, when, revenue in clean.purchases.select(
+            "customer_id", "invoice_date", "revenue").iter_rows():
+        if customer is not None and datetime(2011, 11, 1) <= when < datetime(2011, 12, 1):
+            spent[customer] += revenue
+    manifest = json.loads((unit_folder / "2011-11" / "manifest.json").read_text())
+    results = {r["play"]: r for r in manifest["action_results"] if r["period"] == "2011-10"}
+    lists = sorted((unit_folder / "2011-10" / "actions").glob("*.csv"))
+    assert lists and set(results) == {path.stem for path in lists}
+    for path in lists:
+        table = pl.read_csv(path, schema_overrides={"customer_id": pl.String})
+        rows = table.select("customer_id", "group").rows()
+        control = [c for c, g in rows if g == "control"]
+        contact = [c for c, g in rows if g == "contact"]
+        assert len(control) + len(contact) == len(rows)
+        assert abs(len(control) - 0.1 * len(rows)) <= 4 * (0.09 * len(rows)) ** 0.5 + 1
+        redrawn = with_groups(table.select("customer_id"), "uk", "2011-10", path.stem, 0.1)
+        assert redrawn["group"].to_list() == table["group"].to_list()
+        result = results[path.stem]
+        assert (result["contact"], result["control"]) == (len(contact), len(control))
+        assert result["measured_from"] == "2011-11-01" and not result["carried_out"]
+        bought = {group: sum(1 for c in ids if c in spent) for group, ids in
+                  (("contact", contact), ("control", control))}
+        revenue = {group: sum(spent.get(c, 0.0) for c in ids) for group, ids in
+                   (("contact", contact), ("control", control))}
+        assert result["response_contact"] == pytest.approx(bought["contact"] / len(contact))
+        assert result["revenue_per_customer_contact"] == pytest.approx(
+            revenue["contact"] / len(contact))
+        if len(control) < 10:
+            assert result["response_difference"] is None
+            continue
+        p1, p0 = bought["contact"] / len(contact), bought["control"] / len(control)
+        assert result["response_control"] == pytest.approx(p0)
+        assert result["response_difference"] == pytest.approx(p1 - p0)
+        (l1, u1), (l0, u0) = (wilson(bought[g], n, 1.6448536) for g, n in
+                              (("contact", len(contact)), ("control", len(control))))
+        low, high = result["response_interval"]
+        assert low == pytest.approx(p1 - p0 - ((p1 - l1) ** 2 + (u0 - p0) ** 2) ** 0.5, abs=1e-6)
+        assert high == pytest.approx(p1 - p0 + ((u1 - p1) ** 2 + (p0 - l0) ** 2) ** 0.5, abs=1e-6)
+        difference = revenue["contact"] / len(contact) - revenue["control"] / len(control)
+        assert result["incremental_revenue"] == pytest.approx(difference * len(contact))
+        low, high = result["interval"]
+        assert low < result["incremental_revenue"] < high
+        assert result["significant"] == (low > 0 or high < 0)
+
+
+def wilson(successes: int, trials: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval: the roots in p of (share - p)^2 = z^2 p (1 - p) / trials."""
+    share = successes / trials
+    a = 1 + z * z / trials
+    b = -(2 * share + z * z / trials)
+    c = share * share
+    root = (b * b - 4 * a * c) ** 0.5
+    return (-b - root) / (2 * a), (-b + root) / (2 * a)

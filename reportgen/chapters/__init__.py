@@ -16,6 +16,7 @@ from reportgen.chapters.clusters import ClustersChapter
 from reportgen.chapters.clv import ClvChapter
 from reportgen.chapters.countries import CountriesChapter
 from reportgen.chapters.data_quality import DataQualityChapter
+from reportgen.chapters.measurement import MeasurementChapter
 from reportgen.chapters.method import MethodChapter
 from reportgen.chapters.products import ProductsChapter
 from reportgen.chapters.returns import ReturnsChapter
@@ -29,6 +30,7 @@ from reportgen.playbook.facts import FactSpec
 CHAPTERS: tuple[Chapter[Any], ...] = (
     SummaryChapter(),
     RecommendationsChapter(),
+    MeasurementChapter(),
     SegmentsChapter(),
     ClvChapter(),
     TrendsChapter(),

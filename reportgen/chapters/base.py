@@ -21,6 +21,7 @@ import polars as pl
 from reportgen.config import UnitConfig
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.inputs.load import TransactionInput
+from reportgen.outputs.campaigns import EarlierLists
 from reportgen.period import Period
 from reportgen.playbook.facts import FactSpec, FactValue
 from reportgen.report.charts import Chart
@@ -66,6 +67,7 @@ class AnalysisInputs:
     source: TransactionInput
     clean: CleanTransactions
     results: Results
+    earlier: EarlierLists = field(default_factory=EarlierLists)  # earlier action lists
 
     @property
     def window_start(self) -> Any:

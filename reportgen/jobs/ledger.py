@@ -22,13 +22,18 @@ from reportgen.period import Period
 LEDGER = "ledger.json"
 
 
-def fingerprint(config: UnitConfig) -> dict[str, Any]:
-    """What a report depends on: input file hashes, configuration hash, reportgen version."""
+def fingerprint(config: UnitConfig, campaign_log: Path | None = None) -> dict[str, Any]:
+    """What a report depends on: input file hashes, configuration hash, reportgen version, and
+    the unit's campaign log (marking a campaign changes what the report measures)."""
     config_json = json.dumps(config.model_dump(mode="json"), sort_keys=True)
+    found = {}
+    if campaign_log is not None and campaign_log.is_file():
+        found = {"campaign_log": file_sha256(campaign_log)}
     return {
         "inputs": {str(path): file_sha256(path) for path in input_paths(config)},
         "config_sha256": hashlib.sha256(config_json.encode()).hexdigest(),
         "reportgen": metadata.version("reportgen"),
+        **found,
     }
 
 

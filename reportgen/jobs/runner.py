@@ -26,6 +26,7 @@ from reportgen.jobs.ledger import (
     last_complete_period,
     read_ledger,
 )
+from reportgen.paths import CAMPAIGN_LOG
 from reportgen.period import Period
 
 if TYPE_CHECKING:
@@ -74,17 +75,16 @@ def run_unit(
     """Run the unit's report for the period unless an identical one is already published."""
     folder = output_dir / config.unit / str(period)
     with unit_lock(output_dir / config.unit, config.unit):
-        current = fingerprint(config)
+        current = fingerprint(config, output_dir / config.unit / CAMPAIGN_LOG)
         previous = read_ledger(folder)
         if not force and is_up_to_date(folder, previous, current):
             return UnitOutcome(config.unit, str(period), "up to date", folder, None)
         # The analysis stack is imported only when there is work to do.
-        from reportgen.outputs.previous import last_months_action_lists
+        from reportgen.outputs.previous import published_history
         from reportgen.pipeline import RunResult, build_report, publish_report
 
         report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                              previous_actions=last_months_action_lists(output_dir, config.unit,
-                                                                        period))
+                              history=published_history(output_dir, config, period))
         files = {**report.files, LEDGER: completed_ledger(config, period, current, run_at,
                                                           previous, report.files)}
         publish_report(config, folder, files)

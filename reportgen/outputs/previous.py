@@ -1,13 +1,35 @@
-"""Last month's published action lists, read back so that this month can say which actions
-continue (same action, mostly the same customers) and how many customers are new to them."""
+"""What a run reads back from the unit's earlier published reports: last month's action lists
+(so that this month can say which actions continue, same action and mostly the same customers)
+and every earlier action list with the campaign log (for the measurement chapter)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from reportgen.config import UnitConfig
+from reportgen.outputs.campaigns import EarlierLists, earlier_action_lists
 from reportgen.period import Period
+
+
+@dataclass(frozen=True)
+class PublishedHistory:
+    """The unit's earlier reports as a run needs them."""
+
+    previous_actions: Mapping[str, frozenset[str]] | None = None  # last month's lists
+    earlier: EarlierLists = field(default_factory=EarlierLists)
+
+
+def published_history(output_dir: Path, config: UnitConfig, period: Period) -> PublishedHistory:
+    """Last month's action lists and every earlier list with its campaign date."""
+    return PublishedHistory(
+        last_months_action_lists(output_dir, config.unit, period),
+        earlier_action_lists(output_dir, config.unit, period,
+                             config.measurement.window_months + 1),
+    )
 
 
 def last_months_action_lists(output_dir: Path, unit: str,

@@ -25,6 +25,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from reportgen.config import AudienceFilter, PlaybookEntry, UnitConfig
+from reportgen.playbook.control import (
+    CONTROL,
+    MeasuredResponse,
+    control_share,
+    with_groups,
+)
 from reportgen.playbook.entries import FORMATS, OPERATORS, PLACEHOLDER, Playbook, trigger_clauses
 from reportgen.playbook.facts import FactSpec, FactValue, fact_spec, format_fact
 from reportgen.report.formatting import money, number
@@ -55,6 +61,14 @@ class Recommendation:
     continuing: bool | None = None  # in last month's report for mostly the same customers
     # (None: no report of last month to compare with)
     new_to_action: int | None = None  # customers not in last month's list of this action
+    control_size: int = 0  # customers held out as the control group: not to be contacted
+    response_basis: str = "assumed"  # assumed (the playbook's) or measured (earlier campaigns)
+    measured_campaigns: int = 0  # campaigns the measured response comes from
+
+    @property
+    def contact_size(self) -> int:
+        """Customers to contact: the audience less the control group."""
+        return self.audience_size - self.control_size
 
     @property
     def action_file(self) -> str:
@@ -107,10 +121,17 @@ def evaluate_playbook(
     specs: tuple[FactSpec, ...],
     config: UnitConfig,
     previous_actions: Mapping[str, frozenset[str]] | None = None,
+    *,
+    period: str = "",
+    measured: Mapping[str, MeasuredResponse] | None = None,
 ) -> PlaybookOutcome:
     """Fired actions (customers assigned by priority, ranked) and insights, and the entries
     that did not fire. With last month's action lists, an action whose customers are mostly
-    (CONTINUING_SHARE) in last month's list of the same action is marked continuing."""
+    (CONTINUING_SHARE) in last month's list of the same action is marked continuing.
+
+    Each action list holds out a control group (`group` column) drawn from unit, `period`,
+    action and customer; the incremental value counts the contacted customers only. A play
+    with a `measured` response uses it instead of the playbook's assumed one."""
     segments = {rule.name for rule in config.rfm.segments}
     skipped: list[Skipped] = []
     insights: list[Insight] = []
@@ -147,7 +168,13 @@ def evaluate_playbook(
         else:
             drafts.append((entries[name], assigned[name]))
     basis = value_basis(facts) if "clv" in customers.columns else NO_CLV
-    valued = [(entry, audience, *values(entry, audience)) for entry, audience in drafts]
+    measured = measured or {}
+    grouped = [(entry, with_groups(audience, config.unit, period, entry.id,
+                                   control_share(entry, config.playbook)))
+               for entry, audience in drafts]
+    valued = [(entry, audience,
+               *values(entry, audience, measured.get(entry.id)))
+              for entry, audience in grouped]
     valued.sort(key=lambda item: (not item[0].urgent, -(item[3] if item[3] is not None else -1.0),
                                   -(item[2] or 0.0), item[0].id))
     recommendations: list[Recommendation] = []
@@ -165,13 +192,17 @@ def evaluate_playbook(
             skipped.append(Skipped(entry.id, str(exc)))
             continue
         continuing, new_to_action = continuation(audience, previous_actions, entry.id)
+        measured_response = measured.get(entry.id)
         recommendations.append(Recommendation(
             priority=len(recommendations) + 1, id=entry.id, title=entry.title,
             evidence=evidence, action=action, audience_size=audience.height,
             eligible=eligible[entry.id].height, audience_value=audience_value,
-            expected_response=entry.response, expected_incremental_value=incremental,
+            expected_response=response_of(entry, measured), expected_incremental_value=incremental,
             effect=entry.effect, urgent=entry.urgent, value_basis=basis, incremental_note=note,
             continuing=continuing, new_to_action=new_to_action,
+            control_size=int((audience["group"] == CONTROL).sum()),
+            response_basis="measured" if measured_response else "assumed",
+            measured_campaigns=measured_response.campaigns if measured_response else 0,
         ))
         audiences[entry.id] = audience
     return PlaybookOutcome(tuple(recommendations), tuple(insights), tuple(skipped), facts,
@@ -222,25 +253,39 @@ def assign_customers(eligible: dict[str, pl.DataFrame], order: list[str]) -> dic
     return result
 
 
-def values(entry: PlaybookEntry, audience: pl.DataFrame) -> tuple[float | None, float | None, str]:
-    """The audience's value over the CLV horizon, the action's expected incremental value, and
-    how the latter was worked out (or why it is empty)."""
+def response_of(entry: PlaybookEntry, measured: Mapping[str, MeasuredResponse]) -> float:
+    """The play's response: measured on its earlier campaigns if it has been, else assumed."""
+    found = measured.get(entry.id)
+    return found.response if found else entry.response
+
+
+def values(entry: PlaybookEntry, audience: pl.DataFrame, measured: MeasuredResponse | None
+           ) -> tuple[float | None, float | None, str]:
+    """The audience's value over the CLV horizon, the action's expected incremental value from
+    contacting its contact group (the control group is not contacted), and how the latter was
+    worked out (or why it is empty)."""
     if "clv" not in audience.columns:
         return None, None, NO_CLV
     audience_value = float(audience["clv"].sum())
+    contact = audience.filter(pl.col("group") != CONTROL) if "group" in audience.columns \
+        else audience
+    whom = "contacted customers'" if contact.height < audience.height else "audience's"
     if entry.effect == "uplift":
-        return (audience_value, entry.uplift * audience_value,
-                f"assumed uplift of {entry.uplift:.0%} on the audience's expected value")
-    chance = _chance_of_returning(audience)
+        return (audience_value, entry.uplift * float(contact["clv"].sum()),
+                f"assumed uplift of {entry.uplift:.0%} on the {whom} expected value")
+    chance = _chance_of_returning(contact)
     if chance is None:
         return audience_value, None, NO_CHANCE
     column, label = chance
-    # A customer without an estimate counts at the audience's mean chance.
-    staying = audience[column].fill_null(audience[column].mean()).clip(0.0, 1.0)
-    at_risk = float((audience["clv"].fill_null(0.0) * (1.0 - staying)).sum())
-    return (audience_value, entry.response * at_risk,
-            f"assumed response of {entry.response:.0%} on the expected value of the customers "
-            f"who would not come back on their own ({label})")
+    # A customer without an estimate counts at the mean chance.
+    staying = contact[column].fill_null(contact[column].mean()).clip(0.0, 1.0)
+    at_risk = float((contact["clv"].fill_null(0.0) * (1.0 - staying)).sum())
+    response, basis = (measured.response, "measured") if measured else (entry.response,
+                                                                         "assumed")
+    who = "contacted customers" if contact.height < audience.height else "customers"
+    return (audience_value, response * at_risk,
+            f"{basis} response of {response:.0%} on the expected value of the {who} who "
+            f"would not come back on their own ({label})")
 
 
 def _chance_of_returning(audience: pl.DataFrame) -> tuple[str, str] | None:

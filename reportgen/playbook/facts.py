@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal
 
-from reportgen.report.formatting import money, number, pct
+from reportgen.report.formatting import money, number, pct, points
 
 FactKind = Literal["share", "points", "count", "money", "number", "text"]
 FactValue = float | int | str
@@ -62,8 +62,7 @@ def format_fact(value: FactValue, kind: str) -> str:
     if kind == "share":
         return pct(float(value))
     if kind == "points":
-        points = float(value) * 100
-        return f"{'+' if points > 0 else '−' if points < 0 else ''}{number(abs(points), 1)} pp"
+        return points(float(value))
     if kind == "points_size":  # a fall or a gap, said in words: "6.7 percentage points"
         return f"{number(abs(float(value)) * 100, 1)} percentage points"
     if kind == "count":

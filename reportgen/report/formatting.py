@@ -45,6 +45,15 @@ def change(value: float | None, decimals: int = 1) -> str:
     return text if text.startswith("−") or text.strip("0.,%") == "" else f"+{text}"
 
 
+def points(value: float | None, decimals: int = 1) -> str:
+    """A difference of two shares in percentage points, signed: 0.012 -> +1.2 pp."""
+    if value is None:
+        return MISSING
+    amount = float(value) * 100
+    sign = "+" if round(amount, decimals) > 0 else "−" if round(amount, decimals) < 0 else ""
+    return f"{sign}{number(abs(amount), decimals)} pp"
+
+
 def day(value: date | datetime | None) -> str:
     """1 Dec 2011."""
     if value is None:

@@ -31,6 +31,7 @@ def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Envi
         number=formatting.number,
         pct=formatting.pct,
         change=formatting.change,
+        points=formatting.points,
         day=formatting.day,
         segment_label=none_safe(formatting.segment_label),
     )

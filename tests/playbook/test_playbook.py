@@ -69,7 +69,10 @@ def meeting(trigger: str, facts: dict[str, FactValue], met: bool) -> dict[str, F
 
 
 SPECS = fact_specs()
-UK = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
+SHIPPED_UK = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
+# The hand-computed values below count every customer as contacted: no control group.
+UK = SHIPPED_UK.model_copy(update={"playbook": SHIPPED_UK.playbook.model_copy(
+    update={"control_share": 0.0})})
 PLAYBOOK = load_playbook(UK, SPECS)
 ENTRIES = list(PLAYBOOK.entries)
 
@@ -351,3 +354,56 @@ def test_an_action_for_mostly_the_same_customers_as_last_month_is_continuing() -
     # Three of eight: a new campaign for most of them.
     assert run({"loyalty_champions": frozenset(customers_now[:3])}) == (False, 5)
     assert run({"winback_at_risk": frozenset(customers_now)}) == (False, 8)
+
+
+def test_control_groups_are_a_reproducible_random_tenth_of_each_list() -> None:
+    from reportgen.playbook.control import uniform_draw, with_groups
+
+    audience = pl.DataFrame({"customer_id": [f"{n}" for n in range(20_000)],
+                             "clv": [1.0] * 20_000})
+    grouped = with_groups(audience, "uk", "2011-10", "winback_at_risk", 0.1)
+    assert grouped.columns == ["customer_id", "group", "clv"]
+    control = int((grouped["group"] == "control").sum())
+    # binomial(20,000, 0.1): mean 2,000, sd 42; 4 sd either way
+    assert abs(control - 2_000) <= 4 * (20_000 * 0.1 * 0.9) ** 0.5
+    again = with_groups(audience, "uk", "2011-10", "winback_at_risk", 0.1)
+    assert again["group"].equals(grouped["group"])
+    # another month or action draws afresh, independently
+    other = with_groups(audience, "uk", "2011-11", "winback_at_risk", 0.1)
+    both = int(((other["group"] == "control") & (grouped["group"] == "control")).sum())
+    assert abs(both - 200) <= 4 * (20_000 * 0.01 * 0.99) ** 0.5
+    assert set(with_groups(audience, "uk", "2011-10", "x", 0.0)["group"]) == {"contact"}
+    assert 0 <= uniform_draw("uk", "2011-10", "x", "1") < 1
+
+
+def test_the_held_out_customers_are_counted_and_add_no_value() -> None:
+    outcome = evaluate_playbook(playbook_of([e for e in ENTRIES if e.id == "loyalty_champions"]),
+                                meeting(next(e for e in ENTRIES if e.id == "loyalty_champions")
+                                        .trigger, base_facts(), True),
+                                customers(), SPECS, SHIPPED_UK, period="2011-10")
+    champions = outcome.recommendations[0]
+    audience = outcome.audiences["loyalty_champions"]
+    control = audience.filter(pl.col("group") == "control")
+    assert champions.control_size == control.height
+    assert champions.contact_size == audience.height - control.height
+    # the assumed uplift applies to the contacted customers' CLV only
+    contacted_clv = float(audience.filter(pl.col("group") == "contact")["clv"].sum())
+    assert champions.expected_incremental_value == pytest.approx(0.03 * contacted_clv)
+    assert champions.audience_value == pytest.approx(float(audience["clv"].sum()))
+
+
+def test_a_measured_response_replaces_the_assumed_one() -> None:
+    from reportgen.playbook.control import MeasuredResponse
+
+    entry = next(e for e in ENTRIES if e.id == "winback_high_value")
+    facts = meeting(entry.trigger, base_facts(), True)
+    assumed = evaluate_playbook(playbook_of([entry]), facts, customers(), SPECS, UK)
+    measured = evaluate_playbook(playbook_of([entry]), facts, customers(), SPECS, UK,
+                                 measured={entry.id: MeasuredResponse(0.05, 2, 0.05)})
+    before, after = assumed.recommendations[0], measured.recommendations[0]
+    assert (before.response_basis, before.expected_response) == ("assumed", 0.15)
+    assert (after.response_basis, after.expected_response, after.measured_campaigns) == (
+        "measured", 0.05, 2)
+    assert after.expected_incremental_value == pytest.approx(
+        before.expected_incremental_value / 3)  # type: ignore[operator]
+    assert "measured response of 5%" in after.incremental_note

@@ -14,7 +14,12 @@ import jinja2.meta
 import polars as pl
 import pytest
 import yaml
-from conftest import DraftRenderer, assert_only_single_day_buyers_lack_a_gap, write_demo_unit
+from conftest import (
+    DraftRenderer,
+    assert_only_single_day_buyers_lack_a_gap,
+    run_cli,
+    write_demo_unit,
+)
 
 from reportgen.config import load_unit_config
 from reportgen.errors import NoDataError
@@ -461,8 +466,23 @@ def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> N
     run_report(config, Period(2024, 11), tmp_path / "output", renderer=DraftRenderer())
     november = published_action_lists(tmp_path / "output" / "demo" / "2024-11")
     assert november and all(november.values())
+    marked = sorted(november)[0]
+    assert run_cli("campaigns", "mark", "demo", "2024-11", marked, "--sent", "2024-12-02",
+                   "--output", str(tmp_path / "output")).returncode == 0
     december = run_report(config, Period(2024, 12), tmp_path / "output",
                           renderer=DraftRenderer())
+    # December measures every November list, from the campaign date or from 1 December
+    results = json.loads((december.folder / "manifest.json").read_text())["action_results"]
+    assert sorted(r["play"] for r in results) == sorted(november)
+    for result in results:
+        assert result["carried_out"] == (result["play"] == marked)
+        assert result["measured_from"] == ("2024-12-02" if result["play"] == marked
+                                           else "2024-12-01")
+        listed = pl.read_csv(tmp_path / "output" / "demo" / "2024-11" / "actions"
+                             / f"{result['play']}.csv")
+        assert result["contact"] + result["control"] == listed.height
+        assert result["control"] == int((listed["group"] == "control").sum())
+        assert 0 <= result["response_contact"] <= 1
     fired = json.loads((december.folder / "manifest.json").read_text())["recommendations"]
     continuing = [r for r in fired if r["continuing"]]
     assert continuing, [(r["id"], r["new_to_action"]) for r in fired]
@@ -474,6 +494,7 @@ def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> N
                                    >= 0.5 * len(now) and r["id"] in november)
     html = (december.folder / "report.html").read_text()
     assert "continuing from last month" in html
+    assert "Did earlier actions work?" in html and "Actions proposed in November 2024" in html
 
 
 def test_suggestions_are_published_beside_the_customers(published: RunResult) -> None:

@@ -1,0 +1,227 @@
+"""Measured response to earlier action lists: contacted customers against their control group.
+
+Each list is measured from its campaign date (when marked as carried out) or else from the
+first day after the month that proposed it, for `window_months`, up to the analysis date. A
+customer responded when they bought anything in that window; revenue is what they spent in it.
+A list not carried out measures its audience's natural response (neither group was contacted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from reportgen.chapters.measurement.stats import (
+    mean_difference_interval,
+    proportion_difference_interval,
+)
+from reportgen.config import MeasurementConfig
+from reportgen.outputs.campaigns import EarlierLists, PublishedList
+from reportgen.period import Period
+from reportgen.playbook.control import CONTROL, MeasuredResponse
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    """What one group of a list did in the measurement window."""
+
+    customers: int
+    buyers: int
+    revenue: float
+
+    @property
+    def response(self) -> float:
+        """Share of the group who bought again."""
+        return self.buyers / self.customers if self.customers else 0.0
+
+    @property
+    def revenue_per_customer(self) -> float:
+        """Revenue in the window per customer of the group."""
+        return self.revenue / self.customers if self.customers else 0.0
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """One earlier action list, measured."""
+
+    period: Period  # the month whose report proposed it
+    play: str
+    title: str
+    sent: datetime | None  # campaign date when marked as carried out
+    start: datetime
+    measured_until: datetime
+    window_end: datetime
+    contact: GroupOutcome
+    control: GroupOutcome
+    response_difference: float | None  # contact minus control (None: not measurable)
+    response_interval: tuple[float, float] | None
+    revenue_difference: float | None  # per customer, contact minus control
+    revenue_interval: tuple[float, float] | None
+    not_in_data: int  # customers of the list with no purchase at all in this run's data
+    note: str | None  # why the difference is not measured, if it is not
+
+    @property
+    def carried_out(self) -> bool:
+        """Whether the list was marked as carried out."""
+        return self.sent is not None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole measurement window is over."""
+        return self.measured_until >= self.window_end
+
+    @property
+    def incremental_revenue(self) -> float | None:
+        """Revenue per customer difference times the contacted customers."""
+        if self.revenue_difference is None:
+            return None
+        return self.revenue_difference * self.contact.customers
+
+    @property
+    def incremental_interval(self) -> tuple[float, float] | None:
+        """The revenue interval times the contacted customers."""
+        if self.revenue_interval is None:
+            return None
+        low, high = self.revenue_interval
+        return low * self.contact.customers, high * self.contact.customers
+
+    @property
+    def significant(self) -> bool | None:
+        """Whether the incremental revenue's interval excludes zero (None: not measured)."""
+        if self.revenue_interval is None:
+            return None
+        low, high = self.revenue_interval
+        return low > 0 or high < 0
+
+    @property
+    def response_significant(self) -> bool | None:
+        """Whether the response difference's interval excludes zero (None: not measured)."""
+        if self.response_interval is None:
+            return None
+        low, high = self.response_interval
+        return low > 0 or high < 0
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    """The earlier lists still within their window (newest month first), the measured
+    responses the playbook uses, and what could not be read."""
+
+    campaigns: tuple[CampaignResult, ...]
+    measured_responses: dict[str, MeasuredResponse]
+    problems: tuple[str, ...]
+    params: MeasurementConfig
+
+    @property
+    def months(self) -> tuple[Period, ...]:
+        """The proposing months shown, newest first."""
+        return tuple(sorted({c.period for c in self.campaigns}, reverse=True))
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (the month's last day when it is shorter)."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def measurement_analysis(purchases: pl.DataFrame, earlier: EarlierLists, period: Period,
+                         unit: str, params: MeasurementConfig) -> MeasurementResult:
+    """Measure every earlier list; keep those whose window reaches into this month or later."""
+    analysis_date = period.analysis_date
+    identified = purchases.filter(pl.col("customer_id").is_not_null())
+    in_data = identified.select("customer_id").unique()
+    measured: list[CampaignResult] = []
+    for published in earlier.lists:
+        start = (datetime.combine(published.sent, datetime.min.time()) if published.sent
+                 else published.period.analysis_date)
+        if start >= analysis_date:
+            continue  # carried out after this report's month: nothing to measure yet
+        measured.append(measure_list(identified, in_data, published, start, analysis_date,
+                                     unit, params))
+    shown = sorted((c for c in measured if c.window_end > period.start),
+                   key=lambda c: (-c.period.start.timestamp(), c.play))
+    return MeasurementResult(tuple(shown), measured_responses(measured, params.min_campaigns),
+                             earlier.problems, params)
+
+
+def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: PublishedList,
+                 start: datetime, analysis_date: datetime, unit: str,
+                 params: MeasurementConfig) -> CampaignResult:
+    """Contact against control for one list over [start, min(window end, analysis date))."""
+    window_end = add_months(start, params.window_months)
+    until = min(window_end, analysis_date)
+    spent = (identified.filter(pl.col("invoice_date").is_between(start, until, closed="left"))
+             .group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue")))
+    customers = (published.groups.unique("customer_id", keep="first", maintain_order=True)
+                 .join(spent, on="customer_id", how="left")
+                 .with_columns(pl.col("revenue").is_not_null().alias("bought"),
+                               pl.col("revenue").fill_null(0.0)))
+    not_in_data = customers.join(in_data, on="customer_id", how="anti").height
+    contact_rows = customers.filter(pl.col("group") != CONTROL)
+    control_rows = customers.filter(pl.col("group") == CONTROL)
+    contact, control = outcome(contact_rows), outcome(control_rows)
+    note = None
+    if not published.has_control_column:
+        note = "published before control groups: no control group to compare with"
+    elif control.customers < params.min_group or contact.customers < params.min_group:
+        note = (f"a group has fewer than {params.min_group} customers: the difference is not "
+                "measured")
+    response_difference = response_interval = revenue_difference = revenue_interval = None
+    if note is None:
+        response_difference = contact.response - control.response
+        response_interval = proportion_difference_interval(
+            contact.buyers, contact.customers, control.buyers, control.customers,
+            params.confidence)
+        revenue_difference = contact.revenue_per_customer - control.revenue_per_customer
+        revenue_interval = mean_difference_interval(
+            contact_rows["revenue"].to_numpy(), control_rows["revenue"].to_numpy(),
+            params.confidence, params.bootstrap_samples,
+            seed=stable_seed(unit, str(published.period), published.play))
+    return CampaignResult(
+        period=published.period, play=published.play, title=published.title,
+        sent=datetime.combine(published.sent, datetime.min.time()) if published.sent else None,
+        start=start, measured_until=until, window_end=window_end,
+        contact=contact, control=control,
+        response_difference=response_difference, response_interval=response_interval,
+        revenue_difference=revenue_difference, revenue_interval=revenue_interval,
+        not_in_data=not_in_data, note=note,
+    )
+
+
+def outcome(rows: pl.DataFrame) -> GroupOutcome:
+    """Customers, buyers and revenue of a group's rows."""
+    return GroupOutcome(rows.height, int(rows["bought"].sum()), float(rows["revenue"].sum()))
+
+
+def stable_seed(*keys: str) -> int:
+    """A bootstrap seed fixed by the keys, so a re-run gives the same interval."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(keys).encode(), digest_size=8).digest(),
+                          "big")
+
+
+def measured_responses(results: list[CampaignResult], min_campaigns: int
+                       ) -> dict[str, MeasuredResponse]:
+    """Per play with at least `min_campaigns` campaigns carried out and measured over their
+    whole window with a control group: the response difference pooled over them, weighted by
+    contacted customers, clipped to [0, 1]."""
+    by_play: dict[str, list[CampaignResult]] = {}
+    for result in results:
+        if result.carried_out and result.complete and result.response_difference is not None:
+            by_play.setdefault(result.play, []).append(result)
+    responses = {}
+    for play, campaigns in by_play.items():
+        if len(campaigns) < min_campaigns:
+            continue
+        weights = np.array([c.contact.customers for c in campaigns], dtype=float)
+        differences = np.array([c.response_difference for c in campaigns], dtype=float)
+        uplift = float((weights * differences).sum() / weights.sum())
+        responses[play] = MeasuredResponse(min(max(uplift, 0.0), 1.0), len(campaigns), uplift)
+    return responses
+
