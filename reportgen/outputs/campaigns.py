@@ -102,8 +102,14 @@ def published_periods(unit_folder: Path) -> list[Period]:
     """Periods with a complete published report (a manifest) in the unit's folder, oldest first."""
     if not unit_folder.is_dir():
         return []
-    return sorted(Period.parse(child.name) for child in unit_folder.iterdir()
-                  if PERIOD_FOLDER.match(child.name) and (child / "manifest.json").is_file())
+    periods = []
+    for child in unit_folder.iterdir():
+        if PERIOD_FOLDER.match(child.name) and (child / "manifest.json").is_file():
+            try:
+                periods.append(Period.parse(child.name))
+            except ConfigError:
+                continue  # a folder named like a month that is none (2011-13)
+    return sorted(periods)
 
 
 def action_titles(folder: Path) -> dict[str, str]:

@@ -89,4 +89,5 @@ def recommendation_entry(recommendation: Recommendation) -> dict[str, object]:
     """A fired action as the manifest records it (values over the CLV horizon; null where
     not estimated)."""
     return {**asdict(recommendation), "action_file": recommendation.action_file,
-            "assigned_elsewhere": recommendation.assigned_elsewhere}
+            "assigned_elsewhere": recommendation.assigned_elsewhere,
+            "contact_size": recommendation.contact_size}

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
@@ -540,3 +540,35 @@ def test_suggestions_can_be_switched_off(tmp_path: Path) -> None:
     assert "suggested_products" not in header.split(",")
     assert json.loads((result.folder / "manifest.json").read_text())["suggestions"] is None
     assert "Product affinity and suggestions" not in (result.folder / "report.html").read_text()
+
+
+def test_two_measured_campaigns_replace_the_assumed_response(tmp_path: Path) -> None:
+    from reportgen.outputs.campaigns import EarlierLists, PublishedList
+    from reportgen.outputs.previous import PublishedHistory
+    from reportgen.playbook.control import with_groups
+
+    config = load_unit_config(write_demo_unit(tmp_path, clv={"enabled": False}))
+    customers = pl.read_csv(tmp_path / "demo.csv", infer_schema=False)[
+        "CustomerID"].drop_nulls().unique().sort()
+    audience = pl.DataFrame({"customer_id": customers})
+    campaigns = tuple(
+        PublishedList(Period(2024, month), "nurture_potential_loyalists", "Nurture",
+                      with_groups(audience, "demo", f"2024-0{month}", "nurture", 0.3)
+                      .select("customer_id", "group"), True, date(2024, month + 1, 1))
+        for month in (5, 6))
+    report = build_report(config, PERIOD, renderer=DraftRenderer(),
+                          history=PublishedHistory(earlier=EarlierLists(campaigns)))
+    manifest = json.loads(report.files["manifest.json"])
+    measured = manifest["measured_responses"]["nurture_potential_loyalists"]
+    assert measured["campaigns"] == 2 and 0 <= measured["response"] <= 1
+    fired = {r["id"]: r for r in manifest["recommendations"]}
+    nurture = fired["nurture_potential_loyalists"]
+    assert nurture["expected_response"] == pytest.approx(measured["response"])
+    assert nurture["response_basis"] == "measured" and nurture["measured_campaigns"] == 2
+    html = report.files["report.html"].decode()
+    assert "Expected responses now measured" in html
+    assert f"Turn potential loyalists into regulars: {measured['response']:.1%}" in html
+    others = [r for r in fired.values() if r["id"] != "nurture_potential_loyalists"]
+    assert others and all(r["response_basis"] == "assumed" for r in others)
+    # the May and June campaigns' windows ended before December: not shown again
+    assert manifest["action_results"] == []

@@ -143,18 +143,24 @@ def measurement_analysis(purchases: pl.DataFrame, earlier: EarlierLists, period:
                  else published.period.analysis_date)
         if start >= analysis_date:
             continue  # carried out after this report's month: nothing to measure yet
+        # lists whose window ended before this month feed back only their response: no
+        # bootstrap for them
+        shown = add_months(start, params.window_months) > period.start
         measured.append(measure_list(identified, in_data, published, start, analysis_date,
-                                     unit, params))
-    shown = sorted((c for c in measured if c.window_end > period.start),
-                   key=lambda c: (-c.period.start.timestamp(), c.play))
-    return MeasurementResult(tuple(shown), measured_responses(measured, params.min_campaigns),
+                                     unit, params, with_revenue_interval=shown))
+    shown_lists = sorted((c for c in measured if c.window_end > period.start),
+                         key=lambda c: (-c.period.start.timestamp(), c.play))
+    return MeasurementResult(tuple(shown_lists),
+                             measured_responses(measured, params.min_campaigns),
                              earlier.problems, params)
 
 
 def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: PublishedList,
                  start: datetime, analysis_date: datetime, unit: str,
-                 params: MeasurementConfig) -> CampaignResult:
-    """Contact against control for one list over [start, min(window end, analysis date))."""
+                 params: MeasurementConfig, with_revenue_interval: bool = True
+                 ) -> CampaignResult:
+    """Contact against control for one list over [start, min(window end, analysis date));
+    the revenue interval only when asked for (it is the costly part)."""
     window_end = add_months(start, params.window_months)
     until = min(window_end, analysis_date)
     spent = (identified.filter(pl.col("invoice_date").is_between(start, until, closed="left"))
@@ -180,6 +186,7 @@ def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: Pub
             contact.buyers, contact.customers, control.buyers, control.customers,
             params.confidence)
         revenue_difference = contact.revenue_per_customer - control.revenue_per_customer
+    if note is None and with_revenue_interval:
         revenue_interval = mean_difference_interval(
             contact_rows["revenue"].to_numpy(), control_rows["revenue"].to_numpy(),
             params.confidence, params.bootstrap_samples,
