@@ -289,7 +289,7 @@ def validate(config: ConfigArg) -> None:
         out.print(f"  {fact}")
     if report.problems:
         err.print(f"[red]{len(report.problems)} problem(s) found in {config}[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(report.exit_code)
     out.print(f"[green]✓[/green] {config}: configuration and input are valid")
 
 

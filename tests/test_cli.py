@@ -106,7 +106,7 @@ def test_validate_lists_every_problem(tmp_path: Path, write_unit: UnitFactory) -
         "customer_id": "Customer ID", "unit_price": "Price"}})
     (tmp_path / "t.csv").write_text(GOOD_CSV)
     result = reportgen("validate", path)
-    assert result.returncode == 2
+    assert result.returncode == 3  # input problems, as `run` reports them
     assert "column 'Customer ID'" in result.stderr and "column 'Price'" in result.stderr
     assert "2 problem(s)" in result.stderr
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -70,6 +71,20 @@ class CleanTransactions:
         )
 
 
+def nothing_left(clean: CleanTransactions) -> str | None:
+    """When cleaning kept no purchase line: which rule removed the most rows, and how many of
+    how many rows read (None when purchases remain)."""
+    if clean.purchases.height:
+        return None
+    removing = [entry for entry in clean.log if entry.removed and entry.rows]
+    if not removing:
+        return (f"cleaning leaves no purchase line: the {clean.rows_in:,} rows read are all "
+                "returns or cancellations")
+    worst = max(removing, key=lambda entry: entry.rows)
+    return (f"cleaning leaves no purchase line: the rule '{worst.rule}' removed "
+            f"{worst.rows:,} of the {clean.rows_in:,} rows read")
+
+
 def clean_transactions(
     source: TransactionInput, analysis_date: datetime, params: CleaningConfig
 ) -> CleanTransactions:
@@ -85,6 +100,12 @@ def clean_transactions(
             source.revenue_other_countries, "row dropped", True,
         ),
     ]
+    for reading in source.date_readings:
+        log.append(CleaningLogEntry(
+            f"Dates read {reading.order} ({reading.date_format}) in {Path(reading.file).name}: "
+            f"the other order gives impossible dates such as '{reading.example}'",
+            reading.rows, 0.0, "dates read this way", False,
+        ))
     if len(source.files) > 1:
         log.append(CleaningLogEntry(
             "Line held by an earlier input file too (files overlap)",

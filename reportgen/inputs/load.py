@@ -35,8 +35,15 @@ DATE_FORMATS = (
     "%m/%d/%Y %H:%M",
     "%m/%d/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
 )
+# Formats that read the same text day-first or month-first: when both read every date and the
+# dates differ, the file is ambiguous and the unit must say which (source.date_format).
+OTHER_ORDER = {
+    "%m/%d/%Y %H:%M": "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S": "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S",
+}
 # A column with more unparseable values than this is a mapping mistake, not a few bad rows.
 MAX_MALFORMED_SHARE = 0.5
 # What makes two files' lines the same line: descriptions and countries may be written
@@ -79,6 +86,22 @@ class TransactionInput:
     malformed_examples: tuple[MalformedValue, ...]
     overlap_rows: int = 0  # lines dropped because an earlier file holds them too
     overlap_revenue: float = 0.0
+    date_readings: tuple[DateReading, ...] = ()  # files whose date order was decided by the data
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A file whose dates read one way only (the other order gives impossible dates)."""
+
+    file: str
+    rows: int
+    date_format: str
+    example: str  # a value the other order cannot read
+
+    @property
+    def order(self) -> str:
+        """day-first or month-first."""
+        return "day-first" if self.date_format.startswith("%d") else "month-first"
 
 
 def read_transactions(config: UnitConfig) -> TransactionInput:
@@ -87,13 +110,16 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
     frames: list[pl.DataFrame] = []
     files: list[InputFile] = []
     examples: list[MalformedValue] = []
+    readings: list[DateReading] = []
     malformed_rows = 0
     malformed_revenue = 0.0
     for source in config.source.readers():
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
             raw = read_raw_file(entry, path)
-            typed, bad = typed_columns(entry, path, raw)
+            typed, bad, reading = typed_columns(entry, path, raw)
+            if reading is not None:
+                readings.append(reading)
             files.append(InputFile(str(path), file_sha256(path), raw.height))
             malformed_rows += bad.height
             malformed_revenue += _line_revenue(bad)
@@ -120,6 +146,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         malformed_examples=tuple(examples[:5]),
         overlap_rows=overlap.height,
         overlap_revenue=_line_revenue(overlap),
+        date_readings=tuple(readings),
     )
 
 
@@ -233,41 +260,67 @@ def suggest_encoding(data: bytes) -> str:
 
 def typed_columns(
     config: UnitConfig, path: Path, raw: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Map the file's columns to canonical names and types; return (good rows, malformed rows)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
+    """Map the file's columns to canonical names and types; return (good rows, malformed rows,
+    how the dates were read when the data decided it)."""
     problems = missing_column_problems(config, path, raw)
     if problems:
         raise problems[0]
-    typed = typed_frame(config, path, raw)
+    typed, reading = typed_frame(config, path, raw)
     problems = unreadable_column_problems(config, path, typed)
     if problems:
         raise problems[0]
     good = typed.filter(~pl.col("malformed")).select(CANONICAL_COLUMNS)
     bad = typed.filter(pl.col("malformed"))
-    return good, bad
+    return good, bad, reading
 
 
 def missing_column_problems(config: UnitConfig, path: Path, raw: pl.DataFrame) -> list[InputError]:
-    """One error per mapped column that the file does not have."""
+    """One error per mapped column that the file does not have. In a workbook where most
+    mapped columns are missing, the data is likely on another sheet: one error listing the
+    sheets instead."""
     mapping = config.source.columns.model_dump()
+    missing = [canon for canon in CANONICAL_COLUMNS if mapping[canon] not in raw.columns]
+    if file_format(config, path) == "xlsx" and len(missing) > len(CANONICAL_COLUMNS) // 2:
+        sheets = workbook_sheets(path)
+        read = config.source.sheet or (sheets[0] if sheets else "the first sheet")
+        if len(sheets) > 1:
+            return [InputError(
+                f"the sheet '{read}' lacks most mapped columns ({', '.join(raw.columns)}); "
+                f"the workbook's sheets: {', '.join(sheets)}", unit=config.unit, file=path,
+                hint=f"set source.sheet to the sheet with the transactions in "
+                f"{config.config_file}")]
     return [
         InputError(
             f"not found (mapped from {canon}); the file has: {', '.join(raw.columns)}",
             unit=config.unit, file=path, column=mapping[canon],
             hint=f"fix source.columns.{canon} in {config.config_file}",
         )
-        for canon in CANONICAL_COLUMNS
-        if mapping[canon] not in raw.columns
+        for canon in missing
     ]
 
 
-def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame) -> pl.DataFrame:
-    """Raw and typed canonical columns side by side, a source row number and a malformed flag."""
+def workbook_sheets(path: Path) -> list[str]:
+    """The sheet names of an XLSX workbook (empty when they cannot be read)."""
+    try:
+        import fastexcel
+
+        return list(fastexcel.read_excel(path).sheet_names)
+    except Exception:  # a list of sheets is a hint, never a failure
+        return []
+
+
+def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame
+                ) -> tuple[pl.DataFrame, DateReading | None]:
+    """Raw and typed canonical columns side by side, a source row number and a malformed flag;
+    and how the dates were read when the data decided their day-month order."""
     mapping = config.source.columns.model_dump()
     selected = raw.select(
         [pl.col(mapping[c]).alias(f"raw_{c}") for c in CANONICAL_COLUMNS]
     ).with_row_index("row_number", offset=2 if file_format(config, path) == "csv" else 1)
-    date_format = config.source.date_format or best_date_format(selected["raw_invoice_date"])
+    date_format, reading = config.source.date_format, None
+    if date_format is None:
+        date_format, reading = checked_date_format(config, path, selected["raw_invoice_date"])
     typed = selected.with_columns(
         [cast_column(c, selected.schema[f"raw_{c}"], date_format).alias(c)
          for c in CANONICAL_COLUMNS]
@@ -275,7 +328,7 @@ def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame) -> pl.DataFra
     malformed = pl.any_horizontal(
         [_failed(c) for c in CANONICAL_COLUMNS] + [pl.col(c).is_null() for c in REQUIRED_COLUMNS]
     )
-    return typed.with_columns(malformed.alias("malformed"))
+    return typed.with_columns(malformed.alias("malformed")), reading
 
 
 def unreadable_column_problems(
@@ -335,6 +388,34 @@ def cast_column(column: str, dtype: pl.DataType, date_format: str | None) -> pl.
         return pl.when(whole).then(as_float.cast(pl.Int64, strict=False)).otherwise(None)
     as_price = raw.cast(target, strict=False)
     return pl.when(as_price.is_finite()).then(as_price).otherwise(None)
+
+
+def checked_date_format(config: UnitConfig, path: Path, values: pl.Series
+                        ) -> tuple[str | None, DateReading | None]:
+    """The format that reads the most dates, and, when the other day-month order gives
+    impossible dates, how they were read (for the cleaning log). InputError when the dates read
+    both day-first and month-first, to different dates: the data cannot say which is meant."""
+    chosen = best_date_format(values)
+    other = OTHER_ORDER.get(chosen or "")
+    if chosen is None or other is None:
+        return chosen, None
+    text = values.drop_nulls().str.strip_chars()
+    read, read_other = (text.str.to_datetime(fmt, strict=False) for fmt in (chosen, other))
+    if read_other.null_count() < read.null_count():  # the sample misled
+        chosen, other, read, read_other = other, chosen, read_other, read
+    if read_other.null_count() == read.null_count():
+        if not read.ne_missing(read_other).any():
+            return chosen, None  # every date reads the same both ways (day = month)
+        differ = text.filter(read.ne_missing(read_other)).head(3).to_list()
+        day_first, month_first = (chosen, other) if chosen.startswith("%d") else (other, chosen)
+        raise InputError(
+            "the dates read both day-first and month-first, to different dates (e.g. "
+            + ", ".join(f"'{value}'" for value in differ) + ")",
+            unit=config.unit, file=path, column=config.source.columns.invoice_date,
+            hint=f"set source.date_format to '{day_first}' (day-first) or '{month_first}' "
+            f"(month-first) in {config.config_file}")
+    impossible = text.filter(read_other.is_null() & read.is_not_null())
+    return chosen, DateReading(str(path), values.len(), chosen, impossible[0])
 
 
 def best_date_format(values: pl.Series) -> str | None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
 
 from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
 from reportgen.errors import ConfigError, InputError
+from reportgen.inputs.clean import clean_transactions, nothing_left
 from reportgen.inputs.load import (
+    TransactionInput,
     filter_countries,
     input_paths,
     missing_column_problems,
@@ -27,6 +30,14 @@ class ValidationReport:
 
     problems: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    config_problems: int = 0  # of the problems, those in the configuration (the rest: inputs)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when valid; 2 (ConfigError) for a configuration problem, else 3 (InputError)."""
+        if not self.problems:
+            return 0
+        return ConfigError.exit_code if self.config_problems else InputError.exit_code
 
 
 def validate_unit(
@@ -39,15 +50,18 @@ def validate_unit(
         config = load_unit_config(config_path)
     except ConfigErrors as exc:
         report.problems.extend(p.one_line() for p in exc.problems)
+        report.config_problems += len(exc.problems)
         return report
     except ConfigError as exc:
         report.problems.append(exc.one_line())
+        report.config_problems += 1
         return report
     for check in checks:
         try:
             check(config)
         except ConfigError as exc:
             report.problems.append(exc.one_line())
+            report.config_problems += 1
     try:
         paths = input_paths(config)
     except InputError as exc:
@@ -64,7 +78,14 @@ def validate_unit(
         report.problems.extend(p.one_line() for p in missing)
         if missing:
             continue
-        typed = typed_frame(config, path, raw)
+        try:
+            typed, reading = typed_frame(config, path, raw)
+        except InputError as exc:
+            report.problems.append(exc.one_line())
+            continue
+        if reading is not None:
+            report.facts.append(f"{path}: dates read {reading.order} ({reading.date_format}); "
+                                f"the other order cannot read e.g. '{reading.example}'")
         unreadable = unreadable_column_problems(config, path, typed)
         report.problems.extend(p.one_line() for p in unreadable)
         if unreadable:
@@ -89,6 +110,16 @@ def validate_unit(
         report.problems.append(exc.one_line())
         return report
     dates = transactions["invoice_date"]
+    emptied = nothing_left(clean_transactions(
+        TransactionInput(transactions, files=(), rows_read=transactions.height,
+                         rows_other_countries=0, revenue_read=0.0, revenue_other_countries=0.0,
+                         malformed_rows=0, malformed_revenue=0.0, malformed_examples=()),
+        dates.max() + timedelta(days=1), config.cleaning))  # type: ignore[operator,arg-type]
+    if emptied:
+        report.problems.append(InputError(
+            emptied, unit=config.unit, file=config.source.first_path,
+            hint="check the column mapping (source.columns) and the cleaning rules").one_line())
+        return report
     report.facts.append(
         f"for the unit: rows {transactions.height:,}; "
         f"invoices {transactions['invoice'].n_unique():,}; "

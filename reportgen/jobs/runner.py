@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from reportgen.config import UnitConfig
-from reportgen.errors import BusyError
+from reportgen.errors import BusyError, OutputError
 from reportgen.jobs.ledger import (
     LEDGER,
     completed_ledger,
@@ -47,9 +47,16 @@ class UnitOutcome:
 
 @contextmanager
 def unit_lock(unit_folder: Path, unit: str) -> Iterator[None]:
-    """Hold the unit's lock for the block; a second holder gets BusyError at once."""
-    unit_folder.mkdir(parents=True, exist_ok=True)
-    handle = os.open(unit_folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the unit's lock for the block; a second holder gets BusyError at once, an output
+    folder that cannot be written OutputError."""
+    try:
+        unit_folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(unit_folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to the output folder: {exc.strerror}", unit=unit, file=unit_folder,
+            hint="choose a writable --output folder or fix its permissions",
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

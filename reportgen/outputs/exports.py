@@ -39,9 +39,24 @@ def customers_csv(customers: pl.DataFrame) -> bytes:
     return csv_bytes(customers.with_columns(pl.col(pl.Datetime).dt.date()))
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_bytes(table: pl.DataFrame) -> bytes:
-    """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4."""
+    """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4; every
+    text cell that a spreadsheet would run as a formula is neutralised with a leading "'"
+    (numbers are numeric columns and never touched)."""
     floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
+    texts = [name for name, dtype in table.schema.items() if dtype == pl.String]
     return table.with_columns(
-        pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats
+        *(pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats),
+        *(neutralised(name) for name in texts),
     ).write_csv().encode("utf-8")
+
+
+def neutralised(column: str) -> pl.Expr:
+    """The text column with "'" before each value a spreadsheet would run as a formula."""
+    value = pl.col(column)
+    risky = pl.any_horizontal(value.str.starts_with(start) for start in FORMULA_STARTS)
+    return pl.when(risky).then(pl.lit("'") + value).otherwise(value).alias(column)

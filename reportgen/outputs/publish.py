@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 STAGING = ".staging-"
 OLD = ".old-"
@@ -36,6 +39,7 @@ def publish_folder(folder: Path, files: dict[str, bytes]) -> None:
     recover_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{STAGING}", dir=folder.parent))
+    staging.chmod(folder_mode())  # mkdtemp's 0700 would hide the report from colleagues
     old = folder.parent / f".{folder.name}{OLD}{os.getpid()}"
     try:
         for name, data in files.items():
@@ -53,7 +57,7 @@ def publish_folder(folder: Path, files: dict[str, bytes]) -> None:
         if old.exists() and not folder.exists():
             os.rename(old, folder)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
 
 
 def recover_folder(folder: Path) -> None:
@@ -64,4 +68,29 @@ def recover_folder(folder: Path) -> None:
     if leftovers and not folder.exists():
         os.rename(leftovers.pop(), folder)  # crashed between the renames: restore the report
     for path in [*leftovers, *folder.parent.glob(f".{folder.name}{STAGING}*")]:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)
+
+
+def folder_mode() -> int:
+    """The mode a new folder gets under this process's umask (0o755 under umask 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder and everything in it, also when it or its folders were made read-only
+    (an earlier report someone protected); whatever still cannot go is left, silently."""
+    def make_writable_and_retry(function: Any, name: str, _: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            if os.path.isdir(name) and not os.path.islink(name):
+                os.chmod(name, stat.S_IRWXU)
+            function(name)
+        except OSError:
+            pass
+
+    if path.exists():
+        with contextlib.suppress(OSError):
+            os.chmod(path, stat.S_IRWXU)
+        shutil.rmtree(path, onerror=make_writable_and_retry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 MISSING = "–"
@@ -71,3 +72,24 @@ SEGMENT_LABELS = {
 def segment_label(name: str) -> str:
     """Display name of a segment: at_risk -> At risk, cant_lose -> Can't lose."""
     return SEGMENT_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+# Bidirectional controls: a right-to-left override in a value would reverse the text after it.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(value: object) -> object:
+    """Text without bidirectional control characters, of the same type (markup stays markup);
+    anything else as it is."""
+    if isinstance(value, str) and BIDI_CONTROLS.search(value):
+        return type(value)(BIDI_CONTROLS.sub("", value))
+    return value
+
+
+def cell(value: object, width: int = 30) -> str:
+    """A text value for a table cell: at most `width` characters, cut with "…" (the full value
+    stays in the exports)."""
+    if value is None:
+        return MISSING
+    text = str(without_bidi_controls(str(value)))
+    return text if len(text) <= width else text[:width - 1] + "…"

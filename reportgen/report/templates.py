@@ -21,6 +21,7 @@ def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Envi
         autoescape=jinja2.select_autoescape(disabled_extensions=("txt.j2",), default=True,
                                             default_for_string=True),
         undefined=jinja2.StrictUndefined,
+        finalize=formatting.without_bidi_controls,  # every printed value
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -32,6 +33,7 @@ def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Envi
         pct=formatting.pct,
         change=formatting.change,
         points=formatting.points,
+        cell=formatting.cell,
         day=formatting.day,
         segment_label=none_safe(formatting.segment_label),
     )

@@ -86,11 +86,20 @@ def test_wrong_encoding_says_which_encoding_to_declare(
 
 def test_online_retail_csv_dates_are_recognised(tmp_path: Path, write_unit: UnitFactory) -> None:
     path = write_unit(data_name="t.csv")
-    body = "536365,22,MUG,1,12/1/2010 8:26,2.5,17850.0,United Kingdom\n"
+    body = ("536365,22,MUG,1,12/1/2010 8:26,2.5,17850.0,United Kingdom\n"
+            "536366,22,MUG,1,12/13/2010 9:01,2.5,17850.0,United Kingdom\n")
     (tmp_path / "t.csv").write_text(HEADER + body)
-    frame = read_transactions(load_unit_config(path)).transactions
+    source = read_transactions(load_unit_config(path))
+    frame = source.transactions
     assert frame["invoice_date"][0] == datetime(2010, 12, 1, 8, 26)
     assert frame["customer_id"][0] == "17850"
+    # 12/13/2010 cannot be day-first: the data decided the order, and the run says so
+    [reading] = source.date_readings
+    assert (reading.order, reading.example) == ("month-first", "12/13/2010 9:01")
+    # with only 12/1/2010 the file could mean 1 December or 12 January: refused
+    (tmp_path / "t.csv").write_text(HEADER + body.splitlines(keepends=True)[0])
+    with pytest.raises(InputError, match="read both day-first and month-first"):
+        read_transactions(load_unit_config(path))
 
 
 def test_a_few_unreadable_rows_are_dropped_and_counted(

@@ -54,7 +54,9 @@ def rfm_values(
         pl.col("revenue").sum().alias("monetary"),
     )
     if monetary == "net":
-        # Matched cancellations already removed their purchases; subtract only the others.
+        # Matched cancellations already removed their purchases; subtract only the others. A
+        # customer can return more than the data shows them buying (goods bought before the
+        # data start): net spend is floored at 0, never negative.
         refunds = (
             returns.filter(
                 pl.col("customer_id").is_not_null()
@@ -66,7 +68,8 @@ def rfm_values(
         )
         values = (
             values.join(refunds, on="customer_id", how="left")
-            .with_columns((pl.col("monetary") - pl.col("refunds").fill_null(0.0)).alias("monetary"))
+            .with_columns((pl.col("monetary") - pl.col("refunds").fill_null(0.0))
+                          .clip(lower_bound=0.0).alias("monetary"))
             .drop("refunds")
         )
     return values.with_columns(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from reportgen.errors import NoDataError
-from reportgen.inputs.clean import CleanTransactions
+from reportgen.errors import InputError, NoDataError
+from reportgen.inputs.clean import CleanTransactions, nothing_left
 from reportgen.inputs.load import TransactionInput
 from reportgen.period import Period
 from reportgen.report.formatting import day
@@ -147,6 +147,18 @@ def summary_analysis(
     kpis = month_kpis(months, period)
     dates = source.transactions["invoice_date"]
     if not kpis.has_orders:
+        emptied = nothing_left(clean)
+        if emptied:
+            raise InputError(emptied, unit=unit, file=path,
+                             hint="check the column mapping (source.columns) and the cleaning "
+                             "rules; reportgen validate shows the same")
+        in_period = dates.is_between(period.start, period.analysis_date, closed="left").sum()
+        if in_period:
+            raise NoDataError(
+                f"no purchases left in {period} after cleaning: its {in_period:,} lines are "
+                "all returns, cancellations or removed by a cleaning rule", unit=unit, file=path,
+                hint="the data-quality rules are listed by reportgen validate; choose another "
+                "period")
         raise NoDataError(
             f"no purchases in {period} (the data runs from "
             f"{day(dates.min())} to {day(dates.max())})",  # type: ignore[arg-type]
