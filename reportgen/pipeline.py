@@ -141,7 +141,9 @@ def build_report(
         files["manifest.json"] = run_manifest(config, period, source, clean, chapter_entries,
                                               playbook, files, pages, timer.seconds)
     incomplete = tuple(note for chapter, result in applied
-                       if (note := chapter.missing(result)) is not None)
+                       if (note := chapter.missing(result)) is not None) + tuple(
+        f"chart '{key}' could not be drawn ({reason}); a notice stands in its place"
+        for key, reason in renderer.failed_charts.items())
     return Report(context, files, pages, timer.seconds, incomplete)
 
 

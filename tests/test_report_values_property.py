@@ -137,6 +137,13 @@ def test_rates_lie_in_0_1_and_no_cell_prints_a_missing_number(
                 if RATE_NAME.search(column) and cell:
                     assert 0.0 <= float(cell) <= 1.0, (name, column, cell)
 
+    # CLV, where it was estimated, is finite and not negative for every customer
+    customers = pl.read_csv(report.files["customers.csv"],
+                            schema_overrides={"customer_id": pl.String})
+    if "clv" in customers.columns:
+        clv = customers["clv"]
+        assert clv.null_count() == 0 and clv.is_finite().all() and (clv >= 0).all()
+
 
 def oversized_return(table: pl.DataFrame) -> bool:
     """Some customer returned more units of a product than they bought of it."""

@@ -113,6 +113,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
     readings: list[DateReading] = []
     malformed_rows = 0
     malformed_revenue = 0.0
+    check_fits_in_memory(config)
     for source in config.source.readers():
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
@@ -160,6 +161,46 @@ def drop_overlaps(stacked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     keep = pl.col("file_index") == first_file
     return (stacked.filter(keep).drop("file_index"),
             stacked.filter(~keep).drop("file_index"))
+
+
+# Memory a file takes once read, per byte on disk: text expands into typed columns with the
+# raw text kept beside them while typing; Parquet is compressed.
+MEMORY_PER_BYTE = {"csv": 4.0, "xlsx": 12.0, "parquet": 12.0}
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can still give without swapping (Linux), else None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_fits_in_memory(config: UnitConfig) -> None:
+    """InputError, before anything is read, when the input would not fit in free memory."""
+    available = available_memory()
+    if available is None:
+        return
+    needed = 0.0
+    for source in config.source.readers():
+        entry = config.model_copy(update={"source": source})
+        for path in input_paths(entry):
+            needed += path.stat().st_size * MEMORY_PER_BYTE[file_format(entry, path)]
+    if needed > available:
+        raise InputError(
+            f"the input needs about {size_text(needed)} of memory once read and this "
+            f"machine has {size_text(available)} free", unit=config.unit,
+            file=config.source.first_path,
+            hint="free memory, run on a larger machine, or split the data into smaller files "
+            "and report fewer years (source.files)")
+
+
+def size_text(size: float) -> str:
+    """Bytes as MiB or GiB, one decimal."""
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.1f} MiB"
 
 
 def input_paths(config: UnitConfig) -> list[Path]:

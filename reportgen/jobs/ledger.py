@@ -79,6 +79,22 @@ def completed_ledger(
     return _encode(ledger)
 
 
+def record_failure(folder: Path, previous: dict[str, Any] | None, ran_at: datetime,
+                   error: str) -> bool:
+    """Say in a published report's ledger that a later run of its period failed (`last_failure`),
+    leaving every output as it was. False when there is no published report (nothing is created
+    for a period that never ran) or the ledger cannot be written (a full disk, say)."""
+    if not previous:
+        return False
+    ledger = {**previous, "last_failure": {"at": ran_at.isoformat(timespec="seconds"),
+                                           "error": error}}
+    try:
+        write_atomic(folder / LEDGER, _encode(ledger))
+    except OSError:
+        return False
+    return True
+
+
 def record_delivery(folder: Path, ledger: dict[str, Any], delivery: dict[str, Any]) -> None:
     """Write the summary email's delivery state into the folder's ledger."""
     ledger["delivery"] = delivery

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from reportgen.config import UnitConfig
-from reportgen.errors import BusyError, OutputError
+from reportgen.errors import BusyError, OutputError, ReportgenError
 from reportgen.jobs.ledger import (
     LEDGER,
     completed_ledger,
@@ -25,6 +25,7 @@ from reportgen.jobs.ledger import (
     is_up_to_date,
     last_complete_period,
     read_ledger,
+    record_failure,
 )
 from reportgen.paths import CAMPAIGN_LOG
 from reportgen.period import Period
@@ -90,11 +91,15 @@ def run_unit(
         from reportgen.outputs.previous import published_history
         from reportgen.pipeline import RunResult, build_report, publish_report
 
-        report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                              history=published_history(output_dir, config, period))
-        files = {**report.files, LEDGER: completed_ledger(config, period, current, run_at,
-                                                          previous, report.files)}
-        publish_report(config, folder, files)
+        try:
+            report = build_report(config, period, renderer=renderer, on_stage=on_stage,
+                                  history=published_history(output_dir, config, period))
+            files = {**report.files, LEDGER: completed_ledger(config, period, current, run_at,
+                                                              previous, report.files)}
+            publish_report(config, folder, files)
+        except ReportgenError as exc:
+            record_failure(folder, previous, run_at, exc.one_line())
+            raise
         result = RunResult(folder, tuple(folder / name for name in files), report.pdf_pages,
                            report.seconds, report.incomplete)
         return UnitOutcome(config.unit, str(period), "published", folder, result)

@@ -39,6 +39,26 @@ class Renderer:
 
     def __init__(self, loader: jinja2.BaseLoader | None = None) -> None:
         self.env = template_environment(loader)
+        self.failed_charts: dict[str, str] = {}  # charts that could not be drawn, and why
+
+    def drawn_svg(self, spec: ChartSpec, key: str) -> Markup:
+        """The chart's SVG, or a one-line notice in its place when it cannot be drawn (the
+        failure is recorded: the run then ends with a warning)."""
+        try:
+            return self.chart_svg(spec, key)
+        except Exception as exc:  # a broken chart must not cost the whole report
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self.failed_charts[key] = reason[:200]
+            return Markup('<p class="chart-missing">This chart could not be drawn ({}).</p>'
+                          ).format(self.failed_charts[key])
+
+    def drawn_png(self, spec: ChartSpec, key: str) -> bytes | None:
+        """The chart's PNG for the email, or None when it cannot be drawn (recorded)."""
+        try:
+            return self.chart_png(spec)
+        except Exception as exc:  # the email goes without this image
+            self.failed_charts[key] = f"{type(exc).__name__}: {exc}"[:200]
+            return None
 
     def chart_svg(self, spec: ChartSpec, key: str) -> Markup:
         """A chart as inline SVG, rendered offline; element ids are prefixed by key."""
@@ -58,7 +78,7 @@ class Renderer:
 
     def html(self, context: ReportContext) -> str:
         """The full report as one self-contained HTML document."""
-        charts = {key: self.chart_svg(chart.spec, key) for key, chart in context.charts.items()}
+        charts = {key: self.drawn_svg(chart.spec, key) for key, chart in context.charts.items()}
         return self.env.get_template("report.html.j2").render(
             **template_variables(context),
             chart_svgs=charts,
@@ -85,7 +105,9 @@ class Renderer:
         Content-ID.
         """
         charts = context.charts
-        images = {key: self.chart_png(charts[key].spec) for key in EMAIL_CHARTS if key in charts}
+        drawn = {key: self.drawn_png(charts[key].spec, key) for key in EMAIL_CHARTS
+                 if key in charts}
+        images = {key: png for key, png in drawn.items() if png is not None}
         image_ids = {key: f"{key}.png" for key in images}
         variables = template_variables(context)
         html = self.env.get_template("email.html.j2").render(**variables, image_ids=image_ids)

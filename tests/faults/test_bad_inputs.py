@@ -238,3 +238,90 @@ def test_csv_neutralising_keeps_safe_text_as_it_is(value: str) -> None:
     table = pl.DataFrame({"text": [value, "plain", None]})
     written = pl.read_csv(csv_bytes(table))["text"].to_list()
     assert written == [f"'{value}", "plain", None]
+
+
+# A chart that cannot be drawn: the report still renders, with a notice, and the run warns.
+
+class BrokenChartRenderer(DraftRenderer):
+    """Draws every chart but the revenue trend, which fails as vl-convert would."""
+
+    def chart_svg(self, spec, key):  # type: ignore[no-untyped-def]
+        if key == "revenue_trend":
+            raise ValueError("Vega-Lite compile error: unknown mark\nsecond line")
+        return super().chart_svg(spec, key)
+
+
+def test_a_chart_that_cannot_be_drawn_is_a_notice_and_a_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reportgen.pipeline.Renderer", BrokenChartRenderer)
+    body = "".join(f"{n},2{n % 5},MUG,2,2011-11-{1 + n % 28:02d} 10:00,2.5,{100 + n % 9},"
+                   "United Kingdom\n" for n in range(40))
+    config = unit(tmp_path, body)
+    ran = run_cli("run", config, "--period", "2011-11", "--output", tmp_path / "out")
+    assert ran.returncode == 6, ran.stderr
+    assert "chart 'revenue_trend' could not be drawn (ValueError: Vega-Lite compile error: " \
+           "unknown mark)" in ran.stderr
+    folder = tmp_path / "out" / "t" / "2011-11"
+    html = (folder / "report.html").read_text()
+    assert "This chart could not be drawn (ValueError: Vega-Lite compile error" in html
+    assert (folder / "report.pdf").is_file() and (folder / "email" / "summary.html").is_file()
+
+
+# A full disk while publishing: the previous report stays, the ledger says so, a later run works.
+
+def test_a_full_disk_keeps_the_published_report_and_a_later_run_completes(
+        tmp_path: Path, draft_rendering: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    body = "".join(f"{n},2{n % 5},MUG,2,2011-11-{1 + n % 28:02d} 10:00,2.5,{100 + n % 9},"
+                   "United Kingdom\n" for n in range(40))
+    config = unit(tmp_path, body, clv={"enabled": False})  # no CLV: the run exits 0
+    output = tmp_path / "out"
+    assert run_cli("run", config, "--period", "2011-11", "--output", output).returncode == 0
+    folder = output / "t" / "2011-11"
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
+              if p.is_file() and p.name != "ledger.json"}
+
+    real_fsync = os.fsync
+    written = []
+
+    def full_disk(descriptor: int) -> None:
+        written.append(descriptor)
+        if len(written) == 3:  # the third file of the new report does not fit
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr("reportgen.outputs.publish.os.fsync", full_disk)
+    failed = run_cli("run", config, "--period", "2011-11", "--output", output, "--force")
+    message = one_line_error(failed.stderr)
+    assert failed.returncode == 5 and "No space left on device" in message
+    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*")
+             if p.is_file() and p.name != "ledger.json"}
+    assert after == before  # every published output as it was
+    assert sorted(p.name for p in (output / "t").iterdir()) == [".lock", "2011-11"]
+    ledger = json.loads((folder / "ledger.json").read_text())
+    assert ledger["status"] == "complete" and "No space left" in ledger["last_failure"]["error"]
+
+    monkeypatch.setattr("reportgen.outputs.publish.os.fsync", real_fsync)
+    again = run_cli("run", config, "--period", "2011-11", "--output", output, "--force")
+    assert again.returncode == 0, again.stderr
+    assert "last_failure" not in json.loads((folder / "ledger.json").read_text())
+
+
+# An input larger than free memory is refused before it is read.
+
+def test_an_input_larger_than_free_memory_is_refused_before_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = unit(tmp_path, "1,22,MUG,2,2011-11-01 10:00,2.5,100,United Kingdom\n" * 2_000)
+    monkeypatch.setattr("reportgen.inputs.load.available_memory", lambda: 50_000)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr("reportgen.inputs.load.read_raw_file", never)
+    ran = run_cli("run", config, "--period", "2011-11", "--output", tmp_path / "out")
+    message = one_line_error(ran.stderr)
+    assert ran.returncode == 3
+    assert "the input needs about 0.4 MiB of memory once read" in message  # 4 x 100 kB
+    assert "0.0 MiB free" in message and "source.files" in message
+    assert not (tmp_path / "out" / "t" / "2011-11").exists()
