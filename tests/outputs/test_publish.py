@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from datetime import datetime
 from pathlib import Path
 
-import pytest
-from conftest import DraftRenderer, write_demo_unit
-
-from reportgen.config import load_unit_config
-from reportgen.jobs.runner import run_unit
 from reportgen.outputs.publish import publish_folder, recover_folder
-from reportgen.period import Period
 
 
 def test_publish_replaces_the_whole_folder(tmp_path: Path) -> None:
@@ -40,48 +29,3 @@ def test_a_crash_between_the_renames_is_repaired(tmp_path: Path) -> None:
 
 # Runs the CLI in a child process whose PDF layout stops at a known point, so the test can
 # kill it mid-render; the marker file says it got there.
-PAUSED_RUN = """
-import pathlib, sys, time
-from reportgen.report.render import Renderer
-
-marker = pathlib.Path(sys.argv[1])
-
-def paused(self, html):
-    marker.touch()
-    time.sleep(600)
-
-Renderer.pdf = paused
-sys.argv = ["reportgen", *sys.argv[2:]]
-from reportgen.cli import main
-main()
-"""
-
-
-@pytest.mark.slow
-def test_killing_a_run_while_rendering_keeps_the_previous_report(tmp_path: Path) -> None:
-    config = load_unit_config(write_demo_unit(tmp_path, clv={"enabled": False},
-                                              clusters={"enabled": False}))
-    output = tmp_path / "out"
-    run_unit(config, Period(2024, 12), output, datetime(2025, 1, 2), renderer=DraftRenderer())
-    folder = output / "demo" / "2024-12"
-    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    marker = tmp_path / "paused"
-    # --force: the folder is up to date, and this run must reach rendering to be killed there.
-    process = subprocess.Popen(
-        [sys.executable, "-c", PAUSED_RUN, str(marker), "run", str(tmp_path / "demo.yaml"),
-         "--period", "2024-12", "--output", str(output), "--force"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    while not marker.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the run never reached rendering: {process.stderr.read()!r}"
-                        if process.stderr else "the run never reached rendering")
-        time.sleep(0.1)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    assert after == before
-    # Only the period folder and the unit's lock file (its lock died with the process).
-    leftovers = [p.name for p in (output / "demo").iterdir() if p.name not in ("2024-12", ".lock")]
-    assert leftovers == []
