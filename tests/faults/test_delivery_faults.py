@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from jobs.test_deliver import NOW, PERIOD, Inbox, free_port, smtp
+from jobs.test_deliver import NOW, PERIOD, Inbox, serving, smtp
 
 from reportgen.config import load_unit_config
 from reportgen.errors import DeliveryError
@@ -35,13 +34,8 @@ class PickyInbox(Inbox):
 @pytest.fixture
 def picky() -> Iterator[tuple[PickyInbox, int]]:
     handler = PickyInbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serving(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -80,10 +74,7 @@ def test_a_server_that_times_out_after_the_body_is_unknown_and_never_resent(
         tmp_path: Path, published: Path) -> None:
     handler = Inbox()
     handler.mode = "stall"
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serving(handler) as port:
         config = load_unit_config(unit_with(tmp_path, ["director@example.com"]))
         outcome = deliver(published, config, PERIOD, smtp(port, timeout=1.0), "send", NOW)
         assert outcome.state == "unknown" and "after the message was handed over" in \
@@ -92,6 +83,4 @@ def test_a_server_that_times_out_after_the_body_is_unknown_and_never_resent(
         handler.mode = "accept"
         again = deliver(published, config, PERIOD, smtp(port), "send", NOW)
         assert again.state == "unknown" and "not re-sent" in again.detail
-    finally:
-        controller.stop()
     assert len(handler.received) <= 1  # the stalled message may have arrived; never a second

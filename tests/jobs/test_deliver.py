@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -52,16 +53,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
+@contextmanager
+def serving(handler: Any) -> Iterator[int]:
+    """An SMTP server on 127.0.0.1 with the handler, while the block runs; its port."""
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield handler, port
+        yield port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler = Inbox()
+    with serving(handler) as port:
+        yield handler, port
 
 
 @pytest.fixture(scope="module")
