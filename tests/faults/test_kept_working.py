@@ -18,6 +18,7 @@ from reportgen.pipeline import run_report
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 HOSTILE = "<script>alert(1)</script>"
+TITLE = f'{HOSTILE} O\'Brien & "Sons"'
 
 
 def test_hostile_text_in_the_data_and_the_title_is_printed_as_text(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_hostile_text_in_the_data_and_the_title_is_printed_as_text(tmp_path: Pat
                     f"2011-11-{1 + n % 28:02d} 10:00,2.5,{customer},{country}\n")
     (tmp_path / "t.csv").write_text(HEADER + "".join(rows))
     (tmp_path / "t.yaml").write_text(yaml.safe_dump({
-        "unit": "t", "title": HOSTILE, "currency": "GBP", "source": {"path": "t.csv"},
+        "unit": "t", "title": TITLE, "currency": "GBP", "source": {"path": "t.csv"},
         "report": {"organisation": HOSTILE}}))
     result = run_report(load_unit_config(tmp_path / "t.yaml"), Period(2011, 11),
                         tmp_path / "out", renderer=DraftRenderer())
@@ -38,8 +39,10 @@ def test_hostile_text_in_the_data_and_the_title_is_printed_as_text(tmp_path: Pat
         html = (result.folder / page).read_text()
         assert HOSTILE not in html, page
         assert "&lt;script&gt;" in html, page
+    # issue 18, case 5: the plain-text part is text, never HTML codes
     text = (result.folder / "email" / "summary.txt").read_text()
-    assert "&lt;" not in text  # the plain-text part is text, not escaped markup
+    assert text.startswith(TITLE)
+    assert not any(code in text for code in ("&lt;", "&#39;", "&#34;", "&amp;"))
     customers = pl.read_csv(result.folder / "customers.csv",
                             schema_overrides={"customer_id": pl.String})
     assert HOSTILE in customers["customer_id"].to_list()  # kept whole in the export
