@@ -182,6 +182,24 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return outcome.result
 
 
+@pytest.fixture(scope="session")
+def drafted_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo unit's report for 2024-12 without CLV, drawn by DraftRenderer, with its ledger:
+    a published folder for tests of what happens to it (delivery), built in seconds."""
+    from datetime import datetime
+
+    from reportgen.config import load_unit_config
+    from reportgen.jobs.runner import run_unit
+    from reportgen.period import Period
+
+    folder = tmp_path_factory.mktemp("drafted")
+    config = load_unit_config(write_demo_unit(folder, clv={"enabled": False}))
+    outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
+                       datetime(2025, 1, 2, 6, 0, tzinfo=UTC), renderer=DraftRenderer())
+    assert outcome.result is not None
+    return outcome.result
+
+
 def assert_only_single_day_buyers_lack_a_gap(customers: pl.DataFrame) -> None:
     """Every column is filled, except the purchase gap of customers who bought on one day."""
     gap_missing = customers["avg_days_between_purchases"].is_null()

@@ -39,8 +39,8 @@ def picky() -> Iterator[tuple[PickyInbox, int]]:
 
 
 @pytest.fixture
-def published(demo_report: RunResult, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(demo_report.folder, tmp_path / "demo" / "2024-12"))
+def published(drafted_report: RunResult, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(drafted_report.folder, tmp_path / "demo" / "2024-12"))
 
 
 def unit_with(tmp_path: Path, recipients: list[str]) -> Path:

@@ -81,9 +81,10 @@ def unit(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def published(demo_report: RunResult, tmp_path: Path) -> Path:
-    """A copy of the session's demo report folder (real PDF and email parts), its own to change."""
-    return Path(shutil.copytree(demo_report.folder, tmp_path / "demo" / "2024-12"))
+def published(drafted_report: RunResult, tmp_path: Path) -> Path:
+    """A copy of the session's drafted demo report folder (PDF and email parts), its own to
+    change."""
+    return Path(shutil.copytree(drafted_report.folder, tmp_path / "demo" / "2024-12"))
 
 
 def smtp(port: int, **changes: Any) -> SmtpSettings:
