@@ -12,6 +12,7 @@ Nothing here reads outside the unit's own output folder.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from reportgen.errors import ConfigError, InputError
 from reportgen.outputs.publish import write_atomic
 from reportgen.paths import CAMPAIGN_LOG
 from reportgen.period import Period
+from reportgen.playbook.control import CONTACT, CONTROL
 
 PERIOD_FOLDER = re.compile(r"^\d{4}-\d{2}$")
 LOG_HEADER = (
@@ -114,13 +116,23 @@ def published_periods(unit_folder: Path) -> list[Period]:
 
 def action_titles(folder: Path) -> dict[str, str]:
     """Each fired action's title as its report's manifest recorded it (empty if unreadable)."""
-    import json
-
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         return {str(r["id"]): str(r["title"]) for r in manifest.get("recommendations", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def read_groups(path: Path) -> tuple[pl.DataFrame, bool]:
+    """A published action list's customer_id and group (all contact in a list published before
+    control groups), and whether it had a group column. PolarsError or OSError when it cannot
+    be read."""
+    table = pl.read_csv(path, schema_overrides={"customer_id": pl.String, "group": pl.String})
+    has_groups = "group" in table.columns
+    groups = table.select(
+        "customer_id", pl.col("group") if has_groups else pl.lit(CONTACT).alias("group"),
+    ).drop_nulls("customer_id")
+    return groups, has_groups
 
 
 def earlier_action_lists(output_dir: Path, unit: str, period: Period,
@@ -148,13 +160,7 @@ def earlier_action_lists(output_dir: Path, unit: str, period: Period,
         titles = action_titles(folder)
         for path in sorted((folder / "actions").glob("*.csv")):
             try:
-                table = pl.read_csv(path, schema_overrides={"customer_id": pl.String,
-                                                            "group": pl.String})
-                has_groups = "group" in table.columns
-                groups = table.select(
-                    "customer_id",
-                    pl.col("group") if has_groups else pl.lit("contact").alias("group"),
-                ).drop_nulls("customer_id")
+                groups, has_groups = read_groups(path)
             except (pl.exceptions.PolarsError, OSError) as exc:
                 problems.append(f"The {month.label} list {path.name} could not be read "
                                 f"({type(exc).__name__}): it is not measured.")
@@ -201,12 +207,11 @@ def campaign_rows(output_dir: Path, unit: str) -> list[dict[str, Any]]:
     for month in published_periods(output_dir / unit):
         for path in sorted((output_dir / unit / str(month) / "actions").glob("*.csv")):
             try:
-                table = pl.read_csv(path, schema_overrides={"customer_id": pl.String,
-                                                            "group": pl.String})
+                groups, _ = read_groups(path)
             except (pl.exceptions.PolarsError, OSError):
                 continue
-            control = int((table["group"] == "control").sum()) if "group" in table.columns else 0
             sent = marks.get((str(month), path.stem))
-            rows.append({"period": str(month), "play": path.stem, "customers": table.height,
-                         "control": control, "sent": sent.isoformat() if sent else None})
+            rows.append({"period": str(month), "play": path.stem, "customers": groups.height,
+                         "control": int((groups["group"] == CONTROL).sum()),
+                         "sent": sent.isoformat() if sent else None})
     return rows

@@ -197,7 +197,8 @@ def evaluate_playbook(
             priority=len(recommendations) + 1, id=entry.id, title=entry.title,
             evidence=evidence, action=action, audience_size=audience.height,
             eligible=eligible[entry.id].height, audience_value=audience_value,
-            expected_response=response_of(entry, measured), expected_incremental_value=incremental,
+            expected_response=response_of(entry, measured_response),
+            expected_incremental_value=incremental,
             effect=entry.effect, urgent=entry.urgent, value_basis=basis, incremental_note=note,
             continuing=continuing, new_to_action=new_to_action,
             control_size=int((audience["group"] == CONTROL).sum()),
@@ -253,10 +254,9 @@ def assign_customers(eligible: dict[str, pl.DataFrame], order: list[str]) -> dic
     return result
 
 
-def response_of(entry: PlaybookEntry, measured: Mapping[str, MeasuredResponse]) -> float:
+def response_of(entry: PlaybookEntry, measured: MeasuredResponse | None) -> float:
     """The play's response: measured on its earlier campaigns if it has been, else assumed."""
-    found = measured.get(entry.id)
-    return found.response if found else entry.response
+    return measured.response if measured else entry.response
 
 
 def values(entry: PlaybookEntry, audience: pl.DataFrame, measured: MeasuredResponse | None
@@ -280,8 +280,8 @@ def values(entry: PlaybookEntry, audience: pl.DataFrame, measured: MeasuredRespo
     # A customer without an estimate counts at the mean chance.
     staying = contact[column].fill_null(contact[column].mean()).clip(0.0, 1.0)
     at_risk = float((contact["clv"].fill_null(0.0) * (1.0 - staying)).sum())
-    response, basis = (measured.response, "measured") if measured else (entry.response,
-                                                                         "assumed")
+    response = response_of(entry, measured)
+    basis = "measured" if measured else "assumed"
     who = "contacted customers" if contact.height < audience.height else "customers"
     return (audience_value, response * at_risk,
             f"{basis} response of {response:.0%} on the expected value of the {who} who "

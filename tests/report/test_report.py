@@ -458,13 +458,13 @@ def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResul
 
 
 def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> None:
-    from reportgen.outputs.previous import published_action_lists
+    from reportgen.outputs.previous import published_history
     from reportgen.pipeline import run_report
 
     config = load_unit_config(write_demo_unit(tmp_path, clv={"enabled": False}))
-    assert published_action_lists(tmp_path / "output" / "demo" / "2024-11") is None
+    assert published_history(tmp_path / "output", config, PERIOD).previous_actions is None
     run_report(config, Period(2024, 11), tmp_path / "output", renderer=DraftRenderer())
-    november = published_action_lists(tmp_path / "output" / "demo" / "2024-11")
+    november = published_history(tmp_path / "output", config, PERIOD).previous_actions
     assert november and all(november.values())
     marked = sorted(november)[0]
     assert run_cli("campaigns", "mark", "demo", "2024-11", marked, "--sent", "2024-12-02",

@@ -98,14 +98,6 @@ class CampaignResult:
         low, high = self.revenue_interval
         return low > 0 or high < 0
 
-    @property
-    def response_significant(self) -> bool | None:
-        """Whether the response difference's interval excludes zero (None: not measured)."""
-        if self.response_interval is None:
-            return None
-        low, high = self.response_interval
-        return low > 0 or high < 0
-
 
 @dataclass(frozen=True)
 class MeasurementResult:
@@ -138,19 +130,22 @@ def measurement_analysis(purchases: pl.DataFrame, earlier: EarlierLists, period:
     identified = purchases.filter(pl.col("customer_id").is_not_null())
     in_data = identified.select("customer_id").unique()
     measured: list[CampaignResult] = []
+    shown: list[CampaignResult] = []
     for published in earlier.lists:
         start = (datetime.combine(published.sent, datetime.min.time()) if published.sent
                  else published.period.analysis_date)
         if start >= analysis_date:
             continue  # carried out after this report's month: nothing to measure yet
-        # lists whose window ended before this month feed back only their response: no
-        # bootstrap for them
-        shown = add_months(start, params.window_months) > period.start
-        measured.append(measure_list(identified, in_data, published, start, analysis_date,
-                                     unit, params, with_revenue_interval=shown))
-    shown_lists = sorted((c for c in measured if c.window_end > period.start),
-                         key=lambda c: (-c.period.start.timestamp(), c.play))
-    return MeasurementResult(tuple(shown_lists),
+        # a list whose window ended before this month only feeds back its response: no page,
+        # so no bootstrap
+        on_page = add_months(start, params.window_months) > period.start
+        result = measure_list(identified, in_data, published, start, analysis_date, unit,
+                              params, with_revenue_interval=on_page)
+        measured.append(result)
+        if on_page:
+            shown.append(result)
+    shown.sort(key=lambda c: (-c.period.start.timestamp(), c.play))
+    return MeasurementResult(tuple(shown),
                              measured_responses(measured, params.min_campaigns),
                              earlier.problems, params)
 

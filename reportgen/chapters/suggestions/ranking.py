@@ -114,8 +114,7 @@ def _top_of_chunk(fitted: FittedSuggestions, model: ProductWeights, rows: np.nda
         "column": top.ravel().astype(np.int64),
         "score": top_scores.ravel().astype(np.float64),
     }).filter(pl.col("score").is_finite())
-    because = _because(model if with_because else fit_popularity(model.popularity), ranked,
-                       bought_row, bought.indices)
+    because = _because(model, ranked, bought_row, bought.indices, with_because)
     return (
         ranked.join(because, on=["local", "column"], how="left", maintain_order="left")
         .select("row", "rank", "column", "score", "because_column")
@@ -123,12 +122,13 @@ def _top_of_chunk(fitted: FittedSuggestions, model: ProductWeights, rows: np.nda
 
 
 def _because(model: ProductWeights, ranked: pl.DataFrame, bought_row: np.ndarray,
-             bought_column: np.ndarray) -> pl.DataFrame:
+             bought_column: np.ndarray, wanted: bool) -> pl.DataFrame:
     """For each (local row, suggested column): the bought column with the largest positive
-    weight towards it (ties: the lower column)."""
+    weight towards it (ties: the lower column); none when not `wanted` or the method has no
+    weights."""
     empty = pl.DataFrame(schema={"local": pl.Int64, "column": pl.Int64,
                                  "because_column": pl.Int64})
-    if model.weights is None or ranked.is_empty():
+    if not wanted or model.weights is None or ranked.is_empty():
         return empty
     pairs = ranked.select("local", "column").join(
         pl.DataFrame({"local": bought_row.astype(np.int64),

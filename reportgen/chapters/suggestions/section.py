@@ -17,6 +17,7 @@ from reportgen.report.formatting import number, pct, segment_label
 
 EXAMPLE_CUSTOMERS = 4  # the active customers who spent most, with their first suggestions
 EXAMPLE_SUGGESTIONS = 3
+BEST_SELLERS = "Best sellers (popularity)"
 
 
 @dataclass(frozen=True)
@@ -98,21 +99,23 @@ def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
     scores: tuple[ScoreRow, ...] = ()
     charts: dict[str, Chart] = {}
     if backtest is not None:
-        rows = [] if result.tested_method == "popularity" else [backtest.method]
+        compared = [backtest.popularity] if result.tested_method == "popularity" else [
+            backtest.method, backtest.popularity]
         scores = tuple(
-            ScoreRow(f"{METHOD_NAMES[score.method]} suggestions"
-                     if score.method != "popularity" else "Best sellers (popularity)",
+            ScoreRow(BEST_SELLERS if score.method == "popularity"
+                     else f"{METHOD_NAMES[score.method]} suggestions",
                      score.hit_rate, score.precision, score.recall, score.coverage)
-            for score in [*rows, backtest.popularity])
-        if backtest.buy_again_hit_rate is not None:
+            for score in compared)
+        used = next(row.name for row, score in zip(scores, compared, strict=True)
+                    if score.method == result.method)
+        charts["hit_rate"] = Chart("", "", hit_rate_chart(pl.DataFrame({
+            "list": [row.name for row in scores],
+            "hit_rate": [row.hit_rate for row in scores],
+            "highlight": [row.name == used for row in scores],
+        })))
+        if backtest.buy_again_hit_rate is not None:  # other customers: in the table, not chart
             scores += (ScoreRow("Buy-again list (products bought before)",
                                 backtest.buy_again_hit_rate, None, None, None),)
-        used = "Best sellers (popularity)" if result.method == "popularity" else scores[0].name
-        charts["hit_rate"] = Chart("", "", hit_rate_chart(pl.DataFrame({
-            "list": [row.name for row in scores[:len(rows) + 1]],
-            "hit_rate": [row.hit_rate for row in scores[:len(rows) + 1]],
-            "highlight": [row.name == used for row in scores[:len(rows) + 1]],
-        })))
     return Section(
         SuggestionsView(
             method_name=METHOD_NAMES[result.method],
