@@ -18,8 +18,10 @@ optimizer's finite differences need; elsewhere the closed form is used.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1, logsumexp
+from scipy.special import digamma, expit, gammaln, hyp2f1, logsumexp
 
 # SciPy's 2F1(a, b; a + 1; z) is accurate (relative error below 1e-12 against numerical
 # integration) for a below about 1,000 at any z; above CLOSED_FORM_MAX_A the terms s log(beta)
@@ -119,3 +121,98 @@ def _log_relative_integral(m: np.ndarray, n: float, alpha_lo: np.ndarray,
                      - m[:, None, None] * np.log1p(v / alpha_lo[:, None, None])
                      - n * np.log1p(v / beta_lo[:, None, None]))
     return np.asarray(logsumexp(log_terms.reshape(len(span), -1), axis=1))
+
+
+# For fitting: the summed log-likelihood and its gradient in one pass, every dropout integral
+# by quadrature (see log_likelihood_and_gradient).
+FIT_NODES, FIT_WEIGHTS = np.polynomial.legendre.leggauss(16)
+NEGLIGIBLE = 60.0  # the integrand beyond exp(-60) of its start adds nothing to the digits kept
+ROWS_PER_CHUNK = 20_000  # bounds the (rows, panels, nodes) arrays to about 40 MB each
+
+
+def log_likelihood_and_gradient(r: float, alpha: float, s: float, beta: float, x: np.ndarray,
+                                t_x: np.ndarray, T: np.ndarray,
+                                weight: np.ndarray) -> tuple[float, np.ndarray]:
+    """The weighted sum of log_likelihood and its gradient with respect to (r, alpha, s,
+    beta), for the optimizer: one evaluation instead of five for a numerical gradient.
+
+    Every dropout integral is taken by Gauss-Legendre on the doubling panels of
+    `_log_relative_integral`, each row with only the panels it needs (up to where the integrand
+    has fallen below exp(-60) of its start), so cost does not depend on how close the
+    parameters are to the no-dropout boundary, where SciPy's 2F1 slows down a hundredfold. The
+    gradient of log I is the integrand-weighted mean of the derivatives of its logarithm."""
+    x, t_x, T, weight = (np.asarray(v, dtype=float) for v in (x, t_x, T, weight))
+    m, n = r + x, s + 1.0
+    with np.errstate(all="ignore"):
+        alive = r * np.log(alpha) - m * np.log(alpha + T) - s * np.log1p(T / beta)
+        d_alive = np.stack([np.log(alpha) - np.log(alpha + T), r / alpha - m / (alpha + T),
+                            -np.log1p(T / beta), s * T / (beta * (beta + T))])
+    log_integral = np.full_like(T, -np.inf)
+    d_integral = np.zeros((4, T.size))
+    for rows in _panel_groups(m, n, alpha + t_x, beta + t_x, T - t_x):
+        log_integral[rows.index], d_integral[:, rows.index] = _integral_and_gradient(
+            rows, alpha, beta, m[rows.index], n)
+    dropped = np.log(s) + r * np.log(alpha) + s * np.log(beta) + log_integral
+    d_dropped = d_integral + np.array([np.log(alpha), r / alpha, 1.0 / s + np.log(beta),
+                                       s / beta])[:, None]
+    share_alive = expit(alive - dropped)  # 1 where t_x = T: no room to drop out
+    per_row = gammaln(r + x) - gammaln(r) + np.logaddexp(alive, dropped)
+    gradient = share_alive * d_alive + (1.0 - share_alive) * np.where(
+        np.isfinite(dropped), d_dropped, 0.0)
+    gradient[0] += digamma(r + x) - digamma(r)
+    return float(weight @ per_row), gradient @ weight
+
+
+class _PanelRows:
+    """Rows of one panel count: their index, the panels' starts and widths (from t_x)."""
+
+    def __init__(self, index: np.ndarray, start: np.ndarray, width: np.ndarray,
+                 low_alpha: np.ndarray, low_beta: np.ndarray) -> None:
+        self.index, self.start, self.width = index, start, width
+        self.low_alpha, self.low_beta = low_alpha, low_beta
+
+
+def _panel_groups(m: np.ndarray, n: float, low_alpha: np.ndarray, low_beta: np.ndarray,
+                  span: np.ndarray) -> Iterator[_PanelRows]:
+    """Rows with something to integrate, grouped by the number of panels they need."""
+    decay_length = 1.0 / (m / low_alpha + n / low_beta)
+    # Beyond this point the integrand is below exp(-NEGLIGIBLE) of its value at t_x.
+    negligible = np.maximum(low_alpha, low_beta) * np.expm1(NEGLIGIBLE / (m + n))
+    reach = np.minimum(np.maximum(span, 0.0), negligible)
+    panels = np.clip(np.ceil(np.log2(reach / decay_length + 1.0)), 1, MAX_PANELS)
+    panels = np.where(span > 0, panels, 0).astype(int)
+    for count in np.unique(panels[panels > 0]):
+        for chunk in np.array_split(np.flatnonzero(panels == count),
+                                    max(1, int(np.sum(panels == count) * count
+                                               // (ROWS_PER_CHUNK * 8)))):
+            edges = np.minimum(decay_length[chunk, None] * (2.0 ** np.arange(count + 1) - 1.0),
+                               reach[chunk, None])
+            yield _PanelRows(chunk, edges[:, :-1], np.diff(edges, axis=1),
+                             low_alpha[chunk], low_beta[chunk])
+
+
+def _integral_and_gradient(rows: _PanelRows, alpha: float, beta: float, m: np.ndarray,
+                           n: float) -> tuple[np.ndarray, np.ndarray]:
+    """log I and its gradient in (r, alpha, s, beta) for one group of rows."""
+    v = rows.start[..., None] + rows.width[..., None] * (FIT_NODES + 1.0) / 2.0
+    low_alpha, low_beta = rows.low_alpha[:, None, None], rows.low_beta[:, None, None]
+    log_alpha_part, log_beta_part = np.log1p(v / low_alpha), np.log1p(v / low_beta)
+    with np.errstate(divide="ignore"):
+        log_terms = (np.log(rows.width[..., None] * FIT_WEIGHTS / 2.0)
+                     - m[:, None, None] * log_alpha_part - n * log_beta_part)
+    flat = log_terms.reshape(len(rows.index), -1)
+    log_relative = logsumexp(flat, axis=1)
+    share = np.exp(flat - log_relative[:, None])  # each node's part of the integral
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return np.asarray(np.einsum("ij,ij->i", share, values.reshape(share.shape)))
+
+    base_alpha, base_beta = np.log(rows.low_alpha), np.log(rows.low_beta)
+    log_integral = log_relative - m * base_alpha - n * base_beta
+    gradient = np.stack([
+        -base_alpha - mean(log_alpha_part),  # d/dr of -(r + x) log(alpha + u)
+        -m * mean(1.0 / (low_alpha + v)),  # d/d alpha
+        -base_beta - mean(log_beta_part),  # d/ds of -(s + 1) log(beta + u)
+        -n * mean(1.0 / (low_beta + v)),  # d/d beta
+    ])
+    return log_integral, gradient

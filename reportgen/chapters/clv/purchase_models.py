@@ -303,22 +303,31 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
     weights = np.asarray(data.weight, dtype=float)
     customers = weights.sum()
 
-    def negative(log_params: np.ndarray) -> float:
+    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         # Per customer, so that gradients are of order one and the first steps stay where the
         # likelihood is finite.
         params = np.exp(log_params)
         r, alpha, s, beta = (float(v) for v in params)
         with np.errstate(all="ignore"):
-            total = float((weights * pareto.log_likelihood(r, alpha, s, beta, x, recency,
-                                                             T)).sum())
+            total, gradient = pareto.log_likelihood_and_gradient(r, alpha, s, beta, x, recency,
+                                                                 T, weights)
         penalty = fitter.penalizer_coef * float((params ** 2).sum()) / len(weights)  # lifetimes'
         value = -total / customers + penalty
-        return value if math.isfinite(value) else math.inf
+        # Chain rule to log-parameters: d/d log(p) = p d/dp.
+        slope = -gradient * params / customers + 2 * fitter.penalizer_coef * params ** 2 / len(
+            weights)
+        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
+            return math.inf, np.zeros(4)
+        return value, slope
+
+    def negative(log_params: np.ndarray) -> float:
+        return negative_and_gradient(log_params)[0]
 
     start = np.log(initial) if initial is not None else np.zeros(4)
     bounds = [(math.log(PARAM_MIN), math.log(PARAM_MAX))] * 4
     start_value = negative(start)
-    result = minimize(negative, start, method="L-BFGS-B", bounds=bounds, options=TIGHT)
+    result = minimize(negative_and_gradient, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                      options=TIGHT)
     if not _converged(result, start_value):
         # The quasi-Newton steps stopped early: on a ridge (s and beta growing together, one
         # dropout rate for everyone) the line search runs out of digits, and from some starts
@@ -328,8 +337,8 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
         origin = result.x if _below(result.fun, start_value) else start
         walked = minimize(negative, origin, method="Nelder-Mead",
                           options={"maxfev": SIMPLEX_EVALUATIONS, "xatol": 1e-6, "fatol": 1e-12})
-        polished = minimize(negative, np.clip(walked.x, *bounds[0]), method="L-BFGS-B",
-                            bounds=bounds, options=TIGHT)
+        polished = minimize(negative_and_gradient, np.clip(walked.x, *bounds[0]), jac=True,
+                            method="L-BFGS-B", bounds=bounds, options=TIGHT)
         result = polished if polished.fun <= walked.fun else walked
         if not _below(result.fun, start_value):
             raise ParetoNoConvergence(f"no optimum found ({result.message})")
