@@ -9,12 +9,13 @@ import pandas as pd
 import polars as pl
 import pytest
 from conftest import cdnow_purchases
-from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
 from reportgen.chapters.clv.analysis import clv_analysis, clv_group_expr, high_value_at_risk, lifetime_value
 from reportgen.chapters.clv.backtest import run_backtest
+from reportgen.chapters.clv.beta_geometric import LIKELIHOODS
 from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, summary_arrays
-from reportgen.chapters.clv.purchase_models import fit_purchase_model
+from reportgen.chapters.clv.purchase_models import SummaryArrays, fit_purchase_model
 from reportgen.chapters.clv.spend_model import fit_spend_model
 from reportgen.config import CleaningConfig, ClvConfig
 from reportgen.demo_data import DemoSpec, generate_transactions, purchase_times, simulated_purchases
@@ -310,3 +311,52 @@ def test_holdout_selection_uses_the_candidate_with_the_lowest_error() -> None:
     result = clv_analysis(purchases, rfm, date(1998, 6, 30), params)
     assert result.model is not None and result.model.name == backtest.model_name
     assert "chosen by the backtest" in result.reason
+
+
+LIFETIMES = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter}
+# (r, alpha, a, b): CDNOW's BG/NBD fit, an interior point, and one near "no dropout".
+BETA_GEOMETRIC_PARAMS = [(0.243, 4.414, 0.793, 2.426), (2.0, 5.0, 1.5, 0.7),
+                         (0.3, 0.5, 0.01, 500.0)]
+
+
+def weighted_histories(seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 20, 40).astype(float)
+    T = rng.uniform(0.1, 10.0, 40)
+    t_x = np.where(x > 0, T * rng.uniform(0.0, 1.0, 40), 0.0)
+    return x, t_x, T, rng.integers(1, 5, 40).astype(float)
+
+
+def central_difference(function, params: tuple[float, ...], data: tuple[np.ndarray, ...],
+                       step: float = 1e-5) -> np.ndarray:
+    slopes = []
+    for i, value in enumerate(params):
+        h = value * step
+        up, down = list(params), list(params)
+        up[i], down[i] = value + h, value - h
+        slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
+    return np.array(slopes)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("params", BETA_GEOMETRIC_PARAMS)
+def test_beta_geometric_likelihood_equals_lifetimes_and_gradient_its_slope(
+        name: str, params: tuple[float, ...]) -> None:
+    data = weighted_histories(5)
+    x, t_x, T, w = data
+    total, gradient = LIKELIHOODS[name](*params, *data)
+    theirs = -LIFETIMES[name]._negative_log_likelihood(np.log(params), x, t_x, T, w, 0.0)
+    assert total == pytest.approx(theirs * w.sum(), rel=1e-12)
+    np.testing.assert_allclose(gradient, central_difference(LIKELIHOODS[name], params, data),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+def test_fits_reach_lifetimes_optimum(name: str, cdnow_summary) -> None:
+    x, t_x, T = (cdnow_summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
+    data = SummaryArrays(x, t_x, T, np.ones_like(x))
+    ours = fit_purchase_model(data, [name], [0.0], 0.0, False).model
+    assert ours is not None
+    theirs = LIFETIMES[name]().fit(x, t_x, T)
+    for key, value in theirs.params_.items():
+        assert ours.params[key] == pytest.approx(float(value), rel=1e-3), key

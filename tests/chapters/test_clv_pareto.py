@@ -101,3 +101,33 @@ def test_p_alive_falls_with_silence_and_matches_lifetimes_on_cdnow_parameters() 
     fitter.params_ = dict(zip(("r", "alpha", "s", "beta"), params, strict=True))
     np.testing.assert_allclose(alive[1:], fitter.conditional_probability_alive(
         x[1:], t_x[1:], T[1:]), rtol=1e-9)
+
+
+def weighted_histories(seed: int) -> tuple[np.ndarray, ...]:
+    x, t_x, T = histories(seed)
+    return x, t_x, T, np.random.default_rng(seed + 1).integers(1, 5, len(x)).astype(float)
+
+
+def central_difference(function, params: tuple[float, ...], data: tuple[np.ndarray, ...],
+                       step: float = 1e-5) -> np.ndarray:
+    slopes = []
+    for i, value in enumerate(params):
+        h = value * step
+        up, down = list(params), list(params)
+        up[i], down[i] = value + h, value - h
+        slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
+    return np.array(slopes)
+
+
+@pytest.mark.parametrize("params", PARAMS)
+def test_pareto_fitting_likelihood_equals_the_reference_and_gradient_its_slope(
+        params: tuple[float, ...]) -> None:
+    data = weighted_histories(9)
+    x, t_x, T, w = data
+    total, gradient = pareto.log_likelihood_and_gradient(*params, *data)
+    assert total == pytest.approx(float(w @ pareto.log_likelihood(*params, x, t_x, T)),
+                                  rel=1e-10)
+    np.testing.assert_allclose(gradient, central_difference(
+        pareto.log_likelihood_and_gradient, params, data, step=1e-4), rtol=1e-4, atol=1e-6)
+
+

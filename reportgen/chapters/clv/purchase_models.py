@@ -34,7 +34,7 @@ from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
-from reportgen.chapters.clv import pareto
+from reportgen.chapters.clv import beta_geometric, pareto
 
 ModelName = Literal["bgnbd", "mbgnbd", "paretonbd", "nbd"]
 MODEL_LABELS: dict[str, str] = {
@@ -257,12 +257,11 @@ def _try_fit(
             if name == "paretonbd":
                 fit_pareto_nbd(fitter, data, initial)
             else:
-                fitter.fit(data.frequency, data.recency, data.T, weights=data.weight,
-                           initial_params=initial, tol=tolerance)
-    except Exception as exc:  # lifetimes raises ConvergenceError, and numeric errors on bad data
-        outcome = ("no convergence" if type(exc).__name__ in ("ConvergenceError",
-                                                             "ParetoNoConvergence") else "failed")
-        return attempt(outcome, first_line(exc) or type(exc).__name__), None
+                fit_beta_geometric(name, fitter, data, initial, tolerance)
+    except NoConvergence as exc:
+        return attempt("no convergence", first_line(exc)), None
+    except Exception as exc:  # numeric errors on bad data
+        return attempt("failed", first_line(exc) or type(exc).__name__), None
     params = {key: float(value) for key, value in fitter.params_.items()}
     ll = model_log_likelihood(name, params, data)
     if not all(math.isfinite(v) for v in params.values()) or not math.isfinite(ll):
@@ -282,8 +281,40 @@ def _try_fit(
     return attempt("accepted", f"likelihood-ratio {evidence:.1f} over no dropout", params, ll), model
 
 
-class ParetoNoConvergence(Exception):
-    """The Pareto/NBD optimizer stopped without converging."""
+class NoConvergence(Exception):
+    """The optimizer stopped without converging."""
+
+
+def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.ndarray | None,
+                       tolerance: float) -> None:
+    """Fit BG/NBD or MBG/NBD as lifetimes does (the same likelihood, penalty, time rescaled to
+    max T = 10, BFGS in log-parameters from 0.1 each, the same tolerance) but with the
+    gradient written out (beta_geometric.py) instead of traced by autograd, and without
+    lifetimes' autograd Hessian (uncertainty.py computes its own): the same optimum in a
+    fraction of the time. Stores the parameters on the lifetimes fitter, which predicts."""
+    likelihood = beta_geometric.LIKELIHOODS[name]
+    scale = 10.0 / float(np.max(data.T))
+    x = np.asarray(data.frequency, dtype=float)
+    recency, T = data.recency * scale, data.T * scale
+    weights = np.asarray(data.weight, dtype=float)
+    customers = weights.sum()
+
+    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            total, gradient = likelihood(*(float(v) for v in params), x, recency, T, weights)
+        value = -total / customers + fitter.penalizer_coef * float((params ** 2).sum())
+        slope = -gradient * params / customers + 2 * fitter.penalizer_coef * params ** 2
+        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
+            return math.inf, np.zeros(4)
+        return value, slope
+
+    start = np.full(4, 0.1) if initial is None else initial
+    result = minimize(negative_and_gradient, start, jac=True, method="BFGS", tol=tolerance)
+    if not result.success:
+        raise NoConvergence(f"the optimizer did not converge ({result.message})")
+    r, alpha, a, b = (float(v) for v in np.exp(result.x))
+    fitter.params_ = pd.Series({"r": r, "alpha": alpha / scale, "a": a, "b": b})
 
 
 def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None) -> None:
@@ -341,7 +372,7 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
                             method="L-BFGS-B", bounds=bounds, options=TIGHT)
         result = polished if polished.fun <= walked.fun else walked
         if not _below(result.fun, start_value):
-            raise ParetoNoConvergence(f"no optimum found ({result.message})")
+            raise NoConvergence(f"no optimum found ({result.message})")
     r, alpha, s, beta = (float(v) for v in np.exp(result.x))
     fitter.params_ = pd.Series({"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale})
 
@@ -373,7 +404,7 @@ def model_log_likelihood(name: str, params: dict[str, float], data: SummaryArray
             return float((w * _nbd_terms(params["r"], params["alpha"], x, T)).sum())
         if name == "paretonbd":
             values = (params["r"], params["alpha"], params["s"], params["beta"])
-            return float((w * pareto.log_likelihood(*values, x, tx, T)).sum())
+            return pareto.log_likelihood_and_gradient(*values, x, tx, T, w)[0]
         log_params = np.log([params[k] for k in ("r", "alpha", "a", "b")])
         mean_nll = FITTERS[name]._negative_log_likelihood(log_params, x, tx, T, w, 0.0)
         return float(-mean_nll * w.sum())
