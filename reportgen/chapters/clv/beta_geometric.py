@@ -19,6 +19,8 @@ Each function returns the weighted sum over rows and its gradient in (r, alpha, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import digamma, expit, gammaln
 
@@ -70,5 +72,7 @@ def mbgnbd_log_likelihood_and_gradient(r: float, alpha: float, a: float, b: floa
     return float(weight @ rows), gradient @ weight
 
 
-LIKELIHOODS = {"bgnbd": bgnbd_log_likelihood_and_gradient,
+Likelihood = Callable[[float, float, float, float, np.ndarray, np.ndarray, np.ndarray,
+                       np.ndarray], tuple[float, np.ndarray]]
+LIKELIHOODS: dict[str, Likelihood] = {"bgnbd": bgnbd_log_likelihood_and_gradient,
                "mbgnbd": mbgnbd_log_likelihood_and_gradient}

@@ -302,7 +302,8 @@ def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.
     def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         with np.errstate(all="ignore"):
-            total, gradient = likelihood(*(float(v) for v in params), x, recency, T, weights)
+            r, alpha, a, b = (float(v) for v in params)
+            total, gradient = likelihood(r, alpha, a, b, x, recency, T, weights)
         value = -total / customers + fitter.penalizer_coef * float((params ** 2).sum())
         slope = -gradient * params / customers + 2 * fitter.penalizer_coef * params ** 2
         if not (math.isfinite(value) and np.all(np.isfinite(slope))):
