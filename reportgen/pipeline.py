@@ -42,10 +42,11 @@ class StageTimer:
     seconds: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Time the enclosed block under `name`."""
+    def stage(self, name: str, size: str = "") -> Iterator[None]:
+        """Time the enclosed block under `name`; `size` (e.g. "541,909 lines") goes with the
+        name to the callback, so a long stage says how much it is working through."""
         if self.on_stage:
-            self.on_stage(name)
+            self.on_stage(f"{name} ({size})" if size else name)
         started = time.perf_counter()
         try:
             yield
@@ -95,12 +96,14 @@ def build_report(
     playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
     with timer.stage("load"):
         source = read_transactions(config)
-    with timer.stage("clean"):
+    with timer.stage("clean", f"{source.transactions.height:,} lines"):
         clean = clean_transactions(source, period.analysis_date, config.cleaning)
     results = Results()
     inputs = AnalysisInputs(config, period, source, clean, results, history.earlier)
+    size = (f"{clean.purchases.height:,} purchase lines, "
+            f"{clean.purchases['customer_id'].n_unique():,} customers")
     for chapter in chapters:
-        with timer.stage(chapter.key):
+        with timer.stage(chapter.key, size):
             results.add(chapter.key, chapter.compute(inputs))
     applied = [(chapter, result) for chapter in chapters
                if (result := results.get(chapter.key, object)) is not None]
@@ -116,15 +119,19 @@ def build_report(
             period=str(period), measured=measured.measured_responses if measured else None)
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook)
-    with timer.stage("render"):
-        renderer = renderer or Renderer()
-        try:
-            html = renderer.html(context)
+    renderer = renderer or Renderer()
+    try:
+        with timer.stage("charts", f"{len(context.charts)} charts"):
+            charts = renderer.chart_svgs(context)
+        with timer.stage("html"):
+            html = renderer.html(context, charts)
+        with timer.stage("pdf"):
             pdf, pages = renderer.pdf(html)
+        with timer.stage("email"):
             email = renderer.email(context)
-        except Exception as exc:
-            raise OutputError(f"could not render the report: {exc}", unit=config.unit,
-                              hint="run with --debug for details") from exc
+    except Exception as exc:
+        raise OutputError(f"could not render the report: {exc}", unit=config.unit,
+                          hint="run with --debug for details") from exc
     with timer.stage("outputs"):
         files = {"report.pdf": pdf, "report.html": html.encode("utf-8"),
                  "customers.csv": customers_csv(customers)}

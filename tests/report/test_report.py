@@ -66,7 +66,7 @@ def test_manifest_records_inputs_outputs_versions_and_timings(published: RunResu
         content = (published.folder / name).read_bytes()
         assert manifest["outputs"][name]["sha256"] == hashlib.sha256(content).hexdigest()
     assert {"polars", "weasyprint", "python"} <= manifest["versions"].keys()
-    assert {"load", "clean", "segments", "clv", "playbook", "render"} <= manifest[
+    assert {"load", "clean", "segments", "clv", "playbook", "charts", "html", "pdf", "email"} <= manifest[
         "timings_seconds"].keys()
     assert manifest["pdf_pages"] == published.pdf_pages
 

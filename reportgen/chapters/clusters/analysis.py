@@ -30,7 +30,7 @@ from reportgen.config import ClusterConfig
 
 SCORE_DECIMALS = 6
 SILHOUETTE_SAMPLE = 4_000
-MAP_POINTS = 800  # enough to see the clusters; every point is an SVG path in the PDF
+MAP_POINTS = 400  # enough to see the clusters; every point is an SVG path the PDF draws
 NAME_THRESHOLD = 0.5  # standard deviations from the population that earn a word in the name
 NAME_WORDS = 2  # the most distinguishing features a name uses
 
