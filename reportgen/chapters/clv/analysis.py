@@ -22,6 +22,7 @@ from reportgen.chapters.clv.backtest import SEED, Backtest, run_backtests
 from reportgen.chapters.clv.customer_summary import (
     compressed_summary,
     customer_summary,
+    daily_purchases,
     purchase_days,
     summary_arrays,
 )
@@ -44,6 +45,7 @@ from reportgen.chapters.clv.season import (
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.chapters.clv.uncertainty import (
+    parameter_covariance,
     parameter_draws,
     parameter_intervals,
     row_sample,
@@ -135,6 +137,7 @@ def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig
 ) -> ClvResult:
     """Fit, backtest and apply the CLV models to every customer who bought by observation_end."""
+    purchases = daily_purchases(purchases)
     backtests = run_backtests(purchases, observation_end, params)
     history = history_months(purchases, observation_end)
     summary = customer_summary(purchases, observation_end, params.time_unit_days)
@@ -198,8 +201,9 @@ def clv_analysis(
     group_a = profiles.filter(pl.col("clv_group") == "A")["clv_share"]
     total_clv = float(customers["clv"].sum())
     purchases_12w = float(customers["expected_purchases_12w"].sum())
+    covariance = parameter_covariance(model, summary_arrays(compressed_summary(summary)))
     forecast = _forecast_totals(model, summary, expected_value, total_clv, purchases_12w,
-                                seasons, params)
+                                seasons, params, covariance)
     return ClvResult(
         available=True,
         reason=fit.reason,
@@ -220,7 +224,7 @@ def clv_analysis(
         monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
                                  params),
         grade=forecast_grade(backtests[0], seasons.available),
-        param_intervals=parameter_intervals(model, summary_arrays(compressed_summary(summary))),
+        param_intervals=parameter_intervals(model, covariance),
         spend_note=spend_note,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
@@ -261,7 +265,7 @@ class _ForecastTotals:
 
 def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
                      total_clv: float, purchases_12w: float, seasons: Season,
-                     params: ClvConfig) -> _ForecastTotals:
+                     params: ClvConfig, covariance: np.ndarray | None) -> _ForecastTotals:
     """90 % intervals of the CLV total and of the 12-week purchases total: the purchase
     model's parameters drawn from their likelihood (a parametric bootstrap) plus the purchases'
     own Poisson noise (uncertainty.py). The value per purchase is held at its estimate. Under
@@ -272,7 +276,7 @@ def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value
             .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum())
             .sort("frequency", "recency", "T"))
     data = summary_arrays(rows)
-    draws = parameter_draws(model, summary_arrays(compressed_summary(summary)), SEED)
+    draws = parameter_draws(model, covariance, SEED)
     sample, value = row_sample(data, rows["value"].to_numpy(), SEED)
     horizon = params.horizon_months * DAYS_PER_MONTH / params.time_unit_days
     twelve_weeks = 12 * 7 / params.time_unit_days

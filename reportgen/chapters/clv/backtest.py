@@ -39,7 +39,12 @@ from reportgen.chapters.clv.purchase_models import (
     fit_purchase_model,
 )
 from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
-from reportgen.chapters.clv.uncertainty import parameter_draws, row_sample, total_interval
+from reportgen.chapters.clv.uncertainty import (
+    parameter_covariance,
+    parameter_draws,
+    row_sample,
+    total_interval,
+)
 from reportgen.config import ClvConfig
 
 MIN_CALIBRATION_CUSTOMERS = 50
@@ -171,7 +176,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
     expected_value = spend.expected_value(per_customer.frequency,
                                           calibration["monetary_value"].to_numpy())
     compressed = summary_arrays(compressed_summary(calibration))
-    draws = parameter_draws(model, compressed, SEED)
+    draws = parameter_draws(model, parameter_covariance(model, compressed), SEED)
     sample, _ = row_sample(compressed, compressed.weight, SEED)
     base = total_purchases(model, sample, horizon)
     backtest = Backtest(

@@ -39,6 +39,19 @@ def purchase_days(purchases: pl.DataFrame, first_day: date | None, last_day: dat
     )
 
 
+def daily_purchases(purchases: pl.DataFrame) -> pl.DataFrame:
+    """The identified purchases as one line per customer and day (customer_id, invoice_date at
+    midnight, revenue = the day's total): everything in this chapter counts purchase days, so
+    every function gives the same answer on it as on the lines, and the chapter's many
+    summaries (backtest windows, seasons) group this table instead of every line again."""
+    return (
+        purchases.filter(pl.col("customer_id").is_not_null())
+        .group_by("customer_id", pl.col("invoice_date").dt.truncate("1d"))
+        .agg(pl.col("revenue").sum())
+        .sort("customer_id", "invoice_date")
+    )
+
+
 def customer_summary(purchases: pl.DataFrame, observation_end: date, unit_days: float) -> pl.DataFrame:
     """frequency, recency, T and monetary_value per customer who bought by observation_end."""
     days = purchase_days(purchases, None, observation_end)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from reportgen.chapters.clv import beta_geometric, pareto
 
@@ -411,20 +411,47 @@ def model_log_likelihood(name: str, params: dict[str, float], data: SummaryArray
         return float(-mean_nll * w.sum())
 
 
+def log_likelihood_slope(name: str, params: dict[str, float], data: SummaryArrays
+                         ) -> np.ndarray:
+    """The gradient of the model's full log-likelihood (model_log_likelihood) with respect to
+    the logarithms of its parameters, in the order of `params`."""
+    x, tx, T, w = data.frequency.astype(float), data.recency, data.T, data.weight.astype(float)
+    values = [params[key] for key in params]
+    with np.errstate(all="ignore"):
+        if name == "nbd":
+            r, alpha = params["r"], params["alpha"]
+            gradient = np.array([
+                w @ (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T)),
+                w @ (r / alpha - (r + x) / (alpha + T))])
+        else:
+            first, second, third, fourth = values
+            likelihood = (pareto.log_likelihood_and_gradient if name == "paretonbd"
+                          else beta_geometric.LIKELIHOODS[name])
+            _, gradient = likelihood(first, second, third, fourth, x, tx, T, w)
+    return np.asarray(gradient * np.asarray(values))
+
+
 def fit_nbd(data: SummaryArrays) -> PurchaseModel:
     """The NBD model (gamma-Poisson purchasing, no dropout), fitted by maximum likelihood."""
     x, T, w = data.frequency, data.T, data.weight
     scale = 10.0 / max(float(T.max()), 1e-9)  # the rescaling lifetimes uses, for conditioning
 
-    def negative(log_params: np.ndarray) -> float:
+    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha = np.exp(log_params)
+        scaled = T * scale
         with np.errstate(all="ignore"):
-            value = float(-(w * _nbd_terms(r, alpha, x, T * scale)).sum() / w.sum())
-        return value if math.isfinite(value) else math.inf
+            value = float(-(w * _nbd_terms(r, alpha, x, scaled)).sum() / w.sum())
+            slope = -np.array([
+                w @ (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + scaled)) * r,
+                w @ (r / alpha - (r + x) / (alpha + scaled)) * alpha,
+            ]) / w.sum()
+        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
+            return math.inf, np.zeros(2)
+        return value, slope
 
     best = min(
-        (minimize(negative, np.array(start), method="Nelder-Mead",
-                  options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+        (minimize(negative_and_gradient, np.array(start), jac=True, method="BFGS",
+                  options={"gtol": 1e-9, "maxiter": 4000})
          for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, -1.0])),
         key=lambda result: float(result.fun),
     )

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from lifetimes import GammaGammaFitter
+from scipy.optimize import minimize
+from scipy.special import digamma, gammaln
 
 from reportgen.chapters.clv.purchase_models import first_line, quiet_lifetimes
 
@@ -79,8 +82,8 @@ def fit_spend_model(
         fitter = GammaGammaFitter(penalizer_coef=penalizer)
         try:
             with quiet_lifetimes():
-                fitter.fit(x, m)
-        except Exception as exc:  # ConvergenceError and numeric failures alike
+                fit_gamma_gamma(fitter, x, m)
+        except Exception as exc:  # no convergence and numeric failures alike
             problems.append(f"penalizer {penalizer:g}: {first_line(exc) or type(exc).__name__}")
             continue
         params = {key: float(value) for key, value in fitter.params_.items()}
@@ -99,6 +102,43 @@ def fit_spend_model(
     )
     return replace(shrunk_mean_model(frequency, monetary, fallback_mean),
                    frequency_spend_correlation=correlation, warnings=tuple(warnings))
+
+
+def fit_gamma_gamma(fitter: GammaGammaFitter, frequency: np.ndarray,
+                    monetary: np.ndarray) -> None:
+    """Fit Gamma-Gamma as lifetimes does (its likelihood and penalty, BFGS in log-parameters
+    from 0.1 each, tolerance 1e-7) with the gradient written out instead of traced by
+    autograd; stores the parameters on the lifetimes fitter. Per customer (Fader & Hardie's
+    note 025, eq. 1a): lnG(px + q) - lnG(px) - lnG(q) + q ln v + (px - 1) ln m + px ln x
+    - (px + q) ln(xm + v)."""
+    x, m = frequency, monetary
+    log_m, log_x, n = np.log(m), np.log(x), float(x.size)
+
+    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        p, q, v = (float(value) for value in params)
+        with np.errstate(all="ignore"):
+            log_total = np.log(x * m + v)
+            both = digamma(p * x + q)
+            value = float((gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
+                           + (p * x - 1) * log_m + p * x * log_x
+                           - (p * x + q) * log_total).sum())
+            gradient = np.array([
+                (x * (both - digamma(p * x) + log_m + log_x - log_total)).sum(),
+                (both - digamma(q) + np.log(v) - log_total).sum(),
+                (q / v - (p * x + q) / (x * m + v)).sum(),
+            ])
+        penalty = fitter.penalizer_coef
+        objective = -value / n + penalty * float((params ** 2).sum())
+        slope = -gradient * params / n + 2 * penalty * params ** 2
+        if not (math.isfinite(objective) and np.all(np.isfinite(slope))):
+            return math.inf, np.zeros(3)
+        return objective, slope
+
+    result = minimize(negative_and_gradient, np.full(3, 0.1), jac=True, method="BFGS", tol=1e-7)
+    if not result.success:
+        raise RuntimeError(f"Gamma-Gamma did not converge ({result.message})")
+    fitter.params_ = pd.Series(np.exp(result.x), index=["p", "q", "v"])
 
 
 def shrunk_mean_model(frequency: np.ndarray, monetary: np.ndarray,

@@ -25,7 +25,7 @@ from reportgen.chapters.clv.purchase_models import (
     PARAM_MIN,
     PurchaseModel,
     SummaryArrays,
-    model_log_likelihood,
+    log_likelihood_slope,
     quiet_lifetimes,
 )
 
@@ -36,27 +36,22 @@ SAMPLE_ROWS = 1_000  # distinct customer histories a drawn model is evaluated on
 
 
 def parameter_covariance(model: PurchaseModel, data: SummaryArrays) -> np.ndarray | None:
-    """Covariance of the log-parameters from the negative log-likelihood's Hessian; None when
-    it is not positive definite."""
+    """Covariance of the log-parameters from the negative log-likelihood's Hessian (central
+    differences of its analytic gradient); None when it is not positive definite."""
     names = list(model.params)
     centre = np.log([model.params[name] for name in names])
 
-    def negative(point: np.ndarray) -> float:
+    def slope(point: np.ndarray) -> np.ndarray:
         params = dict(zip(names, np.exp(point).tolist(), strict=True))
-        return -model_log_likelihood(model.name, params, data)
+        return -log_likelihood_slope(model.name, params, data)
 
     size = len(names)
     hessian = np.zeros((size, size))
     for i in range(size):
-        for j in range(i, size):
-            shifts = []
-            for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                point = centre.copy()
-                point[i] += a * STEP
-                point[j] += b * STEP
-                shifts.append(negative(point))
-            hessian[i, j] = hessian[j, i] = (shifts[0] - shifts[1] - shifts[2] + shifts[3]) / (
-                4 * STEP * STEP)
+        step = np.zeros(size)
+        step[i] = STEP
+        hessian[:, i] = (slope(centre + step) - slope(centre - step)) / (2 * STEP)
+    hessian = (hessian + hessian.T) / 2
     if not np.all(np.isfinite(hessian)):
         return None
     try:
@@ -67,11 +62,10 @@ def parameter_covariance(model: PurchaseModel, data: SummaryArrays) -> np.ndarra
     return covariance
 
 
-def parameter_intervals(model: PurchaseModel, data: SummaryArrays,
+def parameter_intervals(model: PurchaseModel, covariance: np.ndarray | None,
                         z: float = 1.96) -> dict[str, tuple[float, float]] | None:
     """95 % intervals of the parameters (normal in log-parameters); None when the curvature
     gives none."""
-    covariance = parameter_covariance(model, data)
     if covariance is None:
         return None
     errors = np.sqrt(np.diag(covariance))
@@ -90,10 +84,10 @@ def with_params(model: PurchaseModel, params: dict[str, float]) -> PurchaseModel
     return PurchaseModel(model.name, params, model.log_likelihood, model.penalizer, fitter)
 
 
-def parameter_draws(model: PurchaseModel, data: SummaryArrays, seed: int,
+def parameter_draws(model: PurchaseModel, covariance: np.ndarray | None, seed: int,
                     draws: int = DRAWS) -> list[PurchaseModel] | None:
-    """Models with parameters drawn around the fit; None when the curvature gives no interval."""
-    covariance = parameter_covariance(model, data)
+    """Models with parameters drawn around the fit (parameter_covariance); None when the
+    curvature gives no interval."""
     if covariance is None:
         return None
     names = list(model.params)
