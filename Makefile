@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 
-.PHONY: install demo test test-fast bench lint update-deps clean
+.PHONY: install demo test test-fast bench bench-large lint update-deps clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# 1 M, 10 M and 100 M synthetic lines end to end; inputs cached in ~/.cache/reportgen/bench.
+bench-large: $(STAMP)
+	$(BIN)/python -m benchmarks.large
 
 lint: $(STAMP)
 	$(BIN)/ruff check reportgen tests benchmarks

@@ -1,14 +1,16 @@
 """`make bench`: every benchmark, or those named:
-python -m benchmarks [pipeline] [clv] [clusters] [suggestions]."""
+python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions].
+The 100 M-line run is separate: `make bench-large` (benchmarks/large.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import clustering, clv_fitting, pipeline_stages, suggestions
+from benchmarks import aggregation, clustering, clv_fitting, pipeline_stages, report, suggestions
 
 BENCHMARKS = {
-    "pipeline": pipeline_stages.main, "clv": clv_fitting.main, "clusters": clustering.main,
+    "aggregation": aggregation.main, "clv": clv_fitting.main, "report": report.main,
+    "pipeline": pipeline_stages.main, "clusters": clustering.main,
     "suggestions": suggestions.main,
 }
 
