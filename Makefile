@@ -20,10 +20,10 @@ demo: $(STAMP)
 	$(BIN)/reportgen demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -n auto -m "not slow"
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -4,7 +4,10 @@ renderer for tests that do not look at charts or the PDF, and reports built once
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
+import os
+import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,12 +177,31 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from reportgen.jobs.runner import run_unit
     from reportgen.period import Period
 
-    folder = tmp_path_factory.mktemp("demo")
-    config = load_unit_config(write_demo_unit(folder))
-    outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
-                       datetime(2025, 1, 2, 6, 0, tzinfo=UTC))
-    assert outcome.result is not None
-    return outcome.result
+    def build(folder: Path) -> Any:
+        config = load_unit_config(write_demo_unit(folder))
+        outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
+                           datetime(2025, 1, 2, 6, 0, tzinfo=UTC))
+        assert outcome.result is not None
+        return outcome.result
+
+    return built_once_per_run(tmp_path_factory, "demo-report", build)
+
+
+def built_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
+                       build: Callable[[Path], Any]) -> Any:
+    """build(folder)'s result, built by the first pytest-xdist worker that asks and read by
+    the others (under a file lock, in the run's shared temporary folder): an expensive
+    session fixture is then paid once per test run, not once per worker. (make test
+    distributes whole files, so few files need it at once.)"""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, saved = shared / name, shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            folder.mkdir()
+            saved.write_bytes(pickle.dumps(build(folder)))
+    return pickle.loads(saved.read_bytes())
 
 
 @pytest.fixture(scope="session")

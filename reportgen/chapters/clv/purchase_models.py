@@ -52,6 +52,7 @@ PARAM_MIN = 1e-6
 PARAM_MAX = 1e8
 LOOSE_TOLERANCE = 1e-5
 TIGHT = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 3000}  # L-BFGS-B: follow a ridge to its end
+FLAT_GRADIENT = 1e-5  # L-BFGS-B's default projected-gradient tolerance
 SIMPLEX_EVALUATIONS = 1500  # Pareto/NBD's fallback walk (see fit_pareto_nbd)
 NO_DROPOUT_EVIDENCE = "dropout adds nothing over no dropout"
 # Starting points. BG/NBD and MBG/NBD optimize log-parameters (lifetimes' default: 0.1 each);
@@ -379,10 +380,14 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
 
 
 def _converged(result: Any, start_value: float) -> bool:
-    """Stopped by its own criterion at a finite value below the start's. (Not a zero
+    """Stopped by its own criterion, or by a failed line search where the gradient is already
+    flat (below SciPy's default tolerance: along a no-dropout ridge the tight tolerance cannot
+    be met, and walking on gains nothing), at a finite value below the start's. (Not a zero
     gradient: where the data show no dropout the optimum lies along a ridge towards the
     boundary, which the likelihood-ratio test, not the optimizer, must judge.)"""
-    return bool(result.success) and _below(result.fun, start_value)
+    flat = getattr(result, "jac", None) is not None and float(
+        np.max(np.abs(result.jac))) <= FLAT_GRADIENT
+    return (bool(result.success) or flat) and _below(result.fun, start_value)
 
 
 def _below(value: float, start_value: float) -> bool:
