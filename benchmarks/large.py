@@ -27,15 +27,16 @@ import polars as pl
 from reportgen.demo_data import DemoSpec, generate_transactions
 
 CHUNK_CUSTOMERS = 20_000  # about 1.1 M lines over the two years
+LINES_PER_CUSTOMER = 56  # the demo's lines per customer over the two years, guests included
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
 PERIOD = "2024-12"
 CACHE = Path(os.environ.get("REPORTGEN_BENCH_CACHE", Path.home() / ".cache/reportgen/bench"))
 REPORTGEN = Path(sys.executable).parent / "reportgen"
 
 
-def chunk(index: int) -> pl.DataFrame:
+def chunk(index: int, customers: int) -> pl.DataFrame:
     """The index-th chunk of simulated lines, with ids and invoices of its own."""
-    lines = generate_transactions(DemoSpec(customers=CHUNK_CUSTOMERS, seed=1_000 + index))
+    lines = generate_transactions(DemoSpec(customers=customers, seed=1_000 + index))
     lines = lines.transactions
     return lines.with_columns(
         (pl.col("CustomerID") + index * 1_000_000),
@@ -56,7 +57,10 @@ def inputs(label: str) -> tuple[Path, Path, int]:
     started = time.perf_counter()
     with open(csv, "wb") as text:
         while total < SIZES[label]:
-            lines = chunk(index).head(SIZES[label] - total)
+            # Whole customers (a chunk cut by lines would end early in time): the last chunk
+            # has as many customers as the lines still missing need.
+            customers = min(CHUNK_CUSTOMERS, -(-(SIZES[label] - total) // LINES_PER_CUSTOMER))
+            lines = chunk(index, customers)
             table = lines.to_arrow()
             writer = writer or pq.ParquetWriter(parquet, table.schema)
             writer.write_table(table)

@@ -11,7 +11,7 @@ backtest (grade.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -170,6 +170,8 @@ def clv_analysis(
         [(b.aggregate_error, b.seasonal_error) for b in backtests
          if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days
+    cumulative = cumulative_purchases(model, data, params.horizon_months,
+                                      DAYS_PER_MONTH / params.time_unit_days)
     purchase_factor = _purchase_factor(seasons, model, data, params.time_unit_days)
     values = {
         "expected_purchases_1w": seasons.purchase_factor(1) * model.expected_purchases(
@@ -181,7 +183,8 @@ def clv_analysis(
         "expected_avg_value": expected_value,
         "clv": lifetime_value(model, data.frequency, data.recency, data.T, expected_value,
                               params.horizon_months, params.monthly_discount_rate,
-                              DAYS_PER_MONTH / params.time_unit_days, seasons.value_factor),
+                              DAYS_PER_MONTH / params.time_unit_days, seasons.value_factor,
+                              cumulative),
     }
     broken = [name for name, v in values.items() if not np.all(np.isfinite(v))]
     if broken:
@@ -222,7 +225,7 @@ def clv_analysis(
         purchases_12w=purchases_12w,
         purchases_12w_interval=forecast.purchases_interval,
         monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
-                                 params),
+                                 params, cumulative),
         grade=forecast_grade(backtests[0], seasons.available),
         param_intervals=parameter_intervals(model, covariance),
         spend_note=spend_note,
@@ -298,19 +301,27 @@ def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value
     return _ForecastTotals(clv, weeks)
 
 
+def cumulative_purchases(model: PurchaseModel, data: SummaryArrays, months: int,
+                         units_per_month: float) -> list[np.ndarray]:
+    """Each customer's expected repeat purchases by the end of forecast months 1..months: what
+    the CLV and the monthly forecast are both made of, computed once."""
+    return [model.expected_purchases(month * units_per_month, data.frequency, data.recency,
+                                     data.T) for month in range(1, months + 1)]
+
+
 def monthly_forecast(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
-                     seasons: Season, observation_end: date, params: ClvConfig) -> pl.DataFrame:
+                     seasons: Season, observation_end: date, params: ClvConfig,
+                     cumulative: Sequence[np.ndarray] | None = None) -> pl.DataFrame:
     """Per forecast month: its first day, expected repeat purchases and discounted value of all
     customers (season-scaled where measured), and the factors applied."""
-    data = summary_arrays(summary)
-    units_per_month = DAYS_PER_MONTH / params.time_unit_days
+    if cumulative is None:
+        cumulative = cumulative_purchases(model, summary_arrays(summary), params.horizon_months,
+                                          DAYS_PER_MONTH / params.time_unit_days)
     previous = np.zeros(summary.height)
     rows = []
     for month in range(1, params.horizon_months + 1):
-        cumulative = model.expected_purchases(month * units_per_month, data.frequency,
-                                              data.recency, data.T)
-        increment = np.clip(cumulative - previous, 0.0, None)
-        previous = cumulative
+        increment = np.clip(cumulative[month - 1] - previous, 0.0, None)
+        previous = cumulative[month - 1]
         discount = (1 + params.monthly_discount_rate) ** month
         rows.append({
             "month": month,
@@ -363,16 +374,20 @@ def lifetime_value(
     monthly_discount_rate: float,
     units_per_month: float,
     month_factor: Callable[[int], float] = lambda month: 1.0,
+    cumulative: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Discounted expected value of each customer's purchases over the next months, each
-    month's scaled by `month_factor` (the season)."""
+    month's scaled by `month_factor` (the season); `cumulative` is cumulative_purchases'
+    result when already computed."""
+    if cumulative is None:
+        histories = SummaryArrays(frequency, recency, T, np.ones_like(T))
+        cumulative = cumulative_purchases(model, histories, horizon_months, units_per_month)
     total = np.zeros_like(np.asarray(T, dtype=float))
     previous = np.zeros_like(total)
     for month in range(1, horizon_months + 1):
-        cumulative = model.expected_purchases(month * units_per_month, frequency, recency, T)
-        total += (month_factor(month) * expected_value * (cumulative - previous)
+        total += (month_factor(month) * expected_value * (cumulative[month - 1] - previous)
                   / (1 + monthly_discount_rate) ** month)
-        previous = cumulative
+        previous = cumulative[month - 1]
     return total
 
 

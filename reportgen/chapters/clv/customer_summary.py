@@ -25,11 +25,16 @@ SUMMARY_SCHEMA = {
 
 
 def purchase_days(purchases: pl.DataFrame, first_day: date | None, last_day: date) -> pl.DataFrame:
-    """One row per identified customer and purchase day in [first_day, last_day], with its value."""
-    day = pl.col("invoice_date").dt.date()
+    """One row per identified customer and purchase day in [first_day, last_day], with its value.
+
+    `purchases` are purchase lines, or daily_purchases' table, which has the days already:
+    then this is a filter (the chapter asks for twenty windows of a million customers' days)."""
+    day = pl.col("day") if "day" in purchases.columns else pl.col("invoice_date").dt.date()
     window = day <= last_day
     if first_day is not None:
         window &= day >= first_day
+    if "day" in purchases.columns:
+        return purchases.filter(window).select("customer_id", "day", "value")
     return (
         purchases.filter(pl.col("customer_id").is_not_null() & window)
         .group_by("customer_id", day.alias("day"))
@@ -40,15 +45,19 @@ def purchase_days(purchases: pl.DataFrame, first_day: date | None, last_day: dat
 
 
 def daily_purchases(purchases: pl.DataFrame) -> pl.DataFrame:
-    """The identified purchases as one line per customer and day (customer_id, invoice_date at
-    midnight, revenue = the day's total): everything in this chapter counts purchase days, so
-    every function gives the same answer on it as on the lines, and the chapter's many
-    summaries (backtest windows, seasons) group this table instead of every line again."""
+    """The identified purchases as one line per customer and day, sorted: customer_id,
+    invoice_date at midnight and revenue = the day's total, as purchase lines have them, and
+    the same as day and value, as purchase_days gives them. Everything in this chapter counts
+    purchase days, so every function gives the same answer on it as on the lines, and the
+    chapter's many summaries (backtest windows, seasons) filter it instead of grouping every
+    line again."""
     return (
         purchases.filter(pl.col("customer_id").is_not_null())
         .group_by("customer_id", pl.col("invoice_date").dt.truncate("1d"))
         .agg(pl.col("revenue").sum())
         .sort("customer_id", "invoice_date")
+        .with_columns(pl.col("invoice_date").dt.date().alias("day"),
+                      pl.col("revenue").alias("value"))
     )
 
 
