@@ -17,7 +17,6 @@ faster than the seed and within 1.5x of the floor. Skipped when ../shared is abs
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from benchmarks.pipeline_stages import best_of
 from reportgen.chapters.clv.customer_summary import customer_summary
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.summary.analysis import monthly_kpis
@@ -38,16 +38,6 @@ from reportgen.period import Period
 UCI = PROJECT_DIR.parent / "shared" / "data" / "online_retail.parquet"
 PERIOD = Period(2011, 11)
 ANALYSIS = datetime(2011, 12, 1)
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    """Fastest wall time of `runs` calls, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def seed_pandas(path: Path) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 import yaml
@@ -265,3 +266,16 @@ def run_cli(*args: str | Path) -> CliResult:
 def draft_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs that do not say how to render (the CLI's) draw no charts and lay out no PDF."""
     monkeypatch.setattr("reportgen.pipeline.Renderer", DraftRenderer)
+
+
+def central_difference(function: Callable[..., tuple[float, Any]], params: tuple[float, ...],
+                       data: tuple[Any, ...], step: float = 1e-5) -> Any:
+    """The slope of function(*params, *data)[0] in each parameter, by central differences of
+    relative size `step`: what an analytic gradient is checked against."""
+    slopes = []
+    for i, value in enumerate(params):
+        h = value * step
+        up, down = list(params), list(params)
+        up[i], down[i] = value + h, value - h
+        slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
+    return np.array(slopes)

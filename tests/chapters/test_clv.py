@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import cdnow_purchases
+from conftest import cdnow_purchases, central_difference
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
 from reportgen.chapters.clv.analysis import clv_analysis, clv_group_expr, high_value_at_risk, lifetime_value
@@ -325,17 +325,6 @@ def weighted_histories(seed: int) -> tuple[np.ndarray, ...]:
     T = rng.uniform(0.1, 10.0, 40)
     t_x = np.where(x > 0, T * rng.uniform(0.0, 1.0, 40), 0.0)
     return x, t_x, T, rng.integers(1, 5, 40).astype(float)
-
-
-def central_difference(function, params: tuple[float, ...], data: tuple[np.ndarray, ...],
-                       step: float = 1e-5) -> np.ndarray:
-    slopes = []
-    for i, value in enumerate(params):
-        h = value * step
-        up, down = list(params), list(params)
-        up[i], down[i] = value + h, value - h
-        slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
-    return np.array(slopes)
 
 
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])

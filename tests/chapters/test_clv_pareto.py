@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import central_difference
 from lifetimes import ParetoNBDFitter
 from scipy.integrate import quad
 
@@ -106,17 +107,6 @@ def test_p_alive_falls_with_silence_and_matches_lifetimes_on_cdnow_parameters() 
 def weighted_histories(seed: int) -> tuple[np.ndarray, ...]:
     x, t_x, T = histories(seed)
     return x, t_x, T, np.random.default_rng(seed + 1).integers(1, 5, len(x)).astype(float)
-
-
-def central_difference(function, params: tuple[float, ...], data: tuple[np.ndarray, ...],
-                       step: float = 1e-5) -> np.ndarray:
-    slopes = []
-    for i, value in enumerate(params):
-        h = value * step
-        up, down = list(params), list(params)
-        up[i], down[i] = value + h, value - h
-        slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
-    return np.array(slopes)
 
 
 @pytest.mark.parametrize("params", PARAMS)
