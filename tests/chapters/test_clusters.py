@@ -149,3 +149,21 @@ def test_customer_features_by_hand() -> None:
 
 def test_knee_of_a_bent_curve() -> None:
     assert knee([2, 3, 4, 5, 6, 7], [100.0, 40.0, 10.0, 8.0, 7.0, 6.0]) == 4
+
+
+@pytest.mark.parametrize("size", [60, 4_500])
+def test_silhouettes_equal_scikit_learns(size: int) -> None:
+    from sklearn.metrics import silhouette_score
+
+    from reportgen.chapters.clusters.analysis import SILHOUETTE_SAMPLE, SilhouetteScorer
+
+    rng = np.random.default_rng(size)
+    points = rng.normal(size=(size, 4)) + np.repeat(np.eye(4) * 3, size // 4 + 1, axis=0)[:size]
+    scorer = SilhouetteScorer(points, seed=42)
+    for k in (2, 3, 5):
+        labels = rng.integers(0, k, size)
+        labels[0] = k  # a cluster of one point scores 0
+        expected = silhouette_score(points, labels, sample_size=min(size, SILHOUETTE_SAMPLE),
+                                    random_state=42)
+        assert scorer.score(labels) == pytest.approx(float(expected), abs=1e-12)
+    assert scorer.score(np.zeros(size, dtype=int)) == -1.0

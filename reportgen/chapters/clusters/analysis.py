@@ -20,7 +20,6 @@ from sklearn.metrics import (
     adjusted_mutual_info_score,
     calinski_harabasz_score,
     davies_bouldin_score,
-    silhouette_score,
 )
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
@@ -76,11 +75,12 @@ def cluster_analysis(
     sample_index = (np.sort(rng.choice(len(matrix), params.sample_size, replace=False))
                     if len(matrix) > params.sample_size else np.arange(len(matrix)))
     sample = matrix[sample_index]
+    scorer = SilhouetteScorer(sample, params.random_state)
     k_values = [k for k in range(params.k_min, params.k_max + 1) if k < len(sample)]
     # Scores are rounded: parallel reductions in scikit-learn differ in the last bits from run
     # to run, and the same input must give the same bytes out.
     selection = pl.DataFrame(
-        [_score_k(sample, k, params) for k in k_values],
+        [_score_k(sample, k, params, scorer) for k in k_values],
         schema={"k": pl.Int64, "inertia": pl.Float64, "silhouette": pl.Float64}, orient="row",
     ).with_columns(pl.col("inertia", "silhouette").round(SCORE_DECIMALS))
     silhouette_k = int(selection.sort(["silhouette", "k"], descending=[True, False])["k"][0])
@@ -113,8 +113,7 @@ def cluster_analysis(
         elbow_k=elbow_k,
         silhouette_k=silhouette_k,
         k_reason=reason,
-        silhouette=round(_silhouette(matrix[quality_index], labels[quality_index],
-                                     params.random_state), SCORE_DECIMALS),
+        silhouette=round(scorer.score(labels[quality_index]), SCORE_DECIMALS),
         calinski_harabasz=round(float(calinski_harabasz_score(matrix[quality_index],
                                                               labels[quality_index])),
                                 SCORE_DECIMALS),
@@ -214,19 +213,49 @@ def cluster_profiles(labelled: pl.DataFrame, features: list[str]) -> pl.DataFram
     )
 
 
-def _score_k(sample: np.ndarray, k: int, params: ClusterConfig) -> tuple[int, float, float]:
+def _score_k(sample: np.ndarray, k: int, params: ClusterConfig,
+             scorer: SilhouetteScorer) -> tuple[int, float, float]:
     model = KMeans(n_clusters=k, n_init=params.n_init, random_state=params.random_state)
     labels = model.fit_predict(sample)
-    silhouette = _silhouette(sample, labels, params.random_state)
-    return k, float(model.inertia_), float(silhouette)
+    return k, float(model.inertia_), scorer.score(labels)
 
 
-def _silhouette(points: np.ndarray, labels: np.ndarray, seed: int) -> float:
-    """Silhouette on at most SILHOUETTE_SAMPLE points (it costs n squared distances)."""
-    if len(set(labels.tolist())) < 2:
-        return -1.0
-    size = min(len(points), SILHOUETTE_SAMPLE)
-    return float(silhouette_score(points, labels, sample_size=size, random_state=seed))
+class SilhouetteScorer:
+    """Mean silhouette of labellings of the same points: on at most SILHOUETTE_SAMPLE of them,
+    drawn as scikit-learn's silhouette_score(sample_size=..., random_state=seed) draws them,
+    from one matrix of their pairwise distances shared by every k the search tries (the
+    distances do not depend on the labels). The same values as scikit-learn's, which computes
+    the distances again for each k."""
+
+    def __init__(self, points: np.ndarray, seed: int) -> None:
+        size = min(len(points), SILHOUETTE_SAMPLE)
+        self.chosen = np.random.RandomState(seed).permutation(len(points))[:size]
+        chosen = np.asarray(points[self.chosen], dtype=float)
+        squares = (chosen ** 2).sum(axis=1)
+        self.distances = np.sqrt(np.clip(
+            squares[:, None] + squares[None, :] - 2 * chosen @ chosen.T, 0.0, None))
+        np.fill_diagonal(self.distances, 0.0)
+
+    def score(self, labels: np.ndarray) -> float:
+        """Mean over the sampled points of (b - a) / max(a, b): a the mean distance to the
+        rest of the point's cluster, b the smallest mean distance to another cluster; 0 for a
+        point alone in its cluster (Rousseeuw 1987, as scikit-learn defines it); -1 for a
+        single cluster."""
+        clusters, index = np.unique(np.asarray(labels)[self.chosen], return_inverse=True)
+        if len(clusters) < 2:
+            return -1.0
+        rows = np.arange(len(index))
+        members = np.zeros((len(index), len(clusters)))
+        members[rows, index] = 1.0
+        sums = self.distances @ members
+        counts = members.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = sums[rows, index] / (counts[index] - 1)
+            means = sums / counts
+            means[rows, index] = np.inf
+            nearest = means.min(axis=1)
+            scores = (nearest - own) / np.maximum(own, nearest)
+        return float(np.where(counts[index] > 1, np.nan_to_num(scores), 0.0).mean())
 
 
 def _model(k: int, params: ClusterConfig, rows: int) -> KMeans | MiniBatchKMeans:
