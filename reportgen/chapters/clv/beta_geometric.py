@@ -29,47 +29,61 @@ def bgnbd_log_likelihood_and_gradient(r: float, alpha: float, a: float, b: float
                                       x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
                                       weight: np.ndarray) -> tuple[float, np.ndarray]:
     """BG/NBD: the weighted log-likelihood and its gradient."""
+    level, total = frequency_levels(x, weight)
     repeat = x > 0
     shifted = b + np.maximum(x, 1.0) - 1.0  # b + x - 1 where it is used (x > 0)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + T)
-    a4 = np.log(a) - np.log(shifted) - (r + x) * np.log(alpha + t_x)
-    a4 = np.where(repeat, a4, -np.inf)
-    rows = a1 + a2 + np.logaddexp(a3, a4)
+    a4 = np.where(repeat, np.log(a) - np.log(shifted) - (r + x) * np.log(alpha + t_x), -np.inf)
     share4 = expit(a4 - a3)  # 0 where x = 0
     share3 = 1.0 - share4
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
-    gradient = np.stack([
-        digamma(r + x) - digamma(r) + np.log(alpha)
-        - share3 * np.log(alpha + T) - share4 * np.log(alpha + t_x),
-        r / alpha - (r + x) * (share3 / (alpha + T) + share4 / (alpha + t_x)),
-        psi_ab - psi_abx + share4 / a,
-        psi_ab + digamma(b + x) - digamma(b) - psi_abx - share4 / shifted,
+    # Terms of x alone (A1, A2 and their digammas), summed over the distinct frequencies.
+    ll = total @ (gammaln(r + level) - gammaln(r) + gammaln(a + b) + gammaln(b + level)
+                  - gammaln(b) - gammaln(a + b + level)) + r * np.log(alpha) * weight.sum()
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + level)
+    gradient = np.array([
+        total @ (digamma(r + level) - digamma(r)) + weight.sum() * np.log(alpha)
+        - weight @ (share3 * np.log(alpha + T) + share4 * np.log(alpha + t_x)),
+        weight.sum() * r / alpha - weight @ ((r + x) * (share3 / (alpha + T)
+                                                       + share4 / (alpha + t_x))),
+        total @ (psi_ab - psi_abx) + weight @ share4 / a,
+        total @ (psi_ab + digamma(b + level) - digamma(b) - psi_abx) - weight @ (share4 / shifted),
     ])
-    return float(weight @ rows), gradient @ weight
+    return float(ll + weight @ np.logaddexp(a3, a4)), gradient
 
 
 def mbgnbd_log_likelihood_and_gradient(r: float, alpha: float, a: float, b: float,
                                        x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
                                        weight: np.ndarray) -> tuple[float, np.ndarray]:
     """MBG/NBD: the weighted log-likelihood and its gradient."""
+    level, total = frequency_levels(x, weight)
     log_age, log_last = np.log(alpha + T), np.log(alpha + t_x)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x + 1.0) - gammaln(b) - gammaln(a + b + x + 1.0)
     a3 = -(r + x) * log_age
     a4 = np.log(a) - np.log(b + x) + (r + x) * (log_age - log_last)
-    rows = a1 + a2 + a3 + np.logaddexp(a4, 0.0)
     share4 = expit(a4)
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x + 1.0)
-    gradient = np.stack([
-        digamma(r + x) - digamma(r) + np.log(alpha) - log_age + share4 * (log_age - log_last),
-        r / alpha - (r + x) / (alpha + T)
-        + share4 * (r + x) * (1.0 / (alpha + T) - 1.0 / (alpha + t_x)),
-        psi_ab - psi_abx + share4 / a,
-        psi_ab + digamma(b + x + 1.0) - digamma(b) - psi_abx - share4 / (b + x),
+    ll = total @ (gammaln(r + level) - gammaln(r) + gammaln(a + b) + gammaln(b + level + 1.0)
+                  - gammaln(b) - gammaln(a + b + level + 1.0)) + r * np.log(alpha) * weight.sum()
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + level + 1.0)
+    gradient = np.array([
+        total @ (digamma(r + level) - digamma(r)) + weight.sum() * np.log(alpha)
+        + weight @ (-log_age + share4 * (log_age - log_last)),
+        weight.sum() * r / alpha + weight @ (-(r + x) / (alpha + T) + share4 * (r + x) * (
+            1.0 / (alpha + T) - 1.0 / (alpha + t_x))),
+        total @ (psi_ab - psi_abx) + weight @ share4 / a,
+        total @ (psi_ab + digamma(b + level + 1.0) - digamma(b) - psi_abx)
+        - weight @ (share4 / (b + x)),
     ])
-    return float(weight @ rows), gradient @ weight
+    return float(ll + weight @ (a3 + np.logaddexp(a4, 0.0))), gradient
+
+
+def frequency_levels(x: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct frequencies and the weight at each: the log-gamma and digamma terms that
+    depend on x alone are evaluated once per frequency, not once per row (rows sorted by
+    frequency, as compressed summaries are, are grouped without sorting)."""
+    if x.size > 1 and not np.all(x[1:] >= x[:-1]):
+        level, inverse = np.unique(x, return_inverse=True)
+        return level, np.bincount(inverse, weights=weight, minlength=level.size)
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]]) if x.size else np.empty(0, int)
+    return x[starts], np.add.reduceat(weight, starts) if x.size else np.empty(0)
 
 
 Likelihood = Callable[[float, float, float, float, np.ndarray, np.ndarray, np.ndarray,

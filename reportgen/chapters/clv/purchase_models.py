@@ -454,12 +454,14 @@ def fit_nbd(data: SummaryArrays) -> PurchaseModel:
             return math.inf, np.zeros(2)
         return value, slope
 
-    best = min(
-        (minimize(negative_and_gradient, np.array(start), jac=True, method="BFGS",
-                  options={"gtol": 1e-9, "maxiter": 4000})
-         for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, -1.0])),
-        key=lambda result: float(result.fun),
-    )
+    # The first start that converges; the best of all three when none does.
+    tried = []
+    for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, -1.0]):
+        tried.append(minimize(negative_and_gradient, np.array(start), jac=True, method="BFGS",
+                              options={"gtol": 1e-9, "maxiter": 4000}))
+        if tried[-1].success:
+            break
+    best = min(tried, key=lambda result: float(result.fun))
     r, alpha_scaled = (float(v) for v in np.exp(best.x))
     params = {"r": r, "alpha": alpha_scaled / scale}
     return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0, None)
