@@ -349,3 +349,17 @@ def test_fits_reach_lifetimes_optimum(name: str, cdnow_summary) -> None:
     theirs = LIFETIMES[name]().fit(x, t_x, T)
     for key, value in theirs.params_.items():
         assert ours.params[key] == pytest.approx(float(value), rel=1e-3), key
+
+
+def test_gamma_gamma_fit_reaches_lifetimes_optimum() -> None:
+    from reportgen.chapters.clv.spend_model import fit_gamma_gamma
+
+    rng = np.random.default_rng(11)
+    frequency = rng.integers(1, 12, 2_000).astype(float)
+    rate = rng.gamma(4.0, 1 / 15.0, 2_000)  # q = 4, v = 15: each customer's spend rate
+    monetary = rng.gamma(6.0 * frequency, 1 / (frequency * rate))  # mean of x Gamma(6, rate)
+    theirs = GammaGammaFitter().fit(frequency, monetary)
+    ours = GammaGammaFitter()
+    fit_gamma_gamma(ours, frequency, monetary)
+    for key in ("p", "q", "v"):
+        assert ours.params_[key] == pytest.approx(theirs.params_[key], rel=1e-3), key

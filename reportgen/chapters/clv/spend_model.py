@@ -113,20 +113,24 @@ def fit_gamma_gamma(fitter: GammaGammaFitter, frequency: np.ndarray,
     - (px + q) ln(xm + v)."""
     x, m = frequency, monetary
     log_m, log_x, n = np.log(m), np.log(x), float(x.size)
+    # Log-gamma and digamma terms depend on the frequency alone: once per distinct frequency.
+    level, inverse = np.unique(x, return_inverse=True)
+    count = np.bincount(inverse).astype(float)
 
     def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         p, q, v = (float(value) for value in params)
         with np.errstate(all="ignore"):
             log_total = np.log(x * m + v)
-            both = digamma(p * x + q)
-            value = float((gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-                           + (p * x - 1) * log_m + p * x * log_x
-                           - (p * x + q) * log_total).sum())
+            both = digamma(p * level + q)
+            value = float(count @ (gammaln(p * level + q) - gammaln(p * level)) - n * gammaln(q)
+                          + n * q * np.log(v) + ((p * x - 1) * log_m + p * x * log_x
+                                                 - (p * x + q) * log_total).sum())
             gradient = np.array([
-                (x * (both - digamma(p * x) + log_m + log_x - log_total)).sum(),
-                (both - digamma(q) + np.log(v) - log_total).sum(),
-                (q / v - (p * x + q) / (x * m + v)).sum(),
+                count @ (level * (both - digamma(p * level)))
+                + (x * (log_m + log_x - log_total)).sum(),
+                count @ both - n * digamma(q) + n * np.log(v) - log_total.sum(),
+                n * q / v - ((p * x + q) / (x * m + v)).sum(),
             ])
         penalty = fitter.penalizer_coef
         objective = -value / n + penalty * float((params ** 2).sum())
