@@ -56,6 +56,16 @@ def test_dates_that_read_day_first_and_month_first_are_refused(tmp_path: Path) -
     message = one_line_error(ran.stderr)
     assert ran.returncode == 3 and "'02/11/2011 10:00'" in message
     assert not (tmp_path / "out" / "t" / "2011-11").exists()
+
+
+def test_a_parquet_input_is_measured_by_its_lines_not_its_compressed_size(
+        tmp_path: Path) -> None:
+    from reportgen.inputs.load import MEMORY_PER_LINE, memory_needed
+
+    path = tmp_path / "lines.parquet"
+    pl.DataFrame({"Quantity": [1] * 100_000}).write_parquet(path)  # compresses to a few kB
+    assert path.stat().st_size < 10_000
+    assert memory_needed(path, "parquet") == 100_000 * MEMORY_PER_LINE
     # saying which order makes it valid
     settled = unit(tmp_path, day_first_rows(range(1, 13)),
                    source={"path": "t.csv", "date_format": "%d/%m/%Y %H:%M"})
@@ -322,6 +332,6 @@ def test_an_input_larger_than_free_memory_is_refused_before_reading(
     ran = run_cli("run", config, "--period", "2011-11", "--output", tmp_path / "out")
     message = one_line_error(ran.stderr)
     assert ran.returncode == 3
-    assert "the input needs about 0.4 MiB of memory once read" in message  # 4 x 100 kB
+    assert "the input needs about 0.7 MiB of memory once read" in message  # 7 x 100 kB
     assert "0.0 MiB free" in message and "source.files" in message
     assert not (tmp_path / "out" / "t" / "2011-11").exists()
