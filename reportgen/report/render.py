@@ -80,9 +80,9 @@ class Renderer:
         """Every chart of the report as inline SVG, by key."""
         return {key: self.drawn_svg(chart.spec, key) for key, chart in context.charts.items()}
 
-    def html(self, context: ReportContext, charts: dict[str, Markup] | None = None) -> str:
-        """The full report as one self-contained HTML document (charts drawn unless given)."""
-        charts = self.chart_svgs(context) if charts is None else charts
+    def html(self, context: ReportContext, charts: dict[str, Markup]) -> str:
+        """The full report as one self-contained HTML document, with the charts as chart_svgs
+        drew them."""
         return self.env.get_template("report.html.j2").render(
             **template_variables(context),
             chart_svgs=charts,

@@ -311,12 +311,10 @@ def cumulative_purchases(model: PurchaseModel, data: SummaryArrays, months: int,
 
 def monthly_forecast(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
                      seasons: Season, observation_end: date, params: ClvConfig,
-                     cumulative: Sequence[np.ndarray] | None = None) -> pl.DataFrame:
+                     cumulative: Sequence[np.ndarray]) -> pl.DataFrame:
     """Per forecast month: its first day, expected repeat purchases and discounted value of all
-    customers (season-scaled where measured), and the factors applied."""
-    if cumulative is None:
-        cumulative = cumulative_purchases(model, summary_arrays(summary), params.horizon_months,
-                                          DAYS_PER_MONTH / params.time_unit_days)
+    customers (season-scaled where measured), and the factors applied; `cumulative` is
+    cumulative_purchases' result."""
     previous = np.zeros(summary.height)
     rows = []
     for month in range(1, params.horizon_months + 1):

@@ -24,7 +24,7 @@ import contextlib
 import io
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -286,6 +286,28 @@ class NoConvergence(Exception):
     """The optimizer stopped without converging."""
 
 
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def mean_negative_objective(likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]],
+                            customers: float, penalty: float) -> Objective:
+    """What every fit here minimises, as a function of the log-parameters: minus the
+    log-likelihood per customer (so that gradients are of order one and the first steps stay
+    where it is finite) plus penalty x the sum of the squared parameters, and its gradient
+    (chain rule: d/d log p = p d/dp). `likelihood(params)` gives the summed log-likelihood and
+    its gradient in the parameters; infinity where either is not finite."""
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            total, gradient = likelihood(params)
+            value = -total / customers + penalty * float((params ** 2).sum())
+            slope = -gradient * params / customers + 2 * penalty * params ** 2
+        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
+            return math.inf, np.zeros(len(params))
+        return value, slope
+    return objective
+
+
 def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.ndarray | None,
                        tolerance: float) -> None:
     """Fit BG/NBD or MBG/NBD as lifetimes does (the same likelihood, penalty, time rescaled to
@@ -298,19 +320,9 @@ def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.
     x = np.asarray(data.frequency, dtype=float)
     recency, T = data.recency * scale, data.T * scale
     weights = np.asarray(data.weight, dtype=float)
-    customers = weights.sum()
-
-    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        params = np.exp(log_params)
-        with np.errstate(all="ignore"):
-            r, alpha, a, b = (float(v) for v in params)
-            total, gradient = likelihood(r, alpha, a, b, x, recency, T, weights)
-        value = -total / customers + fitter.penalizer_coef * float((params ** 2).sum())
-        slope = -gradient * params / customers + 2 * fitter.penalizer_coef * params ** 2
-        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
-            return math.inf, np.zeros(4)
-        return value, slope
-
+    negative_and_gradient = mean_negative_objective(
+        lambda p: likelihood(p[0], p[1], p[2], p[3], x, recency, T, weights), weights.sum(),
+        fitter.penalizer_coef)
     start = np.full(4, 0.1) if initial is None else initial
     result = minimize(negative_and_gradient, start, jac=True, method="BFGS", tol=tolerance)
     if not result.success:
@@ -322,8 +334,9 @@ def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.
 def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None) -> None:
     """Fit Pareto/NBD by maximum likelihood and store the parameters on the lifetimes fitter.
 
-    The likelihood is `pareto.log_likelihood` (lifetimes' own, kept finite where lifetimes'
-    is NaN) on time rescaled as lifetimes does (max T = 10); the optimizer is
+    The likelihood is lifetimes' own, kept finite where lifetimes' is NaN, and taken with its
+    gradient (`pareto.log_likelihood_and_gradient`), on time rescaled as lifetimes does
+    (max T = 10); the optimizer is
     L-BFGS-B in log-parameters, bounded to [PARAM_MIN, PARAM_MAX], instead of lifetimes'
     Nelder-Mead on the raw parameters, which takes thousands of likelihood evaluations (up
     to 20 s on 4,000 customers) to reach the same optimum. Where L-BFGS-B stalls (its steps
@@ -334,24 +347,10 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
     recency, T = data.recency * scale, data.T * scale
     x = np.asarray(data.frequency, dtype=float)
     weights = np.asarray(data.weight, dtype=float)
-    customers = weights.sum()
-
-    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        # Per customer, so that gradients are of order one and the first steps stay where the
-        # likelihood is finite.
-        params = np.exp(log_params)
-        r, alpha, s, beta = (float(v) for v in params)
-        with np.errstate(all="ignore"):
-            total, gradient = pareto.log_likelihood_and_gradient(r, alpha, s, beta, x, recency,
-                                                                 T, weights)
-        penalty = fitter.penalizer_coef * float((params ** 2).sum()) / len(weights)  # lifetimes'
-        value = -total / customers + penalty
-        # Chain rule to log-parameters: d/d log(p) = p d/dp.
-        slope = -gradient * params / customers + 2 * fitter.penalizer_coef * params ** 2 / len(
-            weights)
-        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
-            return math.inf, np.zeros(4)
-        return value, slope
+    negative_and_gradient = mean_negative_objective(
+        lambda p: pareto.log_likelihood_and_gradient(p[0], p[1], p[2], p[3], x, recency, T,
+                                                     weights),
+        weights.sum(), fitter.penalizer_coef / len(weights))  # lifetimes' penalty, per row
 
     def negative(log_params: np.ndarray) -> float:
         return negative_and_gradient(log_params)[0]
@@ -424,10 +423,7 @@ def log_likelihood_slope(name: str, params: dict[str, float], data: SummaryArray
     values = [params[key] for key in params]
     with np.errstate(all="ignore"):
         if name == "nbd":
-            r, alpha = params["r"], params["alpha"]
-            gradient = np.array([
-                w @ (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T)),
-                w @ (r / alpha - (r + x) / (alpha + T))])
+            _, gradient = nbd_log_likelihood_and_gradient(params["r"], params["alpha"], x, T, w)
         else:
             first, second, third, fourth = values
             likelihood = (pareto.log_likelihood_and_gradient if name == "paretonbd"
@@ -440,19 +436,8 @@ def fit_nbd(data: SummaryArrays) -> PurchaseModel:
     """The NBD model (gamma-Poisson purchasing, no dropout), fitted by maximum likelihood."""
     x, T, w = data.frequency, data.T, data.weight
     scale = 10.0 / max(float(T.max()), 1e-9)  # the rescaling lifetimes uses, for conditioning
-
-    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha = np.exp(log_params)
-        scaled = T * scale
-        with np.errstate(all="ignore"):
-            value = float(-(w * _nbd_terms(r, alpha, x, scaled)).sum() / w.sum())
-            slope = -np.array([
-                w @ (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + scaled)) * r,
-                w @ (r / alpha - (r + x) / (alpha + scaled)) * alpha,
-            ]) / w.sum()
-        if not (math.isfinite(value) and np.all(np.isfinite(slope))):
-            return math.inf, np.zeros(2)
-        return value, slope
+    negative_and_gradient = mean_negative_objective(
+        lambda p: nbd_log_likelihood_and_gradient(p[0], p[1], x, T * scale, w), w.sum(), 0.0)
 
     # The first start that converges; the best of all three when none does.
     tried = []
@@ -465,6 +450,15 @@ def fit_nbd(data: SummaryArrays) -> PurchaseModel:
     r, alpha_scaled = (float(v) for v in np.exp(best.x))
     params = {"r": r, "alpha": alpha_scaled / scale}
     return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0, None)
+
+
+def nbd_log_likelihood_and_gradient(r: float, alpha: float, x: np.ndarray, T: np.ndarray,
+                                    weight: np.ndarray) -> tuple[float, np.ndarray]:
+    """The NBD model's weighted log-likelihood and its gradient in (r, alpha)."""
+    gradient = np.array([
+        weight @ (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T)),
+        weight @ (r / alpha - (r + x) / (alpha + T))])
+    return float(weight @ _nbd_terms(r, alpha, x, T)), gradient
 
 
 def _nbd_terms(r: float, alpha: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -19,7 +19,11 @@ from lifetimes import GammaGammaFitter
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from reportgen.chapters.clv.purchase_models import first_line, quiet_lifetimes
+from reportgen.chapters.clv.purchase_models import (
+    first_line,
+    mean_negative_objective,
+    quiet_lifetimes,
+)
 
 MIN_REPEAT_CUSTOMERS = 20
 SHRINK_PURCHASES = 2.0  # the weight, in purchases, of the population mean in a shrunk mean
@@ -117,28 +121,21 @@ def fit_gamma_gamma(fitter: GammaGammaFitter, frequency: np.ndarray,
     level, inverse = np.unique(x, return_inverse=True)
     count = np.bincount(inverse).astype(float)
 
-    def negative_and_gradient(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        params = np.exp(log_params)
+    def likelihood(params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, v = (float(value) for value in params)
-        with np.errstate(all="ignore"):
-            log_total = np.log(x * m + v)
-            both = digamma(p * level + q)
-            value = float(count @ (gammaln(p * level + q) - gammaln(p * level)) - n * gammaln(q)
-                          + n * q * np.log(v) + ((p * x - 1) * log_m + p * x * log_x
-                                                 - (p * x + q) * log_total).sum())
-            gradient = np.array([
-                count @ (level * (both - digamma(p * level)))
-                + (x * (log_m + log_x - log_total)).sum(),
-                count @ both - n * digamma(q) + n * np.log(v) - log_total.sum(),
-                n * q / v - ((p * x + q) / (x * m + v)).sum(),
-            ])
-        penalty = fitter.penalizer_coef
-        objective = -value / n + penalty * float((params ** 2).sum())
-        slope = -gradient * params / n + 2 * penalty * params ** 2
-        if not (math.isfinite(objective) and np.all(np.isfinite(slope))):
-            return math.inf, np.zeros(3)
-        return objective, slope
+        log_total = np.log(x * m + v)
+        both = digamma(p * level + q)
+        value = float(count @ (gammaln(p * level + q) - gammaln(p * level)) - n * gammaln(q)
+                      + n * q * np.log(v) + ((p * x - 1) * log_m + p * x * log_x
+                                             - (p * x + q) * log_total).sum())
+        return value, np.array([
+            count @ (level * (both - digamma(p * level)))
+            + (x * (log_m + log_x - log_total)).sum(),
+            count @ both - n * digamma(q) + n * np.log(v) - log_total.sum(),
+            n * q / v - ((p * x + q) / (x * m + v)).sum(),
+        ])
 
+    negative_and_gradient = mean_negative_objective(likelihood, n, fitter.penalizer_coef)
     result = minimize(negative_and_gradient, np.full(3, 0.1), jac=True, method="BFGS", tol=1e-7)
     if not result.success:
         raise RuntimeError(f"Gamma-Gamma did not converge ({result.message})")
