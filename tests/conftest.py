@@ -166,6 +166,14 @@ def write_demo_unit(folder: Path, title: str = "Demo <Unit> & Co", **overrides: 
     return config
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads the demo report rendered for real waits for its build (about 30 s on
+    two cores): it is slow, so make test-fast leaves it out."""
+    for item in items:
+        if "demo_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The demo unit's report for 2024-12, rendered for real once a session, with its ledger.
@@ -215,12 +223,14 @@ def drafted_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from reportgen.jobs.runner import run_unit
     from reportgen.period import Period
 
-    folder = tmp_path_factory.mktemp("drafted")
-    config = load_unit_config(write_demo_unit(folder, clv={"enabled": False}))
-    outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
-                       datetime(2025, 1, 2, 6, 0, tzinfo=UTC), renderer=DraftRenderer())
-    assert outcome.result is not None
-    return outcome.result
+    def build(folder: Path) -> Any:
+        config = load_unit_config(write_demo_unit(folder, clv={"enabled": False}))
+        outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
+                           datetime(2025, 1, 2, 6, 0, tzinfo=UTC), renderer=DraftRenderer())
+        assert outcome.result is not None
+        return outcome.result
+
+    return built_once_per_run(tmp_path_factory, "drafted-report", build)
 
 
 def assert_only_single_day_buyers_lack_a_gap(customers: pl.DataFrame) -> None:

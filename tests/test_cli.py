@@ -124,6 +124,7 @@ def test_validate_accepts_a_good_unit(tmp_path: Path, write_unit: UnitFactory) -
     assert "for the unit: rows 1;" in result.stdout and "valid" in result.stdout
 
 
+@pytest.mark.slow  # a whole run through the CLI
 def test_run_writes_the_report(tmp_path: Path, draft_rendering: None) -> None:
     data = tmp_path / "demo.csv"
     assert reportgen("generate-data", data, "--customers", "200").returncode == 0

@@ -160,6 +160,7 @@ def blank_cancellation(table: pl.DataFrame) -> bool:
                         & pl.col("Description").is_null()).height > 0
 
 
+@pytest.mark.slow  # generates a hundred exports
 def test_the_generator_reaches_the_hard_cases() -> None:
     # The property above is only as strong as the tables it is tried on.
     search = settings(max_examples=500, derandomize=True, database=None)

@@ -13,7 +13,7 @@ import logging
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 import jinja2
@@ -21,8 +21,10 @@ from markupsafe import Markup
 
 from reportgen.paths import ASSETS_DIR
 from reportgen.report.charts import ChartSpec
-from reportgen.report.context import ReportContext
 from reportgen.report.templates import template_environment
+
+if TYPE_CHECKING:  # the context imports every chapter; rendering needs only its fields
+    from reportgen.report.context import ReportContext
 
 FONT_FILES = {
     ("normal", 300): "Lato-Light.ttf",

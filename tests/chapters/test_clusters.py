@@ -92,6 +92,7 @@ def test_names_say_what_sets_each_cluster_apart() -> None:
         assert far.height >= 2, name
 
 
+@pytest.mark.slow  # clusters a whole unit and builds its report
 def test_overlap_with_the_segments_is_measured_and_a_restatement_goes_to_the_appendix() -> None:
     customers, truth = groups()
     as_segments = customers.with_columns(

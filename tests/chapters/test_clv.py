@@ -124,6 +124,7 @@ def test_lifetime_value_equals_lifetimes(cdnow_summary: pl.DataFrame) -> None:
     assert ours == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.slow  # fits the CLV models on thousands of simulated customers
 def test_parameters_are_recovered_from_simulated_transactions() -> None:
     # A stationary process: with a season, a model without one cannot recover its parameters.
     spec = DemoSpec(customers=24_000, seed=2024, purchase_seasonality=0.0)
@@ -297,6 +298,7 @@ def test_fits_do_not_depend_on_global_randomness(cdnow_summary: pl.DataFrame) ->
     assert fits[0] == fits[1]
 
 
+@pytest.mark.slow  # fits every CLV candidate with its backtest
 def test_holdout_selection_uses_the_candidate_with_the_lowest_error() -> None:
     purchases = cdnow_purchases()
     params = ClvConfig(select_by="holdout", backtest_weeks=39)

@@ -60,6 +60,7 @@ def test_equals_lifetimes_on_cdnow() -> None:
     assert_same_summary(ours, theirs)
 
 
+@pytest.mark.slow  # the whole UCI file, and lifetimes' own summary of it
 def test_equals_lifetimes_on_the_uci_data(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)

@@ -74,6 +74,7 @@ def seasonal() -> ClvResult:
                         ClvConfig(models=["bgnbd"]))
 
 
+@pytest.mark.slow  # simulates and fits thousands of customers
 def test_dropout_is_found_and_its_parameters_recovered_within_their_intervals(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     _, _, clv = two_years
@@ -203,6 +204,7 @@ def test_pareto_nbd_predictions_equal_lifetimes_and_stay_finite() -> None:
     assert np.all(np.isfinite(steep.expected_purchases(12.0, frequency, recency, T)))
 
 
+@pytest.mark.slow  # a whole CLV chapter
 def test_pareto_nbd_finds_the_optimum_where_quasi_newton_steps_stall(tmp_path: Path) -> None:
     # On the 300-customer demo, L-BFGS-B's first steps from the start reach parameters where
     # the likelihood is not finite and it stops where it began; the simplex must take over.

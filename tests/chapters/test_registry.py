@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import pytest
 import yaml
 from conftest import DraftRenderer, write_demo_unit
 
@@ -62,6 +63,7 @@ class ThrowawayChapter(Chapter[Tally], key="throwaway", title="Throw-away chapte
         return {"throwaway": {"lines": result.lines}}
 
 
+@pytest.mark.slow  # a whole report with an extra chapter
 def test_a_new_chapter_is_one_class_one_registry_line_and_one_partial(tmp_path: Path) -> None:
     # A playbook entry of the unit may already cite the new chapter's fact.
     entry = {"id": "count_lines", "title": "Count the lines", "trigger": "throwaway.lines > 0",

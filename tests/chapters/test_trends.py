@@ -104,6 +104,7 @@ def reference_retention(rows: list[dict], analysis_date: datetime) -> dict[tuple
     return counts
 
 
+@pytest.mark.slow  # the whole UCI file
 def test_uci_retention_equals_an_independent_count(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     analysis_date = datetime(2011, 12, 1)
@@ -127,6 +128,7 @@ def test_uci_retention_equals_an_independent_count(shared_data: Path) -> None:
     assert curve.filter(pl.col("supported"))["offset"].max() == 8
 
 
+@pytest.mark.slow  # the whole UCI file
 def test_uci_monthly_trends_equal_an_independent_computation(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     period = Period(2011, 11)

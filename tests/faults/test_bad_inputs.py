@@ -279,6 +279,7 @@ def test_a_chart_that_cannot_be_drawn_is_a_notice_and_a_warning(
 
 # A full disk while publishing: the previous report stays, the ledger says so, a later run works.
 
+@pytest.mark.slow  # runs the unit three times
 def test_a_full_disk_keeps_the_published_report_and_a_later_run_completes(
         tmp_path: Path, draft_rendering: None, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from inputs.test_clean import reconciles
@@ -21,6 +22,7 @@ from reportgen.inputs.load import read_transactions
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(table=transaction_tables())
+@pytest.mark.slow  # a hundred generated exports cleaned and segmented
 def test_cleaning_accounts_for_every_row_and_pound_and_segments_partition_customers(
     table: pl.DataFrame, tmp_path: Path
 ) -> None:

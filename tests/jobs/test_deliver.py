@@ -168,6 +168,7 @@ def test_an_unreachable_server_is_retried_then_failed(unit: Path, published: Pat
     assert read_ledger(published)["delivery"]["state"] == "failed"  # type: ignore[index]
 
 
+@pytest.mark.slow  # a whole run through the CLI
 def test_dry_run_writes_summary_eml_through_the_cli(
     unit: Path, tmp_path: Path, draft_rendering: None
 ) -> None:

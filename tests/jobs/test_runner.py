@@ -33,6 +33,7 @@ def run(config: UnitConfig, output: Path, period: Period = PERIOD,
     return run_unit(config, period, output, NOW, force=force, renderer=DraftRenderer())
 
 
+@pytest.mark.slow  # runs the unit three times
 def test_an_identical_rerun_does_nothing_and_a_change_recomputes(
     unit_folder: Path, tmp_path: Path
 ) -> None:
@@ -57,6 +58,7 @@ def test_an_identical_rerun_does_nothing_and_a_change_recomputes(
     assert run(changed, tmp_path).status == "published"
 
 
+@pytest.mark.slow  # runs the unit twice
 def test_a_tampered_output_is_recomputed(unit_folder: Path, tmp_path: Path) -> None:
     config = load_unit_config(unit_folder / "demo.yaml")
     folder = run(config, tmp_path).folder
@@ -76,6 +78,7 @@ def test_a_second_run_of_the_same_unit_is_refused(unit_folder: Path, tmp_path: P
         assert "another run of this unit is already running" in result.stderr
 
 
+@pytest.mark.slow  # runs two units
 def test_run_all_isolates_a_failing_unit(
     unit_folder: Path, tmp_path: Path, draft_rendering: None
 ) -> None:
@@ -101,6 +104,7 @@ def test_run_all_isolates_a_failing_unit(
     assert "email dry run" in result.stdout
 
 
+@pytest.mark.slow  # runs the unit for several months
 def test_catch_up_lists_the_months_since_the_last_complete_one(
     unit_folder: Path, tmp_path: Path
 ) -> None:

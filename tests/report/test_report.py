@@ -279,6 +279,7 @@ def test_report_without_clv_says_why(tmp_path: Path) -> None:
     assert not (result.folder / "high_value_at_risk.csv").exists()
 
 
+@pytest.mark.slow  # draws a whole report's charts
 def test_charts_refuse_unaggregated_data() -> None:
     from reportgen.report.charts import MAX_POINTS, inline_data
 
@@ -335,6 +336,7 @@ def months_in_chart(spec: dict) -> list[str]:  # type: ignore[type-arg]
     return sorted({row["label"] for row in values})
 
 
+@pytest.mark.slow  # builds a whole report
 def test_months_before_the_data_are_left_out_and_said_once(tmp_path: Path) -> None:
     body = "".join([
         "1,22,MUG,2,2011-09-05 12:00:00,2.5,100,United Kingdom\n",
@@ -357,6 +359,7 @@ def test_months_before_the_data_are_left_out_and_said_once(tmp_path: Path) -> No
     assert "Sep 2011 <span class=\"tag\">data start</span>" in html
 
 
+@pytest.mark.slow  # a whole report
 def test_the_month_the_data_start_is_no_month_of_new_customers(tmp_path: Path) -> None:
     body = ("1,22,MUG,2,2011-09-05 12:00:00,2.5,100,United Kingdom\n"
             "2,22,MUG,1,2011-10-03 12:00:00,2.5,100,United Kingdom\n"
@@ -396,6 +399,7 @@ def test_a_weekday_without_orders_is_labelled_so() -> None:
     assert days[5] == "Saturday (no orders)" and days[6] == "Sunday"
 
 
+@pytest.mark.slow  # builds a whole report
 def test_a_one_country_unit_shows_no_country_breakdowns(tmp_path: Path) -> None:
     body = "".join(f"{i},22,MUG,2,2011-11-{1 + i % 28:02d} 12:00:00,2.5,{100 + i % 7},"
                    "United Kingdom\n" for i in range(40))
@@ -457,6 +461,7 @@ def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResul
         assert all(f"{change} vs {label}" in text for change in in_email)
 
 
+@pytest.mark.slow  # builds two months' reports
 def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> None:
     from reportgen.outputs.previous import published_history
     from reportgen.pipeline import run_report
@@ -542,6 +547,7 @@ def test_suggestions_can_be_switched_off(tmp_path: Path) -> None:
     assert "Product affinity and suggestions" not in (result.folder / "report.html").read_text()
 
 
+@pytest.mark.slow  # builds three months' reports
 def test_two_measured_campaigns_replace_the_assumed_response(tmp_path: Path) -> None:
     from reportgen.outputs.campaigns import EarlierLists, PublishedList
     from reportgen.outputs.previous import PublishedHistory
