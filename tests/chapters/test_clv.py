@@ -13,7 +13,7 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
 from reportgen.chapters.clv.analysis import clv_analysis, clv_group_expr, high_value_at_risk, lifetime_value
 from reportgen.chapters.clv.backtest import run_backtest
-from reportgen.chapters.clv.beta_geometric import LIKELIHOODS
+from reportgen.chapters.clv.beta_geometric import LIKELIHOODS, expected_purchases
 from reportgen.chapters.clv.customer_summary import compressed_summary, customer_summary, summary_arrays
 from reportgen.chapters.clv.purchase_models import SummaryArrays, fit_purchase_model
 from reportgen.chapters.clv.spend_model import fit_spend_model
@@ -340,6 +340,26 @@ def test_beta_geometric_likelihood_equals_lifetimes_and_gradient_its_slope(
     assert total == pytest.approx(theirs * w.sum(), rel=1e-12)
     np.testing.assert_allclose(gradient, central_difference(LIKELIHOODS[name], params, data),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("params", BETA_GEOMETRIC_PARAMS)
+def test_beta_geometric_predictions_equal_lifetimes(name: str, params: tuple[float, ...]) -> None:
+    x, t_x, T, _ = weighted_histories(7)
+    # Customers sharing (x, T) with different recencies; the last rows reach the range where
+    # BG/NBD's series overflows and lifetimes switches to its second form.
+    x = np.concatenate([x, x[:10], [150.0, 300.0]])
+    T = np.concatenate([T, T[:10], [2.0, 1.0]])
+    t_x = np.concatenate([t_x, T[:10] * 0.5, [1.5, 0.9]])
+    fitter = LIFETIMES[name]()
+    fitter.params_ = pd.Series(dict(zip(("r", "alpha", "a", "b"), params, strict=True)))
+    for horizon in (1.0, 13.0, 52.0):
+        theirs = fitter.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, T)
+        ours = expected_purchases(name, *params, horizon, x, t_x, T)
+        finite = np.isfinite(theirs)
+        assert finite.sum() >= len(x) - 2
+        np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-12)
+        assert np.array_equal(np.isfinite(ours), finite)
 
 
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd"])

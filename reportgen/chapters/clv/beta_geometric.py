@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 
 def bgnbd_log_likelihood_and_gradient(r: float, alpha: float, a: float, b: float,
@@ -90,3 +90,34 @@ Likelihood = Callable[[float, float, float, float, np.ndarray, np.ndarray, np.nd
                        np.ndarray], tuple[float, np.ndarray]]
 LIKELIHOODS: dict[str, Likelihood] = {"bgnbd": bgnbd_log_likelihood_and_gradient,
                "mbgnbd": mbgnbd_log_likelihood_and_gradient}
+
+
+def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t: float,
+                       x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Expected repeat purchases in the next t time units given (x, t_x, T): lifetimes'
+    `conditional_expected_number_of_purchases_up_to_time` of BetaGeoFitter (model "bgnbd",
+    Fader, Hardie & Lee 2005, eq. 10) or ModifiedBetaGeoFitter ("mbgnbd"), same formulas.
+
+    lifetimes evaluates BG/NBD's Gauss hypergeometric term twice for every customer (the
+    second form for where the first overflows); here the second form is evaluated only where
+    the first overflows.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    z = t / (alpha + T + t)
+    if model == "bgnbd":
+        top_a, top_b, bottom = r + x, b + x, a + b + x - 1
+        log_term = np.log(hyp2f1(top_a, top_b, bottom, z))
+        overflow = np.isinf(log_term)
+        if overflow.any():
+            c, ta, tb, zo = bottom[overflow], top_a[overflow], top_b[overflow], z[overflow]
+            log_term[overflow] = (np.log(hyp2f1(c - ta, c - tb, c, zo))
+                                  + (c - ta - tb) * np.log(1 - zo))
+        numerator = (a + b + x - 1) / (a - 1) * (
+            1 - np.exp(log_term + (r + x) * np.log((alpha + T) / (alpha + t + T))))
+        odds = np.where(x > 0, a / (b + np.maximum(x, 1.0) - 1), 0.0)
+        return np.asarray(numerator / (1 + odds * ((alpha + T) / (alpha + t_x)) ** (r + x)))
+    if model != "mbgnbd":
+        raise ValueError(f"not a beta-geometric model: {model}")
+    term = hyp2f1(r + x, b + x + 1, a + b + x, z)
+    numerator = (a + b + x) / (a - 1) * (1 - term * ((alpha + T) / (alpha + t + T)) ** (r + x))
+    return np.asarray(numerator / (1 + (a / (b + x)) * ((alpha + T) / (alpha + t_x)) ** (r + x)))

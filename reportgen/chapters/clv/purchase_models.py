@@ -116,11 +116,10 @@ class PurchaseModel:
             return np.asarray((r + frequency) / (alpha + T) * t, dtype=float)
         if self.name == "paretonbd":
             return self._pareto_expected_purchases(t, frequency, recency, T)
-        with quiet_lifetimes():
-            values = self.fitter.conditional_expected_number_of_purchases_up_to_time(
-                t, frequency, recency, T
-            )
-        return np.asarray(values, dtype=float)
+        r, alpha, a, b = (self.params[k] for k in ("r", "alpha", "a", "b"))
+        with np.errstate(all="ignore"):  # overflow gives inf or nan, as lifetimes' did
+            return beta_geometric.expected_purchases(self.name, r, alpha, a, b, t,
+                                                     frequency, recency, T)
 
     @property
     def estimates_dropout(self) -> bool:
