@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import polars as pl
 
-from reportgen.config import CleaningConfig, EntryErrorConfig
+from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig
 from reportgen.inputs.load import TransactionInput
 
 LINE_VALUE = pl.col("quantity") * pl.col("unit_price")
@@ -88,7 +89,49 @@ def nothing_left(clean: CleanTransactions) -> str | None:
 def clean_transactions(
     source: TransactionInput, analysis_date: datetime, params: CleaningConfig
 ) -> CleanTransactions:
-    """Apply the cleaning rules up to the analysis date; return purchases, returns and the log."""
+    """Apply the cleaning rules up to the analysis date; return purchases, returns and the log.
+
+    The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
+    lines = nw.from_native(source.transactions.lazy().with_row_index("line"))
+    plan = cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
+    purchases, returns, cancelled, errors, counts = pl.collect_all(
+        [frame.to_native() for frame in plan.frames])
+    purchases, returns, cancelled = (frame.sort("line").drop("line")
+                                     for frame in (purchases, returns, cancelled))
+    return cleaned(source, plan.log(counts.row(0, named=True)), purchases, returns, cancelled,
+                   errors, analysis_date, params)
+
+
+def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Polars: compute a frame that several later steps read once, and keep it in memory, in
+    the lines' order (grouping leaves rows in any order, and sums over them would then differ
+    in their last bits from run to run)."""
+    collected = frame.to_native().collect()
+    kept: nw.LazyFrame[Any] = nw.from_native(
+        (collected.sort("line") if "line" in collected.columns else collected).lazy())
+    return kept
+
+
+def cleaned(source: TransactionInput, log: list[CleaningLogEntry], purchases: pl.DataFrame,
+            returns: pl.DataFrame, cancelled_orders: pl.DataFrame, entry_errors: pl.DataFrame,
+            analysis_date: datetime, params: CleaningConfig) -> CleanTransactions:
+    """The clean transactions, with the reading's own log entries before the cleaning rules'."""
+    return CleanTransactions(
+        purchases=purchases,
+        returns=returns,
+        cancelled_orders=cancelled_orders,
+        entry_errors=entry_errors,
+        log=(*reading_log(source), *log),
+        rows_in=source.rows_read,
+        revenue_in=source.revenue_read,
+        analysis_date=analysis_date,
+        params=params,
+    )
+
+
+def reading_log(source: TransactionInput) -> list[CleaningLogEntry]:
+    """What reading the files already set aside: unreadable values, other countries, dates read
+    one way only, lines two files both hold."""
     log = [
         CleaningLogEntry(
             "Values that cannot be read (bad date, number or missing required field)",
@@ -111,254 +154,320 @@ def clean_transactions(
             "Line held by an earlier input file too (files overlap)",
             source.overlap_rows, source.overlap_revenue, "duplicate dropped", True,
         ))
-    lines = source.transactions
-
-    lines, entry = _drop_unless(
-        lines, pl.struct(pl.all()).is_first_distinct(), "Exact duplicate lines", "duplicate dropped"
-    )
-    log.append(entry)
-    lines, entry = _drop_unless(
-        lines, pl.col("invoice_date") < analysis_date,
-        "Dated on or after the analysis date", "not yet reportable",
-    )
-    log.append(entry)
-
-    no_description = lines.filter(pl.col("description").is_null())
-    log.append(CleaningLogEntry(
-        "Missing description", no_description.height, _revenue(no_description),
-        f"the product's description on other lines, else '{params.unknown_description}'", False,
-    ))
-    lines = fill_descriptions(lines, params.unknown_description)
-
-    codes = [c.upper() for c in params.non_product_codes]
-    lines, entry = _drop_unless(
-        lines, ~pl.col("stock_code").str.to_uppercase().is_in(codes),
-        "Non-product stock code (postage, fees, adjustments)", "row excluded",
-    )
-    log.append(entry)
-    lines, entry = _drop_unless(
-        lines, pl.col("unit_price") > 0, "Price zero or negative", "row excluded"
-    )
-    log.append(entry)
-
-    is_cancellation = pl.col("invoice").str.to_uppercase().str.starts_with("C")
-    cancellations = lines.filter(is_cancellation)
-    log.append(CleaningLogEntry(
-        "Cancellation lines", cancellations.height, _revenue(cancellations),
-        "excluded from purchases; counted as returns", False,
-    ))
-    sales = lines.filter(~is_cancellation)
-
-    sales, entry = _drop_unless(
-        sales, pl.col("quantity") > 0,
-        "Negative quantity without a cancellation invoice", "row excluded",
-    )
-    log.append(entry)
-    sales = sales.with_row_index("line_id")
-
-    returns = cancellations.with_columns(
-        (-pl.col("quantity")).alias("quantity"), (-LINE_VALUE).alias("value")
-    ).with_row_index("return_id")
-    netted_ids, matched_return_ids = match_cancellations(sales, returns)
-    netted = sales.filter(pl.col("line_id").is_in(netted_ids.implode()))
-    log.append(CleaningLogEntry(
-        "Purchase netted out by a matching cancellation (same customer, product, quantity)",
-        netted.height, _revenue(netted), "purchase removed", True,
-    ))
-    errors = suspected_entry_errors(sales, returns, netted_ids, matched_return_ids,
-                                    params.entry_errors)
-    error_returns = returns.filter(pl.col("return_id").is_in(errors["return_id"].implode()))
-    log.append(CleaningLogEntry(
-        "Cancellation of a suspected entry error (outsized line cancelled in full soon after)",
-        error_returns.height, 0.0 - float(error_returns["value"].sum()),
-        "listed on this page; left out of returns, return rates and product rankings", True,
-    ))
-    netted = netted.filter(~pl.col("line_id").is_in(errors["line_id"].implode()))
-    returns = returns.filter(~pl.col("return_id").is_in(errors["return_id"].implode()))
-    returns = returns.with_columns(
-        pl.col("return_id").is_in(matched_return_ids.implode()).alias("matched")
-    )
-    remaining = sales.filter(~pl.col("line_id").is_in(netted_ids.implode()))
-    returned_units, matched_units = attribute_returns(remaining, returns.filter(~pl.col("matched")))
-    purchases = (
-        remaining.join(returned_units, on="line_id", how="left", maintain_order="left")
-        .with_columns(pl.col("returned_units").fill_null(0), LINE_VALUE.alias("revenue"))
-        .drop("line_id")
-    )
-    cancelled_orders = netted.drop("line_id").with_columns(
-        LINE_VALUE.alias("revenue"), pl.col("quantity").alias("returned_units"))
-    returns = (
-        returns.join(matched_units, on="return_id", how="left", maintain_order="left")
-        .with_columns(
-            pl.when(pl.col("matched")).then(pl.col("quantity"))
-            .otherwise(pl.col("matched_units").fill_null(0)).alias("matched_units"))
-        .drop("return_id")
-    )
-    unmatched = returns.filter(pl.col("matched_units") < pl.col("quantity"))
-    log.append(CleaningLogEntry(
-        "Returns with no earlier purchase to match in the data (e.g. bought before it starts)",
-        unmatched.height,
-        -float(unmatched.select(((pl.col("quantity") - pl.col("matched_units"))
-                                 * pl.col("unit_price")).sum()).item() or 0.0),
-        "counted in returns; left out of return rates", False,
-    ))
-
-    anonymous = purchases.filter(pl.col("customer_id").is_null())
-    log.append(CleaningLogEntry(
-        "Missing customer id", anonymous.height, _revenue(anonymous),
-        "kept for sales KPIs; excluded from customer analytics", False,
-    ))
-    return CleanTransactions(
-        purchases=purchases,
-        returns=returns,
-        cancelled_orders=cancelled_orders,
-        entry_errors=errors.drop("line_id", "return_id"),
-        log=tuple(log),
-        rows_in=source.rows_read,
-        revenue_in=source.revenue_read,
-        analysis_date=analysis_date,
-        params=params,
-    )
+    return log
 
 
-def suspected_entry_errors(
-    sales: pl.DataFrame, returns: pl.DataFrame, netted_ids: pl.Series,
-    paired_return_ids: pl.Series, params: EntryErrorConfig,
-) -> pl.DataFrame:
-    """Purchases netted out by a cancellation soon after whose quantity is far outside the
-    product's usual range: one row each with its cancellation (line_id, return_id, invoice,
-    cancellation_invoice, invoice_date, customer_id, stock_code, description, quantity,
-    unit_price, value)."""
-    pairs = pl.DataFrame({"line_id": netted_ids, "return_id": paired_return_ids})
-    usual = sales.group_by("stock_code").agg(
-        pl.col("quantity").median().alias("product_median"), pl.len().alias("product_lines"))
-    overall = float(sales["quantity"].median() or 0.0)  # type: ignore[arg-type]
-    reference = (pl.when(pl.col("product_lines") >= 4).then(pl.col("product_median"))
-                 .otherwise(pl.lit(overall)))
-    within = pl.duration(seconds=round(params.cancelled_within_hours * 3600))
-    return (
-        pairs.join(sales, on="line_id")
-        .join(returns.select("return_id", pl.col("invoice").alias("cancellation_invoice"),
-                             pl.col("invoice_date").alias("cancelled_at")), on="return_id")
-        .join(usual, on="stock_code")
-        .filter((pl.col("quantity") >= params.min_quantity)
-                & (pl.col("quantity") >= params.quantity_ratio * reference)
-                & (pl.col("cancelled_at") - pl.col("invoice_date") <= within))
-        .select("line_id", "return_id", "invoice", "cancellation_invoice", "invoice_date",
-                "customer_id", "stock_code", "description", "quantity", "unit_price",
-                LINE_VALUE.alias("value"))
-        .sort("invoice_date", "invoice", "stock_code")
-    )
+# --- The cleaning rules, written once as narwhals expressions: Polars runs them here, Spark
+# --- (engine: spark) runs the same plan on its cluster.
+
+VALUE = nw.col("quantity") * nw.col("unit_price")
+SALE, CANCELLATION = 0, 1  # event kinds; at the same instant a sale comes before a cancellation
+# The order of events within a customer's product: time, sales before cancellations, then the
+# line's content, so that the order, and so the matching, is the same on every engine and does
+# not depend on the order of lines in the file.
+EVENT_ORDER = ["invoice_date", "kind", "invoice", "quantity", "unit_price", "description", "country"]
+COLUMNS = list(CANONICAL_COLUMNS)
 
 
-def match_cancellations(sales: pl.DataFrame, returns: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """Pair each cancellation with the latest earlier unpaired purchase of the same key.
+@dataclass(frozen=True)
+class CleaningPlan:
+    """The cleaning rules as lazy frames: purchases, returns, cancelled orders, suspected entry
+    errors, and one row of counts from which `log` writes the cleaning log."""
 
-    Returns (purchase line_ids netted out, return_ids that found a purchase). The key is
-    customer, stock code and units; pairing is last-in-first-out in time, like a stack, and
-    among purchases at the same instant the later line in the file is paired first.
+    purchases: nw.LazyFrame[Any]
+    returns: nw.LazyFrame[Any]
+    cancelled_orders: nw.LazyFrame[Any]
+    entry_errors: nw.LazyFrame[Any]
+    counts: nw.LazyFrame[Any]
+    params: CleaningConfig
+
+    @property
+    def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
+        """What an engine collects, in CleanTransactions' order, the counts last."""
+        return (self.purchases, self.returns, self.cancelled_orders, self.entry_errors,
+                self.counts)
+
+    def log(self, counts: dict[str, Any]) -> list[CleaningLogEntry]:
+        """The cleaning rules' entries of the cleaning log, from the collected counts."""
+        def entry(key: str, rule: str, action: str, removed: bool, sign: float = 1.0
+                  ) -> CleaningLogEntry:
+            return CleaningLogEntry(rule, int(counts[f"{key}_rows"] or 0),
+                                    sign * float(counts[f"{key}_revenue"] or 0.0), action, removed)
+
+        return [
+            entry("duplicate", "Exact duplicate lines", "duplicate dropped", True),
+            entry("future", "Dated on or after the analysis date", "not yet reportable", True),
+            entry("no_description", "Missing description",
+                  "the product's description on other lines, else "
+                  f"'{self.params.unknown_description}'", False),
+            entry("non_product", "Non-product stock code (postage, fees, adjustments)",
+                  "row excluded", True),
+            entry("price", "Price zero or negative", "row excluded", True),
+            entry("cancellation", "Cancellation lines",
+                  "excluded from purchases; counted as returns", False),
+            entry("negative", "Negative quantity without a cancellation invoice", "row excluded",
+                  True),
+            entry("netted", "Purchase netted out by a matching cancellation (same customer, "
+                  "product, quantity)", "purchase removed", True),
+            entry("entry_error", "Cancellation of a suspected entry error (outsized line "
+                  "cancelled in full soon after)", "listed on this page; left out of returns, "
+                  "return rates and product rankings", True, sign=-1.0),
+            entry("unmatched", "Returns with no earlier purchase to match in the data (e.g. "
+                  "bought before it starts)", "counted in returns; left out of return rates",
+                  False, sign=-1.0),
+            entry("anonymous", "Missing customer id",
+                  "kept for sales KPIs; excluded from customer analytics", False),
+        ]
+
+
+Materialise = Callable[[nw.LazyFrame[Any]], nw.LazyFrame[Any]]
+
+
+def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: CleaningConfig,
+                  materialise: Materialise) -> CleaningPlan:
+    """The cleaning rules of SPEC.md over lines in canonical columns and `line`, each line's
+    position in the input (purchases, returns and cancelled orders keep it, for their order),
+    in order: exact duplicates
+    dropped (one kept), lines dated on or after the analysis date set aside, missing
+    descriptions filled, non-product codes and non-positive prices excluded, cancellations
+    turned into returns, negative quantities without a cancellation excluded; then each
+    cancellation nets out the latest earlier purchase of the same customer, product and units
+    (`with_stack_depth`), the outsized ones cancelled soon after are suspected entry errors,
+    and the remaining returns take their units from the latest earlier purchases (last in,
+    first out). Among lines at the same instant, the order is the lines' content
+    (`EVENT_ORDER`), never their position in the file.
+
+    `materialise` computes a frame that several steps read and keeps it (Polars: in memory;
+    Spark: cached on the cluster); it changes no result.
     """
-    netted: list[int] = []
-    paired: list[int] = []
-    open_purchases: list[int] = []
-    current_key: list[Any] | None = None
-    for *key, _, event_id, kind in _keyed_events(sales, returns, with_units=True):
-        if key != current_key:
-            current_key, open_purchases = key, []
-        if kind == PURCHASE:
-            open_purchases.append(event_id)
-        elif open_purchases:
-            netted.append(open_purchases.pop())
-            paired.append(event_id)
+    copies = lines.group_by(COLUMNS, drop_null_keys=False).agg(
+        nw.len().alias("copies"), nw.col("line").min())
+    fate = _first_rule_that_applies(analysis_date, params)
+    kept = materialise(fill_descriptions(copies.with_columns(fate.alias("fate")),
+                                         params.unknown_description))
+    events = kept.filter(nw.col("fate").is_in(["sale", "cancellation"])).with_columns(
+        nw.when(nw.col("fate") == "sale").then(nw.lit(SALE)).otherwise(nw.lit(CANCELLATION))
+        .alias("kind"),
+        nw.when(nw.col("fate") == "sale").then(nw.col("quantity"))
+        .otherwise(-nw.col("quantity")).alias("units"),
+    ).drop("copies")
+    events = materialise(net_cancellations(events))
+    errors = materialise(suspected_entry_errors(events, params.entry_errors))
+    events = materialise(attribute_returns(events.join(
+        errors.select("customer_id", "stock_code", "units", "level", "sale_rank",
+                      nw.lit(True).alias("entry_error")),
+        on=["customer_id", "stock_code", "units", "level", "sale_rank"], how="left",
+    ).join(
+        errors.select("customer_id", "stock_code", "units", "level",
+                      nw.col("cancellation_rank"), nw.lit(True).alias("cancels_error")),
+        on=["customer_id", "stock_code", "units", "level", "cancellation_rank"], how="left",
+    ).with_columns(nw.col("entry_error").fill_null(False),
+                   nw.col("cancels_error").fill_null(False))))
+    sale = nw.col("kind") == SALE
+    purchases = events.filter(sale & ~nw.col("netted")).select(
+        *COLUMNS, nw.col("returned_units"), VALUE.alias("revenue"), "line")
+    cancelled = events.filter(sale & nw.col("netted") & ~nw.col("entry_error")).select(
+        *COLUMNS, VALUE.alias("revenue"), nw.col("quantity").alias("returned_units"), "line")
+    returns = events.filter(~sale & ~nw.col("cancels_error")).select(
+        *[c for c in COLUMNS if c != "quantity"], nw.col("units").alias("quantity"),
+        (-VALUE).alias("value"), nw.col("paired").alias("matched"),
+        nw.when(nw.col("paired")).then(nw.col("units")).otherwise(nw.col("matched_units"))
+        .alias("matched_units"), "line",
+    ).select(*COLUMNS, "value", "matched", "matched_units", "line")
+    counts = _counts(kept, events, returns, purchases)
+    entry_errors = errors.select(
+        "invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
+        "description", "quantity", "unit_price", VALUE.alias("value"),
+    ).sort("invoice_date", "invoice", "stock_code")
+    return CleaningPlan(purchases, returns, cancelled, entry_errors, counts, params)
+
+
+def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:
+    """Which rule a line falls to, checked in the rules' order; "sale" or "cancellation" for
+    the lines kept."""
+    codes = [c.upper() for c in params.non_product_codes]
+    rules = [
+        (nw.col("invoice_date") >= analysis_date, "future"),
+        (nw.col("stock_code").str.to_uppercase().is_in(codes), "non_product"),
+        (nw.col("unit_price") <= 0, "price"),
+        (nw.col("invoice").str.to_uppercase().str.starts_with("C"), "cancellation"),
+        (nw.col("quantity") <= 0, "negative"),
+    ]
+    fate: nw.Expr = nw.lit("sale")
+    for condition, name in reversed(rules):
+        fate = nw.when(condition).then(nw.lit(name)).otherwise(fate)
+    return fate
+
+
+def with_stack_depth(events: nw.LazyFrame[Any], step: nw.Expr, partition: list[str]
+                     ) -> nw.LazyFrame[Any]:
+    """Add `depth`, how much a last-in-first-out stack per partition holds after each event,
+    where each event pushes `step` (> 0) or pops up to -`step` (< 0) but never below empty;
+    `before`, the depth before the event; and `later_low`, the lowest depth at any later event
+    of the partition (null after the last). The depth is the running sum reflected at zero,
+    S - min(0, running minimum of S) (Lindley's recursion in closed form): window expressions
+    that every engine runs, one window per step."""
+    def window(expression: nw.Expr) -> nw.Expr:
+        return expression.over(*partition, order_by=EVENT_ORDER)
+
     return (
-        pl.Series("line_id", netted, pl.UInt32),
-        pl.Series("return_id", paired, pl.UInt32),
+        events.with_columns(step.alias("step"))
+        .with_columns(window(nw.col("step").cum_sum()).alias("running"))
+        .with_columns(window(nw.col("running").cum_min()).alias("lowest"))
+        .with_columns((nw.col("running") - nw.when(nw.col("lowest") < 0).then(nw.col("lowest"))
+                       .otherwise(nw.lit(0))).alias("depth"))
+        .with_columns(window(nw.col("depth").shift(1)).fill_null(0).alias("before"),
+                      window(nw.col("depth").cum_min(reverse=True)).alias("low_from_here"))
+        .with_columns(window(nw.col("low_from_here").shift(-1)).alias("later_low"))
+        .drop("running", "lowest", "low_from_here")
     )
 
 
-def attribute_returns(
-    purchases: pl.DataFrame, returns: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def net_cancellations(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Pair each cancellation with the latest earlier unpaired purchase of the same customer,
+    product and units (a stack per key: purchases push one, cancellations pop one).
+
+    Adds `netted` (a purchase a later cancellation took: a later depth falls below the one it
+    reached), `paired` (a cancellation that found a purchase: it lowered the depth), and for
+    both the stack `level` they pushed or popped and their rank among the events of their kind
+    at that level (`sale_rank`, `cancellation_rank`): at one level, pushes and pops alternate,
+    so the n-th pop pairs with the n-th push.
+    """
+    key = ["customer_id", "stock_code", "units"]
+    events, others = split_by_key(events, key, nw.col("kind") == CANCELLATION)
+    step = nw.when(nw.col("kind") == SALE).then(nw.lit(1)).otherwise(nw.lit(-1))
+    events = with_stack_depth(events, step, key)
+    netted = (nw.col("step") == 1) & ~nw.col("later_low").is_null() \
+        & (nw.col("later_low") < nw.col("depth"))
+    paired = (nw.col("kind") == CANCELLATION) & (nw.col("before") > nw.col("depth"))
+    events = events.with_columns(
+        netted.alias("netted"), paired.alias("paired"),
+        nw.when(netted).then(nw.col("depth")).when(paired).then(nw.col("before"))
+        .alias("level"),
+        nw.lit(1).alias("one"),
+    )
+    rank = nw.col("one").cum_sum().over(*key, "level", "kind", order_by=EVENT_ORDER)
+    events = events.with_columns(rank.alias("rank")).select(
+        *others.columns, "netted", "paired", nw.col("level").cast(nw.Int64),
+        nw.when(nw.col("netted")).then(nw.col("rank")).cast(nw.Int64).alias("sale_rank"),
+        nw.when(nw.col("paired")).then(nw.col("rank")).cast(nw.Int64).alias("cancellation_rank"),
+    )
+    unmatched = others.with_columns(
+        nw.lit(False).alias("netted"), nw.lit(False).alias("paired"),
+        *(nw.lit(None, dtype=nw.Int64()).alias(name)
+          for name in ("level", "sale_rank", "cancellation_rank")))
+    return nw.concat([events, unmatched])
+
+
+def split_by_key(events: nw.LazyFrame[Any], key: list[str], partner: nw.Expr
+                 ) -> tuple[nw.LazyFrame[Any], nw.LazyFrame[Any]]:
+    """(the identified customers' events whose key some `partner` event has too, all others):
+    matching is by key, and only the few keys with a return need it."""
+    keys = events.filter(partner & ~nw.col("customer_id").is_null()).select(key).unique() \
+        .with_columns(nw.lit(True).alias("has_partner"))
+    marked = events.join(keys, on=key, how="left")
+    return (marked.filter(~nw.col("has_partner").is_null()).drop("has_partner"),
+            marked.filter(nw.col("has_partner").is_null()).drop("has_partner"))
+
+
+def suspected_entry_errors(events: nw.LazyFrame[Any], params: EntryErrorConfig
+                           ) -> nw.LazyFrame[Any]:
+    """Purchases netted out by a cancellation soon after whose quantity is far outside the
+    product's usual range (its median over at least four sale lines, else every sale line's):
+    one row each with its cancellation, keyed by the pair's stack level and rank."""
+    sales = events.filter(nw.col("kind") == SALE)
+    usual = sales.group_by("stock_code").agg(
+        nw.col("quantity").median().alias("product_median"), nw.len().alias("product_lines"))
+    overall = sales.select(nw.col("quantity").median().alias("overall_median"))
+    pair = ["customer_id", "stock_code", "units", "level"]
+    cancellations = events.filter(nw.col("paired")).select(
+        *pair, nw.col("cancellation_rank").alias("sale_rank"), "cancellation_rank",
+        nw.col("invoice").alias("cancellation_invoice"),
+        nw.col("invoice_date").alias("cancelled_at"))
+    reference = nw.when(nw.col("product_lines") >= 4).then(nw.col("product_median")) \
+        .otherwise(nw.col("overall_median"))
+    within = timedelta(seconds=round(params.cancelled_within_hours * 3600))
+    return (
+        events.filter(nw.col("netted")).drop("cancellation_rank")
+        .join(cancellations, on=[*pair, "sale_rank"])
+        .join(usual, on="stock_code")
+        .join(overall, how="cross")
+        .filter((nw.col("quantity") >= params.min_quantity)
+                & (nw.col("quantity") >= params.quantity_ratio * reference)
+                & (nw.col("cancelled_at") <= nw.col("invoice_date") + within))
+    )
+
+
+def attribute_returns(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """Match returned units to the latest earlier purchases of the same customer and product.
 
-    Returns (line_id, returned_units) for the purchases that units came back from, and
-    (return_id, matched_units) for the returns. Units are taken last-in-first-out, partially
-    where needed; a return never takes more units than earlier purchases left, so returned
-    units never exceed ordered units. What finds no purchase (goods bought before the data
-    starts, anonymous returns) stays unmatched.
+    Adds `returned_units` to purchases and `matched_units` to returns. Units are taken last in,
+    first out, partially where needed: purchases that no cancellation netted push their units,
+    returns that paired with no purchase pop theirs, never below empty (`stack_depth`). A
+    purchase's units sit at the depths just below the one it reached; those that a later
+    event's lower depth uncovers came back. What finds no purchase (goods bought before the
+    data start, anonymous returns) stays unmatched.
     """
-    returned: dict[int, int] = {}
-    matched: dict[int, int] = {}
-    stack: list[list[int]] = []  # [line_id, units still returnable]
-    current_key: list[Any] | None = None
-    for *key, units, event_id, kind in _keyed_events(purchases, returns, with_units=False):
-        if key != current_key:
-            current_key, stack = key, []
-        if kind == PURCHASE:
-            stack.append([event_id, units])
-            continue
-        wanted = max(units, 0)
-        while wanted and stack:
-            line = stack[-1]
-            taken = min(wanted, line[1])
-            returned[line[0]] = returned.get(line[0], 0) + taken
-            matched[event_id] = matched.get(event_id, 0) + taken
-            line[1] -= taken
-            wanted -= taken
-            if not line[1]:
-                stack.pop()
-    return (
-        pl.DataFrame({"line_id": list(returned), "returned_units": list(returned.values())},
-                     schema={"line_id": pl.UInt32, "returned_units": pl.Int64}),
-        pl.DataFrame({"return_id": list(matched), "matched_units": list(matched.values())},
-                     schema={"return_id": pl.UInt32, "matched_units": pl.Int64}),
+    key = ["customer_id", "stock_code"]
+    sale = nw.col("kind") == SALE
+    takes_part = ~nw.col("netted") & ~nw.col("paired") & ~nw.col("cancels_error")
+    events, others = split_by_key(events, key, takes_part & ~sale & (nw.col("units") > 0))
+    step = nw.when(takes_part & sale).then(nw.col("units")) \
+        .when(takes_part & (nw.col("units") > 0)).then(-nw.col("units")).otherwise(nw.lit(0))
+    events = with_stack_depth(events, step, key)
+    uncovered = nw.col("depth") - nw.max_horizontal(nw.col("before"), nw.col("later_low"))
+    events = events.select(
+        *others.columns,
+        nw.when(sale & ~nw.col("later_low").is_null() & (uncovered > 0)).then(uncovered)
+        .otherwise(nw.lit(0)).cast(nw.Int64).alias("returned_units"),
+        (nw.col("before") - nw.col("depth")).cast(nw.Int64).alias("matched_units"),
     )
+    untouched = others.with_columns(nw.lit(0, dtype=nw.Int64()).alias("returned_units"),
+                                    nw.lit(0, dtype=nw.Int64()).alias("matched_units"))
+    return nw.concat([events, untouched])
 
 
-PURCHASE, RETURN = 0, 1
+def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any],
+            returns: nw.LazyFrame[Any], purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """One row: lines and quantity x price of each rule's lines, for the cleaning log (one
+    pass over each frame, conditional sums)."""
+    def count(name: str, where: nw.Expr, value: nw.Expr = VALUE,
+              weight: nw.Expr | None = None) -> list[nw.Expr]:
+        weight = nw.lit(1) if weight is None else weight
+        return [nw.when(where).then(weight).otherwise(nw.lit(0)).sum().alias(f"{name}_rows"),
+                nw.when(where).then(value * weight).otherwise(nw.lit(0.0)).sum()
+                .alias(f"{name}_revenue")]
 
-
-def _keyed_events(
-    purchases: pl.DataFrame, returns: pl.DataFrame, with_units: bool
-) -> Iterator[tuple[Any, ...]]:
-    """Purchases and returns of identified customers as (customer, code[, units], units, id,
-    kind) rows, sorted by key and time with purchases before returns at the same instant.
-
-    Only purchases whose key some return shares are listed: matching is inherently
-    sequential, and this keeps the loop to a small fraction of the lines.
-    """
-    key = ["customer_id", "stock_code", *(["key_units"] if with_units else [])]
-
-    def events(frame: pl.DataFrame, id_column: str, kind: int) -> pl.DataFrame:
-        return frame.filter(pl.col("customer_id").is_not_null()).select(
-            "customer_id", "stock_code", *([pl.col("quantity").alias("key_units")]
-                                           if with_units else []),
-            pl.col("quantity").alias("units"), "invoice_date",
-            pl.col(id_column).alias("event_id"), pl.lit(kind).alias("kind"),
-        )
-
-    keyed_returns = events(returns, "return_id", RETURN)
-    if keyed_returns.is_empty():
-        return iter(())
-    candidates = events(purchases, "line_id", PURCHASE).join(
-        keyed_returns.select(key).unique(), on=key, how="semi")
-    ordered = pl.concat([candidates, keyed_returns]).sort([*key, "invoice_date", "kind", "event_id"])
-    return ordered.drop("invoice_date").iter_rows()
-
-
-def fill_descriptions(lines: pl.DataFrame, unknown: str) -> pl.DataFrame:
-    """Give every line a description: its own, else the product's most common one on other
-    lines (purchases and returns alike), else `unknown`."""
-    known = (
-        lines.filter(pl.col("description").is_not_null())
-        .group_by("stock_code", "description").agg(pl.len().alias("lines"))
-        .sort(["stock_code", "lines", "description"], descending=[False, True, False])
-        .group_by("stock_code", maintain_order=True).first()
-        .select("stock_code", pl.col("description").alias("product_description"))
+    fate = nw.col("fate")
+    per_line = kept.select(
+        *count("duplicate", nw.col("copies") > 1, weight=nw.col("copies") - 1),
+        *(expr for name in ("future", "non_product", "price", "cancellation", "negative")
+          for expr in count(name, fate == name)),
+        *count("no_description", (fate != "future") & nw.col("no_description")),
     )
+    matched = events.select(*count("netted", nw.col("netted")),
+                            *count("entry_error", nw.col("cancels_error"), value=-VALUE))
+    unmatched = returns.select(*count(
+        "unmatched", nw.col("matched_units") < nw.col("quantity"),
+        value=(nw.col("quantity") - nw.col("matched_units")) * nw.col("unit_price")))
+    anonymous = purchases.select(*count("anonymous", nw.col("customer_id").is_null()))
+    return per_line.join(matched, how="cross").join(unmatched, how="cross") \
+        .join(anonymous, how="cross")
+
+
+def fill_descriptions(lines: nw.LazyFrame[Any], unknown: str) -> nw.LazyFrame[Any]:
+    """Give every line a description: its own, else the product's most common one on the other
+    lines not set aside by date (purchases and returns alike; ties go to the first in
+    alphabetical order), else `unknown`. Marks the lines that had none (`no_description`)."""
+    current = nw.col("fate") != "future"
+    named = lines.filter(current & ~nw.col("description").is_null()) \
+        .group_by("stock_code", "description").agg(nw.len().alias("lines"))
+    known = named.filter(nw.col("lines") == nw.col("lines").max().over("stock_code")) \
+        .group_by("stock_code").agg(nw.col("description").min().alias("product_description"))
     return (
-        lines.join(known, on="stock_code", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("description", "product_description", pl.lit(unknown))
+        lines.join(known, on="stock_code", how="left")
+        .with_columns(nw.col("description").is_null().alias("no_description"),
+                      nw.coalesce("description", "product_description", nw.lit(unknown))
                       .alias("description"))
         .drop("product_description")
     )
@@ -369,15 +478,3 @@ def exact_duplicate_count(transactions: pl.DataFrame) -> int:
     return transactions.height - transactions.unique().height
 
 
-def _revenue(frame: pl.DataFrame) -> float:
-    return float(frame.select(LINE_VALUE.sum()).item() or 0.0) if frame.height else 0.0
-
-
-def _drop_unless(
-    lines: pl.DataFrame, keep: pl.Expr, rule: str, action: str
-) -> tuple[pl.DataFrame, CleaningLogEntry]:
-    """Keep the rows where `keep` holds; return them and the log entry for the others."""
-    flagged = lines.with_columns(keep.alias("_keep"))
-    dropped = flagged.filter(~pl.col("_keep"))
-    entry = CleaningLogEntry(rule, dropped.height, _revenue(dropped), action, True)
-    return flagged.filter(pl.col("_keep")).drop("_keep"), entry
