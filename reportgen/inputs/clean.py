@@ -13,6 +13,7 @@ import narwhals as nw
 import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig
+from reportgen.inputs import reduce
 from reportgen.inputs.load import TransactionInput
 
 LINE_VALUE = pl.col("quantity") * pl.col("unit_price")
@@ -44,6 +45,7 @@ class CleanTransactions:
     returns: pl.DataFrame
     cancelled_orders: pl.DataFrame
     entry_errors: pl.DataFrame  # suspected entry errors, see `suspected_entry_errors`
+    orders: pl.DataFrame  # the purchases one row per order (`reduce.orders`)
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -94,12 +96,12 @@ def clean_transactions(
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
     lines = nw.from_native(source.transactions.lazy().with_row_index("line"))
     plan = cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
-    purchases, returns, cancelled, errors, counts = pl.collect_all(
+    purchases, returns, cancelled, errors, orders, counts = pl.collect_all(
         [frame.to_native() for frame in plan.frames])
-    purchases, returns, cancelled = (frame.sort("line").drop("line")
-                                     for frame in (purchases, returns, cancelled))
+    purchases, returns, cancelled, orders = (frame.sort("line").drop("line")
+                                             for frame in (purchases, returns, cancelled, orders))
     return cleaned(source, plan.log(counts.row(0, named=True)), purchases, returns, cancelled,
-                   errors, analysis_date, params)
+                   errors, orders, analysis_date, params)
 
 
 def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -114,13 +116,15 @@ def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
 
 def cleaned(source: TransactionInput, log: list[CleaningLogEntry], purchases: pl.DataFrame,
             returns: pl.DataFrame, cancelled_orders: pl.DataFrame, entry_errors: pl.DataFrame,
-            analysis_date: datetime, params: CleaningConfig) -> CleanTransactions:
+            orders: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
+            ) -> CleanTransactions:
     """The clean transactions, with the reading's own log entries before the cleaning rules'."""
     return CleanTransactions(
         purchases=purchases,
         returns=returns,
         cancelled_orders=cancelled_orders,
         entry_errors=entry_errors,
+        orders=orders,
         log=(*reading_log(source), *log),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
@@ -178,6 +182,7 @@ class CleaningPlan:
     returns: nw.LazyFrame[Any]
     cancelled_orders: nw.LazyFrame[Any]
     entry_errors: nw.LazyFrame[Any]
+    orders: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
     params: CleaningConfig
 
@@ -185,7 +190,7 @@ class CleaningPlan:
     def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
         """What an engine collects, in CleanTransactions' order, the counts last."""
         return (self.purchases, self.returns, self.cancelled_orders, self.entry_errors,
-                self.counts)
+                self.orders, self.counts)
 
     def log(self, counts: dict[str, Any]) -> list[CleaningLogEntry]:
         """The cleaning rules' entries of the cleaning log, from the collected counts."""
@@ -279,7 +284,8 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         "invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
         "description", "quantity", "unit_price", VALUE.alias("value"),
     ).sort("invoice_date", "invoice", "stock_code")
-    return CleaningPlan(purchases, returns, cancelled, entry_errors, counts, params)
+    return CleaningPlan(purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
+                        counts, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # read them as timestamps) are read as numbers, which `canonical_lines` converts.
 SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",  # times without a zone, as Polars reads them
     "spark.ui.enabled": "false",
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     "spark.sql.shuffle.partitions": "8",
@@ -115,13 +116,15 @@ def to_polars(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
 
 def clean_on_spark(lines: DataFrame, analysis_date: datetime, params: CleaningConfig
                    ) -> tuple[list[CleaningLogEntry], pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                              pl.DataFrame]:
-    """The cleaning rules' log entries, purchases, returns, cancelled orders and suspected entry
-    errors of canonical lines held by Spark, as Polars frames in the lines' order."""
+                              pl.DataFrame, pl.DataFrame]:
+    """The cleaning rules' log entries, purchases, returns, cancelled orders, suspected entry
+    errors and orders of canonical lines held by Spark, as Polars frames in the lines' order."""
     plan = cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=cached)
-    purchases, returns, cancelled, errors, counts = (to_polars(frame) for frame in plan.frames)
+    purchases, returns, cancelled, errors, orders, counts = (
+        to_polars(frame) for frame in plan.frames)
+
     def ordered(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.sort("line").drop("line")
 
     return (plan.log(counts.row(0, named=True)), ordered(purchases), ordered(returns),
-            ordered(cancelled), errors)
+            ordered(cancelled), errors, ordered(orders))

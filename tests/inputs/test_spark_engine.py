@@ -16,12 +16,17 @@ import polars as pl
 import pytest
 from conftest import PROJECT_DIR, SHARED_DATA, UnitFactory
 from inputs.test_clean import ANALYSIS_DATE, FIXTURE
+from polars.testing import assert_frame_equal
 
-from reportgen.config import CleaningConfig, load_unit_config
+from reportgen.chapters.segments.rfm import rfm_analysis
+from reportgen.chapters.summary.analysis import monthly_kpis
+from reportgen.chapters.trends.cohorts import cohort_analysis
+from reportgen.config import CleaningConfig, CohortConfig, RfmConfig, load_unit_config
 from reportgen.demo_data import DemoSpec, generate_transactions
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, reading_log
 from reportgen.inputs.load import CANONICAL_SCHEMA, TransactionInput, read_transactions
 from reportgen.inputs.spark import canonical_lines, clean_on_spark, java_problem, spark_session
+from reportgen.period import Period
 
 ANALYSIS_DATE_UCI = datetime(2011, 12, 1)  # the UCI file's last month is left out
 
@@ -44,23 +49,49 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+def assert_same_table(name: str, theirs: pl.DataFrame, ours: pl.DataFrame) -> None:
+    """The same rows (in any order) and values; sums of money to 1e-12 relative, as Spark adds
+    in its own order."""
+    assert theirs.columns == ours.columns, name
+    assert theirs.height == ours.height, name
+    by = [column for column, kind in ours.schema.items() if not kind.is_float()]
+    left = theirs.cast(dict(ours.schema)).sort(by, nulls_last=True)
+    try:
+        assert_frame_equal(left, ours.sort(by, nulls_last=True), check_exact=False,
+                           rel_tol=1e-12, abs_tol=1e-9)
+    except AssertionError as error:
+        raise AssertionError(f"{name}: {error}") from None
+
+
 def assert_same_cleaning(polars: CleanTransactions, spark_result: tuple[Any, ...],
                          source: TransactionInput) -> None:
-    log, purchases, returns, cancelled, errors = spark_result
+    log, purchases, returns, cancelled, errors, orders = spark_result
     ours = polars.log[len(reading_log(source)):]
     assert [entry.rule for entry in log] == [entry.rule for entry in ours]
     for theirs, expected in zip(log, ours, strict=True):
         assert theirs.rows == expected.rows, theirs.rule
         assert theirs.revenue == pytest.approx(expected.revenue, rel=1e-9, abs=1e-6), theirs.rule
     for name, frame in (("purchases", purchases), ("returns", returns),
-                        ("cancelled_orders", cancelled), ("entry_errors", errors)):
-        expected = getattr(polars, name)
-        assert frame.columns == expected.columns, name
-        assert frame.height == expected.height, name
-        by = expected.columns
-        left = frame.cast(dict(expected.schema)).sort(by, nulls_last=True)
-        right = expected.sort(by, nulls_last=True)
-        assert left.equals(right), name
+                        ("cancelled_orders", cancelled), ("entry_errors", errors),
+                        ("orders", orders)):
+        assert_same_table(name, frame, getattr(polars, name))
+
+
+def assert_same_tables_for_the_chapters(polars: CleanTransactions, spark_result: tuple[Any, ...],
+                                        period: Period) -> None:
+    """The KPI table, the cohort matrix and the customer table made from what Spark reduced
+    equal those made from what Polars reduced."""
+    *_, returns, _, _, orders = spark_result
+    assert_same_table("KPI table", monthly_kpis(orders, returns, period),
+                      monthly_kpis(polars.orders, polars.returns, period))
+    theirs, ours = (cohort_analysis(frame, period.analysis_date, CohortConfig())
+                    for frame in (orders, polars.orders))
+    assert_same_table("cohort sizes", theirs.sizes, ours.sizes)
+    assert_same_table("cohort matrix", theirs.retention, ours.retention)
+    params = RfmConfig(monetary="net")
+    theirs_rfm, ours_rfm = (rfm_analysis(frame, kept, period.analysis_date, params)
+                            for frame, kept in ((orders, returns), (polars.orders, polars.returns)))
+    assert_same_table("customer table", theirs_rfm.customers, ours_rfm.customers)
 
 
 def canonical(frame: pl.DataFrame) -> pl.DataFrame:
@@ -113,4 +144,6 @@ def test_spark_cleans_exactly_as_polars(spark: Any, write_unit: UnitFactory) -> 
         "Missing customer id")), touched
     if config is not None:
         assert polars.entry_errors.height > 0
-    assert_same_cleaning(polars, clean_on_spark(spark_lines, ANALYSIS_DATE_UCI, params), source)
+    result = clean_on_spark(spark_lines, ANALYSIS_DATE_UCI, params)
+    assert_same_cleaning(polars, result, source)
+    assert_same_tables_for_the_chapters(polars, result, Period(2011, 11))

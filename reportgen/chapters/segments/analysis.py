@@ -32,12 +32,12 @@ class SegmentsResult:
 
 
 def segments_analysis(
-    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime,
+    orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime,
     previous_date: datetime, params: RfmConfig,
 ) -> SegmentsResult:
     """Score and segment customers at both dates; count the lapsing regulars."""
-    current = rfm_analysis(purchases, returns, analysis_date, params)
-    previous = rfm_analysis(purchases, returns, previous_date, params)
+    current = rfm_analysis(orders, returns, analysis_date, params)
+    previous = rfm_analysis(orders, returns, previous_date, params)
     lapsing = current.customers.filter(pl.col("segment").is_in(params.lapsing_segments))
     return SegmentsResult(
         current=current,

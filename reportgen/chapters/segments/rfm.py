@@ -22,11 +22,11 @@ class RfmResult:
 
 
 def rfm_analysis(
-    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig
+    orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig
 ) -> RfmResult:
     """Score every identified customer who bought before the analysis date and name the segment."""
     customers = segment_customers(
-        rfm_scores(rfm_values(purchases, returns, analysis_date, params.monetary)), params.segments
+        rfm_scores(rfm_values(orders, returns, analysis_date, params.monetary)), params.segments
     )
     return RfmResult(
         customers=customers,
@@ -37,14 +37,16 @@ def rfm_analysis(
 
 
 def rfm_values(
-    purchases: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, monetary: str
+    orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, monetary: str
 ) -> pl.DataFrame:
     """Per customer: first and last purchase, recency in days, distinct invoices, revenue.
 
     Recency counts calendar days from the last purchase's date to the analysis date, so a
-    purchase on the period's last day has recency 1.
+    purchase on the period's last day has recency 1. `orders` has one row per order
+    (`CleanTransactions.orders`; purchase lines work the same): a purchase's time is its
+    order's, the time of the order's first line.
     """
-    known = purchases.filter(
+    known = orders.filter(
         pl.col("customer_id").is_not_null() & (pl.col("invoice_date") < analysis_date)
     )
     values = known.group_by("customer_id").agg(

@@ -43,7 +43,7 @@ MONTHS_SHOWN = 13  # the month, and the twelve before it: the same month a year 
 
 
 def monthly_kpis(
-    purchases: pl.DataFrame, returns: pl.DataFrame, period: Period, months: int = MONTHS_SHOWN
+    orders: pl.DataFrame, returns: pl.DataFrame, period: Period, months: int = MONTHS_SHOWN
 ) -> pl.DataFrame:
     """Sales KPIs of each of the `months` months ending with `period`, one row a month.
 
@@ -52,23 +52,24 @@ def monthly_kpis(
     the month the data start every customer looks new, so new and returning are left empty
     there (data_starts), and months before it are marked before_data.
     Anonymous orders count for revenue and orders; returns are the month's return lines but the
-    cancellations that netted out an order (which is not in revenue either).
+    cancellations that netted out an order (which is not in revenue either). `orders` has one
+    row per order (`CleanTransactions.orders`; purchase lines give the same figures).
     """
     first = period.shift(-(months - 1))
     month = pl.col("invoice_date").dt.truncate("1mo")
-    earliest = purchases["invoice_date"].min()
+    earliest = orders["invoice_date"].min()
     data_start = Period.of(earliest).start if isinstance(earliest, datetime) else period.start
     calendar = pl.DataFrame({"month": [first.shift(i).start for i in range(months)]}).with_columns(
         pl.col("month").cast(pl.Datetime("us")))
     in_window = pl.col("invoice_date").is_between(first.start, period.analysis_date, closed="left")
-    totals = purchases.filter(in_window).group_by(month.alias("month")).agg(
+    totals = orders.filter(in_window).group_by(month.alias("month")).agg(
         pl.col("revenue").sum().alias("revenue"),
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
         pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("active_customers"),
         pl.col("revenue").filter(pl.col("customer_id").is_null()).sum().alias("anonymous"),
     )
     newcomers = (
-        purchases.filter(pl.col("customer_id").is_not_null())
+        orders.filter(pl.col("customer_id").is_not_null())
         .group_by("customer_id").agg(month.min().alias("month"))
         .group_by("month").agg(pl.len().cast(pl.Int64).alias("new_customers"))
     )
@@ -143,7 +144,7 @@ def summary_analysis(
     source: TransactionInput, clean: CleanTransactions, period: Period, unit: str, path: Path
 ) -> SummaryResult:
     """KPIs of the period and its comparison months; NoDataError when the period has none."""
-    months = monthly_kpis(clean.purchases, clean.returns, period)
+    months = monthly_kpis(clean.orders, clean.returns, period)
     kpis = month_kpis(months, period)
     dates = source.transactions["invoice_date"]
     if not kpis.has_orders:
@@ -165,7 +166,7 @@ def summary_analysis(
             unit=unit, file=path,
             hint="choose a period inside the data's date range",
         )
-    purchased = clean.purchases["invoice_date"]
+    purchased = clean.orders["invoice_date"]
     return SummaryResult(
         months=months,
         kpis=kpis,
@@ -204,7 +205,7 @@ def notices(period: Period, source: TransactionInput, clean: CleanTransactions) 
             f"The data ends on {day(last_line)}, before the end of {period.label}: "
             "the month's figures are partial."
         )
-    if clean.purchases["customer_id"].drop_nulls().is_empty():
+    if clean.orders["customer_id"].drop_nulls().is_empty():
         found.append(
             "No purchase line has a customer id, so there are no customer segments; "
             "check source.columns.customer_id."

@@ -15,7 +15,7 @@ class TrendsChapter(Chapter[TrendsResult], key="trends", title="Trends and cohor
 
     def compute(self, inputs: AnalysisInputs) -> TrendsResult:
         """Cohorts and seasonality up to the period."""
-        return trends_analysis(inputs.clean.purchases, inputs.period, inputs.config.cohorts)
+        return trends_analysis(inputs.clean.orders, inputs.period, inputs.config.cohorts)
 
 
     def section(self, result: TrendsResult, inputs: SectionInputs) -> Section[TrendsView]:

@@ -34,10 +34,10 @@ class TrendsResult:
         return self.retention_after_1 - self.retention_after_3
 
 
-def trends_analysis(purchases: pl.DataFrame, period: Period, params: CohortConfig) -> TrendsResult:
+def trends_analysis(orders: pl.DataFrame, period: Period, params: CohortConfig) -> TrendsResult:
     """Cohorts as of the period's analysis date, seasonality of whole months up to it."""
-    cohorts = cohort_analysis(purchases, period.analysis_date, params)
-    seasons = seasonality(purchases, period)
+    cohorts = cohort_analysis(orders, period.analysis_date, params)
+    seasons = seasonality(orders, period)
     return TrendsResult(
         cohorts=cohorts,
         seasons=seasons,

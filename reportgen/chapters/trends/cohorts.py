@@ -41,12 +41,13 @@ def period_start(column: str, grain: Grain) -> pl.Expr:
 
 
 def cohort_analysis(
-    purchases: pl.DataFrame, analysis_date: datetime, params: CohortConfig
+    orders: pl.DataFrame, analysis_date: datetime, params: CohortConfig
 ) -> CohortResult:
-    """Cohorts of identified customers who first bought before the analysis date."""
+    """Cohorts of identified customers who first bought before the analysis date, from one
+    row per order (`CleanTransactions.orders`; purchase lines give the same cohorts)."""
     grain = params.grain
     step = MONTHS_PER[grain]
-    known = purchases.filter(
+    known = orders.filter(
         pl.col("customer_id").is_not_null() & (pl.col("invoice_date") < analysis_date)
     ).with_columns(period_start("invoice_date", grain).alias("active_period"))
     firsts = known.group_by("customer_id").agg(pl.col("active_period").min().alias("cohort"))

@@ -7,10 +7,10 @@ import polars as pl
 from reportgen.period import Period
 
 
-def seasonality(purchases: pl.DataFrame, period: Period) -> pl.DataFrame:
+def seasonality(orders: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Revenue and orders per calendar month and year, complete months up to the period only."""
     return (
-        purchases.filter(pl.col("invoice_date") < period.analysis_date)
+        orders.filter(pl.col("invoice_date") < period.analysis_date)
         .group_by(
             pl.col("invoice_date").dt.year().alias("year"),
             pl.col("invoice_date").dt.month().alias("month"),
