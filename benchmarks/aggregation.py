@@ -110,10 +110,10 @@ def reportgen_tables(path: Path, folder: Path) -> Callable[[], None]:
     def run() -> None:
         clean = clean_transactions(read_transactions(config), PERIOD.analysis_date,
                                    config.cleaning)
-        monthly_kpis(clean.purchases, clean.returns, PERIOD)
-        rfm_analysis(clean.purchases, clean.returns, PERIOD.analysis_date, config.rfm)
+        monthly_kpis(clean.orders, clean.returns, PERIOD)
+        rfm_analysis(clean.orders, clean.returns, PERIOD.analysis_date, config.rfm)
         customer_summary(clean.purchases, date(2011, 11, 30), 7)
-        cohort_analysis(clean.purchases, PERIOD.analysis_date, config.cohorts)
+        cohort_analysis(clean.orders, PERIOD.analysis_date, config.cohorts)
     return run
 
 
