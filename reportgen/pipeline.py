@@ -111,7 +111,7 @@ def build_report(
         facts = {name: value for chapter, result in applied
                  for name, value in chapter.facts(result).items()}
         customers = customer_table(applied)
-        audience = audience_table(customers, clean.purchases, inputs.window_start,
+        audience = audience_table(customers, clean.orders, inputs.window_start,
                                   period.start, period.analysis_date)
         measured = results.get("measurement", MeasurementResult)
         playbook = evaluate_playbook(

@@ -13,14 +13,14 @@ OFFER_COLUMNS = ("suggested_products",)
 
 
 def audience_table(
-    customers: pl.DataFrame, purchases: pl.DataFrame, window_start: datetime,
+    customers: pl.DataFrame, orders: pl.DataFrame, window_start: datetime,
     period_start: datetime, analysis_date: datetime,
 ) -> pl.DataFrame:
     """One row per customer: segment, R, F, M, return rate, last 12 months' revenue, tenure
     in days, whether the first purchase is in the report's month, and CLV, group, P(alive),
     the chance of buying within 90 days and the products to offer (suggested_products) when
-    the customer table has them."""
-    window = purchases.filter(
+    the customer table has them. `orders`: one row per order (`CleanTransactions.orders`)."""
+    window = orders.filter(
         pl.col("customer_id").is_not_null()
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))

@@ -8,12 +8,13 @@ import polars as pl
 
 
 def country_table(
-    purchases: pl.DataFrame, returns: pl.DataFrame, window_start: datetime, analysis_date: datetime
+    orders: pl.DataFrame, returns: pl.DataFrame, window_start: datetime, analysis_date: datetime
 ) -> pl.DataFrame:
-    """One row per country of the window's purchases, largest revenue first."""
+    """One row per country of the window's purchases, largest revenue first, from one row per
+    order (`CleanTransactions.orders`; purchase lines give the same table)."""
     in_window = pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     country = pl.col("country").fill_null("Unknown").alias("country")
-    sales = purchases.filter(in_window).group_by(country).agg(
+    sales = orders.filter(in_window).group_by(country).agg(
         pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("customers"),
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
         pl.col("revenue").sum().alias("revenue"),
