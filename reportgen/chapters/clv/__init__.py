@@ -33,15 +33,15 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
         """CLV of every customer who bought by the period's last day (or why it is missing),
         and every customer's model-free chance of buying within 90 days and 12 months."""
         params = inputs.config.clv
-        censored = history_censored(inputs.clean.purchases)
+        censored = history_censored(inputs.clean.orders)
         if not params.enabled:
             return replace(switched_off(inputs.period.last_day, params), censored=censored)
         segments = inputs.results.of("segments", SegmentsResult)
-        clv = clv_analysis(inputs.clean.purchases, segments.customers, inputs.period.last_day,
+        clv = clv_analysis(inputs.clean.orders, segments.customers, inputs.period.last_day,
                            params)
-        purchases, analysis_date = inputs.clean.purchases, inputs.period.analysis_date
-        return replace(clv, chance_90d=repurchase_chance(purchases, analysis_date, 90),
-                       chance_12m=repurchase_chance(purchases, analysis_date, 365),
+        orders, analysis_date = inputs.clean.orders, inputs.period.analysis_date
+        return replace(clv, chance_90d=repurchase_chance(orders, analysis_date, 90),
+                       chance_12m=repurchase_chance(orders, analysis_date, 365),
                        censored=censored)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:

@@ -136,7 +136,9 @@ class ClvResult:
 def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig
 ) -> ClvResult:
-    """Fit, backtest and apply the CLV models to every customer who bought by observation_end."""
+    """Fit, backtest and apply the CLV models to every customer who bought by observation_end.
+    `purchases`: orders (`CleanTransactions.orders`) or purchase lines, the same to this
+    chapter, which counts purchase days (`daily_purchases`)."""
     purchases = daily_purchases(purchases)
     backtests = run_backtests(purchases, observation_end, params)
     history = history_months(purchases, observation_end)

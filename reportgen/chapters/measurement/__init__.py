@@ -19,7 +19,7 @@ class MeasurementChapter(Chapter[MeasurementResult], key="measurement",
         params = inputs.config.measurement
         if not params.enabled:
             return None
-        return measurement_analysis(inputs.clean.purchases, inputs.earlier, inputs.period,
+        return measurement_analysis(inputs.clean.orders, inputs.earlier, inputs.period,
                                     inputs.config.unit, params)
 
     def section(self, result: MeasurementResult, inputs: SectionInputs

@@ -123,11 +123,13 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def measurement_analysis(purchases: pl.DataFrame, earlier: EarlierLists, period: Period,
+def measurement_analysis(orders: pl.DataFrame, earlier: EarlierLists, period: Period,
                          unit: str, params: MeasurementConfig) -> MeasurementResult:
-    """Measure every earlier list; keep those whose window reaches into this month or later."""
+    """Measure every earlier list; keep those whose window reaches into this month or later.
+    `orders`: one row per order (`CleanTransactions.orders`; windows start at midnight, and an
+    order never spans two days)."""
     analysis_date = period.analysis_date
-    identified = purchases.filter(pl.col("customer_id").is_not_null())
+    identified = orders.filter(pl.col("customer_id").is_not_null())
     in_data = identified.select("customer_id").unique()
     measured: list[CampaignResult] = []
     shown: list[CampaignResult] = []
