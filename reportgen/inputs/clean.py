@@ -46,6 +46,7 @@ class CleanTransactions:
     cancelled_orders: pl.DataFrame
     entry_errors: pl.DataFrame  # suspected entry errors, see `suspected_entry_errors`
     orders: pl.DataFrame  # the purchases one row per order (`reduce.orders`)
+    price_quantity: pl.DataFrame  # purchase lines per month and price and quantity band
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -96,12 +97,20 @@ def clean_transactions(
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
     lines = nw.from_native(source.transactions.lazy().with_row_index("line"))
     plan = cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
-    purchases, returns, cancelled, errors, orders, counts = pl.collect_all(
-        [frame.to_native() for frame in plan.frames])
-    purchases, returns, cancelled, orders = (frame.sort("line").drop("line")
-                                             for frame in (purchases, returns, cancelled, orders))
-    return cleaned(source, plan.log(counts.row(0, named=True)), purchases, returns, cancelled,
-                   errors, orders, analysis_date, params)
+    tables = dict(zip(plan.names, pl.collect_all([frame.to_native() for frame in plan.frames]),
+                      strict=True))
+    return cleaned(source, plan.log(tables.pop("counts").row(0, named=True)),
+                   in_line_order(tables), analysis_date, params)
+
+
+def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The tables that carry their lines' position sorted by it (and without it), the others
+    (entry errors, price bands) as the plan sorts them or by their keys."""
+    ordered = {name: table.sort("line").drop("line") if "line" in table.columns else table
+               for name, table in tables.items()}
+    ordered["price_quantity"] = ordered["price_quantity"].sort(
+        "month", "price_order", "quantity_order")
+    return ordered
 
 
 def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -114,17 +123,11 @@ def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return kept
 
 
-def cleaned(source: TransactionInput, log: list[CleaningLogEntry], purchases: pl.DataFrame,
-            returns: pl.DataFrame, cancelled_orders: pl.DataFrame, entry_errors: pl.DataFrame,
-            orders: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
-            ) -> CleanTransactions:
+def cleaned(source: TransactionInput, log: list[CleaningLogEntry], tables: dict[str, pl.DataFrame],
+            analysis_date: datetime, params: CleaningConfig) -> CleanTransactions:
     """The clean transactions, with the reading's own log entries before the cleaning rules'."""
     return CleanTransactions(
-        purchases=purchases,
-        returns=returns,
-        cancelled_orders=cancelled_orders,
-        entry_errors=entry_errors,
-        orders=orders,
+        **tables,
         log=(*reading_log(source), *log),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
@@ -183,14 +186,18 @@ class CleaningPlan:
     cancelled_orders: nw.LazyFrame[Any]
     entry_errors: nw.LazyFrame[Any]
     orders: nw.LazyFrame[Any]
+    price_quantity: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
     params: CleaningConfig
 
+    names = ("purchases", "returns", "cancelled_orders", "entry_errors", "orders",
+             "price_quantity", "counts")
+
     @property
     def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
-        """What an engine collects, in CleanTransactions' order, the counts last."""
-        return (self.purchases, self.returns, self.cancelled_orders, self.entry_errors,
-                self.orders, self.counts)
+        """What an engine collects, in the order of `names`: CleanTransactions' tables, then
+        the counts for the log."""
+        return tuple(getattr(self, name) for name in self.names)
 
     def log(self, counts: dict[str, Any]) -> list[CleaningLogEntry]:
         """The cleaning rules' entries of the cleaning log, from the collected counts."""
@@ -285,7 +292,7 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         "description", "quantity", "unit_price", VALUE.alias("value"),
     ).sort("invoice_date", "invoice", "stock_code")
     return CleaningPlan(purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
-                        counts, params)
+                        reduce.price_quantity(purchases), counts, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:

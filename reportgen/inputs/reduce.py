@@ -5,6 +5,8 @@ Polars, and by Spark on its cluster) like the cleaning rules they follow.
 day. Sales KPIs, cohorts, seasonality and RFM count distinct invoices and add revenue by month
 or by customer; an invoice never spans two of those rows' keys, so they count and add the same
 on orders as on lines, from a table a fraction of the size.
+
+`price_quantity`: purchase lines and revenue per month, unit-price band and quantity band.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ import narwhals as nw
 import polars as pl
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
+# Lower edges and names of the unit-price and quantity bands (the behaviour chapter's grid).
+PRICE_BANDS = ((0.0, "under 1"), (1.0, "1–2"), (2.0, "2–5"), (5.0, "5–10"), (10.0, "10–20"),
+               (20.0, "20 and over"))
+QUANTITY_BANDS = ((1, "1"), (2, "2–5"), (6, "6–11"), (12, "12–23"), (24, "24–99"),
+                  (100, "100+"))
 
 
 def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -28,6 +35,31 @@ def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         .agg(nw.col("invoice_date").min(), nw.col("revenue").sum(), *positions)
         .drop("day")
     )
+
+
+def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:
+    """Index of the band a value falls in, given the bands' lower edges in ascending order."""
+    index: nw.Expr = nw.lit(0)
+    for position, (edge, _) in enumerate(bands[1:], start=1):
+        index = nw.when(nw.col(column) >= edge).then(nw.lit(position)).otherwise(index)
+    return index.cast(nw.Int32)
+
+
+def price_quantity(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Purchase lines (`lines`) and `revenue` per `month`, unit-price band (`price_order`, an
+    index into PRICE_BANDS) and quantity band (`quantity_order`, into QUANTITY_BANDS)."""
+    return purchases.group_by(
+        nw.col("invoice_date").dt.truncate("1mo").alias("month"),
+        band_index("unit_price", PRICE_BANDS).alias("price_order"),
+        band_index("quantity", QUANTITY_BANDS).alias("quantity_order"),
+    ).agg(nw.len().cast(nw.Int64).alias("lines"), nw.col("revenue").sum())
+
+
+def price_quantity_of(purchases: pl.DataFrame) -> pl.DataFrame:
+    """`price_quantity` of purchase lines held by Polars, sorted by month and bands."""
+    result = price_quantity(nw.from_native(purchases.lazy())).to_native().collect()
+    assert isinstance(result, pl.DataFrame)
+    return result.sort("month", "price_order", "quantity_order")
 
 
 def orders_of(purchases: pl.DataFrame) -> pl.DataFrame:

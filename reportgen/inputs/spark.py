@@ -19,7 +19,7 @@ import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, CleaningConfig
 from reportgen.errors import InputError
-from reportgen.inputs.clean import CleaningLogEntry, cleaning_plan
+from reportgen.inputs.clean import CleaningLogEntry, cleaning_plan, in_line_order
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -115,16 +115,10 @@ def to_polars(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
 
 
 def clean_on_spark(lines: DataFrame, analysis_date: datetime, params: CleaningConfig
-                   ) -> tuple[list[CleaningLogEntry], pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                              pl.DataFrame, pl.DataFrame]:
-    """The cleaning rules' log entries, purchases, returns, cancelled orders, suspected entry
-    errors and orders of canonical lines held by Spark, as Polars frames in the lines' order."""
+                   ) -> tuple[list[CleaningLogEntry], dict[str, pl.DataFrame]]:
+    """The cleaning rules' log entries, and CleanTransactions' tables (purchases, returns,
+    cancelled orders, suspected entry errors, orders, price bands) of canonical lines held by
+    Spark, as Polars frames in the order Polars gives them."""
     plan = cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=cached)
-    purchases, returns, cancelled, errors, orders, counts = (
-        to_polars(frame) for frame in plan.frames)
-
-    def ordered(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.sort("line").drop("line")
-
-    return (plan.log(counts.row(0, named=True)), ordered(purchases), ordered(returns),
-            ordered(cancelled), errors, ordered(orders))
+    tables = {name: to_polars(frame) for name, frame in zip(plan.names, plan.frames, strict=True)}
+    return plan.log(tables.pop("counts").row(0, named=True)), in_line_order(tables)

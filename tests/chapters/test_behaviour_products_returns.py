@@ -12,6 +12,7 @@ from reportgen.chapters.countries.analysis import country_table
 from reportgen.chapters.products.analysis import product_analysis
 from reportgen.chapters.returns.analysis import returns_analysis
 from reportgen.config import BehaviourConfig
+from reportgen.inputs.reduce import orders_of, price_quantity_of
 
 START, END = datetime(2011, 11, 1), datetime(2011, 12, 1)
 COLUMNS = ["invoice", "customer_id", "stock_code", "quantity", "unit_price", "invoice_date",
@@ -52,7 +53,8 @@ PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_buyers_for_repeat=2)
 
 
 def test_order_timing() -> None:
-    result = behaviour_analysis(PURCHASES, START, END, PARAMS)
+    result = behaviour_analysis(orders_of(PURCHASES), price_quantity_of(PURCHASES), START, END,
+                                PARAMS)
     assert result.weekday_hour.rows() == [
         (1, 9, 1), (1, 10, 1), (1, 18, 1), (1, 19, 1), (2, 11, 1), (3, 14, 1)]
     parts = result.dayparts.rows()
@@ -61,7 +63,8 @@ def test_order_timing() -> None:
 
 
 def test_customer_habits() -> None:
-    habits = behaviour_analysis(PURCHASES, START, END, PARAMS).customer_habits
+    habits = behaviour_analysis(orders_of(PURCHASES), price_quantity_of(PURCHASES), START, END,
+                                PARAMS).customer_habits
     # A buys on 7, 9 and 21 Nov: 14 days over 2 gaps. B buys twice on one day: no gap.
     assert habits.rows() == [("A", 7.0, "Monday", "morning"), ("B", None, "Monday", "evening")]
 
@@ -82,7 +85,8 @@ def test_products() -> None:
 
 
 def test_price_and_quantity_bands_and_the_peak_slot() -> None:
-    result = behaviour_analysis(PURCHASES, START, END, PARAMS)
+    result = behaviour_analysis(orders_of(PURCHASES), price_quantity_of(PURCHASES), START, END,
+                                PARAMS)
     grid = {(p, q): (n, r) for p, q, n, r in result.price_quantity.select(
         "price_band", "quantity_band", "lines", "revenue").rows() if n}
     assert grid == {("under 1", "2–5"): (1, 1.0), ("1–2", "24–99"): (1, 36.0),

@@ -17,8 +17,9 @@ class BehaviourChapter(Chapter[BehaviourResult], key="behaviour", title="When cu
 
     def compute(self, inputs: AnalysisInputs) -> BehaviourResult:
         """Order timing of the window and every customer's habits."""
-        return behaviour_analysis(inputs.clean.purchases, inputs.window_start,
-                                  inputs.period.analysis_date, inputs.config.behaviour)
+        return behaviour_analysis(inputs.clean.orders, inputs.clean.price_quantity,
+                                  inputs.window_start, inputs.period.analysis_date,
+                                  inputs.config.behaviour)
 
 
     def customer_columns(self, result: BehaviourResult) -> pl.DataFrame:

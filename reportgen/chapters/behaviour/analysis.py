@@ -64,19 +64,14 @@ def daypart(column: str, params: BehaviourConfig) -> pl.Expr:
     )
 
 
-def orders(purchases: pl.DataFrame) -> pl.DataFrame:
-    """One row per invoice: its customer (may be empty) and timestamp."""
-    return purchases.group_by("invoice").agg(
-        pl.col("customer_id").first(), pl.col("invoice_date").min()
-    )
-
-
 def behaviour_analysis(
-    purchases: pl.DataFrame, window_start: datetime, analysis_date: datetime,
-    params: BehaviourConfig,
+    orders: pl.DataFrame, price_quantity: pl.DataFrame, window_start: datetime,
+    analysis_date: datetime, params: BehaviourConfig,
 ) -> BehaviourResult:
-    """Timing of the window's orders, and habits of every customer who bought before the date."""
-    history = orders(purchases.filter(pl.col("invoice_date") < analysis_date))
+    """Timing of the window's orders, and habits of every customer who bought before the date;
+    from one row per order and the lines by price and quantity band
+    (`CleanTransactions.orders`, `.price_quantity`). An order's time is its first line's."""
+    history = orders.filter(pl.col("invoice_date") < analysis_date)
     window = history.filter(pl.col("invoice_date") >= window_start)
     weekday_hour = (
         window.group_by(
@@ -93,10 +88,9 @@ def behaviour_analysis(
         .with_columns(pl.col("orders").fill_null(0))
         .with_columns((pl.col("orders") / max(window.height, 1)).alias("share"))
     )
-    window_purchases = purchases.filter(
-        pl.col("invoice_date").is_between(window_start, analysis_date, closed="left"))
     return BehaviourResult(weekday_hour, parts, customer_habits(history, params), params,
-                           window_start, price_quantity_bands(window_purchases))
+                           window_start,
+                           price_quantity_bands(price_quantity, window_start, analysis_date))
 
 
 def customer_habits(history: pl.DataFrame, params: BehaviourConfig) -> pl.DataFrame:
