@@ -47,6 +47,7 @@ class CleanTransactions:
     entry_errors: pl.DataFrame  # suspected entry errors, see `suspected_entry_errors`
     orders: pl.DataFrame  # the purchases one row per order (`reduce.orders`)
     price_quantity: pl.DataFrame  # purchase lines per month and price and quantity band
+    customer_products: pl.DataFrame  # per identified customer, product and month
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -110,6 +111,8 @@ def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
                for name, table in tables.items()}
     ordered["price_quantity"] = ordered["price_quantity"].sort(
         "month", "price_order", "quantity_order")
+    ordered["customer_products"] = ordered["customer_products"].sort(
+        "customer_id", "stock_code", "month")
     return ordered
 
 
@@ -187,11 +190,12 @@ class CleaningPlan:
     entry_errors: nw.LazyFrame[Any]
     orders: nw.LazyFrame[Any]
     price_quantity: nw.LazyFrame[Any]
+    customer_products: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
     params: CleaningConfig
 
     names = ("purchases", "returns", "cancelled_orders", "entry_errors", "orders",
-             "price_quantity", "counts")
+             "price_quantity", "customer_products", "counts")
 
     @property
     def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
@@ -292,7 +296,8 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         "description", "quantity", "unit_price", VALUE.alias("value"),
     ).sort("invoice_date", "invoice", "stock_code")
     return CleaningPlan(purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
-                        reduce.price_quantity(purchases), counts, params)
+                        reduce.price_quantity(purchases), reduce.customer_products(purchases),
+                        counts, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:

@@ -6,6 +6,9 @@ day. Sales KPIs, cohorts, seasonality and RFM count distinct invoices and add re
 or by customer; an invoice never spans two of those rows' keys, so they count and add the same
 on orders as on lines, from a table a fraction of the size.
 
+`customer_products`: one row per identified customer, product and month: what products,
+buy-again lists and clusters need of who bought what.
+
 `price_quantity`: purchase lines and revenue per month, unit-price band and quantity band.
 """
 
@@ -26,15 +29,39 @@ QUANTITY_BANDS = ((1, "1"), (2, "2–5"), (6, "6–11"), (12, "12–23"), (24, "
 
 def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """One row per invoice, customer, country and day of the purchase lines: `invoice_date`,
-    the order's time (its first line's), and `revenue`; `line`, its first line's position (for
-    a stable order), where the lines carry it."""
+    the order's time (its first line's), `revenue`, `products` (distinct stock codes); `line`,
+    its first line's position (for a stable order), where the lines carry it."""
     positions = [nw.col("line").min()] if "line" in purchases.collect_schema().names() else []
     return (
         purchases.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
         .group_by(ORDER_KEY, drop_null_keys=False)
-        .agg(nw.col("invoice_date").min(), nw.col("revenue").sum(), *positions)
+        .agg(nw.col("invoice_date").min(), nw.col("revenue").sum(),
+             nw.col("stock_code").n_unique().cast(nw.Int64).alias("products"), *positions)
         .drop("day")
     )
+
+
+def customer_products(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """One row per identified customer, stock code and `month` of the purchase lines:
+    `quantity`, `returned_units`, `revenue`, `lines`, `days` (distinct purchase days; a day
+    lies in one month, so days add up across months) and `last_bought` (the latest time)."""
+    return (
+        purchases.filter(~nw.col("customer_id").is_null())
+        .with_columns(nw.col("invoice_date").dt.truncate("1mo").alias("month"),
+                      nw.col("invoice_date").dt.truncate("1d").alias("day"))
+        .group_by("customer_id", "stock_code", "month")
+        .agg(nw.col("quantity").sum(), nw.col("returned_units").sum(), nw.col("revenue").sum(),
+             nw.len().cast(nw.Int64).alias("lines"),
+             nw.col("day").n_unique().cast(nw.Int64).alias("days"),
+             nw.col("invoice_date").max().alias("last_bought"))
+    )
+
+
+def customer_products_of(purchases: pl.DataFrame) -> pl.DataFrame:
+    """`customer_products` of purchase lines held by Polars, sorted by its keys."""
+    result = customer_products(nw.from_native(purchases.lazy())).to_native().collect()
+    assert isinstance(result, pl.DataFrame)
+    return result.sort("customer_id", "stock_code", "month")
 
 
 def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:

@@ -15,6 +15,7 @@ from reportgen.chapters.clusters.analysis import cluster_analysis, knee
 from reportgen.chapters.clusters.features import customer_features
 from reportgen.chapters.clusters.section import cluster_section
 from reportgen.config import ClusterConfig
+from reportgen.inputs.reduce import customer_products_of, orders_of
 
 FEATURES = ["order_value", "products_per_order", "product_range", "return_rate", "tenure_days",
             "gap_days", "weekend_share", "evening_share"]
@@ -127,7 +128,8 @@ def test_customer_features_by_hand() -> None:
         ("1", "A", "2011-11-05 20:00:00", 30.0),
         ("2", "A", "2011-11-14 09:00:00", 20.0),
         ("3", "B", "2011-11-15 10:00:00", 5.0),
-    ).with_columns(pl.Series("stock_code", ["X", "Y", "X", "Z"]))
+    ).with_columns(pl.Series("stock_code", ["X", "Y", "X", "Z"]), country=pl.lit("France"),
+                   quantity=pl.lit(1), returned_units=pl.lit(0))
     customers = pl.DataFrame({
         "customer_id": ["A", "B"], "segment": ["champions", "new_customers"],
         "recency_days": [17, 16], "frequency": [2, 1], "monetary": [60.0, 5.0],
@@ -136,7 +138,8 @@ def test_customer_features_by_hand() -> None:
     })
     habits = pl.DataFrame({"customer_id": ["A", "B"], "avg_days_between_purchases": [9.0, None]})
     rates = pl.DataFrame({"customer_id": ["A", "B"], "return_rate": [0.25, 0.0]})
-    table = customer_features(lines, customers, habits, rates, datetime(2011, 12, 1), 17)
+    table = customer_features(orders_of(lines), customer_products_of(lines), customers, habits,
+                              rates, datetime(2011, 12, 1), 17)
     rows = {row["customer_id"]: row for row in table.to_dicts()}
     assert rows["A"]["order_value"] == 30.0 and rows["B"]["order_value"] == 5.0
     assert rows["A"]["products_per_order"] == 1.5 and rows["A"]["product_range"] == 2

@@ -72,7 +72,7 @@ def assert_same_cleaning(polars: CleanTransactions, spark_result: tuple[Any, ...
         assert theirs.rows == expected.rows, theirs.rule
         assert theirs.revenue == pytest.approx(expected.revenue, rel=1e-9, abs=1e-6), theirs.rule
     assert set(tables) == {"purchases", "returns", "cancelled_orders", "entry_errors", "orders",
-                           "price_quantity"}
+                           "price_quantity", "customer_products"}
     for name, frame in tables.items():
         assert_same_table(name, frame, getattr(polars, name))
 

@@ -31,7 +31,7 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
         if not params.enabled or customers.height < MIN_CLUSTER_CUSTOMERS:
             return None
         features = customer_features(
-            inputs.clean.purchases, customers,
+            inputs.clean.orders, inputs.clean.customer_products, customers,
             inputs.results.of("behaviour", BehaviourResult).customer_habits,
             inputs.results.of("returns", ReturnsResult).customer_return_rates,
             inputs.period.analysis_date, inputs.config.behaviour.evening_starts_hour)

@@ -42,32 +42,30 @@ FEATURES: dict[str, FeatureSpec] = {
 
 
 def customer_features(
-    purchases: pl.DataFrame,
+    orders: pl.DataFrame,
+    customer_products: pl.DataFrame,
     customers: pl.DataFrame,
     habits: pl.DataFrame,
     return_rates: pl.DataFrame,
     analysis_date: datetime,
     evening_starts_hour: int,
 ) -> pl.DataFrame:
-    """Every feature of FEATURES per segmented customer (customers: the segments chapter's
+    """Every feature of FEATURES per segmented customer (orders and customer_products:
+    `CleanTransactions.orders` and `.customer_products`; customers: the segments chapter's
     table; habits: the behaviour chapter's; return_rates: the returns chapter's).
 
     A customer who bought on a single day has no gap between purchases yet: their gap is the
     time since that purchase, the least it will be.
     """
-    orders = (
-        purchases.filter(pl.col("customer_id").is_not_null()
-                         & (pl.col("invoice_date") < analysis_date))
-        .group_by("customer_id", "invoice")
-        .agg(pl.col("stock_code").n_unique().alias("products"),
-             pl.col("invoice_date").min().alias("when"))
-    )
+    orders = orders.filter(pl.col("customer_id").is_not_null()
+                           & (pl.col("invoice_date") < analysis_date)) \
+        .select("customer_id", "products", pl.col("invoice_date").alias("when"))
     per_customer = orders.group_by("customer_id").agg(
         pl.col("products").mean().alias("products_per_order"),
         (pl.col("when").dt.weekday() >= 6).mean().alias("weekend_share"),
         (pl.col("when").dt.hour() >= evening_starts_hour).mean().alias("evening_share"),
     )
-    ranges = purchases.filter(pl.col("customer_id").is_not_null()).group_by("customer_id").agg(
+    ranges = customer_products.group_by("customer_id").agg(
         pl.col("stock_code").n_unique().alias("product_range"))
     tenure = (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days()
     since_last = (pl.lit(analysis_date) - pl.col("last_purchase")).dt.total_days()
