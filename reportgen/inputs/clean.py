@@ -16,8 +16,6 @@ from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig
 from reportgen.inputs import reduce
 from reportgen.inputs.load import TransactionInput
 
-LINE_VALUE = pl.col("quantity") * pl.col("unit_price")
-
 
 @dataclass(frozen=True)
 class CleaningLogEntry:
@@ -98,31 +96,26 @@ def clean_transactions(
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
     lines = nw.from_native(source.transactions.lazy().with_row_index("line"))
     plan = cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
-    tables = dict(zip(plan.names, pl.collect_all([frame.to_native() for frame in plan.frames]),
-                      strict=True))
+    tables = dict(zip(plan.names, pl.collect_all([frame.to_native() for frame in plan.frames],
+                                                 engine=reduce.POLARS_ENGINE), strict=True))
     return cleaned(source, plan.log(tables.pop("counts").row(0, named=True)),
                    in_line_order(tables), analysis_date, params)
 
 
 def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The tables that carry their lines' position sorted by it (and without it), the others
-    (entry errors, price bands) as the plan sorts them or by their keys."""
-    ordered = {name: table.sort("line").drop("line") if "line" in table.columns else table
-               for name, table in tables.items()}
-    ordered["price_quantity"] = ordered["price_quantity"].sort(
-        "month", "price_order", "quantity_order")
-    ordered["customer_products"] = ordered["customer_products"].sort(
-        "customer_id", "stock_code", "month")
-    return ordered
+    (entry errors, price bands, customer products) as the plan sorts them."""
+    return {name: table.sort("line").drop("line") if "line" in table.columns else table
+            for name, table in tables.items()}
 
 
 def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """Polars: compute a frame that several later steps read once, and keep it in memory, in
     the lines' order (grouping leaves rows in any order, and sums over them would then differ
     in their last bits from run to run)."""
-    collected = frame.to_native().collect()
+    computed = reduce.collected(frame)
     kept: nw.LazyFrame[Any] = nw.from_native(
-        (collected.sort("line") if "line" in collected.columns else collected).lazy())
+        (computed.sort("line") if "line" in computed.columns else computed).lazy())
     return kept
 
 
@@ -177,6 +170,8 @@ SALE, CANCELLATION = 0, 1  # event kinds; at the same instant a sale comes befor
 # not depend on the order of lines in the file.
 EVENT_ORDER = ["invoice_date", "kind", "invoice", "quantity", "unit_price", "description", "country"]
 COLUMNS = list(CANONICAL_COLUMNS)
+# A netted purchase and the cancellation that netted it share these (`net_cancellations`).
+PAIR = ["customer_id", "stock_code", "units", "level", "pair_rank"]
 
 
 @dataclass(frozen=True)
@@ -243,9 +238,8 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
                   materialise: Materialise) -> CleaningPlan:
     """The cleaning rules of SPEC.md over lines in canonical columns and `line`, each line's
     position in the input (purchases, returns and cancelled orders keep it, for their order),
-    in order: exact duplicates
-    dropped (one kept), lines dated on or after the analysis date set aside, missing
-    descriptions filled, non-product codes and non-positive prices excluded, cancellations
+    in order: exact duplicates dropped (one kept), lines dated on or after the analysis date
+    set aside, missing descriptions filled, non-product codes and non-positive prices excluded, cancellations
     turned into returns, negative quantities without a cancellation excluded; then each
     cancellation nets out the latest earlier purchase of the same customer, product and units
     (`with_stack_depth`), the outsized ones cancelled soon after are suspected entry errors,
@@ -269,27 +263,24 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     ).drop("copies")
     events = materialise(net_cancellations(events))
     errors = materialise(suspected_entry_errors(events, params.entry_errors))
-    events = materialise(attribute_returns(events.join(
-        errors.select("customer_id", "stock_code", "units", "level", "sale_rank",
-                      nw.lit(True).alias("entry_error")),
-        on=["customer_id", "stock_code", "units", "level", "sale_rank"], how="left",
-    ).join(
-        errors.select("customer_id", "stock_code", "units", "level",
-                      nw.col("cancellation_rank"), nw.lit(True).alias("cancels_error")),
-        on=["customer_id", "stock_code", "units", "level", "cancellation_rank"], how="left",
-    ).with_columns(nw.col("entry_error").fill_null(False),
-                   nw.col("cancels_error").fill_null(False))))
     sale = nw.col("kind") == SALE
+    in_error = events.join(errors.select(*PAIR, nw.lit(True).alias("in_error")), on=PAIR,
+                           how="left").with_columns(nw.col("in_error").fill_null(False))
+    events = materialise(attribute_returns(in_error.with_columns(
+        (nw.col("in_error") & sale).alias("entry_error"),
+        (nw.col("in_error") & ~sale).alias("cancels_error"),
+    ).drop("in_error")))
     purchases = events.filter(sale & ~nw.col("netted")).select(
         *COLUMNS, nw.col("returned_units"), VALUE.alias("revenue"), "line")
     cancelled = events.filter(sale & nw.col("netted") & ~nw.col("entry_error")).select(
         *COLUMNS, VALUE.alias("revenue"), nw.col("quantity").alias("returned_units"), "line")
     returns = events.filter(~sale & ~nw.col("cancels_error")).select(
-        *[c for c in COLUMNS if c != "quantity"], nw.col("units").alias("quantity"),
+        *(nw.col("units").alias("quantity") if column == "quantity" else nw.col(column)
+          for column in COLUMNS),
         (-VALUE).alias("value"), nw.col("paired").alias("matched"),
         nw.when(nw.col("paired")).then(nw.col("units")).otherwise(nw.col("matched_units"))
         .alias("matched_units"), "line",
-    ).select(*COLUMNS, "value", "matched", "matched_units", "line")
+    )
     counts = _counts(kept, events, returns, purchases)
     entry_errors = errors.select(
         "invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
@@ -348,8 +339,8 @@ def net_cancellations(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     Adds `netted` (a purchase a later cancellation took: a later depth falls below the one it
     reached), `paired` (a cancellation that found a purchase: it lowered the depth), and for
     both the stack `level` they pushed or popped and their rank among the events of their kind
-    at that level (`sale_rank`, `cancellation_rank`): at one level, pushes and pops alternate,
-    so the n-th pop pairs with the n-th push.
+    at that level (`pair_rank`): at one level, pushes and pops alternate, so the n-th pop pairs
+    with the n-th push, and the two share PAIR.
     """
     key = ["customer_id", "stock_code", "units"]
     events, others = split_by_key(events, key, nw.col("kind") == CANCELLATION)
@@ -365,15 +356,14 @@ def net_cancellations(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         nw.lit(1).alias("one"),
     )
     rank = nw.col("one").cum_sum().over(*key, "level", "kind", order_by=EVENT_ORDER)
-    events = events.with_columns(rank.alias("rank")).select(
+    events = events.select(
         *others.columns, "netted", "paired", nw.col("level").cast(nw.Int64),
-        nw.when(nw.col("netted")).then(nw.col("rank")).cast(nw.Int64).alias("sale_rank"),
-        nw.when(nw.col("paired")).then(nw.col("rank")).cast(nw.Int64).alias("cancellation_rank"),
+        nw.when(nw.col("netted") | nw.col("paired")).then(rank).cast(nw.Int64)
+        .alias("pair_rank"),
     )
     unmatched = others.with_columns(
         nw.lit(False).alias("netted"), nw.lit(False).alias("paired"),
-        *(nw.lit(None, dtype=nw.Int64()).alias(name)
-          for name in ("level", "sale_rank", "cancellation_rank")))
+        *(nw.lit(None, dtype=nw.Int64()).alias(name) for name in ("level", "pair_rank")))
     return nw.concat([events, unmatched])
 
 
@@ -392,22 +382,19 @@ def suspected_entry_errors(events: nw.LazyFrame[Any], params: EntryErrorConfig
                            ) -> nw.LazyFrame[Any]:
     """Purchases netted out by a cancellation soon after whose quantity is far outside the
     product's usual range (its median over at least four sale lines, else every sale line's):
-    one row each with its cancellation, keyed by the pair's stack level and rank."""
+    one row each with its cancellation, keyed by PAIR."""
     sales = events.filter(nw.col("kind") == SALE)
     usual = sales.group_by("stock_code").agg(
         nw.col("quantity").median().alias("product_median"), nw.len().alias("product_lines"))
     overall = sales.select(nw.col("quantity").median().alias("overall_median"))
-    pair = ["customer_id", "stock_code", "units", "level"]
     cancellations = events.filter(nw.col("paired")).select(
-        *pair, nw.col("cancellation_rank").alias("sale_rank"), "cancellation_rank",
-        nw.col("invoice").alias("cancellation_invoice"),
+        *PAIR, nw.col("invoice").alias("cancellation_invoice"),
         nw.col("invoice_date").alias("cancelled_at"))
     reference = nw.when(nw.col("product_lines") >= 4).then(nw.col("product_median")) \
         .otherwise(nw.col("overall_median"))
     within = timedelta(seconds=round(params.cancelled_within_hours * 3600))
     return (
-        events.filter(nw.col("netted")).drop("cancellation_rank")
-        .join(cancellations, on=[*pair, "sale_rank"])
+        events.filter(nw.col("netted")).join(cancellations, on=PAIR)
         .join(usual, on="stock_code")
         .join(overall, how="cross")
         .filter((nw.col("quantity") >= params.min_quantity)
@@ -421,7 +408,7 @@ def attribute_returns(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
 
     Adds `returned_units` to purchases and `matched_units` to returns. Units are taken last in,
     first out, partially where needed: purchases that no cancellation netted push their units,
-    returns that paired with no purchase pop theirs, never below empty (`stack_depth`). A
+    returns that paired with no purchase pop theirs, never below empty (`with_stack_depth`). A
     purchase's units sit at the depths just below the one it reached; those that a later
     event's lower depth uncovers came back. What finds no purchase (goods bought before the
     data start, anonymous returns) stays unmatched.

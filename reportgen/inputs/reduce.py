@@ -14,12 +14,15 @@ buy-again lists and clusters need of who bought what.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import narwhals as nw
 import polars as pl
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
+# Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
+# an order that varies from run to run, so sums of money differed in their last bits.
+POLARS_ENGINE: Literal["in-memory"] = "in-memory"
 # Lower edges and names of the unit-price and quantity bands (the behaviour chapter's grid).
 PRICE_BANDS = ((0.0, "under 1"), (1.0, "1–2"), (2.0, "2–5"), (5.0, "5–10"), (10.0, "10–20"),
                (20.0, "20 and over"))
@@ -44,7 +47,8 @@ def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
 def customer_products(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """One row per identified customer, stock code and `month` of the purchase lines:
     `quantity`, `returned_units`, `revenue`, `lines`, `days` (distinct purchase days; a day
-    lies in one month, so days add up across months) and `last_bought` (the latest time)."""
+    lies in one month, so days add up across months) and `last_bought` (the latest time);
+    sorted by customer, product and month."""
     return (
         purchases.filter(~nw.col("customer_id").is_null())
         .with_columns(nw.col("invoice_date").dt.truncate("1mo").alias("month"),
@@ -54,14 +58,20 @@ def customer_products(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
              nw.len().cast(nw.Int64).alias("lines"),
              nw.col("day").n_unique().cast(nw.Int64).alias("days"),
              nw.col("invoice_date").max().alias("last_bought"))
+        .sort("customer_id", "stock_code", "month")
     )
 
 
 def customer_products_of(purchases: pl.DataFrame) -> pl.DataFrame:
-    """`customer_products` of purchase lines held by Polars, sorted by its keys."""
-    result = customer_products(nw.from_native(purchases.lazy())).to_native().collect()
+    """`customer_products` of purchase lines held by Polars."""
+    return collected(customer_products(nw.from_native(purchases.lazy())))
+
+
+def collected(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
+    """A plan over Polars frames, computed (by POLARS_ENGINE)."""
+    result = frame.to_native().collect(engine=POLARS_ENGINE)
     assert isinstance(result, pl.DataFrame)
-    return result.sort("customer_id", "stock_code", "month")
+    return result
 
 
 def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:
@@ -74,24 +84,22 @@ def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:
 
 def price_quantity(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """Purchase lines (`lines`) and `revenue` per `month`, unit-price band (`price_order`, an
-    index into PRICE_BANDS) and quantity band (`quantity_order`, into QUANTITY_BANDS)."""
+    index into PRICE_BANDS) and quantity band (`quantity_order`, into QUANTITY_BANDS), sorted
+    by those."""
     return purchases.group_by(
         nw.col("invoice_date").dt.truncate("1mo").alias("month"),
         band_index("unit_price", PRICE_BANDS).alias("price_order"),
         band_index("quantity", QUANTITY_BANDS).alias("quantity_order"),
-    ).agg(nw.len().cast(nw.Int64).alias("lines"), nw.col("revenue").sum())
+    ).agg(nw.len().cast(nw.Int64).alias("lines"), nw.col("revenue").sum()) \
+        .sort("month", "price_order", "quantity_order")
 
 
 def price_quantity_of(purchases: pl.DataFrame) -> pl.DataFrame:
-    """`price_quantity` of purchase lines held by Polars, sorted by month and bands."""
-    result = price_quantity(nw.from_native(purchases.lazy())).to_native().collect()
-    assert isinstance(result, pl.DataFrame)
-    return result.sort("month", "price_order", "quantity_order")
+    """`price_quantity` of purchase lines held by Polars."""
+    return collected(price_quantity(nw.from_native(purchases.lazy())))
 
 
 def orders_of(purchases: pl.DataFrame) -> pl.DataFrame:
     """`orders` of purchase lines held by Polars, in the order of their first lines."""
     numbered = purchases.lazy().with_row_index("line")
-    result = orders(nw.from_native(numbered)).to_native().collect()
-    assert isinstance(result, pl.DataFrame)
-    return result.sort("line").drop("line")
+    return collected(orders(nw.from_native(numbered))).sort("line").drop("line")

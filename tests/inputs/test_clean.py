@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 from conftest import UnitFactory, lines
 
-from reportgen.config import load_unit_config
+from reportgen.config import CleaningConfig, load_unit_config
+from reportgen.demo_data import DemoSpec, generate_transactions
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, exact_duplicate_count
-from reportgen.inputs.load import read_transactions
+from reportgen.inputs.load import TransactionInput, read_transactions
 
 ANALYSIS_DATE = datetime(2011, 1, 1)
 FIXTURE = lines(
@@ -276,3 +277,20 @@ def test_entry_error_thresholds_are_configurable(write_unit: UnitFactory) -> Non
         data, cleaning={"entry_errors": {"cancelled_within_hours": 96, "min_quantity": 5_000}}))
     clean = clean_transactions(read_transactions(stricter), ANALYSIS_DATE, stricter.cleaning)
     assert clean.entry_errors.is_empty()
+
+
+@pytest.mark.slow  # cleans 200,000 simulated lines three times
+def test_cleaning_twice_gives_the_same_tables_to_the_last_bit() -> None:
+    data = generate_transactions(DemoSpec(customers=4_000, seed=3)).transactions
+    transactions = data.rename({
+        "InvoiceNo": "invoice", "StockCode": "stock_code", "Description": "description",
+        "Quantity": "quantity", "InvoiceDate": "invoice_date", "UnitPrice": "unit_price",
+        "CustomerID": "customer_id", "Country": "country"}).with_columns(
+        pl.col("customer_id").cast(pl.String))
+    source = TransactionInput(transactions, (), transactions.height, 0, 0.0, 0.0, 0, 0.0, ())
+    first, *again = (clean_transactions(source, datetime(2024, 12, 1), CleaningConfig())
+                     for _ in range(3))
+    for other in again:
+        assert other.log == first.log
+        for name in ("purchases", "returns", "orders", "price_quantity", "customer_products"):
+            assert getattr(other, name).equals(getattr(first, name)), name
