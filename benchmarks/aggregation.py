@@ -110,9 +110,9 @@ def reportgen_tables(path: Path, folder: Path) -> Callable[[], None]:
     def run() -> None:
         clean = clean_transactions(read_transactions(config), PERIOD.analysis_date,
                                    config.cleaning)
-        monthly_kpis(clean.orders, clean.returns, PERIOD)
-        rfm_analysis(clean.orders, clean.returns, PERIOD.analysis_date, config.rfm)
-        customer_summary(clean.purchases, date(2011, 11, 30), 7)
+        monthly_kpis(clean.orders, clean.return_orders, PERIOD)
+        rfm_analysis(clean.orders, clean.return_orders, PERIOD.analysis_date, config.rfm)
+        customer_summary(clean.orders, date(2011, 11, 30), 7)
         cohort_analysis(clean.orders, PERIOD.analysis_date, config.cohorts)
     return run
 

@@ -58,8 +58,8 @@ def benchmark_size(customers: int, folder: Path) -> str:
         )
 
     def analyses() -> None:
-        monthly_kpis(clean.orders, clean.returns, PERIOD)
-        rfm_analysis(clean.orders, clean.returns, PERIOD.analysis_date, config.rfm)
+        monthly_kpis(clean.orders, clean.return_orders, PERIOD)
+        rfm_analysis(clean.orders, clean.return_orders, PERIOD.analysis_date, config.rfm)
 
     base = best_of(3, baseline)
     stages = (

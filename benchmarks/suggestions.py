@@ -18,11 +18,15 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from reportgen.paths import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from reportgen.inputs.clean import CleanTransactions
 
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data" / "online_retail.parquet"
 UK = PROJECT_DIR / "config" / "uk.yaml"
@@ -34,13 +38,13 @@ def protocol() -> None:
     from reportgen.config import SuggestionsConfig
     from reportgen.period import Period
 
-    purchases = uci_purchases(all_countries=True)
+    clean = uci_clean(all_countries=True)
     params = SuggestionsConfig(backtest_months=2)
     print(f"{'method':<12} {'customers':>9} {'hit@10':>7} {'x popularity':>12} "
           f"{'precision@10':>12} {'recall@10':>9} {'coverage':>8} {'seconds':>7}")
     for method in ("ease", "item_item", "popularity"):
         started = time.perf_counter()
-        backtest = holdout_test(purchases, Period(2011, 11), params, method)  # type: ignore[arg-type]
+        backtest = holdout_test(clean.customer_products, Period(2011, 11), params, method)  # type: ignore[arg-type]
         seconds = time.perf_counter() - started
         assert not isinstance(backtest, str), backtest
         score = backtest.method
@@ -52,8 +56,8 @@ def protocol() -> None:
           f"{backtest.buy_again_customers:,} customers who bought a product of theirs again")
 
 
-def uci_purchases(all_countries: bool) -> object:
-    """The clean purchases of the UCI file up to 1 Dec 2011 (all countries or the UK unit)."""
+def uci_clean(all_countries: bool) -> CleanTransactions:
+    """The clean transactions of the UCI file up to 1 Dec 2011 (all countries or the UK unit)."""
     from reportgen.config import load_unit_config
     from reportgen.inputs.clean import clean_transactions
     from reportgen.inputs.load import read_transactions
@@ -63,7 +67,7 @@ def uci_purchases(all_countries: bool) -> object:
         config = config.model_copy(update={"filters": config.filters.model_copy(
             update={"countries": None})})
     return clean_transactions(read_transactions(config), datetime(2011, 12, 1),
-                              config.cleaning).purchases
+                              config.cleaning)
 
 
 def chapter_cost() -> None:
@@ -74,22 +78,24 @@ def chapter_cost() -> None:
     from reportgen.config import RfmConfig, SuggestionsConfig
     from reportgen.period import Period
 
-    purchases = uci_purchases(all_countries=False)
+    clean = uci_clean(all_countries=False)
     period = Period(2011, 11)
-    segments = rfm_analysis(purchases, purchases.head(0), period.analysis_date,  # type: ignore[attr-defined]
+    segments = rfm_analysis(clean.orders, clean.return_orders, period.analysis_date,
                             RfmConfig()).customers
+    tables = (clean.customer_products, clean.descriptions, clean.orders)
     started = time.perf_counter()
-    purchase_matrix(kept_products(purchases, datetime(2009, 12, 1), period.analysis_date))
+    purchase_matrix(kept_products(clean.customer_products, datetime(2009, 12, 1),
+                                  period.analysis_date))
     baseline = time.perf_counter() - started
     started = time.perf_counter()
-    result = suggestions_analysis(purchases, segments, period, SuggestionsConfig())  # type: ignore[arg-type]
+    result = suggestions_analysis(*tables, segments, period, SuggestionsConfig())
     seconds = time.perf_counter() - started
     assert result is not None
     print(f"UK 2011-11 chapter: {seconds:.2f}s for {result.active_customers:,} customers and "
           f"{result.products:,} products ({result.method}); baseline (pairs and matrix) "
           f"{baseline:.3f}s: {seconds / baseline:.0f}x")
     with RssSampler() as memory:
-        suggestions_analysis(purchases, segments, period, SuggestionsConfig())  # type: ignore[arg-type]
+        suggestions_analysis(*tables, segments, period, SuggestionsConfig())
     print(f"memory while it runs: {memory.start / 2**20:.0f} MiB resident before, peak "
           f"{memory.peak / 2**20:.0f} MiB (+{(memory.peak - memory.start) / 2**20:.0f} MiB)")
 

@@ -579,6 +579,18 @@ class SmtpSettings(BaseSettings):
         return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
 
 
+class SparkConfig(StrictModel):
+    """Where engine: spark runs: Spark's master URL and session options. Credentials for the
+    cluster and its storage stay in Spark's own configuration (spark-defaults.conf, the
+    environment, the cluster's identity), never in the unit's file."""
+
+    master: str = Field("local[*]", min_length=1, description="Spark master URL: local[*] "
+                        "(this machine's cores), spark://host:7077, yarn, k8s://https://host.")
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Spark settings for the session, e.g. "
+        "spark.executor.memory: 8g (they override reportgen's, see inputs/spark.py).")
+
+
 class ReportConfig(StrictModel):
     """Presentation options."""
 
@@ -620,6 +632,11 @@ class UnitConfig(BaseSettings):
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
     playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
                                       description="Recommendation playbook.")
+    engine: Literal["polars", "spark"] = Field(
+        "polars", description="What reads and cleans the transactions and reduces them to the "
+        "tables the chapters read: polars (this machine) or spark (Apache Spark, see `spark`).")
+    spark: SparkConfig = Field(default_factory=SparkConfig,
+                               description="The Spark session for engine: spark.")
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig,
                                      description="Summary email recipients and subject.")
 

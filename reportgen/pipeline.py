@@ -18,8 +18,8 @@ from reportgen.chapters.base import AnalysisInputs, Chapter, Results
 from reportgen.chapters.measurement.analysis import MeasurementResult
 from reportgen.config import UnitConfig
 from reportgen.errors import OutputError
-from reportgen.inputs.clean import clean_transactions
-from reportgen.inputs.load import read_transactions
+from reportgen.inputs.clean import CleanTransactions, clean_transactions
+from reportgen.inputs.load import InputReading, read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
 from reportgen.outputs.manifest import run_manifest
 from reportgen.outputs.previous import PublishedHistory, published_history
@@ -76,6 +76,21 @@ class RunResult:
     incomplete: tuple[str, ...] = ()
 
 
+def read_and_clean(config: UnitConfig, period: Period, timer: StageTimer
+                   ) -> tuple[InputReading, CleanTransactions]:
+    """Read the unit's transactions and clean them up to the period's analysis date, on the
+    unit's engine: Polars here, or Spark on its cluster (only the reduced tables come back)."""
+    if config.engine == "spark":
+        from reportgen.inputs.spark import clean_with_spark
+
+        with timer.stage("spark", config.spark.master):
+            return clean_with_spark(config, period.analysis_date)
+    with timer.stage("load"):
+        source = read_transactions(config)
+    with timer.stage("clean", f"{source.transactions.height:,} lines"):
+        return source, clean_transactions(source, period.analysis_date, config.cleaning)
+
+
 def build_report(
     config: UnitConfig,
     period: Period,
@@ -94,14 +109,11 @@ def build_report(
     timer = StageTimer(on_stage)
     specs = fact_specs(chapters)
     playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
-    with timer.stage("load"):
-        source = read_transactions(config)
-    with timer.stage("clean", f"{source.transactions.height:,} lines"):
-        clean = clean_transactions(source, period.analysis_date, config.cleaning)
+    source, clean = read_and_clean(config, period, timer)
     results = Results()
     inputs = AnalysisInputs(config, period, source, clean, results, history.earlier)
-    size = (f"{clean.purchases.height:,} purchase lines, "
-            f"{clean.purchases['customer_id'].n_unique():,} customers")
+    size = (f"{clean.purchase_lines:,} purchase lines, "
+            f"{clean.orders['customer_id'].n_unique():,} customers")
     for chapter in chapters:
         with timer.stage(chapter.key, size):
             results.add(chapter.key, chapter.compute(inputs))

@@ -16,7 +16,7 @@ from conftest import PROJECT_DIR, DraftRenderer, assert_only_single_day_buyers_l
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.suggestions.backtest import holdout_test
 from reportgen.config import CleaningConfig, SuggestionsConfig, load_unit_config
-from reportgen.inputs.clean import clean_transactions, exact_duplicate_count
+from reportgen.inputs.clean import clean_lines, clean_transactions, exact_duplicate_count
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 from reportgen.pipeline import run_report
@@ -52,7 +52,7 @@ def test_suggestions_beat_popularity_by_half_on_the_issue_protocol(all_countries
     each customer bought for the first time in October-November 2011."""
     config = load_unit_config(all_countries)
     clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
-    backtest = holdout_test(clean.purchases, Period(2011, 11),
+    backtest = holdout_test(clean.customer_products, Period(2011, 11),
                             SuggestionsConfig(backtest_months=2), "auto")
     assert not isinstance(backtest, str)
     assert backtest.learned_until == datetime(2011, 10, 1) and backtest.customers > 1_500
@@ -66,8 +66,10 @@ def test_suggestions_beat_popularity_by_half_on_the_issue_protocol(all_countries
 
 def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
     config = load_unit_config(all_countries)
-    clean = clean_transactions(read_transactions(config), datetime(2012, 1, 1), config.cleaning)
-    assert clean.purchases.filter(pl.col("quantity") == 80_995).is_empty()
+    source = read_transactions(config)
+    clean = clean_transactions(source, datetime(2012, 1, 1), config.cleaning)
+    lines = clean_lines(source.transactions, datetime(2012, 1, 1), config.cleaning)
+    assert lines.purchases.filter(pl.col("quantity") == 80_995).is_empty()
     netted = next(e for e in clean.log if e.rule.startswith("Purchase netted out"))
     assert netted.revenue > 168_000
 
@@ -143,7 +145,7 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
     config = load_unit_config(UK)
     period = Period(2011, 11)
     clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
-    ours = rfm_analysis(clean.purchases, clean.returns, period.analysis_date, config.rfm)
+    ours = rfm_analysis(clean.orders, clean.return_orders, period.analysis_date, config.rfm)
     expected = reference_rfm(shared_data, period.analysis_date, "United Kingdom")
     table = {
         c: (r, f, m)
@@ -265,9 +267,10 @@ def check_octobers_lists_are_measured_in_november(unit_folder: Path) -> None:
     from reportgen.playbook.control import with_groups
 
     config = load_unit_config(UK)
-    clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
+    lines = clean_lines(read_transactions(config).transactions, datetime(2011, 12, 1),
+                        config.cleaning)
     spent: dict[str, float] = defaultdict(float)
-    for customer, when, revenue in clean.purchases.select(
+    for customer, when, revenue in lines.purchases.select(
             "customer_id", "invoice_date", "revenue").iter_rows():
         if customer is not None and datetime(2011, 11, 1) <= when < datetime(2011, 12, 1):
             spent[customer] += revenue

@@ -20,7 +20,7 @@ import polars as pl
 
 from reportgen.config import UnitConfig
 from reportgen.inputs.clean import CleanTransactions
-from reportgen.inputs.load import TransactionInput
+from reportgen.inputs.load import InputReading
 from reportgen.outputs.campaigns import EarlierLists
 from reportgen.period import Period
 from reportgen.playbook.facts import FactSpec, FactValue
@@ -64,7 +64,7 @@ class AnalysisInputs:
 
     config: UnitConfig
     period: Period
-    source: TransactionInput
+    source: InputReading
     clean: CleanTransactions
     results: Results
     earlier: EarlierLists = field(default_factory=EarlierLists)  # earlier action lists

@@ -14,7 +14,7 @@ import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig
 from reportgen.inputs import reduce
-from reportgen.inputs.load import TransactionInput
+from reportgen.inputs.load import InputReading, TransactionInput
 
 
 @dataclass(frozen=True)
@@ -30,37 +30,51 @@ class CleaningLogEntry:
 
 @dataclass(frozen=True)
 class CleanTransactions:
-    """Purchases and returns ready for analysis, and the cleaning log of what cleaning did.
+    """The clean transactions as the reduced tables the chapters read (`reduce`; none has a row
+    per line), the cleaning log of what cleaning did, and the lines kept and their value.
 
-    Every purchase line carries `returned_units`: how many of its units later came back
-    (matched to it by `attribute_returns`). `cancelled_orders` are the purchases that a
-    matching cancellation netted out: ordered, and returned in full. Every return line
-    carries `matched_units`: how many of its units were matched to an earlier purchase of the
-    same customer and product in the data.
+    Returned units are matched to the purchases they return (`attribute_returns`); cancelled
+    orders are the purchases that a matching cancellation netted out: ordered, and returned in
+    full. The lines themselves are `CleanLines` (`clean_lines`), for tests and checks.
     """
 
-    purchases: pl.DataFrame
-    returns: pl.DataFrame
-    cancelled_orders: pl.DataFrame
     entry_errors: pl.DataFrame  # suspected entry errors, see `suspected_entry_errors`
     orders: pl.DataFrame  # the purchases one row per order (`reduce.orders`)
     price_quantity: pl.DataFrame  # purchase lines per month and price and quantity band
     customer_products: pl.DataFrame  # per identified customer, product and month
+    product_months: pl.DataFrame  # per product, month and cancelled or not
+    product_returns: pl.DataFrame  # return lines per product and month
+    descriptions: pl.DataFrame  # lines per product, month and description
+    return_orders: pl.DataFrame  # the returns one row per return invoice (and matched flag)
+    customer_months: pl.DataFrame  # ordered and returned value per customer and month
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
+    purchase_lines: int  # lines kept as purchases
+    return_lines: int  # lines kept as returns
+    revenue_out: float  # quantity x unit price of the lines kept (returns negative)
+    first_line: datetime | None  # the earliest and latest time of any line read
+    last_line: datetime | None
+    last_month_lines: int  # lines read dated in the month before the analysis date
     analysis_date: datetime
     params: CleaningConfig
 
     @property
     def rows_out(self) -> int:
         """Rows kept as purchase or return lines."""
-        return self.purchases.height + self.returns.height
+        return self.purchase_lines + self.return_lines
 
-    @property
-    def revenue_out(self) -> float:
-        """Quantity x unit price of the rows kept: purchases, and returns (negative)."""
-        return float(self.purchases["revenue"].sum()) - float(self.returns["value"].sum())
+
+@dataclass(frozen=True)
+class CleanLines:
+    """The lines cleaning kept: purchases (each with `returned_units`: how many of its units
+    later came back), returns (each with `matched_units`: how many of its units were matched
+    to an earlier purchase of the same customer and product in the data) and cancelled
+    orders. Only tests and checks hold these; the chapters read `CleanTransactions`."""
+
+    purchases: pl.DataFrame
+    returns: pl.DataFrame
+    cancelled_orders: pl.DataFrame
 
     @cached_property
     def ordered_lines(self) -> pl.DataFrame:
@@ -77,7 +91,7 @@ class CleanTransactions:
 def nothing_left(clean: CleanTransactions) -> str | None:
     """When cleaning kept no purchase line: which rule removed the most rows, and how many of
     how many rows read (None when purchases remain)."""
-    if clean.purchases.height:
+    if clean.purchase_lines:
         return None
     removing = [entry for entry in clean.log if entry.removed and entry.rows]
     if not removing:
@@ -91,20 +105,33 @@ def nothing_left(clean: CleanTransactions) -> str | None:
 def clean_transactions(
     source: TransactionInput, analysis_date: datetime, params: CleaningConfig
 ) -> CleanTransactions:
-    """Apply the cleaning rules up to the analysis date; return purchases, returns and the log.
+    """Apply the cleaning rules up to the analysis date; return the reduced tables and the log.
 
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
-    lines = nw.from_native(source.transactions.lazy().with_row_index("line"))
-    plan = cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
+    plan = polars_plan(source.transactions, analysis_date, params)
     tables = dict(zip(plan.names, pl.collect_all([frame.to_native() for frame in plan.frames],
                                                  engine=reduce.POLARS_ENGINE), strict=True))
-    return cleaned(source, plan.log(tables.pop("counts").row(0, named=True)),
-                   in_line_order(tables), analysis_date, params)
+    return cleaned(source, plan, tables)
+
+
+def clean_lines(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
+                ) -> CleanLines:
+    """The lines cleaning keeps of canonical lines held by Polars, in their input order."""
+    plan = polars_plan(transactions, analysis_date, params)
+    return CleanLines(*(reduce.collected(frame).sort("line").drop("line")
+                        for frame in (plan.purchases, plan.returns, plan.cancelled_orders)))
+
+
+def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
+                ) -> CleaningPlan:
+    """The cleaning plan over canonical lines held by Polars, numbered in their input order."""
+    lines = nw.from_native(transactions.lazy().with_row_index("line"))
+    return cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
 
 
 def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The tables that carry their lines' position sorted by it (and without it), the others
-    (entry errors, price bands, customer products) as the plan sorts them."""
+    as the plan sorts them."""
     return {name: table.sort("line").drop("line") if "line" in table.columns else table
             for name, table in tables.items()}
 
@@ -119,20 +146,28 @@ def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return kept
 
 
-def cleaned(source: TransactionInput, log: list[CleaningLogEntry], tables: dict[str, pl.DataFrame],
-            analysis_date: datetime, params: CleaningConfig) -> CleanTransactions:
-    """The clean transactions, with the reading's own log entries before the cleaning rules'."""
+def cleaned(source: InputReading, plan: CleaningPlan, tables: dict[str, pl.DataFrame]
+            ) -> CleanTransactions:
+    """The clean transactions from the plan's collected tables (`CleaningPlan.names`), with
+    the reading's own log entries before the cleaning rules'."""
+    counts = tables.pop("counts").row(0, named=True)
     return CleanTransactions(
-        **tables,
-        log=(*reading_log(source), *log),
+        **in_line_order(tables),
+        log=(*reading_log(source), *plan.log(counts)),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
-        analysis_date=analysis_date,
-        params=params,
+        purchase_lines=int(counts["kept_purchase_rows"] or 0),
+        return_lines=int(counts["kept_return_rows"] or 0),
+        revenue_out=float(counts["kept_purchase_revenue"] or 0.0)
+        - float(counts["kept_return_revenue"] or 0.0),
+        first_line=counts["first_line"], last_line=counts["last_line"],
+        last_month_lines=int(counts["last_month_rows"] or 0),
+        analysis_date=plan.analysis_date,
+        params=plan.params,
     )
 
 
-def reading_log(source: TransactionInput) -> list[CleaningLogEntry]:
+def reading_log(source: InputReading) -> list[CleaningLogEntry]:
     """What reading the files already set aside: unreadable values, other countries, dates read
     one way only, lines two files both hold."""
     log = [
@@ -176,8 +211,9 @@ PAIR = ["customer_id", "stock_code", "units", "level", "pair_rank"]
 
 @dataclass(frozen=True)
 class CleaningPlan:
-    """The cleaning rules as lazy frames: purchases, returns, cancelled orders, suspected entry
-    errors, and one row of counts from which `log` writes the cleaning log."""
+    """The cleaning rules as lazy frames: the lines kept (purchases, returns, cancelled
+    orders), suspected entry errors, the reduced tables the chapters read, and one row of
+    counts from which `log` writes the cleaning log."""
 
     purchases: nw.LazyFrame[Any]
     returns: nw.LazyFrame[Any]
@@ -186,11 +222,18 @@ class CleaningPlan:
     orders: nw.LazyFrame[Any]
     price_quantity: nw.LazyFrame[Any]
     customer_products: nw.LazyFrame[Any]
+    product_months: nw.LazyFrame[Any]
+    product_returns: nw.LazyFrame[Any]
+    descriptions: nw.LazyFrame[Any]
+    return_orders: nw.LazyFrame[Any]
+    customer_months: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
+    analysis_date: datetime
     params: CleaningConfig
 
-    names = ("purchases", "returns", "cancelled_orders", "entry_errors", "orders",
-             "price_quantity", "customer_products", "counts")
+    # What an engine collects for a report: none of these has a row per line.
+    names = ("entry_errors", "orders", "price_quantity", "customer_products", "product_months",
+             "product_returns", "descriptions", "return_orders", "customer_months", "counts")
 
     @property
     def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
@@ -281,14 +324,17 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         nw.when(nw.col("paired")).then(nw.col("units")).otherwise(nw.col("matched_units"))
         .alias("matched_units"), "line",
     )
-    counts = _counts(kept, events, returns, purchases)
+    counts = _counts(kept, events, returns, purchases, analysis_date)
     entry_errors = errors.select(
         "invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
         "description", "quantity", "unit_price", VALUE.alias("value"),
     ).sort("invoice_date", "invoice", "stock_code")
-    return CleaningPlan(purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
-                        reduce.price_quantity(purchases), reduce.customer_products(purchases),
-                        counts, params)
+    return CleaningPlan(
+        purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
+        reduce.price_quantity(purchases), reduce.customer_products(purchases),
+        reduce.product_months(purchases, cancelled), reduce.product_returns(returns),
+        reduce.descriptions(purchases, cancelled, returns), reduce.return_orders(returns),
+        reduce.customer_months(purchases, cancelled), counts, analysis_date, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:
@@ -432,30 +478,42 @@ def attribute_returns(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nw.concat([events, untouched])
 
 
-def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any],
-            returns: nw.LazyFrame[Any], purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any], returns: nw.LazyFrame[Any],
+            purchases: nw.LazyFrame[Any], analysis_date: datetime) -> nw.LazyFrame[Any]:
     """One row: lines and quantity x price of each rule's lines, for the cleaning log (one
-    pass over each frame, conditional sums)."""
+    pass over each frame, conditional sums); the lines kept; the first and last line's time
+    and the lines of the month before the analysis date, for the summary's notices."""
     def count(name: str, where: nw.Expr, value: nw.Expr = VALUE,
               weight: nw.Expr | None = None) -> list[nw.Expr]:
         weight = nw.lit(1) if weight is None else weight
         return [nw.when(where).then(weight).otherwise(nw.lit(0)).sum().alias(f"{name}_rows"),
-                nw.when(where).then(value * weight).otherwise(nw.lit(0.0)).sum()
+                reduce.money_sum(nw.when(where).then(value * weight).otherwise(nw.lit(0.0)))
                 .alias(f"{name}_revenue")]
 
+    def every_line(name: str) -> list[nw.Expr]:
+        return [nw.len().alias(f"{name}_rows"), reduce.money_sum(VALUE).alias(f"{name}_revenue")]
+
     fate = nw.col("fate")
+    last_month = (analysis_date - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0,
+                                                              microsecond=0)
     per_line = kept.select(
         *count("duplicate", nw.col("copies") > 1, weight=nw.col("copies") - 1),
         *(expr for name in ("future", "non_product", "price", "cancellation", "negative")
           for expr in count(name, fate == name)),
         *count("no_description", (fate != "future") & nw.col("no_description")),
+        *count("last_month", nw.col("invoice_date").is_between(
+            last_month, analysis_date, closed="left"), weight=nw.col("copies")),
+        nw.col("invoice_date").min().alias("first_line"),
+        nw.col("invoice_date").max().alias("last_line"),
     )
     matched = events.select(*count("netted", nw.col("netted")),
                             *count("entry_error", nw.col("cancels_error"), value=-VALUE))
     unmatched = returns.select(*count(
         "unmatched", nw.col("matched_units") < nw.col("quantity"),
-        value=(nw.col("quantity") - nw.col("matched_units")) * nw.col("unit_price")))
-    anonymous = purchases.select(*count("anonymous", nw.col("customer_id").is_null()))
+        value=(nw.col("quantity") - nw.col("matched_units")) * nw.col("unit_price")),
+        *every_line("kept_return"))
+    anonymous = purchases.select(*count("anonymous", nw.col("customer_id").is_null()),
+                                 *every_line("kept_purchase"))
     return per_line.join(matched, how="cross").join(unmatched, how="cross") \
         .join(anonymous, how="cross")
 

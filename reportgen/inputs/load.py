@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import glob
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import narwhals as nw
 import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, UnitConfig
 from reportgen.errors import EncodingError, InputError
+from reportgen.inputs.reduce import money_sum
 
 TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
 REQUIRED_COLUMNS = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
@@ -66,16 +68,16 @@ class MalformedValue:
     """An example of a value that could not be read as its column's type."""
 
     file: str
-    row: int
+    row: int | None  # the row in the file, where the reader knows it
     column: str
     value: str
 
 
 @dataclass(frozen=True)
-class TransactionInput:
-    """The unit's transactions in canonical columns, and what happened while reading them."""
+class InputReading:
+    """What reading a unit's files found: the files, the rows and their value, and what
+    reading set aside (unreadable values, other countries, lines two files both hold)."""
 
-    transactions: pl.DataFrame
     files: tuple[InputFile, ...]
     rows_read: int
     rows_other_countries: int
@@ -87,6 +89,18 @@ class TransactionInput:
     overlap_rows: int = 0  # lines dropped because an earlier file holds them too
     overlap_revenue: float = 0.0
     date_readings: tuple[DateReading, ...] = ()  # files whose date order was decided by the data
+
+
+@dataclass(frozen=True)
+class TransactionInput(InputReading):
+    """The unit's transactions in canonical columns, held by Polars, and what reading found."""
+
+    transactions: pl.DataFrame = field(kw_only=True)
+
+    @classmethod
+    def of(cls, transactions: pl.DataFrame) -> TransactionInput:
+        """Canonical lines as if read from no file, with nothing set aside."""
+        return cls((), transactions.height, 0, 0.0, 0.0, 0, 0.0, (), transactions=transactions)
 
 
 @dataclass(frozen=True)
@@ -141,7 +155,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         rows_read=rows_read,
         rows_other_countries=transactions.height - filtered.height,
         revenue_read=_line_revenue(stacked) + malformed_revenue,
-        revenue_other_countries=_line_revenue(transactions) - _line_revenue(filtered),
+        revenue_other_countries=_line_revenue(other_countries(config, transactions)),
         malformed_rows=malformed_rows,
         malformed_revenue=malformed_revenue,
         malformed_examples=tuple(examples[:5]),
@@ -319,7 +333,7 @@ def typed_columns(
 ) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
     """Map the file's columns to canonical names and types; return (good rows, malformed rows,
     how the dates were read when the data decided it)."""
-    problems = missing_column_problems(config, path, raw)
+    problems = missing_column_problems(config, path, raw.columns)
     if problems:
         raise problems[0]
     typed, reading = typed_frame(config, path, raw)
@@ -331,24 +345,25 @@ def typed_columns(
     return good, bad, reading
 
 
-def missing_column_problems(config: UnitConfig, path: Path, raw: pl.DataFrame) -> list[InputError]:
+def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
+                            ) -> list[InputError]:
     """One error per mapped column that the file does not have. In a workbook where most
     mapped columns are missing, the data is likely on another sheet: one error listing the
     sheets instead."""
     mapping = config.source.columns.model_dump()
-    missing = [canon for canon in CANONICAL_COLUMNS if mapping[canon] not in raw.columns]
+    missing = [canon for canon in CANONICAL_COLUMNS if mapping[canon] not in columns]
     if file_format(config, path) == "xlsx" and len(missing) > len(CANONICAL_COLUMNS) // 2:
         sheets = workbook_sheets(path)
         read = config.source.sheet or (sheets[0] if sheets else "the first sheet")
         if len(sheets) > 1:
             return [InputError(
-                f"the sheet '{read}' lacks most mapped columns ({', '.join(raw.columns)}); "
+                f"the sheet '{read}' lacks most mapped columns ({', '.join(columns)}); "
                 f"the workbook's sheets: {', '.join(sheets)}", unit=config.unit, file=path,
                 hint=f"set source.sheet to the sheet with the transactions in "
                 f"{config.config_file}")]
     return [
         InputError(
-            f"not found (mapped from {canon}); the file has: {', '.join(raw.columns)}",
+            f"not found (mapped from {canon}); the file has: {', '.join(columns)}",
             unit=config.unit, file=path, column=mapping[canon],
             hint=f"fix source.columns.{canon} in {config.config_file}",
         )
@@ -497,9 +512,12 @@ def _failed(column: str) -> pl.Expr:
 
 
 def _line_revenue(frame: pl.DataFrame) -> float:
+    """Quantity x unit price over the frame's lines (0 where unreadable), added exactly
+    (`reduce.money_sum`, as every engine adds money)."""
     if frame.is_empty():
         return 0.0
-    value = frame.select((pl.col("quantity") * pl.col("unit_price")).fill_null(0).sum()).item()
+    value = nw.from_native(frame).select(
+        money_sum(nw.col("quantity") * nw.col("unit_price"))).item()
     return float(value or 0.0)
 
 
@@ -529,6 +547,14 @@ def filter_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataF
             hint="fix filters.countries",
         )
     return transactions.filter(pl.col("country").is_in(countries))
+
+
+def other_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataFrame:
+    """The lines `filter_countries` leaves out (none without a country filter)."""
+    countries = config.filters.countries
+    if countries is None:
+        return transactions.clear()
+    return transactions.filter(~pl.col("country").is_in(countries).fill_null(False))
 
 
 def file_sha256(path: Path) -> str:

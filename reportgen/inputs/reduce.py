@@ -10,10 +10,24 @@ on orders as on lines, from a table a fraction of the size.
 buy-again lists and clusters need of who bought what.
 
 `price_quantity`: purchase lines and revenue per month, unit-price band and quantity band.
+
+`product_months`: per product, month and whether the lines were cancelled orders: what product
+rankings and return rates need. `product_returns`: the return lines per product and month.
+`descriptions`: how many kept lines (purchases, cancelled orders, returns) use each description
+of a product in a month, so a product is named by the description its lines use most.
+
+`return_orders`: one row per return invoice, customer, country, day and matched flag: returns'
+value by month, customer and country. `customer_months`: value ordered and returned per
+customer (anonymous ones together) and month, cancelled orders included: return rates.
+
+Every window a chapter reads starts and ends at a month, so per-month tables add up exactly;
+counts of distinct invoices keep the invoice where a total needs it (`orders`,
+`return_orders`), and add up per month elsewhere (an invoice lies in one day).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 import narwhals as nw
@@ -23,11 +37,25 @@ ORDER_KEY = ["invoice", "customer_id", "country", "day"]
 # Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
 # an order that varies from run to run, so sums of money differed in their last bits.
 POLARS_ENGINE: Literal["in-memory"] = "in-memory"
+# Money is added in millionths of the currency unit, as whole numbers: a sum is then exact
+# whatever order an engine adds the lines in, so Polars (in any engine mode) and Spark give the
+# same figures to the last bit. Prices carry far fewer decimals.
+MONEY_UNIT = 1_000_000
+# Whole millionths back to money by multiplying (Polars divides a column by a number that way,
+# Spark exactly: both multiply, so both round the same).
+MONEY_STEP = 1 / MONEY_UNIT
 # Lower edges and names of the unit-price and quantity bands (the behaviour chapter's grid).
 PRICE_BANDS = ((0.0, "under 1"), (1.0, "1–2"), (2.0, "2–5"), (5.0, "5–10"), (10.0, "10–20"),
                (20.0, "20 and over"))
 QUANTITY_BANDS = ((1, "1"), (2, "2–5"), (6, "6–11"), (12, "12–23"), (24, "24–99"),
                   (100, "100+"))
+
+
+def money_sum(value: str | nw.Expr) -> nw.Expr:
+    """The sum of a money column or expression, exact to MONEY_UNIT in any order (nulls count 0)."""
+    expression = nw.col(value) if isinstance(value, str) else value
+    total = (expression * MONEY_UNIT).round(0).cast(nw.Int64).sum() * MONEY_STEP
+    return total.alias(value) if isinstance(value, str) else total
 
 
 def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -38,7 +66,7 @@ def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return (
         purchases.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
         .group_by(ORDER_KEY, drop_null_keys=False)
-        .agg(nw.col("invoice_date").min(), nw.col("revenue").sum(),
+        .agg(nw.col("invoice_date").min(), money_sum("revenue"),
              nw.col("stock_code").n_unique().cast(nw.Int64).alias("products"), *positions)
         .drop("day")
     )
@@ -54,7 +82,7 @@ def customer_products(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         .with_columns(nw.col("invoice_date").dt.truncate("1mo").alias("month"),
                       nw.col("invoice_date").dt.truncate("1d").alias("day"))
         .group_by("customer_id", "stock_code", "month")
-        .agg(nw.col("quantity").sum(), nw.col("returned_units").sum(), nw.col("revenue").sum(),
+        .agg(nw.col("quantity").sum(), nw.col("returned_units").sum(), money_sum("revenue"),
              nw.len().cast(nw.Int64).alias("lines"),
              nw.col("day").n_unique().cast(nw.Int64).alias("days"),
              nw.col("invoice_date").max().alias("last_bought"))
@@ -90,7 +118,7 @@ def price_quantity(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         nw.col("invoice_date").dt.truncate("1mo").alias("month"),
         band_index("unit_price", PRICE_BANDS).alias("price_order"),
         band_index("quantity", QUANTITY_BANDS).alias("quantity_order"),
-    ).agg(nw.len().cast(nw.Int64).alias("lines"), nw.col("revenue").sum()) \
+    ).agg(nw.len().cast(nw.Int64).alias("lines"), money_sum("revenue")) \
         .sort("month", "price_order", "quantity_order")
 
 
@@ -99,7 +127,107 @@ def price_quantity_of(purchases: pl.DataFrame) -> pl.DataFrame:
     return collected(price_quantity(nw.from_native(purchases.lazy())))
 
 
+def tables_of(purchases: pl.DataFrame, returns: pl.DataFrame, cancelled: pl.DataFrame
+              ) -> dict[str, pl.DataFrame]:
+    """The reduced tables of lines held by Polars (`CleanLines`' or hand-built ones), by the
+    name CleanTransactions gives them."""
+    lazy = [nw.from_native(frame.lazy()) for frame in (purchases, returns, cancelled)]
+    bought, returned, netted = lazy
+    return {
+        "orders": orders_of(purchases),
+        "price_quantity": price_quantity_of(purchases),
+        "customer_products": customer_products_of(purchases),
+        "product_months": collected(product_months(bought, netted)),
+        "product_returns": collected(product_returns(returned)),
+        "descriptions": collected(descriptions(*lazy)),
+        "return_orders": collected(return_orders(returned)),
+        "customer_months": collected(customer_months(bought, netted)),
+    }
+
+
 def orders_of(purchases: pl.DataFrame) -> pl.DataFrame:
     """`orders` of purchase lines held by Polars, in the order of their first lines."""
     numbered = purchases.lazy().with_row_index("line")
     return collected(orders(nw.from_native(numbered))).sort("line").drop("line")
+
+
+def in_months(start: datetime, end: datetime) -> pl.Expr:
+    """Rows of a per-month table whose `month` lies in [start, end) (both month starts)."""
+    return pl.col("month").is_between(start, end, closed="left")
+
+
+def month_of(column: str = "invoice_date") -> nw.Expr:
+    """The month a time lies in (its first instant), as `month`."""
+    return nw.col(column).dt.truncate("1mo").alias("month")
+
+
+def product_months(purchases: nw.LazyFrame[Any], cancelled: nw.LazyFrame[Any]
+                   ) -> nw.LazyFrame[Any]:
+    """Per `stock_code`, `month` and `cancelled` (the lines were orders cancelled in full):
+    `lines`, `quantity`, `revenue`, `returned_units`, `returned_value` (returned units x unit
+    price) and `invoices` (distinct); sorted by those keys."""
+    columns = ["stock_code", "invoice", "invoice_date", "quantity", "unit_price", "revenue",
+               "returned_units"]
+    ordered = nw.concat([purchases.select(*columns, nw.lit(False).alias("cancelled")),
+                         cancelled.select(*columns, nw.lit(True).alias("cancelled"))])
+    return (
+        ordered.group_by("stock_code", month_of(), "cancelled")
+        .agg(nw.len().cast(nw.Int64).alias("lines"), nw.col("quantity").sum(),
+             money_sum("revenue"), nw.col("returned_units").sum(),
+             money_sum(nw.col("returned_units") * nw.col("unit_price")).alias("returned_value"),
+             nw.col("invoice").n_unique().cast(nw.Int64).alias("invoices"))
+        .sort("stock_code", "month", "cancelled")
+    )
+
+
+def product_returns(returns: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Per `stock_code` and `month` of the return lines: `value`, `units` (quantity), `lines`
+    and `invoices` (distinct); sorted by those keys."""
+    return (
+        returns.group_by("stock_code", month_of())
+        .agg(money_sum("value"), nw.col("quantity").sum().alias("units"),
+             nw.len().cast(nw.Int64).alias("lines"),
+             nw.col("invoice").n_unique().cast(nw.Int64).alias("invoices"))
+        .sort("stock_code", "month")
+    )
+
+
+def descriptions(*kept: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """How many of the kept lines (purchases, cancelled orders, returns) use each description
+    of a product per month: `stock_code`, `month`, `description`, `lines`; sorted by those."""
+    named = nw.concat([frame.select("stock_code", "description", "invoice_date")
+                       for frame in kept])
+    return (
+        named.group_by("stock_code", month_of(), "description")
+        .agg(nw.len().cast(nw.Int64).alias("lines"))
+        .sort("stock_code", "month", "description")
+    )
+
+
+def return_orders(returns: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """One row per return invoice, customer, country, day and `matched` (the lines were
+    cancellations that netted out a purchase): `invoice_date` (the first line's time), `value`,
+    `quantity`, `lines`; `line`, the first line's position (for a stable order)."""
+    positions = [nw.col("line").min()] if "line" in returns.collect_schema().names() else []
+    return (
+        returns.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
+        .group_by(*ORDER_KEY, "matched", drop_null_keys=False)
+        .agg(nw.col("invoice_date").min(), money_sum("value"), nw.col("quantity").sum(),
+             nw.len().cast(nw.Int64).alias("lines"), *positions)
+        .drop("day")
+    )
+
+
+def customer_months(purchases: nw.LazyFrame[Any], cancelled: nw.LazyFrame[Any]
+                    ) -> nw.LazyFrame[Any]:
+    """Per `customer_id` (null: the anonymous lines) and `month`: `ordered`, the value of the
+    order lines (cancelled orders included), and `returned`, the value of their units that came
+    back; sorted by customer and month."""
+    columns = [nw.col("customer_id", "invoice_date", "revenue"),
+               (nw.col("returned_units") * nw.col("unit_price")).alias("returned")]
+    ordered = nw.concat([purchases.select(*columns), cancelled.select(*columns)])
+    return (
+        ordered.group_by("customer_id", month_of(), drop_null_keys=False)
+        .agg(money_sum("revenue").alias("ordered"), money_sum("returned"))
+        .sort("customer_id", "month", nulls_last=True)
+    )

@@ -12,14 +12,30 @@ import os
 import shutil
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 import narwhals as nw
 import polars as pl
 
-from reportgen.config import CANONICAL_COLUMNS, CleaningConfig
+from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, SourceConfig, UnitConfig
 from reportgen.errors import InputError
-from reportgen.inputs.clean import CleaningLogEntry, cleaning_plan, in_line_order
+from reportgen.inputs.clean import CleaningPlan, CleanTransactions, cleaned, cleaning_plan
+from reportgen.inputs.load import (
+    FORMAT_BY_SUFFIX,
+    MAX_MALFORMED_SHARE,
+    OVERLAP_KEY,
+    REQUIRED_COLUMNS,
+    DateReading,
+    InputFile,
+    InputReading,
+    MalformedValue,
+    checked_date_format,
+    file_sha256,
+    missing_column_problems,
+)
+from reportgen.inputs.reduce import MONEY_STEP, MONEY_UNIT
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -31,9 +47,12 @@ SESSION_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.timestampType": "TIMESTAMP_NTZ",  # times without a zone, as Polars reads them
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     "spark.sql.shuffle.partitions": "8",
+    "spark.sql.ansi.enabled": "false",  # unreadable values become null, as Polars reads them
 }
+TEXT_LIKE = ("invoice", "stock_code", "description", "country", "customer_id")
 
 
 def java_problem() -> str | None:
@@ -65,10 +84,117 @@ def spark_session(master: str, options: Mapping[str, str], unit: str = "") -> Sp
     return session
 
 
-def canonical_lines(frame: DataFrame, columns: Mapping[str, str]) -> DataFrame:
-    """A Spark frame of a file's own columns as canonical columns and types, plus `line`
-    (increasing in the order Spark read the lines): text stripped and blank as missing,
-    customer ids written as whole numbers, nanosecond timestamps read as numbers converted."""
+def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReading, DataFrame]:
+    """What reading found, and the unit's lines as canonical columns on the cluster, of the
+    unit's source.path (a file, folder or glob of Parquet or CSV files, any path Spark reads:
+    local, hdfs://, s3a://). Rows with unreadable values are counted and set aside as by
+    `load.read_transactions`; a line that several files hold is kept from the first file (by
+    name); the unit's countries are filtered in the scan. InputError names what to fix."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    source, path = spark_source(config)
+    fmt = spark_format(config, path)
+    try:
+        if fmt == "csv":
+            raw = session.read.csv(path, header=True, inferSchema=False,
+                                   sep=source.delimiter, encoding=source.encoding)
+        else:
+            raw = session.read.parquet(path)
+    except Exception as exc:  # Spark reports a missing path or unreadable file as it can
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"Spark cannot read the source: {detail}", unit=config.unit, file=path,
+                         hint=f"check source.path and source.format in {config.config_file}"
+                         ) from None
+    problems = missing_column_problems(config, Path(path), raw.columns)
+    if problems:
+        raise problems[0]
+    mapping = source.columns.model_dump()
+    date_format = source.date_format
+    readings: list[DateReading] = []
+    if date_format is None and raw.schema[mapping["invoice_date"]].simpleString() == "string":
+        date_format, decided = sample_date_format(config, raw, mapping["invoice_date"], path)
+        readings = [] if decided is None else [decided]
+    raw = raw.withColumn("_file", F.input_file_name())
+    typed = canonical_lines(raw, mapping, date_format or "%Y-%m-%d %H:%M:%S")
+    totals, examples = reading_totals(config, typed, path)
+    files = tuple(input_files(totals["files"]))
+    if readings:  # the format holds for every row read
+        readings = [DateReading(path, totals["rows"], readings[0].date_format,
+                                readings[0].example)]
+    good = typed.filter(~F.col("_malformed"))
+    if len(files) > 1:
+        first_file = F.min("_file").over(Window.partitionBy(*OVERLAP_KEY))
+        marked = good.withColumn("_first", F.col("_file") == first_file)
+        good = marked.filter("_first").drop("_first")
+        overlap = marked.filter(~F.col("_first")).agg(F.count(F.lit(1)), money(line_value()))
+        overlap_rows, overlap_revenue = count_and_value(overlap)
+    else:
+        overlap_rows, overlap_revenue = 0, 0.0
+    kept, other_rows, other_revenue = countries_kept(config, good)
+    lines = kept.select(*CANONICAL_COLUMNS).withColumn("line", F.monotonically_increasing_id())
+    reading = InputReading(
+        files=files, rows_read=totals["rows"], rows_other_countries=other_rows,
+        revenue_read=totals["revenue"], revenue_other_countries=other_revenue,
+        malformed_rows=totals["malformed_rows"], malformed_revenue=totals["malformed_revenue"],
+        malformed_examples=examples, overlap_rows=overlap_rows, overlap_revenue=overlap_revenue,
+        date_readings=tuple(readings))
+    return reading, lines
+
+
+def line_value() -> Any:
+    """Quantity x unit price of a line (null where either is)."""
+    from pyspark.sql import functions as F
+
+    return F.col("quantity") * F.col("unit_price")
+
+
+def spark_source(config: UnitConfig) -> tuple[SourceConfig, str]:
+    """The unit's one source entry and its path as Spark reads it; InputError for a list of
+    files (Spark reads one path: put the files in a folder or match them with a glob)."""
+    readers = config.source.readers()
+    if len(readers) != 1:
+        raise InputError(
+            "engine: spark reads one source.path (a file, a folder or a glob), not a list of "
+            "source.files", unit=config.unit, file=config.config_file,
+            hint="put the files in one folder, or match them with a glob in source.path")
+    path = str(readers[0].path)
+    if "://" not in path:
+        path = str(Path(path).absolute())
+    return readers[0], path
+
+
+def spark_format(config: UnitConfig, path: str) -> str:
+    """csv or parquet: the declared format, or the one the path's extension implies (a folder
+    without one: parquet); InputError for Excel workbooks."""
+    fmt: str = config.source.format
+    if fmt == "auto":
+        suffix = PurePosixPath(path.rstrip("/*")).suffix.lower()
+        fmt = FORMAT_BY_SUFFIX.get(suffix, "parquet")
+    if fmt == "xlsx":
+        raise InputError("engine: spark reads Parquet or CSV files, not Excel workbooks",
+                         unit=config.unit, file=path,
+                         hint="export the workbook as CSV, or set engine: polars")
+    return fmt
+
+
+def sample_date_format(config: UnitConfig, raw: DataFrame, column: str, path: str
+                       ) -> tuple[str | None, DateReading | None]:
+    """The date format of text dates, chosen (as `load.checked_date_format` does) from the
+    first 100,000 values Spark reads: the format is decided on the driver, the dates are read
+    on the cluster."""
+    values = [row[0] for row in raw.select(column).where(raw[column].isNotNull())
+              .limit(100_000).collect()]
+    return checked_date_format(config, Path(path), pl.Series(column, values, dtype=pl.String))
+
+
+def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
+                    date_format: str = "%Y-%m-%d %H:%M:%S") -> DataFrame:
+    """A Spark frame of a file's own columns as canonical columns and types (as
+    `load.cast_column` reads them: text stripped and blank as missing, customer ids written as
+    whole numbers, quantities whole, prices finite, text dates in `date_format`, nanosecond
+    timestamps read as numbers converted), with `raw_<column>` kept and `_malformed`: a value
+    present but unreadable, or a required one missing."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -76,26 +202,165 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str]) -> DataFrame:
         stripped = F.trim(column.cast("string"))
         return F.when(stripped == "", None).otherwise(stripped)
 
-    selected = []
+    def finite(value: Any) -> Any:
+        return F.when(~F.isnan(value) & (F.abs(value) < float("inf")), value)
+
+    typed, raws, failures = [], [], []
     for canon in CANONICAL_COLUMNS:
         column = F.col(f"`{columns[canon]}`")
         kind = frame.schema[columns[canon]].dataType
         if canon == "invoice_date":
             if isinstance(kind, T.LongType):  # nanoseconds since the epoch (nanosAsLong)
                 value = F.timestamp_micros(F.floor(column / 1000).cast("long"))
+            elif isinstance(kind, T.StringType):
+                value = F.to_timestamp(F.trim(column), java_date_format(date_format))
             else:
                 value = column.cast("timestamp")
             value = value.cast(T.TimestampNTZType())
-        elif canon == "customer_id" and isinstance(kind, T.FloatType | T.DoubleType):
-            value = column.cast("long").cast("string")
-        elif canon in ("invoice", "stock_code", "description", "country", "customer_id"):
+        elif isinstance(kind, T.FloatType | T.DoubleType) and canon in TEXT_LIKE:
+            value = finite(column).cast("long").cast("string")
+        elif canon in TEXT_LIKE:
             value = text(column)
+            if canon == "customer_id":
+                value = F.regexp_replace(value, r"\.0+$", "")
         elif canon == "quantity":
-            value = column.cast("long")
+            number = finite(F.trim(column.cast("string")).cast("double"))
+            value = F.when(number == F.round(number), number.cast("long"))
         else:
-            value = column.cast("double")
-        selected.append(value.alias(canon))
-    return frame.select(*selected).withColumn("line", F.monotonically_increasing_id())
+            value = finite(F.trim(column.cast("string")).cast("double"))
+        raw = F.col(f"raw_{canon}")
+        failures.append(F.coalesce(raw.isNotNull() & F.col(canon).isNull() & (F.trim(raw) != ""),
+                                   F.lit(False)).alias(f"_failed_{canon}"))
+        typed.append(value.alias(canon))
+        raws.append(column.cast("string").alias(f"raw_{canon}"))
+    with_types = frame.select(*typed, *raws, "_file") if "_file" in frame.columns \
+        else frame.select(*typed, *raws, F.lit("").alias("_file"))
+    flagged = with_types.select("*", *failures)
+    malformed = F.lit(False)
+    for canon in CANONICAL_COLUMNS:
+        malformed = malformed | F.col(f"_failed_{canon}")
+    for canon in REQUIRED_COLUMNS:
+        malformed = malformed | F.col(canon).isNull()
+    return flagged.withColumn("_malformed", malformed)
+
+
+def java_date_format(strftime: str) -> str:
+    """A strftime format as Spark's datetime pattern (the directives `load.DATE_FORMATS` use)."""
+    pattern = strftime
+    for directive, java in (("%Y", "yyyy"), ("%m", "M"), ("%d", "d"), ("%H", "H"),
+                            ("%M", "mm"), ("%S", "ss"), ("%.f", ".SSSSSS")):
+        pattern = pattern.replace(directive, java)
+    return pattern.replace("T", "'T'")
+
+
+def reading_totals(config: UnitConfig, typed: DataFrame, path: str
+                   ) -> tuple[dict[str, Any], tuple[MalformedValue, ...]]:
+    """Rows and value read, per file and in all, and the unreadable rows: one pass. InputError
+    when most values of a column cannot be read (a wrong mapping or date format)."""
+    from pyspark.sql import functions as F
+
+    def micros(value: Any) -> Any:  # money as whole millionths (reduce.money_sum)
+        return F.sum(F.round(value * MONEY_UNIT).cast("long"))
+
+    value = line_value()
+    per_file = typed.groupBy("_file").agg(
+        F.count(F.lit(1)).alias("rows"),
+        micros(F.when(~F.col("_malformed"), value)).alias("read_micros"),
+        F.sum(F.col("_malformed").cast("long")).alias("malformed_rows"),
+        micros(F.when(F.col("_malformed"), value)).alias("malformed_micros"),
+        *(F.sum(F.col(f"_failed_{c}").cast("long")).alias(f"failed_{c}")
+          for c in CANONICAL_COLUMNS),
+    ).collect()
+    rows = sum(int(r["rows"]) for r in per_file)
+    if rows == 0:
+        raise InputError("the input contains no rows", unit=config.unit, file=path,
+                         hint="point source.path at a file with transactions")
+    mapping = config.source.columns.model_dump()
+    for canon in CANONICAL_COLUMNS:
+        failed = sum(int(r[f"failed_{canon}"] or 0) for r in per_file)
+        if failed > MAX_MALFORMED_SHARE * rows:
+            example = typed.filter(F.col(f"_failed_{canon}")).select(f"raw_{canon}").first()
+            hint = (f"set source.date_format in {config.config_file}" if canon == "invoice_date"
+                    else f"check source.columns.{canon} in {config.config_file}")
+            raise InputError(f"{failed:,} of {rows:,} values are not a valid {canon} "
+                             f"(e.g. '{example[0] if example else ''}')", unit=config.unit,
+                             file=path, column=mapping[canon], hint=hint)
+    examples = tuple(malformed_example(row) for row in
+                     typed.filter("_malformed").limit(5).collect())
+    per_file = sorted(per_file, key=lambda r: str(r["_file"]))  # the files in name order
+    malformed_revenue = 0.0
+    for r in per_file:  # file by file, as `load.read_transactions` adds them
+        malformed_revenue += (r["malformed_micros"] or 0) * MONEY_STEP
+    read = sum(int(r["read_micros"] or 0) for r in per_file) * MONEY_STEP
+    return {
+        "rows": rows,
+        "revenue": read + malformed_revenue,
+        "malformed_rows": sum(int(r["malformed_rows"] or 0) for r in per_file),
+        "malformed_revenue": malformed_revenue,
+        "files": [(str(r["_file"]), int(r["rows"])) for r in per_file],
+    }, examples
+
+
+def malformed_example(row: Any) -> MalformedValue:
+    """The first unreadable or missing value of an unreadable row (Spark does not know the
+    row's number in its file)."""
+    for canon in CANONICAL_COLUMNS:
+        if row[canon] is None and (row[f"raw_{canon}"] is not None or canon in REQUIRED_COLUMNS):
+            return MalformedValue(local_path(row["_file"]), None, canon, str(row[f"raw_{canon}"]))
+    return MalformedValue(local_path(row["_file"]), None, "", "")
+
+
+def local_path(name: str) -> str:
+    """A file Spark read, as a local path where it is one (file:/... URLs)."""
+    parsed = urlparse(name)
+    return unquote(parsed.path) if parsed.scheme in ("file", "") else name
+
+
+def input_files(files: list[tuple[str, int]]) -> list[InputFile]:
+    """The files read, with their content hash where they are local (a cluster's remote files
+    are not downloaded to hash them)."""
+    found = []
+    for name, rows in files:
+        path = Path(local_path(name))
+        digest = file_sha256(path) if path.is_file() else "not computed (read by Spark)"
+        found.append(InputFile(str(path) if path.is_file() else name, digest, rows))
+    return found
+
+
+def countries_kept(config: UnitConfig, lines: DataFrame) -> tuple[DataFrame, int, float]:
+    """The lines of the unit's countries (filtered in the scan), and the rows and value of the
+    others; InputError for a listed country absent from the data."""
+    from pyspark.sql import functions as F
+
+    countries = config.filters.countries
+    if countries is None:
+        return lines, 0, 0.0
+    present = {row[0] for row in lines.select("country").distinct().collect() if row[0]}
+    absent = [c for c in countries if c not in present]
+    if absent:
+        known = ", ".join(sorted(present)[:12]) + (", ..." if len(present) > 12 else "")
+        raise InputError(
+            f"country '{absent[0]}' does not appear in the data (present: {known})",
+            unit=config.unit, file=config.config_file, column="country",
+            hint="fix filters.countries")
+    wanted = F.col("country").isin(countries)
+    others = lines.filter(~wanted | F.col("country").isNull()).agg(
+        F.count(F.lit(1)), money(line_value()))
+    return (lines.filter(wanted), *count_and_value(others))
+
+
+def money(value: Any) -> Any:
+    """A Spark sum of money, exact as `reduce.money_sum` adds it."""
+    from pyspark.sql import functions as F
+
+    return F.sum(F.round(value * MONEY_UNIT).cast("long")) * MONEY_STEP
+
+
+def count_and_value(totals: DataFrame) -> tuple[int, float]:
+    """The one row of a (rows, value) aggregate."""
+    row = totals.first()
+    assert row is not None
+    return int(row[0]), float(row[1] or 0.0)
 
 
 def cached(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -108,17 +373,32 @@ def cached(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
 def to_polars(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
     """A (reduced) Spark frame brought to the driver as a Polars frame, through Arrow."""
     native = frame.to_native()
-    table = native.toArrow()
-    result = pl.from_arrow(table)
+    result = pl.from_arrow(native.toArrow())
     assert isinstance(result, pl.DataFrame)
-    return result
+    # Spark's date_trunc gives times with a zone, the session's (UTC): the same wall clock.
+    return result.with_columns(
+        pl.col(name).dt.replace_time_zone(None) for name, kind in result.schema.items()
+        if isinstance(kind, pl.Datetime) and kind.time_zone is not None)
 
 
-def clean_on_spark(lines: DataFrame, analysis_date: datetime, params: CleaningConfig
-                   ) -> tuple[list[CleaningLogEntry], dict[str, pl.DataFrame]]:
-    """The cleaning rules' log entries, and CleanTransactions' tables (purchases, returns,
-    cancelled orders, suspected entry errors, orders, price bands) of canonical lines held by
-    Spark, as Polars frames in the order Polars gives them."""
-    plan = cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=cached)
-    tables = {name: to_polars(frame) for name, frame in zip(plan.names, plan.frames, strict=True)}
-    return plan.log(tables.pop("counts").row(0, named=True)), in_line_order(tables)
+def spark_plan(lines: DataFrame, analysis_date: datetime, params: CleaningConfig
+               ) -> CleaningPlan:
+    """The cleaning plan over canonical lines (and `line`) held by Spark."""
+    return cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=cached)
+
+
+def clean_on_spark(source: InputReading, lines: DataFrame, analysis_date: datetime,
+                   params: CleaningConfig) -> CleanTransactions:
+    """The clean transactions of canonical lines held by Spark: the plan's reduced tables and
+    counts collected to the driver as Polars frames (none has a row per line)."""
+    plan = spark_plan(lines, analysis_date, params)
+    return cleaned(source, plan, {name: to_polars(frame)
+                                  for name, frame in zip(plan.names, plan.frames, strict=True)})
+
+
+def clean_with_spark(config: UnitConfig, analysis_date: datetime
+                     ) -> tuple[InputReading, CleanTransactions]:
+    """Read and clean a unit with engine: spark, on the unit's spark.master."""
+    session = spark_session(config.spark.master, config.spark.options, config.unit)
+    source, lines = read_on_spark(config, session)
+    return source, clean_on_spark(source, lines, analysis_date, config.cleaning)

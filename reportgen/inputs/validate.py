@@ -74,7 +74,7 @@ def validate_unit(
         except InputError as exc:
             report.problems.append(exc.one_line())
             continue
-        missing = missing_column_problems(config, path, raw)
+        missing = missing_column_problems(config, path, raw.columns)
         report.problems.extend(p.one_line() for p in missing)
         if missing:
             continue
@@ -111,9 +111,7 @@ def validate_unit(
         return report
     dates = transactions["invoice_date"]
     emptied = nothing_left(clean_transactions(
-        TransactionInput(transactions, files=(), rows_read=transactions.height,
-                         rows_other_countries=0, revenue_read=0.0, revenue_other_countries=0.0,
-                         malformed_rows=0, malformed_revenue=0.0, malformed_examples=()),
+        TransactionInput.of(transactions),
         dates.max() + timedelta(days=1), config.cleaning))  # type: ignore[operator,arg-type]
     if emptied:
         report.problems.append(InputError(

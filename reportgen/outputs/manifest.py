@@ -13,7 +13,7 @@ import polars as pl
 
 from reportgen.config import UnitConfig
 from reportgen.inputs.clean import CleanTransactions
-from reportgen.inputs.load import TransactionInput
+from reportgen.inputs.load import InputReading
 from reportgen.period import Period
 from reportgen.playbook.entries import playbook_path
 from reportgen.playbook.evaluate import PlaybookOutcome, Recommendation
@@ -38,7 +38,7 @@ def package_versions() -> dict[str, str]:
 def run_manifest(
     config: UnitConfig,
     period: Period,
-    source: TransactionInput,
+    source: InputReading,
     clean: CleanTransactions,
     chapter_entries: dict[str, Any],
     playbook: PlaybookOutcome,
@@ -61,8 +61,8 @@ def run_manifest(
         "inputs": [asdict(f) for f in source.files],
         "rows": {
             "read": source.rows_read,
-            "purchase_lines": clean.purchases.height,
-            "return_lines": clean.returns.height,
+            "purchase_lines": clean.purchase_lines,
+            "return_lines": clean.return_lines,
             "removed": sum(e.rows for e in clean.log if e.removed),
         },
         "data_quality": [asdict(e) for e in clean.log],

@@ -12,7 +12,7 @@ from reportgen.chapters.countries.analysis import country_table
 from reportgen.chapters.products.analysis import product_analysis
 from reportgen.chapters.returns.analysis import returns_analysis
 from reportgen.config import BehaviourConfig
-from reportgen.inputs.reduce import orders_of, price_quantity_of
+from reportgen.inputs.reduce import orders_of, price_quantity_of, tables_of
 
 START, END = datetime(2011, 11, 1), datetime(2011, 12, 1)
 COLUMNS = ["invoice", "customer_id", "stock_code", "quantity", "unit_price", "invoice_date",
@@ -48,6 +48,10 @@ CANCELLED_ORDER = lines(("4b", "B", "Z", 2, 0.5, "2011-11-14 19:30:00", "France"
 ORDERED = pl.concat([PURCHASES, CANCELLED_ORDER]).with_columns(
     pl.Series("returned_units", [0, 0, 5, 0, 0, 0, 0, 2])).with_columns(
     (pl.col("returned_units") * pl.col("unit_price")).alias("returned_value"))
+# The reduced tables of these lines, as cleaning hands them to the chapters.
+TABLES = tables_of(ORDERED.head(PURCHASES.height).drop("returned_value"),
+                   RETURNS.with_columns(pl.col("matched").cast(pl.Int64).alias("matched_units")),
+                   ORDERED.tail(1).drop("returned_value"))
 SEGMENTS = pl.DataFrame({"customer_id": ["A", "B"], "segment": ["champions", "at_risk"]})
 PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_buyers_for_repeat=2)
 
@@ -70,7 +74,8 @@ def test_customer_habits() -> None:
 
 
 def test_products() -> None:
-    result = product_analysis(PURCHASES, ORDERED, PARAMS)
+    result = product_analysis(TABLES["product_months"], TABLES["customer_products"],
+                              TABLES["descriptions"], PARAMS)
     assert result.top_by_quantity.select("stock_code", "quantity", "revenue", "orders",
                                          "customers").rows() == [
         ("X", 44, 76.0, 4, 2), ("Y", 4, 100.0, 2, 1), ("Z", 2, 1.0, 1, 1)]
@@ -100,7 +105,9 @@ def test_price_and_quantity_bands_and_the_peak_slot() -> None:
 
 
 def test_returns() -> None:
-    result = returns_analysis(ORDERED, RETURNS, SEGMENTS, START, END, top=10)
+    result = returns_analysis(TABLES["customer_months"], TABLES["return_orders"],
+                              TABLES["product_returns"], TABLES["descriptions"], SEGMENTS,
+                              START, END, top=10)
     # By month of the order: 177 purchased + 1 cancelled order; 10 (A's X) + 1 (B's Z) back.
     assert result.by_month.select("ordered", "value").rows() == [(178.0, 11.0)]
     assert result.by_month["value_share"][0] == pytest.approx(11 / 178)
@@ -121,9 +128,11 @@ def test_returns() -> None:
 
 def test_returns_of_orders_before_the_window_count_in_no_share() -> None:
     # A return in the window of goods ordered before it: in the returns' value, in no share.
-    earlier = ORDERED.with_columns(pl.lit(0).alias("returned_units"),
-                                   pl.lit(0.0).alias("returned_value"))
-    result = returns_analysis(earlier, RETURNS, SEGMENTS, START, END, top=10)
+    earlier = tables_of(PURCHASES.with_columns(pl.lit(0).alias("returned_units")),
+                        RETURNS, CANCELLED_ORDER.with_columns(pl.lit(0).alias("returned_units")))
+    result = returns_analysis(earlier["customer_months"], earlier["return_orders"],
+                              earlier["product_returns"], earlier["descriptions"], SEGMENTS,
+                              START, END, top=10)
     assert result.returns_value == 11.0
     assert result.returned_value == 0.0
     assert result.by_month["value_share"].to_list() == [0.0]
@@ -132,6 +141,7 @@ def test_returns_of_orders_before_the_window_count_in_no_share() -> None:
 
 def test_countries() -> None:
     table = country_table(PURCHASES, RETURNS, START, END)
+    assert country_table(TABLES["orders"], TABLES["return_orders"], START, END).equals(table)
     assert table.select("country", "customers", "orders", "revenue", "returns_value",
                         "average_order_value").rows() == [
         ("United Kingdom", 1, 4, 140.0, 10.0, 35.0), ("France", 1, 2, 37.0, 1.0, 18.5)]

@@ -136,12 +136,9 @@ def test_parameters_are_recovered_from_simulated_transactions() -> None:
         pl.col("InvoiceDate").alias("invoice_date"), pl.col("UnitPrice").alias("unit_price"),
         pl.col("CustomerID").cast(pl.String).alias("customer_id"), pl.col("Country").alias("country"),
     )
-    source = TransactionInput(canonical, files=(), rows_read=canonical.height,
-                              rows_other_countries=0, revenue_read=0.0,
-                              revenue_other_countries=0.0, malformed_rows=0,
-                              malformed_revenue=0.0, malformed_examples=())
+    source = TransactionInput.of(canonical)
     clean = clean_transactions(source, spec.end, CleaningConfig())
-    summary = customer_summary(clean.purchases, date(2024, 12, 31), unit_days=7)
+    summary = customer_summary(clean.orders, date(2024, 12, 31), unit_days=7)
     # A handful lose their only purchase to a matched cancellation or a free item.
     assert spec.customers - 10 <= summary.height <= spec.customers
     fit = fit_purchase_model(summary_arrays(compressed_summary(summary)), *LADDER, True)

@@ -76,12 +76,12 @@ def test_the_uk_chance_of_buying_within_90_days_is_calibrated(shared_data: Path)
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     analysis = datetime(2011, 12, 1)
     clean = clean_transactions(read_transactions(config), analysis, config.cleaning)
-    chance = repurchase_chance(clean.purchases, analysis, 90)
+    chance = repurchase_chance(clean.orders, analysis, 90)
     assert chance is not None and chance.calibration_error is not None
     assert chance.calibration_error <= 0.05
-    assert chance.customers.height == clean.purchases["customer_id"].drop_nulls().n_unique()
+    assert chance.customers.height == clean.orders["customer_id"].drop_nulls().n_unique()
     # One year of data: no earlier date has a year of history and a year after it.
-    assert repurchase_chance(clean.purchases, analysis, 365) is None
+    assert repurchase_chance(clean.orders, analysis, 365) is None
 
 
 def test_no_cut_off_no_chance() -> None:

@@ -210,7 +210,7 @@ def test_pareto_nbd_finds_the_optimum_where_quasi_newton_steps_stall(tmp_path: P
     # the likelihood is not finite and it stops where it began; the simplex must take over.
     config = load_unit_config(write_demo_unit(tmp_path))
     clean = clean_transactions(read_transactions(config), datetime(2025, 1, 1), config.cleaning)
-    data = summary_arrays(compressed_summary(customer_summary(clean.purchases,
+    data = summary_arrays(compressed_summary(customer_summary(clean.orders,
                                                               date(2024, 12, 31), 7)))
     fit = fit_purchase_model(data, ["paretonbd"], [0.0], 3.84, False)
     assert fit.model is not None

@@ -54,7 +54,7 @@ class ThrowawayChapter(Chapter[Tally], key="throwaway", title="Throw-away chapte
     """A chapter that exists only in this test."""
 
     def compute(self, inputs: AnalysisInputs) -> Tally:
-        return Tally(inputs.clean.purchases.height)
+        return Tally(inputs.clean.purchase_lines)
 
     def section(self, result: Tally, inputs: SectionInputs) -> Section[Tally]:
         return Section(result, headlines=(f"The throw-away chapter counted {result.lines} lines.",))

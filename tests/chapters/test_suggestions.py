@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import narwhals as nw
 import numpy as np
 import polars as pl
 import pytest
 import scipy.sparse as sp
 from conftest import UnitFactory, lines
 
+from reportgen.chapters.products.analysis import main_descriptions
 from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
 from reportgen.chapters.suggestions.analysis import suggestions_analysis
 from reportgen.chapters.suggestions.backtest import holdout_test
@@ -18,8 +20,9 @@ from reportgen.chapters.suggestions.matrix import kept_products, purchase_matrix
 from reportgen.chapters.suggestions.models import fit_ease, fit_item_item
 from reportgen.chapters.suggestions.ranking import buy_again_lists, chosen_method, fit_suggestions
 from reportgen.config import SuggestionsConfig, load_unit_config
-from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.clean import clean_lines, clean_transactions
 from reportgen.inputs.load import read_transactions
+from reportgen.inputs.reduce import collected, customer_products_of, descriptions, orders_of
 from reportgen.period import Period
 
 PERIOD = Period(2011, 11)  # analysis date 1 Dec 2011
@@ -40,6 +43,13 @@ def bought(*rows: tuple[str, str, str] | tuple[str, str, str, int, int]) -> pl.D
     return pl.DataFrame(records)
 
 
+def reduced(purchases: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The reduced tables suggestions read, of purchase lines: customer products, descriptions
+    and orders."""
+    return (customer_products_of(purchases),
+            collected(descriptions(nw.from_native(purchases.lazy()))), orders_of(purchases))
+
+
 def baskets(*customers: tuple[str, str], day: str = "2011-11-10") -> pl.DataFrame:
     """Purchases on one day from (customer, "P1 P2 ...") pairs."""
     return bought(*[(customer, code, day) for customer, codes in customers
@@ -49,12 +59,12 @@ def baskets(*customers: tuple[str, str], day: str = "2011-11-10") -> pl.DataFram
 def suggested(purchases: pl.DataFrame, **params: object) -> dict[str, list[tuple[str, str | None]]]:
     """Each customer's suggestions as (stock_code, because_stock_code), best first."""
     config = SuggestionsConfig(min_product_customers=1, **params)  # type: ignore[arg-type]
-    fitted = fit_suggestions(purchases, PERIOD, config, config.method)
+    products, named, _ = reduced(purchases)
+    fitted = fit_suggestions(products, PERIOD, config, config.method)
     assert fitted is not None
     from reportgen.chapters.suggestions.analysis import customer_suggestions
-    from reportgen.chapters.suggestions.matrix import product_descriptions
     table = customer_suggestions(fitted, fitted.model, fitted.matrix.customers,
-                                 product_descriptions(purchases), config.per_customer)
+                                 main_descriptions(named), config.per_customer)
     return {customer: list(zip(group["stock_code"], group["because_stock_code"], strict=True))
             for (customer,), group in table.sort("customer_id", "rank").group_by(
                 "customer_id", maintain_order=True)}
@@ -129,7 +139,7 @@ def test_auto_uses_ease_up_to_the_dense_limit_then_item_item() -> None:
     assert chosen_method("ease", 10_000, params) == "ease"
     purchases = baskets(*[(f"c{i}", f"P{i} P{i + 1} P{i + 2}") for i in range(20)])
     small = SuggestionsConfig(max_dense_products=10, min_product_customers=1)
-    fitted = fit_suggestions(purchases, PERIOD, small, "auto")
+    fitted = fit_suggestions(customer_products_of(purchases), PERIOD, small, "auto")
     assert fitted is not None and fitted.matrix.products.len() == 22
     assert fitted.model.method == "item_item"
 
@@ -144,18 +154,20 @@ def test_fully_returned_and_non_product_lines_are_not_purchases(write_unit: Unit
     rows.append(("C9", "P9", -2, "2011-11-03 10:00:00", 1.5, "D"))  # D returns P9 in full
     rows.append(("20", "POST", 1, "2011-11-02 10:00:00", 5.0, "A"))
     config = load_unit_config(write_unit(lines(*rows)))
-    clean = clean_transactions(read_transactions(config), PERIOD.analysis_date, config.cleaning)
-    pairs = kept_products(clean.purchases, datetime(2011, 1, 1), PERIOD.analysis_date)
+    source = read_transactions(config)
+    clean = clean_transactions(source, PERIOD.analysis_date, config.cleaning)
+    pairs = kept_products(clean.customer_products, datetime(2011, 1, 1), PERIOD.analysis_date)
     assert sorted(pairs.rows()) == [("A", "P1"), ("A", "P2"), ("B", "P1"), ("B", "P2"),
                                     ("C", "P1"), ("D", "P1")]
-    lists = suggested(clean.purchases, method="ease", per_customer=5)
+    kept = clean_lines(source.transactions, PERIOD.analysis_date, config.cleaning)
+    lists = suggested(kept.purchases, method="ease", per_customer=5)
     assert lists["C"] == [("P2", "P1")] and lists["D"] == [("P2", "P1")]
     assert "POST" not in {code for rows in lists.values() for code, _ in rows}
 
 
 def test_a_partly_returned_product_still_counts_as_bought() -> None:
     purchases = bought(("a", "P1", "2011-11-02", 4, 3), ("a", "P2", "2011-11-02", 2, 2))
-    pairs = kept_products(purchases, datetime(2011, 1, 1), PERIOD.analysis_date)
+    pairs = kept_products(customer_products_of(purchases), datetime(2011, 1, 1), PERIOD.analysis_date)
     assert pairs.rows() == [("a", "P1")]
 
 
@@ -167,7 +179,7 @@ def test_buy_again_ranks_products_by_days_bought_then_recency() -> None:
         ("a", "P4", "2011-11-25"),
         ("b", "P1", "2011-11-01"),
     )
-    lists = buy_again_lists(purchases, pl.Series(["a"]), PERIOD, 24, 3)
+    lists = buy_again_lists(customer_products_of(purchases), pl.Series(["a"]), PERIOD, 24, 3)
     assert lists.select("rank", "stock_code", "days_bought").rows() == [
         (1, "P1", 2), (2, "P3", 2), (3, "P4", 1)]
 
@@ -189,7 +201,7 @@ def split_baskets() -> pl.DataFrame:
 
 def test_the_backtest_counts_hits_precision_recall_and_coverage_by_hand() -> None:
     params = SuggestionsConfig(method="ease", min_backtest_customers=20, per_customer=1)
-    backtest = holdout_test(split_baskets(), PERIOD, params, "ease")
+    backtest = holdout_test(customer_products_of(split_baskets()), PERIOD, params, "ease")
     assert not isinstance(backtest, str)
     assert backtest.learned_until == datetime(2011, 9, 1)
     assert backtest.customers == 20
@@ -210,7 +222,7 @@ def test_a_method_that_loses_to_popularity_falls_back_and_says_so() -> None:
     purchases = split_baskets()
     segments = pl.DataFrame({"customer_id": purchases["customer_id"].unique(),
                              "segment": "champions"})
-    result = suggestions_analysis(purchases, segments, PERIOD,
+    result = suggestions_analysis(*reduced(purchases), segments, PERIOD,
                                   SuggestionsConfig(method="ease", min_backtest_customers=20))
     assert result is not None
     assert result.tested_method == "ease" and result.method == "popularity"
@@ -222,7 +234,7 @@ def test_a_method_that_loses_to_popularity_falls_back_and_says_so() -> None:
 def test_without_a_backtest_the_suggestions_are_best_sellers_and_the_reason_is_given() -> None:
     purchases = baskets(("a", "P1 P2"), ("b", "P1 P2"), ("c", "P1"))
     segments = pl.DataFrame({"customer_id": ["a", "b", "c"], "segment": "champions"})
-    result = suggestions_analysis(purchases, segments, PERIOD,
+    result = suggestions_analysis(*reduced(purchases), segments, PERIOD,
                                   SuggestionsConfig(min_product_customers=1))
     assert result is not None and result.backtest is None
     assert result.method == "popularity"
@@ -243,7 +255,7 @@ def test_the_method_that_beats_popularity_makes_the_suggestions() -> None:
     purchases = bought(*rows)
     segments = pl.DataFrame({"customer_id": purchases["customer_id"].unique(),
                              "segment": "loyal_customers"})
-    result = suggestions_analysis(purchases, segments, PERIOD,
+    result = suggestions_analysis(*reduced(purchases), segments, PERIOD,
                                   SuggestionsConfig(method="ease", regularisation=1.0,
                                                     per_customer=1))
     assert result is not None and result.backtest is not None
@@ -253,8 +265,8 @@ def test_the_method_that_beats_popularity_makes_the_suggestions() -> None:
 
 
 def test_product_pairs_count_customers_and_show_each_product_once() -> None:
-    pairs = kept_products(baskets(
-        ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"), ("d", "P3 P4"), ("e", "P4")),
+    pairs = kept_products(customer_products_of(baskets(
+        ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"), ("d", "P3 P4"), ("e", "P4"))),
         datetime(2011, 1, 1), PERIOD.analysis_date)
     matrix = purchase_matrix(pairs)
     table = product_pairs(matrix, np.ones(4, dtype=bool), 2, 1.0, 10)
@@ -290,7 +302,7 @@ def test_suggestions_leave_out_customers_inactive_in_the_last_months() -> None:
         baskets(("old", "P1"), day=(PERIOD.start - timedelta(days=400)).date().isoformat()),
     ])
     segments = pl.DataFrame({"customer_id": ["a", "b", "c", "old"], "segment": "champions"})
-    result = suggestions_analysis(purchases, segments, PERIOD,
+    result = suggestions_analysis(*reduced(purchases), segments, PERIOD,
                                   SuggestionsConfig(min_product_customers=1))
     assert result is not None and result.active_customers == 3
     assert "old" not in result.suggestions["customer_id"].to_list()

@@ -14,7 +14,7 @@ from reportgen.chapters.summary.analysis import monthly_kpis
 from reportgen.chapters.trends.cohorts import average_curve, cohort_analysis
 from reportgen.chapters.trends.seasonality import seasonality
 from reportgen.config import CohortConfig, load_unit_config
-from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.clean import clean_lines, clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
@@ -108,13 +108,15 @@ def reference_retention(rows: list[dict], analysis_date: datetime) -> dict[tuple
 def test_uci_retention_equals_an_independent_count(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     analysis_date = datetime(2011, 12, 1)
-    clean = clean_transactions(read_transactions(config), analysis_date, config.cleaning)
-    ours = cohort_analysis(clean.purchases, analysis_date, CohortConfig())
+    source = read_transactions(config)
+    clean = clean_transactions(source, analysis_date, config.cleaning)
+    ours = cohort_analysis(clean.orders, analysis_date, CohortConfig())
     table = {
         (cohort, offset): active for cohort, offset, active in ours.retention.select(
             pl.col("cohort").dt.strftime("%Y-%m"), "offset", "active").rows()
     }
-    expected = reference_retention(clean.purchases.to_dicts(), analysis_date)
+    lines = clean_lines(source.transactions, analysis_date, config.cleaning)
+    expected = reference_retention(lines.purchases.to_dicts(), analysis_date)
     assert table == dict(expected)
     assert len(table) == 12 * 13 // 2  # 12 cohorts, Dec 2010 .. Nov 2011
     # The average curve leaves out Dec 2010, where the data start, and draws no point fewer
@@ -132,9 +134,11 @@ def test_uci_retention_equals_an_independent_count(shared_data: Path) -> None:
 def test_uci_monthly_trends_equal_an_independent_computation(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     period = Period(2011, 11)
-    clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
-    trends = monthly_kpis(clean.purchases, clean.returns, period, months=12)
-    frame = clean.purchases.to_pandas()
+    source = read_transactions(config)
+    clean = clean_transactions(source, period.analysis_date, config.cleaning)
+    trends = monthly_kpis(clean.orders, clean.return_orders, period, months=12)
+    frame = clean_lines(source.transactions, period.analysis_date,
+                        config.cleaning).purchases.to_pandas()
     frame["month"] = frame["invoice_date"].dt.to_period("M").astype(str)
     grouped = frame.groupby("month")
     revenue = grouped["revenue"].sum()

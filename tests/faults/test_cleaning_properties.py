@@ -15,7 +15,7 @@ from test_report_values_property import PERIOD, transaction_tables
 
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.config import load_unit_config
-from reportgen.inputs.clean import clean_transactions
+from reportgen.inputs.clean import clean_lines, clean_transactions
 from reportgen.inputs.load import read_transactions
 
 
@@ -38,9 +38,10 @@ def test_cleaning_accounts_for_every_row_and_pound_and_segments_partition_custom
     read_revenue = float((table["Quantity"] * table["UnitPrice"]).sum())
     assert abs(clean.revenue_in - read_revenue) <= 1e-6 * max(1.0, abs(read_revenue))
 
-    customers = rfm_analysis(clean.purchases, clean.returns, PERIOD.analysis_date,
+    customers = rfm_analysis(clean.orders, clean.return_orders, PERIOD.analysis_date,
                              config.rfm).customers
-    buyers = clean.purchases["customer_id"].drop_nulls().unique()
+    buyers = clean_lines(source.transactions, PERIOD.analysis_date,
+                         config.cleaning).purchases["customer_id"].drop_nulls().unique()
     assert customers["customer_id"].is_unique().all()
     assert set(customers["customer_id"]) == set(buyers)
     assert customers["segment"].null_count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -9,9 +10,16 @@ import polars as pl
 import pytest
 from conftest import UnitFactory, lines
 
-from reportgen.config import CleaningConfig, load_unit_config
+from reportgen.config import CleaningConfig, UnitConfig, load_unit_config
 from reportgen.demo_data import DemoSpec, generate_transactions
-from reportgen.inputs.clean import CleanTransactions, clean_transactions, exact_duplicate_count
+from reportgen.inputs.clean import (
+    CleaningPlan,
+    CleanLines,
+    CleanTransactions,
+    clean_lines,
+    clean_transactions,
+    exact_duplicate_count,
+)
 from reportgen.inputs.load import TransactionInput, read_transactions
 
 ANALYSIS_DATE = datetime(2011, 1, 1)
@@ -33,14 +41,27 @@ FIXTURE = lines(
 )
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """One input's reduced tables and log (`clean`), and the lines kept (`lines`)."""
+
+    clean: CleanTransactions
+    lines: CleanLines
+
+
+def cleaning(config: UnitConfig, analysis_date: datetime = ANALYSIS_DATE) -> Cleaned:
+    source = read_transactions(config)
+    return Cleaned(clean_transactions(source, analysis_date, config.cleaning),
+                   clean_lines(source.transactions, analysis_date, config.cleaning))
+
+
 @pytest.fixture
-def cleaned(write_unit: UnitFactory) -> CleanTransactions:
-    config = load_unit_config(write_unit(FIXTURE))
-    return clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+def cleaned(write_unit: UnitFactory) -> Cleaned:
+    return cleaning(load_unit_config(write_unit(FIXTURE)))
 
 
-def test_cleaning_log_counts_each_rule(cleaned: CleanTransactions) -> None:
-    log = {e.rule.split(" (")[0]: (e.rows, round(e.revenue, 2)) for e in cleaned.log}
+def test_cleaning_log_counts_each_rule(cleaned: Cleaned) -> None:
+    log = {e.rule.split(" (")[0]: (e.rows, round(e.revenue, 2)) for e in cleaned.clean.log}
     assert log == {
         "Values that cannot be read": (0, 0.0),
         "Country not among the unit's countries": (0, 0.0),
@@ -59,22 +80,22 @@ def test_cleaning_log_counts_each_rule(cleaned: CleanTransactions) -> None:
     }
 
 
-def test_rows_reconcile(cleaned: CleanTransactions) -> None:
-    removed = sum(e.rows for e in cleaned.log if e.removed)
-    assert cleaned.rows_in == 14
-    assert cleaned.rows_out + removed == cleaned.rows_in
+def test_rows_reconcile(cleaned: Cleaned) -> None:
+    removed = sum(e.rows for e in cleaned.clean.log if e.removed)
+    assert cleaned.clean.rows_in == 14
+    assert cleaned.clean.rows_out + removed == cleaned.clean.rows_in
 
 
-def test_purchases_keep_the_right_lines(cleaned: CleanTransactions) -> None:
-    assert cleaned.purchases["invoice"].to_list() == ["1001", "1002", "1006", "1009", "1010"]
-    assert cleaned.purchases["revenue"].to_list() == [3.0, 10.0, 4.0, 8.0, 3.0]
+def test_purchases_keep_the_right_lines(cleaned: Cleaned) -> None:
+    assert cleaned.lines.purchases["invoice"].to_list() == ["1001", "1002", "1006", "1009", "1010"]
+    assert cleaned.lines.purchases["revenue"].to_list() == [3.0, 10.0, 4.0, 8.0, 3.0]
     # 1009 has no description; other lines of P2 have one.
-    described = cleaned.purchases.filter(pl.col("invoice") == "1009")["description"][0]
+    described = cleaned.lines.purchases.filter(pl.col("invoice") == "1009")["description"][0]
     assert described == "PRODUCT P2"
 
 
-def test_returns_are_positive_and_flag_matches(cleaned: CleanTransactions) -> None:
-    returns = cleaned.returns.sort("invoice")
+def test_returns_are_positive_and_flag_matches(cleaned: Cleaned) -> None:
+    returns = cleaned.lines.returns.sort("invoice")
     assert returns["invoice"].to_list() == ["C2001", "C2002", "C2003"]
     assert returns["quantity"].to_list() == [5, 1, 2]
     assert returns["value"].to_list() == [10.0, 4.0, 3.0]
@@ -91,9 +112,9 @@ def test_each_purchase_is_netted_at_most_once(write_unit: UnitFactory) -> None:
         ("C6", "A", -3, "2010-12-05 10:00:00", 1.0, None),   # anonymous: never matched
     )
     config = load_unit_config(write_unit(data))
-    result = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
-    assert result.purchases.is_empty()
-    assert result.returns.sort("invoice")["matched"].to_list() == [True, True, False, False]
+    result = cleaning(config)
+    assert result.lines.purchases.is_empty()
+    assert result.lines.returns.sort("invoice")["matched"].to_list() == [True, True, False, False]
 
 
 def test_exact_duplicate_count_counts_repeats_only() -> None:
@@ -101,37 +122,36 @@ def test_exact_duplicate_count_counts_repeats_only() -> None:
     assert exact_duplicate_count(pl.concat([FIXTURE, FIXTURE])) == 15
 
 
-def returned(result: CleanTransactions) -> list[tuple[str, int, int]]:
+def returned(result: Cleaned) -> list[tuple[str, int, int]]:
     """(invoice, quantity, returned_units) of every order line, cancelled ones included."""
-    return sorted(result.ordered_lines.select("invoice", "quantity", "returned_units").rows())
+    return sorted(result.lines.ordered_lines.select("invoice", "quantity", "returned_units").rows())
 
 
-def matched(result: CleanTransactions) -> list[tuple[str, int, int]]:
+def matched(result: Cleaned) -> list[tuple[str, int, int]]:
     """(invoice, quantity, matched_units) of every return line."""
-    return sorted(result.returns.select("invoice", "quantity", "matched_units").rows())
+    return sorted(result.lines.returns.select("invoice", "quantity", "matched_units").rows())
 
 
-def clean_lines(write_unit: UnitFactory, *rows: tuple) -> CleanTransactions:
-    config = load_unit_config(write_unit(lines(*rows)))
-    return clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+def cleaned_rows(write_unit: UnitFactory, *rows: tuple) -> Cleaned:
+    return cleaning(load_unit_config(write_unit(lines(*rows))))
 
 
 def test_a_return_with_no_purchase_matches_nothing(write_unit: UnitFactory) -> None:
-    result = clean_lines(
+    result = cleaned_rows(
         write_unit,
         ("1", "Q", 4, "2010-12-01 10:00:00", 1.0, "C1"),     # another product
         ("C2", "A", -3, "2010-12-02 10:00:00", 2.0, "C1"),
     )
     assert returned(result) == [("1", 4, 0)]
     assert matched(result) == [("C2", 3, 0)]
-    entry = next(e for e in result.log if e.rule.startswith("Returns with no earlier"))
+    entry = next(e for e in result.clean.log if e.rule.startswith("Returns with no earlier"))
     assert (entry.rows, entry.revenue, entry.removed) == (1, -6.0, False)
 
 
 def test_a_partial_return_takes_units_from_the_latest_earlier_purchase(
     write_unit: UnitFactory,
 ) -> None:
-    result = clean_lines(
+    result = cleaned_rows(
         write_unit,
         ("1", "A", 10, "2010-12-01 10:00:00", 1.0, "C1"),
         ("2", "A", 4, "2010-12-03 10:00:00", 1.0, "C1"),
@@ -140,13 +160,13 @@ def test_a_partial_return_takes_units_from_the_latest_earlier_purchase(
     )
     assert returned(result) == [("1", 10, 2), ("2", 4, 4), ("4", 5, 0)]
     assert matched(result) == [("C3", 6, 6)]
-    assert not next(e for e in result.log if e.rule.startswith("Returns with no")).rows
+    assert not next(e for e in result.clean.log if e.rule.startswith("Returns with no")).rows
 
 
 def test_a_return_larger_than_the_purchases_is_matched_up_to_what_was_bought(
     write_unit: UnitFactory,
 ) -> None:
-    result = clean_lines(
+    result = cleaned_rows(
         write_unit,
         ("1", "A", 2, "2010-12-01 10:00:00", 1.0, "C1"),
         ("C2", "A", -5, "2010-12-02 10:00:00", 1.0, "C1"),
@@ -154,14 +174,14 @@ def test_a_return_larger_than_the_purchases_is_matched_up_to_what_was_bought(
     )
     assert returned(result) == [("1", 2, 2)]
     assert matched(result) == [("C2", 5, 2), ("C3", 1, 0)]
-    entry = next(e for e in result.log if e.rule.startswith("Returns with no earlier"))
+    entry = next(e for e in result.clean.log if e.rule.startswith("Returns with no earlier"))
     assert (entry.rows, entry.revenue) == (2, -4.0)
 
 
 def test_a_return_of_an_earlier_purchase_and_a_full_cancellation(
     write_unit: UnitFactory,
 ) -> None:
-    result = clean_lines(
+    result = cleaned_rows(
         write_unit,
         ("1", "A", 3, "2010-12-01 10:00:00", 1.0, "C1"),
         ("2", "A", 7, "2010-12-10 10:00:00", 1.0, "C1"),
@@ -170,21 +190,21 @@ def test_a_return_of_an_earlier_purchase_and_a_full_cancellation(
     )
     assert returned(result) == [("1", 3, 1), ("2", 7, 7)]
     assert matched(result) == [("C3", 7, 7), ("C4", 1, 1)]
-    assert result.purchases["invoice"].to_list() == ["1"]
-    assert result.cancelled_orders["invoice"].to_list() == ["2"]
+    assert result.lines.purchases["invoice"].to_list() == ["1"]
+    assert result.lines.cancelled_orders["invoice"].to_list() == ["2"]
 
 
 def test_missing_descriptions_take_the_products_description_from_any_line(
     write_unit: UnitFactory,
 ) -> None:
-    result = clean_lines(
+    result = cleaned_rows(
         write_unit,
         ("1", "A", 3, "2010-12-01 10:00:00", 1.0, "C1", "United Kingdom", None),
         ("C2", "A", -1, "2010-12-02 10:00:00", 1.0, "C1", "United Kingdom", "RED MUG"),
         ("C3", "Q", -1, "2010-12-02 10:00:00", 1.0, "C1", "United Kingdom", None),
     )
-    assert result.purchases["description"].to_list() == ["RED MUG"]
-    assert dict(result.returns.select("stock_code", "description").rows()) == {
+    assert result.lines.purchases["description"].to_list() == ["RED MUG"]
+    assert dict(result.lines.returns.select("stock_code", "description").rows()) == {
         "A": "RED MUG", "Q": "Unknown product"}
 
 
@@ -196,10 +216,10 @@ def reconciles(result: CleanTransactions) -> bool:
     return rows and revenue == pytest.approx(result.revenue_in, rel=1e-9, abs=1e-6)
 
 
-def test_rows_and_revenue_add_up(cleaned: CleanTransactions) -> None:
+def test_rows_and_revenue_add_up(cleaned: Cleaned) -> None:
     # 14 rows worth 3+3+10+10-10-4+18+0+4+4-4+8-3+3 = 42.
-    assert cleaned.revenue_in == pytest.approx(42.0)
-    assert reconciles(cleaned)
+    assert cleaned.clean.revenue_in == pytest.approx(42.0)
+    assert reconciles(cleaned.clean)
 
 
 def test_rows_outside_the_units_countries_carry_their_revenue(write_unit: UnitFactory) -> None:
@@ -247,16 +267,17 @@ def test_an_outsized_line_cancelled_soon_after_is_a_suspected_entry_error(
         ("C600005", "CRAFT", -80_995, "2010-12-12 09:12:00", 2.08, "C4"),
     )
     config = load_unit_config(write_unit(data))
-    clean = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
+    result = cleaning(config)
+    clean, kept = result.clean, result.lines
     errors = clean.entry_errors
     assert errors["invoice"].to_list() == ["541431", "600004"]
     assert errors["cancellation_invoice"].to_list() == ["C541433", "C600005"]
     assert errors["value"].to_list() == pytest.approx([74_215 * 1.04, 80_995 * 2.08])
     # Left out of returns and of the order lines return rates are taken over...
-    assert not clean.returns["invoice"].is_in(["C541433", "C600005"]).any()
-    assert not clean.ordered_lines["invoice"].is_in(["541431", "600004"]).any()
-    assert clean.ordered_lines["invoice"].is_in(["600001", "600002"]).sum() == 2
-    assert clean.purchases["invoice"].is_in(["600001"]).any()  # the ordinary order is kept
+    assert not kept.returns["invoice"].is_in(["C541433", "C600005"]).any()
+    assert not kept.ordered_lines["invoice"].is_in(["541431", "600004"]).any()
+    assert kept.ordered_lines["invoice"].is_in(["600001", "600002"]).sum() == 2
+    assert kept.purchases["invoice"].is_in(["600001"]).any()  # the ordinary order is kept
     # ...and kept in the reconciliation: rows read = rows used + rows removed, and revenue too.
     removed = [e for e in clean.log if e.removed]
     assert clean.rows_in == clean.rows_out + sum(e.rows for e in removed)
@@ -287,10 +308,10 @@ def test_cleaning_twice_gives_the_same_tables_to_the_last_bit() -> None:
         "Quantity": "quantity", "InvoiceDate": "invoice_date", "UnitPrice": "unit_price",
         "CustomerID": "customer_id", "Country": "country"}).with_columns(
         pl.col("customer_id").cast(pl.String))
-    source = TransactionInput(transactions, (), transactions.height, 0, 0.0, 0.0, 0, 0.0, ())
+    source = TransactionInput.of(transactions)
     first, *again = (clean_transactions(source, datetime(2024, 12, 1), CleaningConfig())
                      for _ in range(3))
     for other in again:
         assert other.log == first.log
-        for name in ("purchases", "returns", "orders", "price_quantity", "customer_products"):
+        for name in CleaningPlan.names[:-1]:  # every table but the counts (in the log)
             assert getattr(other, name).equals(getattr(first, name)), name

@@ -210,7 +210,7 @@ def test_files_of_other_years_and_exports_are_stacked_and_overlaps_kept_once(
     overlap = log["Line held by an earlier input file too (files overlap)"]
     assert (overlap.rows, overlap.action) == (2, "duplicate dropped")
     assert log["Exact duplicate lines"].rows == 1
-    assert clean.purchases.height == 5
+    assert clean.purchase_lines == 5
     removed = sum(entry.revenue for entry in clean.log if entry.removed)
     assert clean.revenue_out + removed == pytest.approx(clean.revenue_in)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from reportgen.inputs.reduce import PRICE_BANDS, QUANTITY_BANDS
+from reportgen.inputs.reduce import PRICE_BANDS, QUANTITY_BANDS, in_months
 
 
 def price_quantity_bands(bands: pl.DataFrame, window_start: datetime, analysis_date: datetime
@@ -21,7 +21,7 @@ def price_quantity_bands(bands: pl.DataFrame, window_start: datetime, analysis_d
                 "quantity_band": pl.String},
         orient="row",
     )
-    counts = bands.filter(pl.col("month").is_between(window_start, analysis_date, closed="left")) \
+    counts = bands.filter(in_months(window_start, analysis_date)) \
         .group_by("price_order", "quantity_order") \
         .agg(pl.col("lines").sum().cast(pl.Int64), pl.col("revenue").sum())
     return (

@@ -42,7 +42,7 @@ class CountriesChapter(Chapter[pl.DataFrame], key="countries", title="Countries"
 
     def compute(self, inputs: AnalysisInputs) -> pl.DataFrame:
         """One row per country of the window's purchases, largest revenue first."""
-        return country_table(inputs.clean.orders, inputs.clean.returns, inputs.window_start,
+        return country_table(inputs.clean.orders, inputs.clean.return_orders, inputs.window_start,
                              inputs.period.analysis_date)
 
     def section(self, result: pl.DataFrame, inputs: SectionInputs) -> Section[CountriesView] | None:

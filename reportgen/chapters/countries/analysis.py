@@ -11,7 +11,8 @@ def country_table(
     orders: pl.DataFrame, returns: pl.DataFrame, window_start: datetime, analysis_date: datetime
 ) -> pl.DataFrame:
     """One row per country of the window's purchases, largest revenue first, from one row per
-    order (`CleanTransactions.orders`; purchase lines give the same table)."""
+    order (`CleanTransactions.orders`; purchase lines give the same table) and per return
+    invoice (`CleanTransactions.return_orders`; or return lines)."""
     in_window = pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     country = pl.col("country").fill_null("Unknown").alias("country")
     sales = orders.filter(in_window).group_by(country).agg(

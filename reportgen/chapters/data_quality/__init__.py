@@ -53,12 +53,13 @@ class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data q
             input_files=tuple(Path(f.path).name for f in source.files),
             rows_in=clean.rows_in,
             revenue_in=clean.revenue_in,
-            purchase_lines=clean.purchases.height,
-            return_lines=clean.returns.height,
+            purchase_lines=clean.purchase_lines,
+            return_lines=clean.return_lines,
             revenue_kept=clean.revenue_out,
             cleaning_log=clean.log,
             unreadable_examples=tuple(
-                f"{Path(m.file).name}, row {m.row:,}: {m.column} '{m.value}'"
+                f"{Path(m.file).name}{'' if m.row is None else f', row {m.row:,}'}: "
+                f"{m.column} '{m.value}'"
                 for m in source.malformed_examples),
             entry_errors=tuple(
                 SuspectedEntryError(**{name: row[name] for name in FIELDS})

@@ -3,24 +3,22 @@ the products customers buy again."""
 
 from __future__ import annotations
 
-import polars as pl
-
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.products.analysis import ProductResult, product_analysis
 from reportgen.chapters.products.facts import FACT_SPECS
 from reportgen.chapters.products.section import ProductsView, products_section
+from reportgen.inputs.reduce import in_months
 
 
 class ProductsChapter(Chapter[ProductResult], key="products", title="Products", facts=FACT_SPECS):
     """Products."""
 
     def compute(self, inputs: AnalysisInputs) -> ProductResult:
-        """Rank the products of the window's purchases and order lines."""
-        in_window = pl.col("invoice_date").is_between(inputs.window_start,
-                                                      inputs.period.analysis_date, closed="left")
-        return product_analysis(inputs.clean.purchases.filter(in_window),
-                                inputs.clean.ordered_lines.filter(in_window),
-                                inputs.config.behaviour)
+        """Rank the products of the window's months."""
+        clean, window = inputs.clean, in_months(inputs.window_start, inputs.period.analysis_date)
+        return product_analysis(clean.product_months.filter(window),
+                                clean.customer_products.filter(window),
+                                clean.descriptions.filter(window), inputs.config.behaviour)
 
 
     def section(self, result: ProductResult, inputs: SectionInputs) -> Section[ProductsView]:

@@ -9,9 +9,6 @@ import polars as pl
 
 from reportgen.config import BehaviourConfig
 
-# A product's description: the one its lines use most (ties: the first alphabetically).
-MAIN_DESCRIPTION = pl.col("description").mode().sort().first().alias("description")
-
 
 @dataclass(frozen=True)
 class ProductResult:
@@ -36,24 +33,28 @@ class ProductResult:
 
 
 def product_analysis(
-    purchases: pl.DataFrame, ordered: pl.DataFrame, params: BehaviourConfig
+    product_months: pl.DataFrame, customer_products: pl.DataFrame, descriptions: pl.DataFrame,
+    params: BehaviourConfig,
 ) -> ProductResult:
-    """Rank the products of the given (window's) purchases and order lines.
+    """Rank the products of the given (window's) months of the reduced tables
+    `product_months`, `customer_products` and `descriptions` (see `inputs.reduce`).
 
-    `ordered` are the window's order lines with their returned units (cancelled orders
-    included; see `CleanTransactions.ordered_lines`).
+    Return rates count cancelled orders as ordered and returned in full.
     """
     limit = params.top_products
-    sales = product_sales(purchases)
-    rates = product_return_rates(ordered).filter(
-        pl.col("units_ordered") >= params.min_units_for_return_rate)
+    names = main_descriptions(descriptions)
+    sales = product_sales(product_months, customer_products).join(names, on="stock_code",
+                                                                  how="left")
+    rates = product_return_rates(product_months).filter(
+        pl.col("units_ordered") >= params.min_units_for_return_rate
+    ).join(names, on="stock_code", how="left")
     return ProductResult(
         top_by_quantity=sales.sort(["quantity", "stock_code"], descending=[True, False]).head(limit),
         top_by_revenue=sales.sort(["revenue", "stock_code"], descending=[True, False]).head(limit),
         highest_return_rate=rates
         .sort(["return_rate", "units_returned", "stock_code"], descending=[True, True, False])
         .head(limit),
-        most_rebought=rebought_products(purchases)
+        most_rebought=rebought_products(customer_products).join(names, on="stock_code", how="left")
         .filter(pl.col("buyers") >= params.min_buyers_for_repeat)
         .sort(["repeat_buyers", "stock_code"], descending=[True, False])
         .head(limit),
@@ -61,27 +62,41 @@ def product_analysis(
     )
 
 
-def product_sales(purchases: pl.DataFrame) -> pl.DataFrame:
-    """Units, revenue, orders and customers per product, with its most used description."""
-    return purchases.group_by("stock_code").agg(
-        MAIN_DESCRIPTION,
-        pl.col("quantity").sum().alias("quantity"),
-        pl.col("revenue").sum().alias("revenue"),
-        pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
-        pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("customers"),
+def main_descriptions(descriptions: pl.DataFrame) -> pl.DataFrame:
+    """A product's description: the one the given months' lines use most (ties: the first
+    alphabetically); `stock_code`, `description`."""
+    used = descriptions.group_by("stock_code", "description").agg(pl.col("lines").sum())
+    return (
+        used.filter(pl.col("lines") == pl.col("lines").max().over("stock_code"))
+        .group_by("stock_code").agg(pl.col("description").min())
+        .sort("stock_code")
     )
 
 
-def product_return_rates(ordered: pl.DataFrame) -> pl.DataFrame:
+def product_sales(product_months: pl.DataFrame, customer_products: pl.DataFrame
+                  ) -> pl.DataFrame:
+    """Units, revenue, orders and identified customers per product of the purchases (not the
+    cancelled orders)."""
+    customers = customer_products.group_by("stock_code").agg(
+        pl.col("customer_id").n_unique().cast(pl.Int64).alias("customers"))
+    return (
+        product_months.filter(~pl.col("cancelled")).group_by("stock_code")
+        .agg(pl.col("quantity").sum(), pl.col("revenue").sum(),
+             pl.col("invoices").sum().alias("orders"))
+        .join(customers, on="stock_code", how="left")
+        .with_columns(pl.col("customers").fill_null(0))
+    )
+
+
+def product_return_rates(product_months: pl.DataFrame) -> pl.DataFrame:
     """Returned units over ordered units per product, both of the given order lines.
 
     A cancelled order is one order and one return; units returned of orders outside the lines
     (bought earlier) are not counted, so the rate lies in [0, 1].
     """
     return (
-        ordered.group_by("stock_code")
+        product_months.group_by("stock_code")
         .agg(
-            MAIN_DESCRIPTION,
             pl.col("quantity").sum().alias("units_ordered"),
             pl.col("returned_units").sum().alias("units_returned"),
             pl.col("returned_value").sum().alias("value_returned"),
@@ -91,18 +106,13 @@ def product_return_rates(ordered: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def rebought_products(purchases: pl.DataFrame) -> pl.DataFrame:
-    """Per product: buyers, buyers who bought it on two or more days, and their share."""
-    per_buyer = (
-        purchases.filter(pl.col("customer_id").is_not_null())
-        .group_by("stock_code", "customer_id")
-        .agg(pl.col("invoice_date").dt.date().n_unique().alias("days"),
-             pl.col("description").first())
-    )
+def rebought_products(customer_products: pl.DataFrame) -> pl.DataFrame:
+    """Per product: identified buyers, buyers who bought it on two or more days, and their
+    share."""
+    per_buyer = customer_products.group_by("stock_code", "customer_id").agg(pl.col("days").sum())
     return (
         per_buyer.group_by("stock_code")
         .agg(
-            MAIN_DESCRIPTION,
             pl.len().cast(pl.Int64).alias("buyers"),
             (pl.col("days") >= 2).sum().cast(pl.Int64).alias("repeat_buyers"),
         )

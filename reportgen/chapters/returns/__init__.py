@@ -19,10 +19,11 @@ class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and c
     def compute(self, inputs: AnalysisInputs) -> ReturnsResult:
         """The window's returns; customers' return rates over their whole history."""
         segments = inputs.results.of("segments", SegmentsResult)
-        return returns_analysis(inputs.clean.ordered_lines, inputs.clean.returns,
-                                segments.customers, inputs.window_start,
-                                inputs.period.analysis_date, inputs.config.behaviour.top_products)
-
+        clean = inputs.clean
+        return returns_analysis(clean.customer_months, clean.return_orders,
+                                clean.product_returns, clean.descriptions, segments.customers,
+                                inputs.window_start, inputs.period.analysis_date,
+                                inputs.config.behaviour.top_products)
 
     def customer_columns(self, result: ReturnsResult) -> pl.DataFrame:
         """return_rate."""

@@ -13,7 +13,8 @@ from datetime import datetime
 
 import polars as pl
 
-from reportgen.chapters.products.analysis import MAIN_DESCRIPTION
+from reportgen.chapters.products.analysis import main_descriptions
+from reportgen.inputs.reduce import in_months
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ class ReturnsResult:
 
 
 def returns_analysis(
-    ordered: pl.DataFrame,
-    returns: pl.DataFrame,
+    customer_months: pl.DataFrame,
+    return_orders: pl.DataFrame,
+    product_returns: pl.DataFrame,
+    descriptions: pl.DataFrame,
     segments: pl.DataFrame,
     window_start: datetime,
     analysis_date: datetime,
@@ -46,30 +49,34 @@ def returns_analysis(
 ) -> ReturnsResult:
     """Summarise the window's returns; rates per customer use their whole history.
 
-    `ordered` are the order lines with their returned value (`CleanTransactions.ordered_lines`).
+    Reads the reduced tables (`inputs.reduce`): `customer_months` (value ordered and returned
+    per customer and month of the order), `return_orders` (the return lines per invoice),
+    `product_returns` and `descriptions`; the window starts and ends at a month.
     """
-    in_window = pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
-    window_returns = returns.filter(in_window)
-    window_orders = ordered.filter(in_window)
-    month = pl.col("invoice_date").dt.truncate("1mo").alias("month")
+    window = in_months(window_start, analysis_date)
+    window_returns = return_orders.filter(
+        pl.col("invoice_date").is_between(window_start, analysis_date, closed="left"))
+    window_orders = customer_months.filter(window)
     labelled = segments.select("customer_id", "segment")
     by_product = (
-        window_returns.group_by("stock_code").agg(
-            MAIN_DESCRIPTION, *_totals(),
-            pl.col("quantity").sum().alias("units"),
-        )
+        product_returns.filter(window).group_by("stock_code")
+        .agg(pl.col("value", "lines", "invoices", "units").sum())
+        .join(main_descriptions(descriptions.filter(window)), on="stock_code", how="left")
+        .select("stock_code", "description", "value", "lines", "invoices", "units")
         .sort(["value", "stock_code"], descending=[True, False]).head(top)
     )
     by_country = (
-        window_returns.group_by(pl.col("country").fill_null("Unknown")).agg(_totals())
+        window_returns.group_by(pl.col("country").fill_null("Unknown"))
+        .agg(pl.col("value").sum(), pl.col("lines").sum(),
+             pl.col("invoice").n_unique().cast(pl.Int64).alias("invoices"))
         .sort(["value", "country"], descending=[True, False])
     )
     totals = window_orders.select(_returned()).row(0, named=True)
-    rates = customer_return_rates(ordered, analysis_date)
+    rates = customer_return_rates(customer_months, analysis_date)
     loyal = labelled.filter(pl.col("segment").is_in(["champions", "loyal_customers"])).join(
         rates, on="customer_id", how="left").filter(pl.col("return_rate").fill_null(0.0) == 0)
     return ReturnsResult(
-        by_month=window_orders.group_by(month).agg(_returned()).pipe(_with_share).sort("month"),
+        by_month=window_orders.group_by("month").agg(_returned()).pipe(_with_share).sort("month"),
         by_product=by_product,
         by_country=by_country,
         by_segment=window_orders.join(labelled, on="customer_id").group_by("segment")
@@ -83,12 +90,13 @@ def returns_analysis(
     )
 
 
-def customer_return_rates(ordered: pl.DataFrame, analysis_date: datetime) -> pl.DataFrame:
+def customer_return_rates(customer_months: pl.DataFrame, analysis_date: datetime
+                          ) -> pl.DataFrame:
     """Returned value over ordered value per identified customer, whole history (0 without
     returns); cancelled orders count as ordered and returned."""
     return (
-        ordered.filter(pl.col("customer_id").is_not_null()
-                       & (pl.col("invoice_date") < analysis_date))
+        customer_months.filter(pl.col("customer_id").is_not_null()
+                               & (pl.col("month") < analysis_date))
         .group_by("customer_id").agg(_returned())
         .pipe(_with_share)
         .select("customer_id", pl.col("value_share").fill_null(0.0).alias("return_rate"))
@@ -96,17 +104,9 @@ def customer_return_rates(ordered: pl.DataFrame, analysis_date: datetime) -> pl.
     )
 
 
-def _totals() -> list[pl.Expr]:
-    return [
-        pl.col("value").sum().alias("value"),
-        pl.len().cast(pl.Int64).alias("lines"),
-        pl.col("invoice").n_unique().cast(pl.Int64).alias("invoices"),
-    ]
-
-
 def _returned() -> list[pl.Expr]:
-    return [pl.col("revenue").sum().alias("ordered"),
-            pl.col("returned_value").sum().alias("value")]
+    return [pl.col("ordered").sum().alias("ordered"),
+            pl.col("returned").sum().alias("value")]
 
 
 def _with_share(frame: pl.DataFrame) -> pl.DataFrame:

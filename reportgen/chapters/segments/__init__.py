@@ -23,7 +23,7 @@ class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer s
 
     def compute(self, inputs: AnalysisInputs) -> SegmentsResult:
         """Segments at the analysis date and at the start of the period."""
-        return segments_analysis(inputs.clean.orders, inputs.clean.returns,
+        return segments_analysis(inputs.clean.orders, inputs.clean.return_orders,
                                  inputs.period.analysis_date, inputs.period.start,
                                  inputs.config.rfm)
 

@@ -26,8 +26,9 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
         if not params.enabled:
             return None
         segments = inputs.results.of("segments", SegmentsResult)
-        return suggestions_analysis(inputs.clean.purchases, segments.customers, inputs.period,
-                                    params)
+        clean = inputs.clean
+        return suggestions_analysis(clean.customer_products, clean.descriptions, clean.orders,
+                                    segments.customers, inputs.period, params)
 
     def customer_columns(self, result: SuggestionsResult) -> pl.DataFrame:
         """suggested_products: the first three suggestions' descriptions."""

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import polars as pl
 
+from reportgen.chapters.products.analysis import main_descriptions
 from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
 from reportgen.chapters.suggestions.backtest import SuggestionBacktest, holdout_test
-from reportgen.chapters.suggestions.matrix import product_descriptions
 from reportgen.chapters.suggestions.models import FittedMethod, ProductWeights
 from reportgen.chapters.suggestions.ranking import (
     FittedSuggestions,
@@ -19,6 +19,7 @@ from reportgen.chapters.suggestions.ranking import (
     top_suggestions,
 )
 from reportgen.config import SuggestionsConfig
+from reportgen.inputs.reduce import in_months
 from reportgen.period import Period
 
 OFFERS_WITHIN_RANK = 3  # a segment's offers count the first three suggestions of its customers
@@ -64,16 +65,20 @@ class SuggestionsResult:
                 else self.backtest.method).hit_rate
 
 
-def suggestions_analysis(purchases: pl.DataFrame, segments: pl.DataFrame, period: Period,
+def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataFrame,
+                         orders: pl.DataFrame, segments: pl.DataFrame, period: Period,
                          params: SuggestionsConfig) -> SuggestionsResult | None:
     """Fit the configured method to the history window, test it against popularity on the
     last `backtest_months`, and suggest products to every active customer with the method that
     won (popularity when the method lost or could not be tested). None when no identified
-    customer bought anything in the history window."""
-    fitted = fit_suggestions(purchases, period, params, params.method)
+    customer bought anything in the history window.
+
+    Reads the reduced tables `customer_products`, `descriptions` and `orders`
+    (`inputs.reduce`)."""
+    fitted = fit_suggestions(customer_products, period, params, params.method)
     if fitted is None:
         return None
-    tested = holdout_test(purchases, period, params, params.method)
+    tested = holdout_test(customer_products, period, params, params.method)
     backtest = tested if isinstance(tested, SuggestionBacktest) else None
     missing = tested if isinstance(tested, str) else None
     model, fallback = fitted.model, None
@@ -88,41 +93,39 @@ def suggestions_analysis(purchases: pl.DataFrame, segments: pl.DataFrame, period
             model = fitted.popularity
     matrix = fitted.matrix
     active_start = period.shift(-(params.active_months - 1)).start
-    active = (purchases.filter(pl.col("customer_id").is_not_null()
-                               & pl.col("invoice_date").is_between(
-                                   active_start, period.analysis_date, closed="left"))
+    active = (customer_products.filter(in_months(active_start, period.analysis_date))
               ["customer_id"].unique().sort())
     active = active.filter(active.is_in(matrix.customers.implode()))
     history_start = period.shift(-(params.history_months - 1)).start
-    descriptions = product_descriptions(purchases.filter(
-        pl.col("invoice_date").is_between(history_start, period.analysis_date, closed="left")))
-    suggestions = customer_suggestions(fitted, model, active, descriptions,
+    names = main_descriptions(descriptions.filter(in_months(history_start,
+                                                            period.analysis_date)))
+    suggestions = customer_suggestions(fitted, model, active, names,
                                        params.per_customer)
-    buy_again = buy_again_lists(purchases, active, period, params.history_months,
+    buy_again = buy_again_lists(customer_products, active, period, params.history_months,
                                 params.per_customer).join(
-        descriptions, on="stock_code", how="left").select(
+        names, on="stock_code", how="left", maintain_order="left").select(
         "customer_id", "rank", "stock_code", "description", "days_bought", "last_bought")
     pairs = product_pairs(matrix, fitted.can_suggest, params.min_pair_customers,
                           params.min_pair_lift, params.top_pairs)
     return SuggestionsResult(
         tested_method=fitted.model.method, method=model.method, fallback=fallback,
         backtest=backtest, backtest_missing=missing,
-        learned_from=first_purchase_since(purchases, history_start),
+        learned_from=first_purchase_since(orders, history_start),
         products=matrix.products.len(), suggestable=int(fitted.can_suggest.sum()),
         active_customers=active.len(),
         suggestions=suggestions, buy_again=buy_again,
-        pairs=with_descriptions(pairs, descriptions, ("stock_code_a", "description_a"),
+        pairs=with_descriptions(pairs, names, ("stock_code_a", "description_a"),
                                 ("stock_code_b", "description_b")),
         segment_offers=with_descriptions(
             offers_by_segment(suggestions, segments, OFFERS_WITHIN_RANK, OFFERS_PER_SEGMENT),
-            descriptions, ("stock_code", "description")),
+            names, ("stock_code", "description")),
         params=params,
     )
 
 
-def first_purchase_since(purchases: pl.DataFrame, start: datetime) -> datetime:
+def first_purchase_since(orders: pl.DataFrame, start: datetime) -> datetime:
     """The first purchase at or after `start` (`start` itself when there is none)."""
-    first = purchases.filter(pl.col("invoice_date") >= start)["invoice_date"].min()
+    first = orders.filter(pl.col("invoice_date") >= start)["invoice_date"].min()
     return first if isinstance(first, datetime) else start
 
 

@@ -70,17 +70,17 @@ class SuggestionBacktest:
         return self.method.hit_rate / self.popularity.hit_rate
 
 
-def holdout_test(purchases: pl.DataFrame, period: Period, params: SuggestionsConfig,
+def holdout_test(customer_products: pl.DataFrame, period: Period, params: SuggestionsConfig,
                  method: SuggestionMethod) -> SuggestionBacktest | str:
     """Learn from purchases up to `backtest_months` before the period's analysis date and test
     on the months after; a one-line reason instead when that cannot be judged."""
     learned = period.shift(-params.backtest_months)
-    fitted = fit_suggestions(purchases, learned, params, method)
+    fitted = fit_suggestions(customer_products, learned, params, method)
     if fitted is None:
         return (f"no identified customer bought anything before "
                 f"{learned.analysis_date:%d %B %Y}, so there is nothing to learn from")
     before = matrix_pairs(fitted)
-    after = kept_products(purchases, learned.analysis_date, period.analysis_date).join(
+    after = kept_products(customer_products, learned.analysis_date, period.analysis_date).join(
         before.select("customer_id").unique(), on="customer_id", how="semi")
     new = after.join(before, on=["customer_id", "stock_code"], how="anti")
     tested = new["customer_id"].unique().sort()
@@ -96,7 +96,7 @@ def holdout_test(purchases: pl.DataFrame, period: Period, params: SuggestionsCon
     count = params.per_customer
     repeated = after.join(before, on=["customer_id", "stock_code"], how="semi")
     again_hit_rate, again_customers = buy_again_score(
-        purchases, repeated, learned, params.history_months, count)
+        customer_products, repeated, learned, params.history_months, count)
     return SuggestionBacktest(
         learned_until=learned.analysis_date, tested_until=period.analysis_date,
         customers=tested.len(), per_customer=count,
@@ -136,14 +136,14 @@ def score_method(fitted: FittedSuggestions, model: ProductWeights, rows: np.ndar
     )
 
 
-def buy_again_score(purchases: pl.DataFrame, repeated: pl.DataFrame, learned: Period,
+def buy_again_score(customer_products: pl.DataFrame, repeated: pl.DataFrame, learned: Period,
                     history_months: int, count: int) -> tuple[float | None, int]:
     """Share of the customers who bought again a product of theirs whose buy-again list (as of
     the cut-off) held one of them, and how many such customers there were."""
     customers = repeated["customer_id"].unique()
     if customers.is_empty():
         return None, 0
-    lists = buy_again_lists(purchases, customers, learned, history_months, count)
+    lists = buy_again_lists(customer_products, customers, learned, history_months, count)
     hit = lists.join(repeated, on=["customer_id", "stock_code"], how="semi")[
         "customer_id"].n_unique()
     return hit / customers.len(), customers.len()

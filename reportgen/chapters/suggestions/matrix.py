@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from reportgen.chapters.products.analysis import MAIN_DESCRIPTION
+from reportgen.inputs.reduce import in_months
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,13 @@ class PurchaseMatrix:
         return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
-def kept_products(purchases: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """(customer_id, stock_code) of identified customers' purchases in [start, end) that they
-    did not return in full: units bought minus units returned of them is positive."""
+def kept_products(customer_products: pl.DataFrame, start: datetime, end: datetime
+                  ) -> pl.DataFrame:
+    """(customer_id, stock_code) of identified customers' purchases in the months [start, end)
+    that they did not return in full: units bought minus units returned of them is positive.
+    `customer_products` is `CleanTransactions.customer_products`."""
     return (
-        purchases.filter(pl.col("customer_id").is_not_null()
-                         & pl.col("invoice_date").is_between(start, end, closed="left"))
+        customer_products.filter(in_months(start, end))
         .group_by("customer_id", "stock_code")
         .agg((pl.col("quantity") - pl.col("returned_units")).sum().alias("kept_units"))
         .filter(pl.col("kept_units") > 0)
@@ -77,16 +78,11 @@ def purchase_matrix(pairs: pl.DataFrame) -> PurchaseMatrix:
     return PurchaseMatrix(customers, products, bought)
 
 
-def product_descriptions(purchases: pl.DataFrame) -> pl.DataFrame:
-    """stock_code and its most used description."""
-    return purchases.group_by("stock_code").agg(MAIN_DESCRIPTION)
-
-
-def recent_buyers(purchases: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
-    """stock_code and how many identified customers bought it in [start, end)."""
+def recent_buyers(customer_products: pl.DataFrame, start: datetime, end: datetime
+                  ) -> pl.DataFrame:
+    """stock_code and how many identified customers bought it in the months [start, end)."""
     return (
-        purchases.filter(pl.col("customer_id").is_not_null()
-                         & pl.col("invoice_date").is_between(start, end, closed="left"))
+        customer_products.filter(in_months(start, end))
         .group_by("stock_code")
         .agg(pl.col("customer_id").n_unique().cast(pl.Int64).alias("recent_buyers"))
     )

@@ -22,6 +22,7 @@ from reportgen.chapters.suggestions.models import (
     fit_popularity,
 )
 from reportgen.config import SuggestionMethod, SuggestionsConfig
+from reportgen.inputs.reduce import in_months
 from reportgen.period import Period
 
 CHUNK_ROWS = 1_000  # customers scored at a time: bounds memory to CHUNK_ROWS x products
@@ -50,17 +51,17 @@ def chosen_method(method: SuggestionMethod, products: int, params: SuggestionsCo
     return "ease" if products <= params.max_dense_products else "item_item"
 
 
-def fit_suggestions(purchases: pl.DataFrame, last_month: Period, params: SuggestionsConfig,
+def fit_suggestions(customer_products: pl.DataFrame, last_month: Period, params: SuggestionsConfig,
                     method: SuggestionMethod) -> FittedSuggestions | None:
     """Fit the method to the `history_months` up to the end of `last_month`; None when no
     identified customer bought anything in them."""
     start = last_month.shift(-(params.history_months - 1)).start
     end = last_month.analysis_date
-    pairs = kept_products(purchases, start, end)
+    pairs = kept_products(customer_products, start, end)
     if pairs.is_empty():
         return None
     matrix = purchase_matrix(pairs)
-    recent = recent_buyers(purchases, last_month.shift(-(params.recent_months - 1)).start, end)
+    recent = recent_buyers(customer_products, last_month.shift(-(params.recent_months - 1)).start, end)
     popularity = np.zeros(matrix.products.len(), dtype=np.float32)
     columns = matrix.columns_of(recent["stock_code"])
     known = columns >= 0
@@ -146,21 +147,21 @@ def _because(model: ProductWeights, ranked: pl.DataFrame, bought_row: np.ndarray
     )
 
 
-def buy_again_lists(purchases: pl.DataFrame, customers: pl.Series, last_month: Period,
+def buy_again_lists(customer_products: pl.DataFrame, customers: pl.Series, last_month: Period,
                     history_months: int, count: int) -> pl.DataFrame:
     """For each given customer, up to `count` products they bought (and kept) in the history
     window, most often bought first (days with a purchase of it), then most recently:
     customer_id, rank, stock_code, days_bought, last_bought."""
     start = last_month.shift(-(history_months - 1)).start
     end = last_month.analysis_date
-    kept = kept_products(purchases, start, end).filter(pl.col("customer_id").is_in(
+    kept = kept_products(customer_products, start, end).filter(pl.col("customer_id").is_in(
         customers.implode()))
     return (
-        purchases.filter(pl.col("invoice_date").is_between(start, end, closed="left"))
+        customer_products.filter(in_months(start, end))
         .join(kept, on=["customer_id", "stock_code"], how="semi")
         .group_by("customer_id", "stock_code")
-        .agg(pl.col("invoice_date").dt.date().n_unique().cast(pl.Int64).alias("days_bought"),
-             pl.col("invoice_date").max().alias("last_bought"))
+        .agg(pl.col("days").sum().cast(pl.Int64).alias("days_bought"),
+             pl.col("last_bought").max())
         .sort(["customer_id", "days_bought", "last_bought", "stock_code"],
               descending=[False, True, True, False])
         .group_by("customer_id", maintain_order=True).head(count)

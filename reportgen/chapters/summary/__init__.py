@@ -18,7 +18,7 @@ class SummaryChapter(Chapter[SummaryResult], key="summary", title="Executive sum
 
     def compute(self, inputs: AnalysisInputs) -> SummaryResult:
         """The month's KPIs; NoDataError when the month has no purchases."""
-        return summary_analysis(inputs.source, inputs.clean, inputs.period, inputs.config.unit,
+        return summary_analysis(inputs.clean, inputs.period, inputs.config.unit,
                                 inputs.config.source.first_path)
 
 

@@ -11,7 +11,6 @@ import polars as pl
 
 from reportgen.errors import InputError, NoDataError
 from reportgen.inputs.clean import CleanTransactions, nothing_left
-from reportgen.inputs.load import TransactionInput
 from reportgen.period import Period
 from reportgen.report.formatting import day
 
@@ -53,7 +52,8 @@ def monthly_kpis(
     there (data_starts), and months before it are marked before_data.
     Anonymous orders count for revenue and orders; returns are the month's return lines but the
     cancellations that netted out an order (which is not in revenue either). `orders` has one
-    row per order (`CleanTransactions.orders`; purchase lines give the same figures).
+    row per order (`CleanTransactions.orders`; purchase lines give the same figures), `returns`
+    one row per return invoice (`CleanTransactions.return_orders`; or return lines).
     """
     first = period.shift(-(months - 1))
     month = pl.col("invoice_date").dt.truncate("1mo")
@@ -141,19 +141,18 @@ class SummaryResult:
 
 
 def summary_analysis(
-    source: TransactionInput, clean: CleanTransactions, period: Period, unit: str, path: Path
+    clean: CleanTransactions, period: Period, unit: str, path: Path
 ) -> SummaryResult:
     """KPIs of the period and its comparison months; NoDataError when the period has none."""
-    months = monthly_kpis(clean.orders, clean.returns, period)
+    months = monthly_kpis(clean.orders, clean.return_orders, period)
     kpis = month_kpis(months, period)
-    dates = source.transactions["invoice_date"]
     if not kpis.has_orders:
         emptied = nothing_left(clean)
         if emptied:
             raise InputError(emptied, unit=unit, file=path,
                              hint="check the column mapping (source.columns) and the cleaning "
                              "rules; reportgen validate shows the same")
-        in_period = dates.is_between(period.start, period.analysis_date, closed="left").sum()
+        in_period = clean.last_month_lines  # cleaning's analysis date is the period's
         if in_period:
             raise NoDataError(
                 f"no purchases left in {period} after cleaning: its {in_period:,} lines are "
@@ -162,7 +161,7 @@ def summary_analysis(
                 "period")
         raise NoDataError(
             f"no purchases in {period} (the data runs from "
-            f"{day(dates.min())} to {day(dates.max())})",  # type: ignore[arg-type]
+            f"{day(clean.first_line)} to {day(clean.last_line)})",
             unit=unit, file=path,
             hint="choose a period inside the data's date range",
         )
@@ -172,7 +171,7 @@ def summary_analysis(
         kpis=kpis,
         previous=month_kpis(months, period.shift(-1)),
         year_ago=month_kpis(months, period.shift(-12)),
-        notices=notices(period, source, clean),
+        notices=notices(period, clean),
         data_first_day=purchased.min().date(),  # type: ignore[union-attr]
         data_last_day=purchased.max().date(),  # type: ignore[union-attr]
     )
@@ -196,10 +195,10 @@ def kpi_change(kpis: PeriodKpis, other: PeriodKpis, attr: str) -> float | None:
     return relative_change(kpi_value(kpis, attr), kpi_value(other, attr))
 
 
-def notices(period: Period, source: TransactionInput, clean: CleanTransactions) -> tuple[str, ...]:
+def notices(period: Period, clean: CleanTransactions) -> tuple[str, ...]:
     """Caveats that change how the report must be read."""
     found = []
-    last_line = source.transactions["invoice_date"].max()
+    last_line = clean.last_line
     if isinstance(last_line, datetime) and last_line.date() < period.last_day:
         found.append(
             f"The data ends on {day(last_line)}, before the end of {period.label}: "
