@@ -1,17 +1,25 @@
 """`make bench`: every benchmark, or those named:
-python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions].
+python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions] [spark].
 The 100 M-line run is separate: `make bench-large` (benchmarks/large.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import aggregation, clustering, clv_fitting, pipeline_stages, report, suggestions
+from benchmarks import (
+    aggregation,
+    clustering,
+    clv_fitting,
+    pipeline_stages,
+    report,
+    spark_engine,
+    suggestions,
+)
 
 BENCHMARKS = {
     "aggregation": aggregation.main, "clv": clv_fitting.main, "report": report.main,
     "pipeline": pipeline_stages.main, "clusters": clustering.main,
-    "suggestions": suggestions.main,
+    "suggestions": suggestions.main, "spark": spark_engine.main,
 }
 
 if __name__ == "__main__":

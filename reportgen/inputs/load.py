@@ -537,8 +537,13 @@ def filter_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataF
     countries = config.filters.countries
     if countries is None:
         return transactions
-    present = set(transactions["country"].drop_nulls().unique().to_list())
-    absent = [c for c in countries if c not in present]
+    check_countries_present(config, set(transactions["country"].drop_nulls().unique()))
+    return transactions.filter(pl.col("country").is_in(countries))
+
+
+def check_countries_present(config: UnitConfig, present: set[str]) -> None:
+    """InputError when a country of filters.countries is not among those in the data."""
+    absent = [c for c in config.filters.countries or () if c not in present]
     if absent:
         known = ", ".join(sorted(present)[:12]) + (", ..." if len(present) > 12 else "")
         raise InputError(
@@ -546,7 +551,6 @@ def filter_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataF
             unit=config.unit, file=config.config_file, column="country",
             hint="fix filters.countries",
         )
-    return transactions.filter(pl.col("country").is_in(countries))
 
 
 def other_countries(config: UnitConfig, transactions: pl.DataFrame) -> pl.DataFrame:

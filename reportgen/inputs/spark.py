@@ -31,6 +31,7 @@ from reportgen.inputs.load import (
     InputFile,
     InputReading,
     MalformedValue,
+    check_countries_present,
     checked_date_format,
     file_sha256,
     missing_column_problems,
@@ -335,14 +336,8 @@ def countries_kept(config: UnitConfig, lines: DataFrame) -> tuple[DataFrame, int
     countries = config.filters.countries
     if countries is None:
         return lines, 0, 0.0
-    present = {row[0] for row in lines.select("country").distinct().collect() if row[0]}
-    absent = [c for c in countries if c not in present]
-    if absent:
-        known = ", ".join(sorted(present)[:12]) + (", ..." if len(present) > 12 else "")
-        raise InputError(
-            f"country '{absent[0]}' does not appear in the data (present: {known})",
-            unit=config.unit, file=config.config_file, column="country",
-            hint="fix filters.countries")
+    check_countries_present(config, {row[0] for row in lines.select("country").distinct()
+                                     .collect() if row[0]})
     wanted = F.col("country").isin(countries)
     others = lines.filter(~wanted | F.col("country").isNull()).agg(
         F.count(F.lit(1)), money(line_value()))
