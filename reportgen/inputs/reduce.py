@@ -62,12 +62,20 @@ def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """One row per invoice, customer, country and day of the purchase lines: `invoice_date`,
     the order's time (its first line's), `revenue`, `products` (distinct stock codes); `line`,
     its first line's position (for a stable order), where the lines carry it."""
-    positions = [nw.col("line").min()] if "line" in purchases.collect_schema().names() else []
+    return per_invoice(purchases, [], money_sum("revenue"),
+                       nw.col("stock_code").n_unique().cast(nw.Int64).alias("products"))
+
+
+def per_invoice(lines: nw.LazyFrame[Any], keys: list[str], *aggregations: nw.Expr
+                ) -> nw.LazyFrame[Any]:
+    """One row per invoice, customer, country and day (ORDER_KEY) and `keys` of the lines:
+    `invoice_date`, the first line's time, then `aggregations`, then `line`, the first line's
+    position (for a stable order), where the lines carry it."""
+    positions = [nw.col("line").min()] if "line" in lines.collect_schema().names() else []
     return (
-        purchases.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
-        .group_by(ORDER_KEY, drop_null_keys=False)
-        .agg(nw.col("invoice_date").min(), money_sum("revenue"),
-             nw.col("stock_code").n_unique().cast(nw.Int64).alias("products"), *positions)
+        lines.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
+        .group_by(*ORDER_KEY, *keys, drop_null_keys=False)
+        .agg(nw.col("invoice_date").min(), *aggregations, *positions)
         .drop("day")
     )
 
@@ -79,8 +87,7 @@ def customer_products(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     sorted by customer, product and month."""
     return (
         purchases.filter(~nw.col("customer_id").is_null())
-        .with_columns(nw.col("invoice_date").dt.truncate("1mo").alias("month"),
-                      nw.col("invoice_date").dt.truncate("1d").alias("day"))
+        .with_columns(month_of(), nw.col("invoice_date").dt.truncate("1d").alias("day"))
         .group_by("customer_id", "stock_code", "month")
         .agg(nw.col("quantity").sum(), nw.col("returned_units").sum(), money_sum("revenue"),
              nw.len().cast(nw.Int64).alias("lines"),
@@ -115,7 +122,7 @@ def price_quantity(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     index into PRICE_BANDS) and quantity band (`quantity_order`, into QUANTITY_BANDS), sorted
     by those."""
     return purchases.group_by(
-        nw.col("invoice_date").dt.truncate("1mo").alias("month"),
+        month_of(),
         band_index("unit_price", PRICE_BANDS).alias("price_order"),
         band_index("quantity", QUANTITY_BANDS).alias("quantity_order"),
     ).agg(nw.len().cast(nw.Int64).alias("lines"), money_sum("revenue")) \
@@ -208,14 +215,8 @@ def return_orders(returns: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """One row per return invoice, customer, country, day and `matched` (the lines were
     cancellations that netted out a purchase): `invoice_date` (the first line's time), `value`,
     `quantity`, `lines`; `line`, the first line's position (for a stable order)."""
-    positions = [nw.col("line").min()] if "line" in returns.collect_schema().names() else []
-    return (
-        returns.with_columns(nw.col("invoice_date").dt.truncate("1d").alias("day"))
-        .group_by(*ORDER_KEY, "matched", drop_null_keys=False)
-        .agg(nw.col("invoice_date").min(), money_sum("value"), nw.col("quantity").sum(),
-             nw.len().cast(nw.Int64).alias("lines"), *positions)
-        .drop("day")
-    )
+    return per_invoice(returns, ["matched"], money_sum("value"), nw.col("quantity").sum(),
+                       nw.len().cast(nw.Int64).alias("lines"))
 
 
 def customer_months(purchases: nw.LazyFrame[Any], cancelled: nw.LazyFrame[Any]

@@ -260,9 +260,6 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
     when most values of a column cannot be read (a wrong mapping or date format)."""
     from pyspark.sql import functions as F
 
-    def micros(value: Any) -> Any:  # money as whole millionths (reduce.money_sum)
-        return F.sum(F.round(value * MONEY_UNIT).cast("long"))
-
     value = line_value()
     per_file = typed.groupBy("_file").agg(
         F.count(F.lit(1)).alias("rows"),
@@ -344,11 +341,16 @@ def countries_kept(config: UnitConfig, lines: DataFrame) -> tuple[DataFrame, int
     return (lines.filter(wanted), *count_and_value(others))
 
 
-def money(value: Any) -> Any:
-    """A Spark sum of money, exact as `reduce.money_sum` adds it."""
+def micros(value: Any) -> Any:
+    """A Spark sum of money in whole millionths, exact as `reduce.money_sum` adds it."""
     from pyspark.sql import functions as F
 
-    return F.sum(F.round(value * MONEY_UNIT).cast("long")) * MONEY_STEP
+    return F.sum(F.round(value * MONEY_UNIT).cast("long"))
+
+
+def money(value: Any) -> Any:
+    """A Spark sum of money, exact as `reduce.money_sum` adds it."""
+    return micros(value) * MONEY_STEP
 
 
 def count_and_value(totals: DataFrame) -> tuple[int, float]:
