@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from reportgen.errors import ConfigError
+
+URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 DEFAULTS_FILE_NAME = "defaults.yaml"
 ENV_PREFIX = "REPORTGEN_"
@@ -71,12 +74,18 @@ class SourceFile(StrictModel):
     columns: ColumnMap | None = Field(None, description="Column mapping; default the source's.")
 
 
+def is_url(path: Path | str) -> bool:
+    """Whether a source path is a URL (scheme://...) rather than a local path."""
+    return isinstance(path, str) and URL_PATTERN.match(path) is not None
+
+
 class SourceConfig(StrictModel):
     """Where a unit's transactions come from and how to read them."""
 
-    path: Path | None = Field(
+    path: Path | str | None = Field(
         None, description="File or glob of files; a relative path resolves from the YAML file's "
-        "folder. Optional when `files` lists the files."
+        "folder. Optional when `files` lists the files. With engine: spark also a folder or a "
+        "URL Spark reads (hdfs://..., s3a://...)."
     )
     files: list[SourceFile] = Field(
         default_factory=list,
@@ -96,6 +105,14 @@ class SourceConfig(StrictModel):
         "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
     )
     columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: Any) -> Any:
+        """A URL (scheme://...) stays text: a path would fold its double slash."""
+        if value is None or (isinstance(value, str) and is_url(value)):
+            return value
+        return Path(value)
 
     @model_validator(mode="after")
     def _some_file(self) -> SourceConfig:
@@ -694,7 +711,9 @@ def load_unit_config(path: Path) -> UnitConfig:
         raise ConfigErrors(
             [_problem(err, unit_name, path, sources) for err in exc.errors()]
         ) from None
-    def resolve(source_path: Path) -> Path:
+    def resolve(source_path: Path | str) -> Path | str:
+        if isinstance(source_path, str):  # a URL
+            return source_path
         return source_path if source_path.is_absolute() else (path.parent / source_path).resolve()
 
     source = config.source.model_copy(update={

@@ -86,3 +86,9 @@ class DeliveryError(ReportgenError):
     """The summary email could not be delivered."""
 
     exit_code = 8
+
+
+class EngineError(ReportgenError):
+    """The engine that reads and cleans the lines failed (engine: spark: a Spark job failed)."""
+
+    exit_code = 9

@@ -10,7 +10,7 @@ from pathlib import Path
 import narwhals as nw
 import polars as pl
 
-from reportgen.config import CANONICAL_COLUMNS, UnitConfig
+from reportgen.config import CANONICAL_COLUMNS, UnitConfig, is_url
 from reportgen.errors import EncodingError, InputError
 from reportgen.inputs.reduce import money_sum
 
@@ -235,6 +235,10 @@ def size_text(size: float) -> str:
 def input_paths(config: UnitConfig) -> list[Path]:
     """Return the files named by source.path (expanding a glob), or raise InputError."""
     pattern = str(config.source.path)
+    if is_url(pattern):
+        raise InputError(
+            "a URL is read by engine: spark only", unit=config.unit, file=pattern,
+            hint=f"set engine: spark in {config.config_file}, or copy the files to this machine")
     if glob.has_magic(pattern):
         paths = [Path(p) for p in sorted(glob.glob(pattern)) if Path(p).is_file()]
         if not paths:

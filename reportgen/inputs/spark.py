@@ -8,9 +8,11 @@ needed only here, and imported only when a unit asks for Spark.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -19,8 +21,14 @@ from urllib.parse import unquote, urlparse
 import narwhals as nw
 import polars as pl
 
-from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, SourceConfig, UnitConfig
-from reportgen.errors import InputError
+from reportgen.config import (
+    CANONICAL_COLUMNS,
+    CleaningConfig,
+    SourceConfig,
+    UnitConfig,
+    is_url,
+)
+from reportgen.errors import EngineError, InputError
 from reportgen.inputs.clean import CleaningPlan, CleanTransactions, cleaned, cleaning_plan
 from reportgen.inputs.load import (
     FORMAT_BY_SUFFIX,
@@ -31,6 +39,7 @@ from reportgen.inputs.load import (
     InputFile,
     InputReading,
     MalformedValue,
+    available_memory,
     check_countries_present,
     checked_date_format,
     file_sha256,
@@ -52,6 +61,7 @@ SESSION_SETTINGS = {
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.ansi.enabled": "false",  # unreadable values become null, as Polars reads them
+    "spark.sql.legacy.javaCharsets": "true",  # every Java charset (cp1252, ...), not only UTF
 }
 TEXT_LIKE = ("invoice", "stock_code", "description", "country", "customer_id")
 
@@ -66,6 +76,17 @@ def java_problem() -> str | None:
     return "Java is not installed (Spark needs Java 17 or later: install openjdk-17-jre, or set JAVA_HOME)"
 
 
+def session_settings(master: str, options: Mapping[str, str]) -> dict[str, str]:
+    """SESSION_SETTINGS, then on a local master half this machine's free memory for Spark
+    (its own default, 1 GiB, runs out of memory on a few million lines), then the unit's
+    options, which win."""
+    settings = dict(SESSION_SETTINGS)
+    free = available_memory()
+    if master.startswith("local") and free:
+        settings["spark.driver.memory"] = f"{max(1, free // 2 // 2**30)}g"
+    return {**settings, **options}
+
+
 def spark_session(master: str, options: Mapping[str, str], unit: str = "") -> SparkSession:
     """A Spark session on `master` (local[2], spark://host:7077, yarn, ...) with the unit's
     options over SESSION_SETTINGS; InputError when PySpark or Java is missing."""
@@ -78,7 +99,7 @@ def spark_session(master: str, options: Mapping[str, str], unit: str = "") -> Sp
         raise InputError("PySpark is not installed", unit=unit,
                          hint="install reportgen with its spark extra (make install does)") from None
     builder = SparkSession.builder.master(master).appName(f"reportgen {unit}".strip())
-    for key, value in {**SESSION_SETTINGS, **options}.items():
+    for key, value in session_settings(master, options).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
@@ -90,7 +111,8 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
     unit's source.path (a file, folder or glob of Parquet or CSV files, any path Spark reads:
     local, hdfs://, s3a://). Rows with unreadable values are counted and set aside as by
     `load.read_transactions`; a line that several files hold is kept from the first file (by
-    name); the unit's countries are filtered in the scan. InputError names what to fix."""
+    name); the unit's countries are filtered as the lines are read (every row is still read:
+    the cleaning log counts and values the others). InputError names what to fix."""
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
@@ -99,7 +121,7 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
     try:
         if fmt == "csv":
             raw = session.read.csv(path, header=True, inferSchema=False,
-                                   sep=source.delimiter, encoding=source.encoding)
+                                   sep=source.delimiter, encoding=java_charset(config))
         else:
             raw = session.read.parquet(path)
     except Exception as exc:  # Spark reports a missing path or unreadable file as it can
@@ -132,7 +154,7 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
         overlap_rows, overlap_revenue = count_and_value(overlap)
     else:
         overlap_rows, overlap_revenue = 0, 0.0
-    kept, other_rows, other_revenue = countries_kept(config, good)
+    kept, other_rows, other_revenue = countries_kept(config, good, totals, len(files) == 1)
     lines = kept.select(*CANONICAL_COLUMNS).withColumn("line", F.monotonically_increasing_id())
     reading = InputReading(
         files=files, rows_read=totals["rows"], rows_other_countries=other_rows,
@@ -150,6 +172,25 @@ def line_value() -> Any:
     return F.col("quantity") * F.col("unit_price")
 
 
+# Python's canonical codec names that Java spells differently (the others, such as cp1252, are
+# Java aliases too).
+JAVA_CHARSETS = {"utf-8": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII",
+                 "utf-16": "UTF-16", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE",
+                 "utf-32": "UTF-32", "utf-32-le": "UTF-32LE", "utf-32-be": "UTF-32BE"}
+
+
+def java_charset(config: UnitConfig) -> str:
+    """source.encoding (a Python codec name, e.g. latin-1) as the Java charset Spark reads."""
+    try:
+        name = codecs.lookup(config.source.encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown encoding '{config.source.encoding}'", unit=config.unit,
+            file=config.config_file,
+            hint="set source.encoding to a Python codec name such as utf-8 or latin-1") from None
+    return JAVA_CHARSETS.get(name, name)
+
+
 def spark_source(config: UnitConfig) -> tuple[SourceConfig, str]:
     """The unit's one source entry and its path as Spark reads it; InputError for a list of
     files (Spark reads one path: put the files in a folder or match them with a glob)."""
@@ -160,7 +201,7 @@ def spark_source(config: UnitConfig) -> tuple[SourceConfig, str]:
             "source.files", unit=config.unit, file=config.config_file,
             hint="put the files in one folder, or match them with a glob in source.path")
     path = str(readers[0].path)
-    if "://" not in path:
+    if not is_url(path):
         path = str(Path(path).absolute())
     return readers[0], path
 
@@ -256,11 +297,15 @@ def java_date_format(strftime: str) -> str:
 
 def reading_totals(config: UnitConfig, typed: DataFrame, path: str
                    ) -> tuple[dict[str, Any], tuple[MalformedValue, ...]]:
-    """Rows and value read, per file and in all, and the unreadable rows: one pass. InputError
-    when most values of a column cannot be read (a wrong mapping or date format)."""
+    """Rows and value read, per file and in all, the unreadable rows, the countries present
+    and the readable rows of other countries than the unit's: one pass. InputError when most
+    values of a column cannot be read (a wrong mapping or date format)."""
     from pyspark.sql import functions as F
 
     value = line_value()
+    readable = ~F.col("_malformed")
+    other = readable & ~F.coalesce(F.col("country").isin(config.filters.countries or []),
+                                   F.lit(False))
     per_file = typed.groupBy("_file").agg(
         F.count(F.lit(1)).alias("rows"),
         micros(F.when(~F.col("_malformed"), value)).alias("read_micros"),
@@ -268,6 +313,9 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
         micros(F.when(F.col("_malformed"), value)).alias("malformed_micros"),
         *(F.sum(F.col(f"_failed_{c}").cast("long")).alias(f"failed_{c}")
           for c in CANONICAL_COLUMNS),
+        F.collect_set(F.when(readable, F.col("country"))).alias("countries"),
+        F.sum(other.cast("long")).alias("other_rows"),
+        micros(F.when(other, value)).alias("other_micros"),
     ).collect()
     rows = sum(int(r["rows"]) for r in per_file)
     if rows == 0:
@@ -283,8 +331,9 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
             raise InputError(f"{failed:,} of {rows:,} values are not a valid {canon} "
                              f"(e.g. '{example[0] if example else ''}')", unit=config.unit,
                              file=path, column=mapping[canon], hint=hint)
+    malformed_rows = sum(int(r["malformed_rows"] or 0) for r in per_file)
     examples = tuple(malformed_example(row) for row in
-                     typed.filter("_malformed").limit(5).collect())
+                     typed.filter("_malformed").limit(5).collect()) if malformed_rows else ()
     per_file = sorted(per_file, key=lambda r: str(r["_file"]))  # the files in name order
     malformed_revenue = 0.0
     for r in per_file:  # file by file, as `load.read_transactions` adds them
@@ -293,9 +342,12 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
     return {
         "rows": rows,
         "revenue": read + malformed_revenue,
-        "malformed_rows": sum(int(r["malformed_rows"] or 0) for r in per_file),
+        "malformed_rows": malformed_rows,
         "malformed_revenue": malformed_revenue,
         "files": [(str(r["_file"]), int(r["rows"])) for r in per_file],
+        "countries": {country for r in per_file for country in r["countries"]},
+        "other_rows": sum(int(r["other_rows"] or 0) for r in per_file),
+        "other_revenue": sum(int(r["other_micros"] or 0) for r in per_file) * MONEY_STEP,
     }, examples
 
 
@@ -325,17 +377,20 @@ def input_files(files: list[tuple[str, int]]) -> list[InputFile]:
     return found
 
 
-def countries_kept(config: UnitConfig, lines: DataFrame) -> tuple[DataFrame, int, float]:
-    """The lines of the unit's countries (filtered in the scan), and the rows and value of the
-    others; InputError for a listed country absent from the data."""
+def countries_kept(config: UnitConfig, lines: DataFrame, totals: dict[str, Any],
+                   one_file: bool) -> tuple[DataFrame, int, float]:
+    """The lines of the unit's countries (filtered as they are read), and the rows and value of
+    the others: from the reading totals when one file was read (no line has been dropped since),
+    else counted after the overlap rule; InputError for a listed country absent from the data."""
     from pyspark.sql import functions as F
 
     countries = config.filters.countries
     if countries is None:
         return lines, 0, 0.0
-    check_countries_present(config, {row[0] for row in lines.select("country").distinct()
-                                     .collect() if row[0]})
+    check_countries_present(config, totals["countries"])
     wanted = F.col("country").isin(countries)
+    if one_file:
+        return lines.filter(wanted), totals["other_rows"], totals["other_revenue"]
     others = lines.filter(~wanted | F.col("country").isNull()).agg(
         F.count(F.lit(1)), money(line_value()))
     return (lines.filter(wanted), *count_and_value(others))
@@ -396,6 +451,29 @@ def clean_on_spark(source: InputReading, lines: DataFrame, analysis_date: dateti
 def clean_with_spark(config: UnitConfig, analysis_date: datetime
                      ) -> tuple[InputReading, CleanTransactions]:
     """Read and clean a unit with engine: spark, on the unit's spark.master."""
-    session = spark_session(config.spark.master, config.spark.options, config.unit)
-    source, lines = read_on_spark(config, session)
-    return source, clean_on_spark(source, lines, analysis_date, config.cleaning)
+    with spark_failures(config):
+        source, lines = read_on_spark(config, unit_session(config))
+        return source, clean_on_spark(source, lines, analysis_date, config.cleaning)
+
+
+def unit_session(config: UnitConfig) -> SparkSession:
+    """The Spark session of a unit with engine: spark."""
+    return spark_session(config.spark.master, config.spark.options, config.unit)
+
+
+@contextmanager
+def spark_failures(config: UnitConfig) -> Iterator[None]:
+    """A failed Spark job (out of memory, a lost executor) as one EngineError line naming the
+    unit and the master, not Spark's trace."""
+    from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JError) as exc:
+        lines_of = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = lines_of[0][:300] if lines_of else type(exc).__name__
+        raise EngineError(
+            f"the Spark job failed on {config.spark.master}: {detail}", unit=config.unit,
+            hint="give Spark more memory (spark.options: spark.driver.memory, "
+            "spark.executor.memory) or check the cluster; --debug shows Spark's trace") from exc

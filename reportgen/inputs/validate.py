@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
-from reportgen.errors import ConfigError, InputError
+from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import clean_transactions, nothing_left
 from reportgen.inputs.load import (
     TransactionInput,
@@ -62,6 +62,8 @@ def validate_unit(
         except ConfigError as exc:
             report.problems.append(exc.one_line())
             report.config_problems += 1
+    if config.engine == "spark":
+        return validated_on_spark(config, report)
     try:
         paths = input_paths(config)
     except InputError as exc:
@@ -125,4 +127,25 @@ def validate_unit(
         f"countries {transactions['country'].drop_nulls().n_unique():,}; "
         f"dates {day(dates.min())} to {day(dates.max())}"  # type: ignore[arg-type]
     )
+    return report
+
+
+def validated_on_spark(config: UnitConfig, report: ValidationReport) -> ValidationReport:
+    """engine: spark: Spark reads the source as a run would (mapping, types, unreadable rows,
+    countries) and the report says what it found; the cleaning rules are left to the run."""
+    from reportgen.inputs.spark import read_on_spark, spark_failures, unit_session
+
+    try:
+        with spark_failures(config):
+            reading, _ = read_on_spark(config, unit_session(config))
+    except ReportgenError as exc:
+        report.problems.append(exc.one_line())
+        return report
+    report.facts.append(
+        f"{config.source.first_path}: {reading.rows_read:,} rows read by Spark "
+        f"({config.spark.master})" + (f", {reading.malformed_rows:,} with unreadable values "
+                                      "(they will be dropped and counted)"
+                                      if reading.malformed_rows else "")
+        + (f", {reading.rows_other_countries:,} of other countries"
+           if reading.rows_other_countries else ""))
     return report

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+import yaml
 from conftest import PROJECT_DIR, SHARED_DATA, UnitFactory
 from inputs.test_clean import ANALYSIS_DATE, FIXTURE
 from polars.testing import assert_frame_equal
@@ -43,6 +44,7 @@ from reportgen.inputs.spark import (
     read_on_spark,
     spark_session,
 )
+from reportgen.inputs.validate import validate_unit
 from reportgen.period import Period
 from reportgen.pipeline import build_report
 
@@ -152,19 +154,37 @@ def test_spark_cleans_exactly_as_polars(spark: Any, write_unit: UnitFactory) -> 
 
 
 def test_a_unit_on_spark_gets_the_same_report_as_on_polars(spark: Any, tmp_path: Path) -> None:
-    """engine: spark, end to end on the demo unit's CSV export (every kind of dirt): the same
-    customers.csv, exports and manifest figures as engine: polars (charts and the PDF are not
-    drawn; they format the same figures)."""
-    from conftest import DEMO_PERIOD, DraftRenderer, write_demo_unit
+    """engine: spark, end to end on a messy export (Online Retail II column names, latin-1
+    bytes, blank descriptions, returns of goods bought before the data, unreadable values):
+    the same customers.csv, exports and manifest figures as engine: polars (charts and the PDF
+    are not drawn; they format the same figures)."""
+    from conftest import DraftRenderer
+    from test_messy_export import II_NAMES, PERIOD, messy_lines
 
-    period = Period.parse(DEMO_PERIOD)
+    text = messy_lines().with_columns(pl.col("InvoiceDate").dt.strftime("%Y-%m-%d %H:%M:%S")) \
+        .cast(pl.String).rename(II_NAMES)
+    broken = {5: ("InvoiceDate", "31/02/2024"), 6: ("Quantity", "#VALUE!"), 7: ("Price", "n/a")}
+    text = text.with_columns(
+        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(column))
+        .alias(column) for row, (column, value) in broken.items())
+    (tmp_path / "export.csv").write_bytes(text.write_csv().encode("latin-1"))
     reports = {}
     for engine in ("polars", "spark"):
-        folder = tmp_path / engine
-        folder.mkdir()
-        config = load_unit_config(write_demo_unit(folder, engine=engine,
-                                                  spark={"master": "local[2]"}))
-        reports[engine] = build_report(config, period, renderer=DraftRenderer()).files
+        (tmp_path / f"{engine}.yaml").write_text(yaml.safe_dump({
+            "unit": "messy", "title": "Messy Export", "currency": "GBP", "engine": engine,
+            "spark": {"master": "local[2]"}, "clusters": {"k_max": 6, "n_init": 4},
+            "source": {"path": "export.csv", "encoding": "latin-1", "columns": {
+                "invoice": "Invoice", "unit_price": "Price", "customer_id": "Customer ID"}}}))
+        config = load_unit_config(tmp_path / f"{engine}.yaml")
+        reports[engine] = build_report(config, Period.parse(PERIOD),
+                                       renderer=DraftRenderer()).files
+    manifest = json.loads(reports["polars"]["manifest.json"])
+    unreadable = manifest["data_quality"][0]
+    assert unreadable["rule"].startswith("Values that cannot be read") and unreadable["rows"] == 3
+    checked = validate_unit(tmp_path / "spark.yaml")  # `reportgen validate` on the Spark unit
+    assert checked.problems == []
+    assert f"{manifest['rows']['read']:,} rows read by Spark (local[2]), 3 with unreadable " \
+        "values" in checked.facts[0]
     polars_files, spark_files = reports["polars"], reports["spark"]
     assert set(spark_files) == set(polars_files)
     for name in polars_files:
