@@ -15,6 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (libraries append traces), else its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class ReportgenError(Exception):
     """Base of every error reportgen shows to a user as a single line."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import glob
 import hashlib
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import narwhals as nw
 import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, UnitConfig, is_url
-from reportgen.errors import EncodingError, InputError
+from reportgen.errors import EncodingError, InputError, first_line
 from reportgen.inputs.reduce import money_sum
 
 TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
@@ -287,7 +288,7 @@ def read_raw_file(config: UnitConfig, path: Path) -> pl.DataFrame:
     except InputError:
         raise
     except Exception as exc:  # polars and its readers raise many types for unreadable files
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = first_line(exc)
         raise InputError(
             f"cannot read the file as {fmt}: {detail}", unit=config.unit, file=path,
             hint="check source.format and that the file is complete",
@@ -296,15 +297,11 @@ def read_raw_file(config: UnitConfig, path: Path) -> pl.DataFrame:
 
 def read_csv_text(config: UnitConfig, path: Path) -> pl.DataFrame:
     """Decode a CSV with the declared encoding (strictly) and read every field as text."""
-    data = path.read_bytes()
     encoding = config.source.encoding
+    codec_name(config)
+    data = path.read_bytes()
     try:
         text = data.decode(encoding)
-    except LookupError:
-        raise InputError(
-            f"unknown encoding '{encoding}'", unit=config.unit, file=config.config_file,
-            hint="set source.encoding to a Python codec name such as utf-8 or latin-1",
-        ) from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise EncodingError(
@@ -319,6 +316,18 @@ def read_csv_text(config: UnitConfig, path: Path) -> pl.DataFrame:
         utf8, infer_schema=False, separator=config.source.delimiter,
         truncate_ragged_lines=True,
     )
+
+
+def codec_name(config: UnitConfig) -> str:
+    """Python's canonical name of source.encoding; InputError when Python has no such codec."""
+    try:
+        return codecs.lookup(config.source.encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown encoding '{config.source.encoding}'", unit=config.unit,
+            file=config.config_file,
+            hint="set source.encoding to a Python codec name such as utf-8 or latin-1",
+        ) from None
 
 
 def suggest_encoding(data: bytes) -> str:

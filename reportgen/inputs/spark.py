@@ -8,7 +8,6 @@ needed only here, and imported only when a unit asks for Spark.
 
 from __future__ import annotations
 
-import codecs
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -28,7 +27,7 @@ from reportgen.config import (
     UnitConfig,
     is_url,
 )
-from reportgen.errors import EngineError, InputError
+from reportgen.errors import EngineError, InputError, first_line
 from reportgen.inputs.clean import CleaningPlan, CleanTransactions, cleaned, cleaning_plan
 from reportgen.inputs.load import (
     FORMAT_BY_SUFFIX,
@@ -42,6 +41,7 @@ from reportgen.inputs.load import (
     available_memory,
     check_countries_present,
     checked_date_format,
+    codec_name,
     file_sha256,
     missing_column_problems,
 )
@@ -125,7 +125,7 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
         else:
             raw = session.read.parquet(path)
     except Exception as exc:  # Spark reports a missing path or unreadable file as it can
-        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        detail = first_line(exc)[:200]
         raise InputError(f"Spark cannot read the source: {detail}", unit=config.unit, file=path,
                          hint=f"check source.path and source.format in {config.config_file}"
                          ) from None
@@ -181,13 +181,7 @@ JAVA_CHARSETS = {"utf-8": "UTF-8", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII
 
 def java_charset(config: UnitConfig) -> str:
     """source.encoding (a Python codec name, e.g. latin-1) as the Java charset Spark reads."""
-    try:
-        name = codecs.lookup(config.source.encoding).name
-    except LookupError:
-        raise InputError(
-            f"unknown encoding '{config.source.encoding}'", unit=config.unit,
-            file=config.config_file,
-            hint="set source.encoding to a Python codec name such as utf-8 or latin-1") from None
+    name = codec_name(config)
     return JAVA_CHARSETS.get(name, name)
 
 
@@ -471,9 +465,8 @@ def spark_failures(config: UnitConfig) -> Iterator[None]:
     try:
         yield
     except (PySparkException, Py4JError) as exc:
-        lines_of = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        detail = lines_of[0][:300] if lines_of else type(exc).__name__
         raise EngineError(
-            f"the Spark job failed on {config.spark.master}: {detail}", unit=config.unit,
+            f"the Spark job failed on {config.spark.master}: {first_line(exc)[:300]}",
+            unit=config.unit,
             hint="give Spark more memory (spark.options: spark.driver.memory, "
             "spark.executor.memory) or check the cluster; --debug shows Spark's trace") from exc

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from reportgen.config import SmtpSettings, UnitConfig
-from reportgen.errors import ConfigError, DeliveryError
+from reportgen.errors import ConfigError, DeliveryError, first_line
 from reportgen.jobs.ledger import read_ledger, record_delivery
 from reportgen.outputs.publish import write_atomic
 from reportgen.period import Period
@@ -141,7 +141,7 @@ def _send(message: EmailMessage, sender: str, recipients: list[str],
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                 smtplib.SMTPDataError, smtplib.SMTPResponseException) as exc:
             status: int | None = getattr(exc, "smtp_code", None) or _first_code(exc)
-            last = f"refused by the server: {_describe(exc)}"
+            last = f"refused by the server: {first_line(exc)}"
             if status is None or status >= 500:
                 return "failed", last  # permanent: retrying will not help
         except (OSError, smtplib.SMTPException) as exc:
@@ -179,6 +179,3 @@ def _first_code(exc: Exception) -> int | None:
     return None
 
 
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

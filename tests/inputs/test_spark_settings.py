@@ -66,3 +66,21 @@ def test_a_url_source_stays_a_url_for_spark_and_polars_says_what_to_do(tmp_path:
         "unit: here\ntitle: Here\ncurrency: GBP\nsource:\n  path: data/lines.parquet\n")
     local = load_unit_config(tmp_path / "local.yaml")
     assert spark.spark_source(local)[1] == str(tmp_path / "data" / "lines.parquet")
+
+
+@pytest.mark.parametrize(("encoding", "charset"), [
+    ("latin-1", "ISO-8859-1"), ("utf8", "UTF-8"), ("UTF-16-LE", "UTF-16LE"), ("cp1252", "cp1252"),
+    ("windows-1252", "cp1252")])
+def test_python_codec_names_become_java_charsets(tmp_path: Path, encoding: str,
+                                                  charset: str) -> None:
+    (tmp_path / "unit.yaml").write_text(
+        "unit: shop\ntitle: Shop\ncurrency: GBP\nengine: spark\n"
+        f"source:\n  path: lines.csv\n  encoding: {encoding}\n")
+    assert spark.java_charset(load_unit_config(tmp_path / "unit.yaml")) == charset
+
+
+def test_an_unknown_encoding_is_named(tmp_path: Path) -> None:
+    (tmp_path / "unit.yaml").write_text(
+        "unit: shop\ntitle: Shop\ncurrency: GBP\nsource:\n  path: lines.csv\n  encoding: klingon\n")
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        spark.java_charset(load_unit_config(tmp_path / "unit.yaml"))

@@ -35,6 +35,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from reportgen.chapters.clv import beta_geometric, pareto
+from reportgen.errors import first_line
 
 ModelName = Literal["bgnbd", "mbgnbd", "paretonbd", "nbd"]
 MODEL_LABELS: dict[str, str] = {
@@ -261,7 +262,7 @@ def _try_fit(
     except NoConvergence as exc:
         return attempt("no convergence", first_line(exc)), None
     except Exception as exc:  # numeric errors on bad data
-        return attempt("failed", first_line(exc) or type(exc).__name__), None
+        return attempt("failed", first_line(exc)), None
     params = {key: float(value) for key, value in fitter.params_.items()}
     ll = model_log_likelihood(name, params, data)
     if not all(math.isfinite(v) for v in params.values()) or not math.isfinite(ll):
@@ -473,9 +474,6 @@ def _failure_summary(attempts: list[FitAttempt]) -> str:
     return ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
 
 
-def first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else ""
 
 
 @contextlib.contextmanager

@@ -19,11 +19,8 @@ from lifetimes import GammaGammaFitter
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from reportgen.chapters.clv.purchase_models import (
-    first_line,
-    mean_negative_objective,
-    quiet_lifetimes,
-)
+from reportgen.chapters.clv.purchase_models import mean_negative_objective, quiet_lifetimes
+from reportgen.errors import first_line
 
 MIN_REPEAT_CUSTOMERS = 20
 SHRINK_PURCHASES = 2.0  # the weight, in purchases, of the population mean in a shrunk mean
@@ -88,7 +85,7 @@ def fit_spend_model(
             with quiet_lifetimes():
                 fit_gamma_gamma(fitter, x, m)
         except Exception as exc:  # no convergence and numeric failures alike
-            problems.append(f"penalizer {penalizer:g}: {first_line(exc) or type(exc).__name__}")
+            problems.append(f"penalizer {penalizer:g}: {first_line(exc)}")
             continue
         params = {key: float(value) for key, value in fitter.params_.items()}
         if not all(math.isfinite(v) and v > 0 for v in params.values()):
