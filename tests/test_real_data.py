@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from conftest import PROJECT_DIR, DraftRenderer, assert_only_single_day_buyers_l
 
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.suggestions.backtest import holdout_test
-from reportgen.config import CleaningConfig, SuggestionsConfig, load_unit_config
+from reportgen.config import SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_lines, clean_transactions, exact_duplicate_count
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
@@ -75,14 +76,24 @@ def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
 
 
 def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str, tuple]:
-    """SPEC.md's cleaning and RFM written again as plain Python over rows."""
-    non_product = {c.upper() for c in CleaningConfig().non_product_codes}
+    """SPEC.md's cleaning and RFM written again as plain Python over rows (the rules' codes
+    and patterns are the unit's configuration; the matching is Python's own)."""
+    cleaning = load_unit_config(UK).cleaning
+
+    def non_product(code: str, description: str | None) -> bool:
+        return any(code.upper() in {c.upper() for c in rule.codes}
+                   or any(re.search(p, code) for p in rule.code_patterns)
+                   or (description is not None
+                       and any(re.search(p, description) for p in rule.descriptions))
+                   for rule in cleaning.non_product_rules())
+
     columns = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
                "CustomerID", "Country"]
     seen = set()
     purchases, cancellations = [], []
     table = pq.read_table(path, columns=columns)
     rows = zip(*(table.column(c).to_pylist() for c in columns), strict=True)
+    prefix = (cleaning.cancellation_prefix or "").upper()
     for index, values in enumerate(rows):
         if values[-1] != country:
             continue
@@ -92,17 +103,32 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
             continue
         seen.add(key)
         when = row["InvoiceDate"]
-        if when >= analysis_date or row["StockCode"].upper() in non_product:
+        if when >= analysis_date or non_product(row["StockCode"], row["Description"]):
             continue
-        if row["UnitPrice"] <= 0:
+        if not row["Quantity"] or row["UnitPrice"] <= 0:
             continue
         customer = None if row["CustomerID"] is None else str(int(row["CustomerID"]))
         line = (index, when, row["InvoiceNo"], row["StockCode"], row["Quantity"],
                 row["UnitPrice"], customer)
-        if row["InvoiceNo"].upper().startswith("C"):
+        if row["Quantity"] < 0:
             cancellations.append(line)
-        elif row["Quantity"] > 0:
+        elif not (prefix and row["InvoiceNo"].upper().startswith(prefix)):
             purchases.append(line)
+    # Lines priced far above their product's usual price are suspected entry errors.
+    prices = defaultdict(list)
+    for line in purchases:
+        prices[line[3]].append(line[5])
+    catalogue = statistics.median(line[5] for line in purchases)
+    errors = cleaning.entry_errors
+
+    def usual(line: tuple) -> bool:
+        own = prices.get(line[3], [])
+        limit = (statistics.median(own) * errors.price_ratio if len(own) >= 4
+                 else catalogue * errors.catalogue_price_ratio)
+        return line[5] < limit
+
+    purchases = [line for line in purchases if usual(line)]
+    cancellations = [line for line in cancellations if usual(line)]
     open_by_key = defaultdict(list)
     for line in purchases:
         if line[6] is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig
+from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig, NonProductRule
 from reportgen.inputs import reduce
 from reportgen.inputs.load import InputReading, TransactionInput
 
@@ -26,6 +26,7 @@ class CleaningLogEntry:
     revenue: float
     action: str
     removed: bool
+    examples: tuple[str, ...] = ()  # the commonest codes and descriptions the rule caught
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,10 @@ def cleaned(source: InputReading, plan: CleaningPlan, tables: dict[str, pl.DataF
     """The clean transactions from the plan's collected tables (`CleaningPlan.names`), with
     the reading's own log entries before the cleaning rules'."""
     counts = tables.pop("counts").row(0, named=True)
+    set_aside = tables.pop("set_aside")
     return CleanTransactions(
         **in_line_order(tables),
-        log=(*reading_log(source), *plan.log(counts)),
+        log=(*reading_log(source), *plan.log(counts, set_aside)),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
         purchase_lines=int(counts["kept_purchase_rows"] or 0),
@@ -172,7 +174,8 @@ def reading_log(source: InputReading) -> list[CleaningLogEntry]:
     one way only, lines two files both hold."""
     log = [
         CleaningLogEntry(
-            "Values that cannot be read (bad date, number or missing required field)",
+            "Values that cannot be read (bad date, number or missing required field, or a line "
+            "worth 10^15 or more)",
             source.malformed_rows, source.malformed_revenue, "row dropped", True,
         ),
         CleaningLogEntry(
@@ -207,6 +210,9 @@ EVENT_ORDER = ["invoice_date", "kind", "invoice", "quantity", "unit_price", "des
 COLUMNS = list(CANONICAL_COLUMNS)
 # A netted purchase and the cancellation that netted it share these (`net_cancellations`).
 PAIR = ["customer_id", "stock_code", "units", "level", "pair_rank"]
+# What the suspected entry errors list of each line, before its value and reason.
+ENTRY_ERROR_COLUMNS = ["invoice", "cancellation_invoice", "invoice_date", "customer_id",
+                       "stock_code", "description", "quantity", "unit_price"]
 
 
 @dataclass(frozen=True)
@@ -228,12 +234,15 @@ class CleaningPlan:
     return_orders: nw.LazyFrame[Any]
     customer_months: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
+    set_aside: nw.LazyFrame[Any]  # what the non-product and quantity rules caught, per code
     analysis_date: datetime
     params: CleaningConfig
 
-    # What an engine collects for a report: none of these has a row per line.
-    names = ("entry_errors", "orders", "price_quantity", "customer_products", "product_months",
-             "product_returns", "descriptions", "return_orders", "customer_months", "counts")
+    # What an engine collects for a report, none with a row per line: CleanTransactions'
+    # tables, then what the cleaning log is written from.
+    tables = ("entry_errors", "orders", "price_quantity", "customer_products", "product_months",
+              "product_returns", "descriptions", "return_orders", "customer_months")
+    names = (*tables, "counts", "set_aside")
 
     @property
     def frames(self) -> tuple[nw.LazyFrame[Any], ...]:
@@ -241,12 +250,20 @@ class CleaningPlan:
         the counts for the log."""
         return tuple(getattr(self, name) for name in self.names)
 
-    def log(self, counts: dict[str, Any]) -> list[CleaningLogEntry]:
-        """The cleaning rules' entries of the cleaning log, from the collected counts."""
+    def log(self, counts: dict[str, Any], set_aside: pl.DataFrame) -> list[CleaningLogEntry]:
+        """The cleaning rules' entries of the cleaning log, from the collected counts, with the
+        commonest codes and descriptions each non-product or quantity rule caught."""
         def entry(key: str, rule: str, action: str, removed: bool, sign: float = 1.0
                   ) -> CleaningLogEntry:
             return CleaningLogEntry(rule, int(counts[f"{key}_rows"] or 0),
                                     sign * float(counts[f"{key}_revenue"] or 0.0), action, removed)
+
+        def with_examples(logged: CleaningLogEntry, fate: str) -> CleaningLogEntry:
+            caught = set_aside.filter(pl.col("fate") == fate).sort(
+                "lines", "stock_code", "description", descending=[True, False, False]).head(5)
+            return replace(logged, examples=tuple(
+                f"{row['stock_code']} {row['description']} ({row['lines']:,} lines)"
+                for row in caught.iter_rows(named=True)))
 
         return [
             entry("duplicate", "Exact duplicate lines", "duplicate dropped", True),
@@ -254,13 +271,17 @@ class CleaningPlan:
             entry("no_description", "Missing description",
                   "the product's description on other lines, else "
                   f"'{self.params.unknown_description}'", False),
-            entry("non_product", "Non-product stock code (postage, fees, adjustments)",
-                  "row excluded", True),
+            *self.non_product_log(entry, with_examples),
+            with_examples(entry("no_quantity", "Quantity zero or missing (notes, coupon and "
+                                "free-text lines)", "row excluded", True), "no_quantity"),
             entry("price", "Price zero or negative", "row excluded", True),
+            entry("price_outlier", "Suspected entry error: unit price far above the "
+                  "product's usual price (e.g. a barcode keyed as the price)",
+                  "listed on this page; row excluded", True),
             entry("cancellation", "Cancellation lines",
                   "excluded from purchases; counted as returns", False),
-            entry("negative", "Negative quantity without a cancellation invoice", "row excluded",
-                  True),
+            entry("positive_cancellation", "Positive quantity on a cancellation invoice",
+                  "row excluded", True),
             entry("netted", "Purchase netted out by a matching cancellation (same customer, "
                   "product, quantity)", "purchase removed", True),
             entry("entry_error", "Cancellation of a suspected entry error (outsized line "
@@ -273,6 +294,18 @@ class CleaningPlan:
                   "kept for sales KPIs; excluded from customer analytics", False),
         ]
 
+    def non_product_log(self, entry: Callable[..., CleaningLogEntry],
+                        with_examples: Callable[[CleaningLogEntry, str], CleaningLogEntry]
+                        ) -> list[CleaningLogEntry]:
+        """One entry per non-product rule that caught lines, with what it caught; one empty
+        entry when none did."""
+        caught = [with_examples(entry(non_product_fate(index), f"Not a product: {rule.name}",
+                                      "row excluded", True), non_product_fate(index))
+                  for index, rule in enumerate(self.params.non_product_rules())]
+        return [logged for logged in caught if logged.rows] or [CleaningLogEntry(
+            "Not a product (postage, fees, adjustments, tests, samples, vouchers, coupons): "
+            "no line matched", 0, 0.0, "row excluded", True)]
+
 
 Materialise = Callable[[nw.LazyFrame[Any]], nw.LazyFrame[Any]]
 
@@ -282,13 +315,15 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     """The cleaning rules of SPEC.md over lines in canonical columns and `line`, each line's
     position in the input (purchases, returns and cancelled orders keep it, for their order),
     in order: exact duplicates dropped (one kept), lines dated on or after the analysis date
-    set aside, missing descriptions filled, non-product codes and non-positive prices excluded, cancellations
-    turned into returns, negative quantities without a cancellation excluded; then each
-    cancellation nets out the latest earlier purchase of the same customer, product and units
-    (`with_stack_depth`), the outsized ones cancelled soon after are suspected entry errors,
-    and the remaining returns take their units from the latest earlier purchases (last in,
-    first out). Among lines at the same instant, the order is the lines' content
-    (`EVENT_ORDER`), never their position in the file.
+    set aside, non-product lines (`CleaningConfig.non_product_rules`), lines without a
+    quantity and lines with a non-positive price excluded, missing descriptions filled, lines
+    priced far above their product's usual price set aside as suspected entry errors, lines of
+    negative quantity turned into returns, and positive lines on a cancellation invoice
+    excluded; then each cancellation nets out the latest earlier purchase of the same customer,
+    product and units (`with_stack_depth`), the outsized ones cancelled soon after are
+    suspected entry errors, and the remaining returns take their units from the latest earlier
+    purchases (last in, first out). Among lines at the same instant, the order is the lines'
+    content (`EVENT_ORDER`), never their position in the file.
 
     `materialise` computes a frame that several steps read and keeps it (Polars: in memory;
     Spark: cached on the cluster); it changes no result.
@@ -296,8 +331,9 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     copies = lines.group_by(COLUMNS, drop_null_keys=False).agg(
         nw.len().alias("copies"), nw.col("line").min())
     fate = _first_rule_that_applies(analysis_date, params)
-    kept = materialise(fill_descriptions(copies.with_columns(fate.alias("fate")),
-                                         params.unknown_description))
+    kept = materialise(with_price_outliers(
+        fill_descriptions(copies.with_columns(fate.alias("fate")), params.unknown_description),
+        params.entry_errors))
     events = kept.filter(nw.col("fate").is_in(["sale", "cancellation"])).with_columns(
         nw.when(nw.col("fate") == "sale").then(nw.lit(SALE)).otherwise(nw.lit(CANCELLATION))
         .alias("kind"),
@@ -324,34 +360,85 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         nw.when(nw.col("paired")).then(nw.col("units")).otherwise(nw.col("matched_units"))
         .alias("matched_units"), "line",
     )
-    counts = _counts(kept, events, returns, purchases, analysis_date)
-    entry_errors = errors.select(
-        "invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
-        "description", "quantity", "unit_price", VALUE.alias("value"),
-    ).sort("invoice_date", "invoice", "stock_code")
+    non_product_fates = [non_product_fate(index)
+                         for index in range(len(params.non_product_rules()))]
+    counts = _counts(kept, events, returns, purchases, analysis_date, non_product_fates)
+    set_aside = kept.filter(nw.col("fate").is_in([*non_product_fates, "no_quantity"])) \
+        .group_by("fate", "stock_code", "description", drop_null_keys=False) \
+        .agg(nw.len().alias("lines"))
+    entry_errors = nw.concat([
+        errors.select(*ENTRY_ERROR_COLUMNS, VALUE.alias("value"),
+                      nw.lit("cancelled").alias("reason")),
+        kept.filter(nw.col("fate") == "price_outlier").select(
+            "invoice", nw.lit(None, dtype=nw.String()).alias("cancellation_invoice"),
+            *ENTRY_ERROR_COLUMNS[2:], VALUE.alias("value"), nw.lit("price").alias("reason")),
+    ]).sort("invoice_date", "invoice", "stock_code")
     return CleaningPlan(
         purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
         reduce.price_quantity(purchases), reduce.customer_products(purchases),
         reduce.product_months(purchases, cancelled), reduce.product_returns(returns),
         reduce.descriptions(purchases, cancelled, returns), reduce.return_orders(returns),
-        reduce.customer_months(purchases, cancelled), counts, analysis_date, params)
+        reduce.customer_months(purchases, cancelled), counts, set_aside, analysis_date, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:
     """Which rule a line falls to, checked in the rules' order; "sale" or "cancellation" for
-    the lines kept."""
-    codes = [c.upper() for c in params.non_product_codes]
-    rules = [
-        (nw.col("invoice_date") >= analysis_date, "future"),
-        (nw.col("stock_code").str.to_uppercase().is_in(codes), "non_product"),
+    the lines kept. The non-product rules' fates are `non_product_fate(index)`."""
+    rules = [(nw.col("invoice_date") >= analysis_date, "future")]
+    rules += [(non_product_match(rule), non_product_fate(index))
+              for index, rule in enumerate(params.non_product_rules())]
+    prefix = params.cancellation_prefix
+    on_cancellation = nw.col("invoice").str.to_uppercase().str.starts_with(prefix.upper()) \
+        if prefix else nw.lit(False)
+    rules += [
+        (nw.col("quantity").is_null() | (nw.col("quantity") == 0), "no_quantity"),
         (nw.col("unit_price") <= 0, "price"),
-        (nw.col("invoice").str.to_uppercase().str.starts_with("C"), "cancellation"),
-        (nw.col("quantity") <= 0, "negative"),
+        (nw.col("quantity") < 0, "cancellation"),
+        (on_cancellation, "positive_cancellation"),
     ]
     fate: nw.Expr = nw.lit("sale")
     for condition, name in reversed(rules):
         fate = nw.when(condition).then(nw.lit(name)).otherwise(fate)
     return fate
+
+
+def non_product_fate(index: int) -> str:
+    """The fate of lines that the index-th non-product rule (`non_product_rules`) catches."""
+    return f"non_product_{index}"
+
+
+def non_product_match(rule: NonProductRule) -> nw.Expr:
+    """Whether a line's code or description is one of the rule's."""
+    code, description = nw.col("stock_code"), nw.col("description")
+    matches = [code.str.to_uppercase().is_in([c.upper() for c in rule.codes])] \
+        if rule.codes else []
+    matches += [code.str.contains(pattern) for pattern in rule.code_patterns]
+    matches += [description.str.contains(pattern) for pattern in rule.descriptions]
+    return nw.any_horizontal(*(m.fill_null(False) for m in matches), ignore_nulls=True) \
+        if matches else nw.lit(False)
+
+
+def with_price_outliers(lines: nw.LazyFrame[Any], params: EntryErrorConfig
+                        ) -> nw.LazyFrame[Any]:
+    """Sales and cancellations whose unit price is far above the product's usual one (the
+    median price of its sale lines where it has at least four, else every product's sale lines'
+    median with a wider margin), such as a barcode keyed as the price: their fate becomes
+    "price_outlier", a suspected entry error, set aside and listed."""
+    sales = lines.filter(nw.col("fate") == "sale")
+    usual = sales.group_by("stock_code").agg(
+        nw.col("unit_price").median().alias("product_price"), nw.len().alias("price_lines"))
+    overall = sales.select(nw.col("unit_price").median().alias("catalogue_price"))
+    limit = nw.when(nw.col("price_lines") >= 4) \
+        .then(nw.col("product_price") * params.price_ratio) \
+        .otherwise(nw.col("catalogue_price") * params.catalogue_price_ratio)
+    outlier = nw.col("fate").is_in(["sale", "cancellation"]) & ~limit.is_null() \
+        & (nw.col("unit_price") >= limit)
+    return (
+        lines.join(usual, on="stock_code", how="left").join(overall, how="cross")
+        .with_columns(nw.when(outlier).then(nw.lit("price_outlier")).otherwise(nw.col("fate"))
+                      .alias("fate"))
+        .drop("product_price", "price_lines", "catalogue_price")
+    )
 
 
 def with_stack_depth(events: nw.LazyFrame[Any], step: nw.Expr, partition: list[str]
@@ -478,8 +565,13 @@ def attribute_returns(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nw.concat([events, untouched])
 
 
+# Rules that set lines aside before matching, each counted in the log by its fate.
+SET_ASIDE_FATES = ("future", "no_quantity", "price", "price_outlier", "positive_cancellation")
+
+
 def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any], returns: nw.LazyFrame[Any],
-            purchases: nw.LazyFrame[Any], analysis_date: datetime) -> nw.LazyFrame[Any]:
+            purchases: nw.LazyFrame[Any], analysis_date: datetime,
+            non_product_fates: list[str]) -> nw.LazyFrame[Any]:
     """One row: lines and quantity x price of each rule's lines, for the cleaning log (one
     pass over each frame, conditional sums); the lines kept; the first and last line's time
     and the lines of the month before the analysis date, for the summary's notices."""
@@ -498,7 +590,7 @@ def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any], returns: nw.Lazy
                                                               microsecond=0)
     per_line = kept.select(
         *count("duplicate", nw.col("copies") > 1, weight=nw.col("copies") - 1),
-        *(expr for name in ("future", "non_product", "price", "cancellation", "negative")
+        *(expr for name in (*SET_ASIDE_FATES, *non_product_fates, "cancellation")
           for expr in count(name, fate == name)),
         *count("no_description", (fate != "future") & nw.col("no_description")),
         *count("last_month", nw.col("invoice_date").is_between(

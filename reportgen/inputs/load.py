@@ -13,7 +13,7 @@ import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, UnitConfig, is_url
 from reportgen.errors import EncodingError, InputError, first_line
-from reportgen.inputs.reduce import money_sum
+from reportgen.inputs.reduce import MAX_LINE_VALUE, money_sum
 
 TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
 REQUIRED_COLUMNS = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
@@ -408,7 +408,9 @@ def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame
     typed = selected.with_columns(
         [cast_column(c, selected.schema[f"raw_{c}"], date_format).alias(c)
          for c in CANONICAL_COLUMNS]
-    )
+    ).with_columns(  # a line worth more than any sale is a keying error: its price unreadable
+        pl.when((pl.col("quantity") * pl.col("unit_price")).abs() >= MAX_LINE_VALUE)
+        .then(None).otherwise(pl.col("unit_price")).alias("unit_price"))
     malformed = pl.any_horizontal(
         [_failed(c) for c in CANONICAL_COLUMNS] + [pl.col(c).is_null() for c in REQUIRED_COLUMNS]
     )

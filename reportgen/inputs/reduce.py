@@ -37,13 +37,19 @@ ORDER_KEY = ["invoice", "customer_id", "country", "day"]
 # Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
 # an order that varies from run to run, so sums of money differed in their last bits.
 POLARS_ENGINE: Literal["in-memory"] = "in-memory"
-# Money is added in millionths of the currency unit, as whole numbers: a sum is then exact
-# whatever order an engine adds the lines in, so Polars (in any engine mode) and Spark give the
-# same figures to the last bit. Prices carry far fewer decimals.
+# Money is added exactly, in two whole-number parts: the whole currency units of each value
+# (its floor) and the millionths above them. A sum is then exact whatever order an engine adds
+# the lines in, so Polars (in any engine mode) and Spark give the same figures to the last bit;
+# and neither part can overflow a 64-bit integer: a line's value is at most MAX_LINE_VALUE
+# (`load` refuses larger ones as unreadable), so the whole units of 9,000 such lines fit, and
+# the millionths (each below a million) of 9 trillion lines. Prices carry far fewer decimals.
 MONEY_UNIT = 1_000_000
-# Whole millionths back to money by multiplying (Polars divides a column by a number that way,
-# Spark exactly: both multiply, so both round the same).
+# Millionths back to money by multiplying (Polars divides a column by a number that way, Spark
+# exactly: both multiply, so both round the same).
 MONEY_STEP = 1 / MONEY_UNIT
+# The largest value of one line (quantity x unit price) that is read: beyond it, a value is a
+# keying or export error (a barcode in the price column), never a sale.
+MAX_LINE_VALUE = 1e15
 # Lower edges and names of the unit-price and quantity bands (the behaviour chapter's grid).
 PRICE_BANDS = ((0.0, "under 1"), (1.0, "1–2"), (2.0, "2–5"), (5.0, "5–10"), (10.0, "10–20"),
                (20.0, "20 and over"))
@@ -52,10 +58,23 @@ QUANTITY_BANDS = ((1, "1"), (2, "2–5"), (6, "6–11"), (12, "12–23"), (24, "
 
 
 def money_sum(value: str | nw.Expr) -> nw.Expr:
-    """The sum of a money column or expression, exact to MONEY_UNIT in any order (nulls count 0)."""
+    """The sum of a money column or expression, exact to the millionth in any order (nulls
+    count 0): whole units and millionths added apart (`money_parts`), then joined."""
     expression = nw.col(value) if isinstance(value, str) else value
-    total = (expression * MONEY_UNIT).round(0).cast(nw.Int64).sum() * MONEY_STEP
+    whole, millionths = money_parts(expression)
+    total = whole.sum() + millionths.sum() * MONEY_STEP
     return total.alias(value) if isinstance(value, str) else total
+
+
+def money_parts(value: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
+    """A money value as two whole numbers: its floor (whole units) and the millionths above it."""
+    floor = value.floor()
+    return floor.cast(nw.Int64), ((value - floor) * MONEY_UNIT).round(0).cast(nw.Int64)
+
+
+def money_total(whole: int, millionths: int) -> float:
+    """Money from the two parts' sums, as `money_sum` joins them (for sums added in Python)."""
+    return float(whole) + millionths * MONEY_STEP
 
 
 def orders(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:

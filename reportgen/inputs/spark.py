@@ -45,7 +45,7 @@ from reportgen.inputs.load import (
     file_sha256,
     missing_column_problems,
 )
-from reportgen.inputs.reduce import MONEY_STEP, MONEY_UNIT
+from reportgen.inputs.reduce import MAX_LINE_VALUE, MONEY_STEP, MONEY_UNIT, money_total
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -242,6 +242,7 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
         return F.when(~F.isnan(value) & (F.abs(value) < float("inf")), value)
 
     typed, raws, failures = [], [], []
+    quantity: Any = F.lit(None)
     for canon in CANONICAL_COLUMNS:
         column = F.col(f"`{columns[canon]}`")
         kind = frame.schema[columns[canon]].dataType
@@ -262,8 +263,11 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
         elif canon == "quantity":
             number = finite(F.trim(column.cast("string")).cast("double"))
             value = F.when(number == F.round(number), number.cast("long"))
-        else:
-            value = finite(F.trim(column.cast("string")).cast("double"))
+            quantity = value
+        else:  # unit_price, read after quantity; a line beyond MAX_LINE_VALUE is unreadable
+            price = finite(F.trim(column.cast("string")).cast("double"))
+            value = F.when(F.coalesce(F.abs(quantity * price) < MAX_LINE_VALUE, F.lit(True)),
+                           price)
         raw = F.col(f"raw_{canon}")
         failures.append(F.coalesce(raw.isNotNull() & F.col(canon).isNull() & (F.trim(raw) != ""),
                                    F.lit(False)).alias(f"_failed_{canon}"))
@@ -302,14 +306,14 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
                                    F.lit(False))
     per_file = typed.groupBy("_file").agg(
         F.count(F.lit(1)).alias("rows"),
-        micros(F.when(~F.col("_malformed"), value)).alias("read_micros"),
+        *money_parts(F.when(~F.col("_malformed"), value), "read"),
         F.sum(F.col("_malformed").cast("long")).alias("malformed_rows"),
-        micros(F.when(F.col("_malformed"), value)).alias("malformed_micros"),
+        *money_parts(F.when(F.col("_malformed"), value), "malformed"),
         *(F.sum(F.col(f"_failed_{c}").cast("long")).alias(f"failed_{c}")
           for c in CANONICAL_COLUMNS),
         F.collect_set(F.when(readable, F.col("country"))).alias("countries"),
         F.sum(other.cast("long")).alias("other_rows"),
-        micros(F.when(other, value)).alias("other_micros"),
+        *money_parts(F.when(other, value), "other"),
     ).collect()
     rows = sum(int(r["rows"]) for r in per_file)
     if rows == 0:
@@ -331,8 +335,8 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
     per_file = sorted(per_file, key=lambda r: str(r["_file"]))  # the files in name order
     malformed_revenue = 0.0
     for r in per_file:  # file by file, as `load.read_transactions` adds them
-        malformed_revenue += (r["malformed_micros"] or 0) * MONEY_STEP
-    read = sum(int(r["read_micros"] or 0) for r in per_file) * MONEY_STEP
+        malformed_revenue += parts_total([r], "malformed")
+    read = parts_total(per_file, "read")
     return {
         "rows": rows,
         "revenue": read + malformed_revenue,
@@ -341,7 +345,7 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
         "files": [(str(r["_file"]), int(r["rows"])) for r in per_file],
         "countries": {country for r in per_file for country in r["countries"]},
         "other_rows": sum(int(r["other_rows"] or 0) for r in per_file),
-        "other_revenue": sum(int(r["other_micros"] or 0) for r in per_file) * MONEY_STEP,
+        "other_revenue": parts_total(per_file, "other"),
     }, examples
 
 
@@ -390,16 +394,29 @@ def countries_kept(config: UnitConfig, lines: DataFrame, totals: dict[str, Any],
     return (lines.filter(wanted), *count_and_value(others))
 
 
-def micros(value: Any) -> Any:
-    """A Spark sum of money in whole millionths, exact as `reduce.money_sum` adds it."""
+def money_parts(value: Any, name: str) -> list[Any]:
+    """Spark sums of a money value's two parts, `<name>_whole` and `<name>_millionths`, exact
+    as `reduce.money_sum` adds them (`reduce.money_total` joins them)."""
     from pyspark.sql import functions as F
 
-    return F.sum(F.round(value * MONEY_UNIT).cast("long"))
+    floor = F.floor(value)
+    return [F.sum(floor.cast("long")).alias(f"{name}_whole"),
+            F.sum(F.round((value - floor) * MONEY_UNIT).cast("long")).alias(f"{name}_millionths")]
 
 
 def money(value: Any) -> Any:
     """A Spark sum of money, exact as `reduce.money_sum` adds it."""
-    return micros(value) * MONEY_STEP
+    from pyspark.sql import functions as F
+
+    floor = F.floor(value)
+    return F.sum(floor.cast("long")).cast("double") \
+        + F.sum(F.round((value - floor) * MONEY_UNIT).cast("long")) * MONEY_STEP
+
+
+def parts_total(rows: list[Any], name: str) -> float:
+    """Money from `money_parts` sums over several rows, added in Python."""
+    return money_total(sum(int(r[f"{name}_whole"] or 0) for r in rows),
+                       sum(int(r[f"{name}_millionths"] or 0) for r in rows))
 
 
 def count_and_value(totals: DataFrame) -> tuple[int, float]:

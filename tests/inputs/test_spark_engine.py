@@ -74,7 +74,7 @@ def assert_same_cleaning(polars: CleanTransactions, spark: CleanTransactions) ->
     assert spark.log == polars.log
     assert (spark.purchase_lines, spark.return_lines, spark.revenue_out) == (
         polars.purchase_lines, polars.return_lines, polars.revenue_out)
-    for name in CleaningPlan.names[:-1]:
+    for name in CleaningPlan.tables:
         theirs, ours = getattr(spark, name), getattr(polars, name)
         assert theirs.schema == ours.schema, name
         assert theirs.equals(ours), name

@@ -12,16 +12,20 @@ from reportgen.inputs.clean import CleaningLogEntry
 
 @dataclass(frozen=True)
 class SuspectedEntryError:
-    """An outsized purchase line cancelled in full soon after (see EntryErrorConfig)."""
+    """An outsized purchase line cancelled in full soon after (reason "cancelled"), or a line
+    whose unit price is far above its product's usual price (reason "price"; see
+    EntryErrorConfig)."""
 
     invoice: str
-    cancellation_invoice: str
+    cancellation_invoice: str | None
     invoice_date: datetime
     customer_id: str | None
     stock_code: str
     description: str
     quantity: int
+    unit_price: float
     value: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class DataQuality:
 
 
 FIELDS = ("invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
-          "description", "quantity", "value")
+          "description", "quantity", "unit_price", "value", "reason")
 
 
 class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data quality"):
