@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from reportgen.currencies import known_currency
 from reportgen.errors import ConfigError
 
 URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -69,6 +70,8 @@ class SourceFile(StrictModel):
     encoding: str | None = Field(None, description="Text encoding; default the source's.")
     delimiter: str | None = Field(None, min_length=1, max_length=1,
                                   description="CSV field separator; default the source's.")
+    decimal_comma: bool | None = Field(None, description="Decimal comma in numbers; default "
+                                       "the source's.")
     sheet: str | None = Field(None, description="XLSX sheet name; default the source's.")
     date_format: str | None = Field(None, description="invoice_date format; default the source's.")
     columns: ColumnMap | None = Field(None, description="Column mapping; default the source's.")
@@ -98,6 +101,9 @@ class SourceConfig(StrictModel):
     )
     encoding: str = Field("utf-8", description="Text encoding of CSV files (e.g. utf-8, latin-1).")
     delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field separator.")
+    decimal_comma: bool = Field(
+        False, description="CSV numbers are written with a decimal comma and may group "
+        "thousands with dots or spaces (1.234,56), as many European exports do.")
     sheet: str | None = Field(None, description="XLSX sheet name; default the first sheet.")
     date_format: str | None = Field(
         None,
@@ -715,7 +721,7 @@ class UnitConfig(BaseSettings):
     )
     title: str = Field(min_length=1, description="Name of the business unit shown in the report.")
     currency: str = Field(
-        pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the amounts, e.g. GBP."
+        pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the amounts, e.g. GBP, USD, EUR."
     )
     source: SourceConfig = Field(description="The transaction input.")
     filters: FilterConfig = Field(default_factory=FilterConfig, description="Row filters.")
@@ -743,6 +749,13 @@ class UnitConfig(BaseSettings):
                                      description="Summary email recipients and subject.")
 
     _config_file: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, code: str) -> str:
+        if not known_currency(code):
+            raise ValueError(f"'{code}' is not an ISO 4217 currency code (e.g. GBP, USD, EUR)")
+        return code
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from reportgen.errors import ConfigError
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# Years a report can be for: a typo such as 0011-11 is caught, and neighbouring months exist.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True, order=True)
@@ -26,6 +28,9 @@ class Period:
             raise ConfigError(
                 f"period '{text}' is not a month", hint="write it as YYYY-MM, e.g. 2011-11"
             )
+        if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise ConfigError(f"period '{text}' has a year outside {FIRST_YEAR}–{LAST_YEAR}",
+                              hint="write it as YYYY-MM, e.g. 2011-11")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -106,3 +106,10 @@ def test_shipped_defaults_repeat_the_spec_segment_map() -> None:
     assert [(s.name, s.r, s.f) for s in uk.rfm.segments] == [
         (s.name, s.r, s.f) for s in spec.segments
     ]
+
+
+def test_a_currency_outside_iso_4217_is_refused(write_unit: UnitFactory) -> None:
+    path = write_unit(currency="XYZ")
+    with pytest.raises(ConfigError, match="'XYZ' is not an ISO 4217 currency code"):
+        load_unit_config(path)
+    assert load_unit_config(write_unit(currency="SEK")).currency == "SEK"

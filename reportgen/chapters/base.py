@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import polars as pl
 
 from reportgen.config import UnitConfig
+from reportgen.currencies import currency_symbol
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.inputs.load import InputReading
 from reportgen.outputs.campaigns import EarlierLists
 from reportgen.period import Period
 from reportgen.playbook.facts import FactSpec, FactValue
 from reportgen.report.charts import Chart
-from reportgen.report.formatting import currency_symbol
 
 if TYPE_CHECKING:
     from reportgen.playbook.evaluate import PlaybookOutcome

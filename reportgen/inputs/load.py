@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,12 @@ OTHER_ORDER = {
 }
 # A column with more unparseable values than this is a mapping mistake, not a few bad rows.
 MAX_MALFORMED_SHARE = 0.5
+# Dots and spaces between digit groups, in numbers written with a decimal comma (1.234,56).
+THOUSANDS_GROUPING = r"[.\s\u00a0\u202f]"
+# A number written with a decimal comma, to suggest source.decimal_comma.
+DECIMAL_COMMA_NUMBER = r"^[-+]?\d{1,3}([.\s]?\d{3})*,\d+$"
+# Field separators an export may use instead of the declared one.
+OTHER_DELIMITERS = (";", "\t", "|", ",")
 # What makes two files' lines the same line: descriptions and countries may be written
 # differently by two exports of the same sale.
 OVERLAP_KEY = ["invoice", "stock_code", "quantity", "invoice_date", "unit_price", "customer_id"]
@@ -365,6 +372,14 @@ def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
     sheets instead."""
     mapping = config.source.columns.model_dump()
     missing = [canon for canon in CANONICAL_COLUMNS if mapping[canon] not in columns]
+    separator = other_delimiter(config, path, columns) if missing else None
+    if separator is not None:
+        shown = {"\t": "\\t"}.get(separator, separator)
+        return [InputError(
+            f"the file's columns are separated by '{shown}', not "
+            f"'{config.source.delimiter}' (its header reads: {columns[0][:80]})",
+            unit=config.unit, file=path,
+            hint=f"set source.delimiter: \"{shown}\" in {config.config_file}")]
     if file_format(config, path) == "xlsx" and len(missing) > len(CANONICAL_COLUMNS) // 2:
         sheets = workbook_sheets(path)
         read = config.source.sheet or (sheets[0] if sheets else "the first sheet")
@@ -382,6 +397,16 @@ def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
         )
         for canon in missing
     ]
+
+
+def other_delimiter(config: UnitConfig, path: Path, columns: list[str]) -> str | None:
+    """The separator a CSV read as one column seems to use instead of the declared one."""
+    if file_format(config, path) != "csv" or len(columns) != 1:
+        return None
+    header = columns[0]
+    found = [(header.count(d), d) for d in OTHER_DELIMITERS
+             if d != config.source.delimiter and header.count(d) >= 2]
+    return max(found)[1] if found else None
 
 
 def workbook_sheets(path: Path) -> list[str]:
@@ -406,7 +431,8 @@ def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame
     if date_format is None:
         date_format, reading = checked_date_format(config, path, selected["raw_invoice_date"])
     typed = selected.with_columns(
-        [cast_column(c, selected.schema[f"raw_{c}"], date_format).alias(c)
+        [cast_column(c, selected.schema[f"raw_{c}"], date_format,
+                     config.source.decimal_comma).alias(c)
          for c in CANONICAL_COLUMNS]
     ).with_columns(  # a line worth more than any sale is a keying error: its price unreadable
         pl.when((pl.col("quantity") * pl.col("unit_price")).abs() >= MAX_LINE_VALUE)
@@ -431,6 +457,10 @@ def unreadable_column_problems(
             hint = (
                 f"set source.date_format in {config.config_file}"
                 if column == "invoice_date"
+                else f"the numbers use a decimal comma: set source.decimal_comma: true in "
+                f"{config.config_file}"
+                if column in ("quantity", "unit_price") and example is not None
+                and re.match(DECIMAL_COMMA_NUMBER, example.strip())
                 else f"check source.columns.{column} in {config.config_file}"
             )
             problems.append(InputError(
@@ -441,8 +471,10 @@ def unreadable_column_problems(
     return problems
 
 
-def cast_column(column: str, dtype: pl.DataType, date_format: str | None) -> pl.Expr:
-    """Return an expression casting raw_<column> to its canonical type; failures become null."""
+def cast_column(column: str, dtype: pl.DataType, date_format: str | None,
+                decimal_comma: bool = False) -> pl.Expr:
+    """Return an expression casting raw_<column> to its canonical type; failures become null.
+    With `decimal_comma`, numbers written as text read 1.234,56 as 1234.56."""
     raw = pl.col(f"raw_{column}")
     target = CANONICAL_SCHEMA[column]
     if column == "customer_id":
@@ -468,6 +500,8 @@ def cast_column(column: str, dtype: pl.DataType, date_format: str | None) -> pl.
         return pl.lit(None, dtype=pl.Datetime("us"))
     if dtype == pl.String:
         raw = raw.str.strip_chars()
+        if decimal_comma:
+            raw = raw.str.replace_all(THOUSANDS_GROUPING, "").str.replace(",", ".", literal=True)
     if column == "quantity":
         as_float = raw.cast(pl.Float64, strict=False)
         whole = as_float.is_finite() & (as_float == as_float.round(0))

@@ -34,6 +34,7 @@ from reportgen.inputs.load import (
     MAX_MALFORMED_SHARE,
     OVERLAP_KEY,
     REQUIRED_COLUMNS,
+    THOUSANDS_GROUPING,
     DateReading,
     InputFile,
     InputReading,
@@ -139,7 +140,8 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
         date_format, decided = sample_date_format(config, raw, mapping["invoice_date"], path)
         readings = [] if decided is None else [decided]
     raw = raw.withColumn("_file", F.input_file_name())
-    typed = canonical_lines(raw, mapping, date_format or "%Y-%m-%d %H:%M:%S")
+    typed = canonical_lines(raw, mapping, date_format or "%Y-%m-%d %H:%M:%S",
+                            config.source.decimal_comma)
     totals, examples = reading_totals(config, typed, path)
     files = tuple(input_files(totals["files"]))
     if readings:  # the format holds for every row read
@@ -225,7 +227,8 @@ def sample_date_format(config: UnitConfig, raw: DataFrame, column: str, path: st
 
 
 def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
-                    date_format: str = "%Y-%m-%d %H:%M:%S") -> DataFrame:
+                    date_format: str = "%Y-%m-%d %H:%M:%S", decimal_comma: bool = False
+                    ) -> DataFrame:
     """A Spark frame of a file's own columns as canonical columns and types (as
     `load.cast_column` reads them: text stripped and blank as missing, customer ids written as
     whole numbers, quantities whole, prices finite, text dates in `date_format`, nanosecond
@@ -240,6 +243,13 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
 
     def finite(value: Any) -> Any:
         return F.when(~F.isnan(value) & (F.abs(value) < float("inf")), value)
+
+    def number(column: Any, kind: Any) -> Any:
+        written = F.trim(column.cast("string"))
+        if decimal_comma and isinstance(kind, T.StringType):  # text, as `load.cast_column`
+            written = F.regexp_replace(F.regexp_replace(written, THOUSANDS_GROUPING, ""), ",",
+                                       ".")
+        return finite(written.cast("double"))
 
     typed, raws, failures = [], [], []
     quantity: Any = F.lit(None)
@@ -261,11 +271,11 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
             if canon == "customer_id":
                 value = F.regexp_replace(value, r"\.0+$", "")
         elif canon == "quantity":
-            number = finite(F.trim(column.cast("string")).cast("double"))
-            value = F.when(number == F.round(number), number.cast("long"))
+            units = number(column, kind)
+            value = F.when(units == F.round(units), units.cast("long"))
             quantity = value
         else:  # unit_price, read after quantity; a line beyond MAX_LINE_VALUE is unreadable
-            price = finite(F.trim(column.cast("string")).cast("double"))
+            price = number(column, kind)
             value = F.when(F.coalesce(F.abs(quantity * price) < MAX_LINE_VALUE, F.lit(True)),
                            price)
         raw = F.col(f"raw_{canon}")

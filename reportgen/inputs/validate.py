@@ -14,6 +14,7 @@ from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import clean_transactions, nothing_left
 from reportgen.inputs.load import (
     TransactionInput,
+    check_fits_in_memory,
     filter_countries,
     input_paths,
     missing_column_problems,
@@ -66,6 +67,7 @@ def validate_unit(
         return validated_on_spark(config, report)
     try:
         paths = input_paths(config)
+        check_fits_in_memory(config)
     except InputError as exc:
         report.problems.append(exc.one_line())
         return report

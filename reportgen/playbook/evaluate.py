@@ -148,8 +148,10 @@ def evaluate_playbook(
         if entry.kind == "insight":
             try:
                 insights.append(Insight(entry.id, entry.title,
-                                        fill(entry.evidence, facts, specs, segments, {}),
-                                        fill(entry.action, facts, specs, segments, {})))
+                                        fill(entry.evidence, facts, specs, segments, {},
+                                             config.currency),
+                                        fill(entry.action, facts, specs, segments, {},
+                                             config.currency)))
             except MissingFact as exc:
                 skipped.append(Skipped(entry.id, str(exc)))
             continue
@@ -186,8 +188,8 @@ def evaluate_playbook(
         if incremental is not None:
             extra["incremental_value"] = money(incremental, config.currency)
         try:
-            evidence = fill(entry.evidence, facts, specs, segments, extra)
-            action = fill(entry.action, facts, specs, segments, extra)
+            evidence = fill(entry.evidence, facts, specs, segments, extra, config.currency)
+            action = fill(entry.action, facts, specs, segments, extra, config.currency)
         except MissingFact as exc:
             skipped.append(Skipped(entry.id, str(exc)))
             continue
@@ -319,7 +321,7 @@ def trigger_holds(trigger: str, facts: dict[str, FactValue]) -> bool:
 
 
 def fill(text: str, facts: dict[str, FactValue], specs: tuple[FactSpec, ...],
-         segments: set[str], extra: dict[str, str]) -> str:
+         segments: set[str], extra: dict[str, str], currency: str) -> str:
     """Replace {fact} and {fact:format} placeholders; raise MissingFact for a missing value."""
     def replace(match: object) -> str:
         name, fmt = match.group(1), match.group(2)  # type: ignore[attr-defined]
@@ -328,7 +330,7 @@ def fill(text: str, facts: dict[str, FactValue], specs: tuple[FactSpec, ...],
         spec = fact_spec(name, specs, segments)
         if spec is None or name not in facts or facts[name] in ("", None):
             raise MissingFact(f"fact '{name}' has no value this period")
-        rendered = format_fact(facts[name], FORMATS[fmt] if fmt else spec.kind)
+        rendered = format_fact(facts[name], FORMATS[fmt] if fmt else spec.kind, currency)
         if not rendered.strip() or rendered in ("None", "nan", "–"):
             raise MissingFact(f"fact '{name}' has no printable value")
         return rendered

@@ -5,7 +5,7 @@ result; the registry of all facts is the union over the chapters (`chapters.fact
 
 A fact name is either fixed (`peak_hour`) or a family with a segment name after the dot
 (`segment_share.at_risk`). Kinds decide how a value prints: share 0.12 -> 12.0%, points
-0.012 -> +1.2 pp, count 1234 -> 1,234, money -> £1,234, number -> 1.2, text as it is.
+0.012 -> +1.2 pp, count 1234 -> 1,234, money -> £1,234 (in the unit's currency), number -> 1.2, text as it is.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def fact_spec(name: str, specs: tuple[FactSpec, ...], segments: set[str]) -> Fac
     return None
 
 
-def format_fact(value: FactValue, kind: str) -> str:
-    """A fact's value as text for the reader."""
+def format_fact(value: FactValue, kind: str, currency: str) -> str:
+    """A fact's value as text for the reader (money in the unit's currency)."""
     if kind == "text":
         return str(value)
     if isinstance(value, str):
@@ -68,5 +68,5 @@ def format_fact(value: FactValue, kind: str) -> str:
     if kind == "count":
         return number(float(value))
     if kind == "money":
-        return money(float(value))
+        return money(float(value), currency)
     return number(float(value), 1)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from reportgen.currencies import currency_symbol
+
 MISSING = "–"
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "CHF": "CHF "}
 
 
-def currency_symbol(currency: str) -> str:
-    """£ for GBP, € for EUR...; 'SEK ' for a currency without a symbol of its own."""
-    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
-
-
-def money(value: float | None, currency: str = "GBP", decimals: int = 0) -> str:
+def money(value: float | None, currency: str, decimals: int = 0) -> str:
     """£1,234 (or 'EUR 1,234' style for currencies without a symbol); negatives as −£1,234."""
     if value is None:
         return MISSING

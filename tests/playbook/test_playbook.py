@@ -249,7 +249,7 @@ def test_placeholders_use_their_kind_or_the_requested_format() -> None:
     facts: dict[str, FactValue] = {"segment_share.at_risk": 0.1234,
                                    "segment_share_change.at_risk": -0.012, "peak_hour": 12}
     text = fill("{segment_share.at_risk} ({segment_share_change.at_risk}) at {peak_hour}:00, "
-                "{segment_share.at_risk:number}", facts, SPECS, SEGMENTS, {})
+                "{segment_share.at_risk:number}", facts, SPECS, SEGMENTS, {}, "USD")
     assert text == "12.3% (−1.2 pp) at 12:00, 0.1"
 
 

@@ -8,12 +8,12 @@ from reportgen.report.formatting import change, day, money, number, pct, segment
 
 
 def test_money() -> None:
-    assert money(1234.5) == "£1,234"
-    assert money(1234.567, decimals=2) == "£1,234.57"
+    assert money(1234.5, "GBP") == "£1,234"
+    assert money(1234.567, "GBP", decimals=2) == "£1,234.57"
     assert money(-20.0, "EUR") == "−€20"
     assert money(5, "SEK") == "SEK 5"
-    assert money(-0.2) == "£0"
-    assert money(None) == "–"
+    assert money(-0.2, "GBP") == "£0"
+    assert money(None, "GBP") == "–"
 
 
 def test_number_pct_change() -> None:
@@ -40,10 +40,18 @@ def test_every_template_filter_prints_a_missing_value_as_a_dash() -> None:
 
     env = template_environment()
     arguments = {"truncate": "(10, True, '…', 0)", "replace": "('a', 'b')", "join": "(', ')",
-                 "format": "(1)", "wordwrap": "(10)", "center": "(10)"}
+                 "format": "(1)", "wordwrap": "(10)", "center": "(10)",
+                 "money": "('GBP')"}
     for name in [*NONE_SAFE_BUILTINS, "money", "number", "pct", "change", "day",
                  "segment_label"]:
         template = env.from_string(f"{{{{ value | {name}{arguments.get(name, '')} }}}}")
         assert template.render(value=None) == "–", name
     assert env.from_string("{{ value | truncate(5, True, '…', 0) }}").render(
         value="CAKE STAND") == "CAKE…"
+
+
+def test_each_currency_writes_its_own_sign() -> None:
+    assert money(1234.5, "USD") == "$1,234"
+    assert money(1234.5, "AUD") == "A$1,234"
+    assert money(-7, "CHF") == "−CHF 7"
+    assert money(9, "JPY") == "¥9"

@@ -28,8 +28,13 @@ def outputs(demo_report: RunResult) -> dict[str, str]:
     }
 
 
+def pounds(value: float) -> str:
+    """An amount as the demo unit (GBP) prints it."""
+    return money(value, "GBP")
+
+
 def shown(value: float, kind: str) -> str:
-    return money(value) if kind == "money" else number(value)
+    return pounds(value) if kind == "money" else number(value)
 
 
 def test_kpis_are_the_same_everywhere(outputs: dict[str, str]) -> None:
@@ -52,12 +57,12 @@ def test_total_clv_is_the_same_everywhere(outputs: dict[str, str]) -> None:
     low, high = manifest["clv"]["clv_interval"]
     assert low <= total <= high
     grade = manifest["clv"]["grade"]["letter"]
-    headline = (f"Customers are expected to spend {money(total)} (90 % range {money(low)} – "
-                f"{money(high)}) over the next 12 months, forecast grade {grade}")
+    headline = (f"Customers are expected to spend {pounds(total)} (90 % range {pounds(low)} – "
+                f"{pounds(high)}) over the next 12 months, forecast grade {grade}")
     for document in ("report", "email_html", "email_text"):
         assert headline in outputs[document], document
     assert re.search(rf'Expected value, next 12 months</p><p class="kpi-value">'
-                     rf"{re.escape(money(total))}<", outputs["report"])
+                     rf"{re.escape(pounds(total))}<", outputs["report"])
 
 
 def test_segment_sizes_are_the_same_everywhere(outputs: dict[str, str]) -> None:

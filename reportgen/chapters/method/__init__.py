@@ -19,6 +19,7 @@ class Glossary:
     monthly_discount_rate: float
     min_cohorts_for_average: int
     window_months: int
+    cancellation_prefix: str | None  # invoices starting with it are cancellations
 
 
 class MethodChapter(TextChapter, key="method", title="Glossary and method"):
@@ -37,4 +38,5 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
             monthly_discount_rate=config.clv.monthly_discount_rate,
             min_cohorts_for_average=config.cohorts.min_cohorts_for_average,
             window_months=config.behaviour.window_months,
+            cancellation_prefix=config.cleaning.cancellation_prefix,
         ))

@@ -147,6 +147,11 @@ def summary_analysis(
     months = monthly_kpis(clean.orders, clean.return_orders, period)
     kpis = month_kpis(months, period)
     if not kpis.has_orders:
+        if clean.first_line is not None and clean.first_line >= period.analysis_date:
+            raise NoDataError(
+                f"no purchases in {period}: it ends before the data starts (the data runs "
+                f"from {day(clean.first_line)} to {day(clean.last_line)})", unit=unit,
+                file=path, hint="choose a period inside the data's date range")
         emptied = nothing_left(clean)
         if emptied:
             raise InputError(emptied, unit=unit, file=path,
