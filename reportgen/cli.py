@@ -33,6 +33,10 @@ EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV); se
 DEMO_PERIOD = "2024-12"
 DEMO_CUSTOMERS = 4_000
 DEMO_SEED = 20240101
+# Demo units by shape: their configuration and the customers simulated by default.
+DEMO_SHAPES = {"gifts": (DEMO_CONFIG, DEMO_CUSTOMERS),
+               "grocery": (CONFIG_DIR / "grocery.yaml", 300),
+               "shop": (CONFIG_DIR / "shop.yaml", 3_000)}
 
 app = typer.Typer(
     help="Monthly CRM reports from transaction logs: RFM segments, KPIs and data quality, "
@@ -296,21 +300,43 @@ def validate(config: ConfigArg) -> None:
 @app.command()
 def demo(
     output: OutputOpt = Path("output"),
-    customers: Annotated[int, typer.Option(help="Customers to simulate.")] = DEMO_CUSTOMERS,
+    customers: Annotated[int | None, typer.Option(
+        help="Customers to simulate (default 4,000 for gifts, 300 households for grocery, "
+        "3,000 for shop).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = DEMO_SEED,
+    shape: Annotated[str, typer.Option(
+        help="gifts: the gift wholesaler (config/demo.yaml); grocery: a US grocery loyalty "
+        "panel (config/grocery.yaml); shop: a web shop where most buy once "
+        "(config/shop.yaml).")] = "gifts",
 ) -> None:
     """Generate the synthetic demo data and write its full report (period 2024-12)."""
-    from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
-
-    unit_config = load_unit_config(DEMO_CONFIG)
+    if shape not in DEMO_SHAPES:
+        raise ConfigError(f"unknown demo shape '{shape}'",
+                          hint="choose one of " + ", ".join(DEMO_SHAPES))
+    unit_config = load_unit_config(DEMO_SHAPES[shape][0])
     data_path = unit_config.source.first_path
-    with err.status(f"Generating demo transactions ({customers:,} customers)…"):
-        write_demo_csv(generate_transactions(DemoSpec(customers=customers, seed=seed)), data_path)
+    count = customers or DEMO_SHAPES[shape][1]
+    with err.status(f"Generating demo transactions ({count:,} customers)…"):
+        write_demo_data(shape, count, seed, data_path)
     err.print(f"Demo data: {data_path}")
     period = Period.parse(DEMO_PERIOD)
     result = _run_with_progress(unit_config, period, output)
     _print_result(unit_config, period, result)
     _exit_if_incomplete(unit_config, result)
+
+
+def write_demo_data(shape: str, customers: int, seed: int, path: Path) -> None:
+    """Simulate a demo unit's export and write it as CSV (the gift wholesaler's with its truth)."""
+    if shape == "gifts":
+        from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
+
+        write_demo_csv(generate_transactions(DemoSpec(customers=customers, seed=seed)), path)
+        return
+    from reportgen.demo_shapes import ShapeSpec, simulate_shape
+    from reportgen.outputs.publish import write_atomic
+
+    export = simulate_shape(ShapeSpec(shape, customers, seed))  # type: ignore[arg-type]
+    write_atomic(path, export.write_csv().encode("utf-8"))
 
 
 @app.command("generate-data")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -72,9 +73,28 @@ class SourceFile(StrictModel):
                                   description="CSV field separator; default the source's.")
     decimal_comma: bool | None = Field(None, description="Decimal comma in numbers; default "
                                        "the source's.")
+    timezone: str | None = Field(None, description="Time zone of the file's times; default the "
+                                 "source's.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_file_zone(cls, zone: str | None) -> str | None:
+        return known_zone(zone)
     sheet: str | None = Field(None, description="XLSX sheet name; default the source's.")
     date_format: str | None = Field(None, description="invoice_date format; default the source's.")
     columns: ColumnMap | None = Field(None, description="Column mapping; default the source's.")
+
+
+def known_zone(zone: str | None) -> str | None:
+    """The zone name when Python's time-zone database knows it; ValueError otherwise."""
+    if zone is None:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{zone}' is not a time zone; use an IANA name such as UTC, "
+                         "Europe/London or America/New_York") from None
+    return zone
 
 
 def is_url(path: Path | str) -> bool:
@@ -111,6 +131,15 @@ class SourceConfig(StrictModel):
         "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
     )
     columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
+    timezone: str | None = Field(
+        None, description="The time zone the export's times are written in (an IANA name such "
+        "as UTC or America/Chicago); they are converted to report.timezone. Default: the times "
+        "are the unit's local times. Times stored with a zone of their own use it.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_source_zone(cls, zone: str | None) -> str | None:
+        return known_zone(zone)
 
     @field_validator("path", mode="before")
     @classmethod
@@ -231,6 +260,22 @@ DEFAULT_NON_PRODUCT_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
+class VolumeConfig(StrictModel):
+    """Products whose quantity is not a count of items (fuel by the hundredth of a gallon,
+    goods by the gram): kept in revenue, left out of unit rankings, the price-quantity grid
+    and product suggestions, and listed on the products page with the reason."""
+
+    quantity_ratio: float = Field(
+        100.0, gt=1, description="A product whose median line quantity is at least this many "
+        "times the median line quantity of all purchase lines is sold by volume or weight.")
+    min_lines: int = Field(4, ge=1, description="Purchase lines a product needs to be judged "
+                           "from the data.")
+    codes: list[str] = Field(default_factory=list, description="Stock codes always treated as "
+                             "sold by volume or weight (ignoring case).")
+    not_codes: list[str] = Field(default_factory=list, description="Stock codes never treated "
+                                 "so, whatever their quantities (ignoring case).")
+
+
 class CleaningConfig(StrictModel):
     """Cleaning rules (see SPEC.md, Cleaning)."""
 
@@ -251,9 +296,21 @@ class CleaningConfig(StrictModel):
         "C", min_length=1, description="Invoices starting with this text (ignoring case) are "
         "cancellations or returns; null when the export marks returns only by a negative "
         "quantity. A line with a negative quantity is a return either way.")
+    cancellation_window_hours: float | None = Field(
+        24.0, gt=0, description="A return of a whole order line (same customer, product and "
+        "units) within this many hours of the order cancels it: the order never counts as "
+        "revenue (a cancelled order). Later, the goods were returned: the order stays in "
+        "revenue and the return counts as one. null: any time.")
+    reissue_days: float = Field(
+        7.0, ge=0, description="An order cancelled in full and ordered again by the same customer "
+        "(same product and units) within this many days of the cancellation was re-issued: a "
+        "correction, counted in neither returns nor cancelled orders.")
     unknown_description: str = Field(
         "Unknown product", description="Text that replaces a missing product description."
     )
+    sold_by_volume: VolumeConfig = Field(
+        default_factory=VolumeConfig,
+        description="Products whose quantity is not a count (fuel, goods by weight).")
     entry_errors: EntryErrorConfig = Field(
         default_factory=EntryErrorConfig,
         description="Suspected entry errors: outsized lines cancelled in full soon after, and "
@@ -422,6 +479,9 @@ class BehaviourConfig(StrictModel):
     min_units_for_return_rate: int = Field(
         100, ge=1, description="Units a product must have sold to be ranked by return rate."
     )
+    min_customers_for_return_rate: int = Field(
+        3, ge=1, description="Customers whose returns a product's return rate must rest on to "
+        "be ranked (one customer's large return is not the product's rate).")
     min_buyers_for_repeat: int = Field(
         20, ge=2, description="Buyers a product needs to be ranked by repeat buying."
     )
@@ -703,6 +763,15 @@ class ReportConfig(StrictModel):
     """Presentation options."""
 
     organisation: str = Field("", description="Organisation name shown on the cover page.")
+    timezone: str | None = Field(
+        None, description="The unit's local time zone (an IANA name such as Europe/London): "
+        "every day, hour and month of the report (daypart, peak hour, the period's boundaries) "
+        "is local time there. Default: source.timezone, that is the times as written.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_report_zone(cls, zone: str | None) -> str | None:
+        return known_zone(zone)
     top_segments_in_summary: int = Field(
         3, ge=1, le=10, description="Segments named in the executive summary."
     )
@@ -768,6 +837,12 @@ class UnitConfig(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment variables win over the YAML files (passed in as init values).
         return env_settings, init_settings
+
+    @property
+    def local_zone(self) -> str | None:
+        """The unit's local time zone (report.timezone, else source.timezone), or None when
+        the times are taken as written."""
+        return self.report.timezone or self.source.timezone
 
     @property
     def config_file(self) -> Path:

@@ -6,7 +6,7 @@ import json
 import re
 import statistics
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -133,14 +133,20 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
     for line in purchases:
         if line[6] is not None:
             open_by_key[(line[6], line[3], line[4])].append(line)
-    netted = set()
+    # Each cancellation takes the latest earlier purchase not yet taken; it cancels that order
+    # only within the cancellation window (later, the goods came back: the order stays).
+    taken, netted = set(), set()
+    window = timedelta(hours=cleaning.cancellation_window_hours or 1e9)
     for _, when, _, code, qty, _, customer in sorted(cancellations, key=lambda c: (c[1], c[0])):
         if customer is None:
             continue
         candidates = [p for p in open_by_key[(customer, code, -qty)]
-                      if p[1] <= when and p[0] not in netted]
+                      if p[1] <= when and p[0] not in taken]
         if candidates:
-            netted.add(max(candidates, key=lambda p: (p[1], p[0]))[0])
+            latest = max(candidates, key=lambda p: (p[1], p[0]))
+            taken.add(latest[0])
+            if when - latest[1] <= window:
+                netted.add(latest[0])
     per_customer: dict[str, dict] = {}
     for index, when, invoice, _, qty, price, customer in purchases:
         if customer is None or index in netted:

@@ -48,6 +48,7 @@ class CleanTransactions:
     descriptions: pl.DataFrame  # lines per product, month and description
     return_orders: pl.DataFrame  # the returns one row per return invoice (and matched flag)
     customer_months: pl.DataFrame  # ordered and returned value per customer and month
+    volume_products: pl.DataFrame  # products sold by volume or weight (`reduce.volume_products`)
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -233,6 +234,7 @@ class CleaningPlan:
     descriptions: nw.LazyFrame[Any]
     return_orders: nw.LazyFrame[Any]
     customer_months: nw.LazyFrame[Any]
+    volume_products: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
     set_aside: nw.LazyFrame[Any]  # what the non-product and quantity rules caught, per code
     analysis_date: datetime
@@ -241,7 +243,8 @@ class CleaningPlan:
     # What an engine collects for a report, none with a row per line: CleanTransactions'
     # tables, then what the cleaning log is written from.
     tables = ("entry_errors", "orders", "price_quantity", "customer_products", "product_months",
-              "product_returns", "descriptions", "return_orders", "customer_months")
+              "product_returns", "descriptions", "return_orders", "customer_months",
+              "volume_products")
     names = (*tables, "counts", "set_aside")
 
     @property
@@ -284,6 +287,9 @@ class CleaningPlan:
                   "row excluded", True),
             entry("netted", "Purchase netted out by a matching cancellation (same customer, "
                   "product, quantity)", "purchase removed", True),
+            entry("correction", "Corrections: of those, orders cancelled at another price or "
+                  f"re-issued to the same customer within {self.params.reissue_days:g} days",
+                  "in neither revenue nor returns (not cancelled orders)", False),
             entry("entry_error", "Cancellation of a suspected entry error (outsized line "
                   "cancelled in full soon after)", "listed on this page; left out of returns, "
                   "return rates and product rankings", True, sign=-1.0),
@@ -340,11 +346,14 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         nw.when(nw.col("fate") == "sale").then(nw.col("quantity"))
         .otherwise(-nw.col("quantity")).alias("units"),
     ).drop("copies")
-    events = materialise(net_cancellations(events))
+    events = materialise(late_cancellations_as_returns(net_cancellations(events),
+                                                       params.cancellation_window_hours))
     errors = materialise(suspected_entry_errors(events, params.entry_errors))
     sale = nw.col("kind") == SALE
+    corrections = materialise(corrected_pairs(events, params.reissue_days))
     in_error = events.join(errors.select(*PAIR, nw.lit(True).alias("in_error")), on=PAIR,
-                           how="left").with_columns(nw.col("in_error").fill_null(False))
+                           how="left").join(corrections, on=PAIR, how="left").with_columns(
+        nw.col("in_error").fill_null(False), nw.col("correction").fill_null(False))
     events = materialise(attribute_returns(in_error.with_columns(
         (nw.col("in_error") & sale).alias("entry_error"),
         (nw.col("in_error") & ~sale).alias("cancels_error"),
@@ -352,11 +361,15 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     purchases = events.filter(sale & ~nw.col("netted")).select(
         *COLUMNS, nw.col("returned_units"), VALUE.alias("revenue"), "line")
     cancelled = events.filter(sale & nw.col("netted") & ~nw.col("entry_error")).select(
-        *COLUMNS, VALUE.alias("revenue"), nw.col("quantity").alias("returned_units"), "line")
+        *COLUMNS, VALUE.alias("revenue"), nw.col("quantity").alias("returned_units"),
+        "correction", "line")
     returns = events.filter(~sale & ~nw.col("cancels_error")).select(
         *(nw.col("units").alias("quantity") if column == "quantity" else nw.col(column)
           for column in COLUMNS),
         (-VALUE).alias("value"), nw.col("paired").alias("matched"),
+        nw.when(nw.col("correction")).then(nw.lit("correction"))
+        .when(nw.col("paired")).then(nw.lit("cancellation")).otherwise(nw.lit("return"))
+        .alias("kind"),
         nw.when(nw.col("paired")).then(nw.col("units")).otherwise(nw.col("matched_units"))
         .alias("matched_units"), "line",
     )
@@ -373,12 +386,14 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
             "invoice", nw.lit(None, dtype=nw.String()).alias("cancellation_invoice"),
             *ENTRY_ERROR_COLUMNS[2:], VALUE.alias("value"), nw.lit("price").alias("reason")),
     ]).sort("invoice_date", "invoice", "stock_code")
+    by_volume = materialise(reduce.volume_products(purchases, params.sold_by_volume))
+    counted = purchases.join(by_volume.select("stock_code"), on="stock_code", how="anti")
     return CleaningPlan(
         purchases, returns, cancelled, entry_errors, reduce.orders(purchases),
-        reduce.price_quantity(purchases), reduce.customer_products(purchases),
+        reduce.price_quantity(counted), reduce.customer_products(purchases),
         reduce.product_months(purchases, cancelled), reduce.product_returns(returns),
         reduce.descriptions(purchases, cancelled, returns), reduce.return_orders(returns),
-        reduce.customer_months(purchases, cancelled), counts, set_aside, analysis_date, params)
+        reduce.customer_months(purchases), by_volume, counts, set_aside, analysis_date, params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:
@@ -500,6 +515,29 @@ def net_cancellations(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nw.concat([events, unmatched])
 
 
+def late_cancellations_as_returns(events: nw.LazyFrame[Any], window_hours: float | None
+                                  ) -> nw.LazyFrame[Any]:
+    """Undo the pairs of `net_cancellations` whose cancellation came more than `window_hours`
+    after the purchase (None: keep every pair): the goods were returned, not the order
+    cancelled, so the purchase stays in revenue and the cancellation is a return, matched to
+    the purchases like any other (`attribute_returns`)."""
+    if window_hours is None:
+        return events
+    pairs = events.filter((nw.col("kind") == SALE) & nw.col("netted")).select(
+        *PAIR, nw.col("invoice_date").alias("ordered_at")).join(
+        events.filter(nw.col("paired")).select(*PAIR, nw.col("invoice_date").alias("cancelled_at")),
+        on=PAIR)
+    window = timedelta(seconds=round(window_hours * 3600))
+    late = pairs.filter(nw.col("cancelled_at") > nw.col("ordered_at") + window) \
+        .select(*PAIR, nw.lit(True).alias("late"))
+    on_time = nw.col("late").is_null()
+    return events.join(late, on=PAIR, how="left").with_columns(
+        nw.col("netted") & on_time, nw.col("paired") & on_time,
+        nw.when(on_time).then(nw.col("level")).alias("level"),
+        nw.when(on_time).then(nw.col("pair_rank")).alias("pair_rank"),
+    ).drop("late")
+
+
 def split_by_key(events: nw.LazyFrame[Any], key: list[str], partner: nw.Expr
                  ) -> tuple[nw.LazyFrame[Any], nw.LazyFrame[Any]]:
     """(the identified customers' events whose key some `partner` event has too, all others):
@@ -534,6 +572,31 @@ def suspected_entry_errors(events: nw.LazyFrame[Any], params: EntryErrorConfig
                 & (nw.col("quantity") >= params.quantity_ratio * reference)
                 & (nw.col("cancelled_at") <= nw.col("invoice_date") + within))
     )
+
+
+def corrected_pairs(events: nw.LazyFrame[Any], reissue_days: float) -> nw.LazyFrame[Any]:
+    """The netted purchases (and their cancellations) that corrected an invoice rather than
+    returned goods, keyed by PAIR with `correction` true: cancelled at another price than the
+    one ordered, or re-issued, that is ordered again by the same customer (same product and
+    units) after the first order and within `reissue_days` of the cancellation."""
+    sale = nw.col("kind") == SALE
+    pairs = events.filter(sale & nw.col("netted")).select(
+        *PAIR, nw.col("unit_price").alias("ordered_price"),
+        nw.col("invoice_date").alias("ordered_at")).join(
+        events.filter(nw.col("paired")).select(
+            *PAIR, nw.col("unit_price").alias("cancelled_price"),
+            nw.col("invoice_date").alias("cancelled_at")), on=PAIR)
+    window = timedelta(seconds=round(reissue_days * 86_400))
+    key = ["customer_id", "stock_code", "units"]
+    again = events.filter(sale & ~nw.col("netted")).select(
+        *key, nw.col("invoice_date").alias("again_at"))
+    reissued = pairs.join(again, on=key).filter(
+        (nw.col("again_at") > nw.col("ordered_at"))
+        & (nw.col("again_at") >= nw.col("cancelled_at") - window)
+        & (nw.col("again_at") <= nw.col("cancelled_at") + window)).select(*PAIR)
+    repriced = pairs.filter(nw.col("ordered_price") != nw.col("cancelled_price")).select(*PAIR)
+    return nw.concat([reissued, repriced]).unique(PAIR).with_columns(
+        nw.lit(True).alias("correction"))
 
 
 def attribute_returns(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -599,6 +662,7 @@ def _counts(kept: nw.LazyFrame[Any], events: nw.LazyFrame[Any], returns: nw.Lazy
         nw.col("invoice_date").max().alias("last_line"),
     )
     matched = events.select(*count("netted", nw.col("netted")),
+                            *count("correction", nw.col("netted") & nw.col("correction")),
                             *count("entry_error", nw.col("cancels_error"), value=-VALUE))
     unmatched = returns.select(*count(
         "unmatched", nw.col("matched_units") < nw.col("quantity"),

@@ -140,7 +140,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
             raw = read_raw_file(entry, path)
-            typed, bad, reading = typed_columns(entry, path, raw)
+            typed, bad, reading = typed_columns(entry, path, raw, config.local_zone)
             if reading is not None:
                 readings.append(reading)
             files.append(InputFile(str(path), file_sha256(path), raw.height))
@@ -349,14 +349,14 @@ def suggest_encoding(data: bytes) -> str:
 
 
 def typed_columns(
-    config: UnitConfig, path: Path, raw: pl.DataFrame
+    config: UnitConfig, path: Path, raw: pl.DataFrame, local_zone: str | None
 ) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
-    """Map the file's columns to canonical names and types; return (good rows, malformed rows,
-    how the dates were read when the data decided it)."""
+    """Map the file's columns to canonical names and types, times in `local_zone`; return
+    (good rows, malformed rows, how the dates were read when the data decided it)."""
     problems = missing_column_problems(config, path, raw.columns)
     if problems:
         raise problems[0]
-    typed, reading = typed_frame(config, path, raw)
+    typed, reading = typed_frame(config, path, raw, local_zone)
     problems = unreadable_column_problems(config, path, typed)
     if problems:
         raise problems[0]
@@ -419,10 +419,12 @@ def workbook_sheets(path: Path) -> list[str]:
         return []
 
 
-def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame
-                ) -> tuple[pl.DataFrame, DateReading | None]:
+def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame,
+                local_zone: str | None = None) -> tuple[pl.DataFrame, DateReading | None]:
     """Raw and typed canonical columns side by side, a source row number and a malformed flag;
-    and how the dates were read when the data decided their day-month order."""
+    and how the dates were read when the data decided their day-month order. Times are the
+    unit's local times (`local_zone`, default the unit's `UnitConfig.local_zone`)."""
+    zones = TimeZones(config.source.timezone, local_zone or config.local_zone)
     mapping = config.source.columns.model_dump()
     selected = raw.select(
         [pl.col(mapping[c]).alias(f"raw_{c}") for c in CANONICAL_COLUMNS]
@@ -432,7 +434,7 @@ def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame
         date_format, reading = checked_date_format(config, path, selected["raw_invoice_date"])
     typed = selected.with_columns(
         [cast_column(c, selected.schema[f"raw_{c}"], date_format,
-                     config.source.decimal_comma).alias(c)
+                     config.source.decimal_comma, zones).alias(c)
          for c in CANONICAL_COLUMNS]
     ).with_columns(  # a line worth more than any sale is a keying error: its price unreadable
         pl.when((pl.col("quantity") * pl.col("unit_price")).abs() >= MAX_LINE_VALUE)
@@ -471,10 +473,36 @@ def unreadable_column_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class TimeZones:
+    """The zone an export's times are written in and the unit's local zone (None: as written)."""
+
+    source: str | None
+    local: str | None
+
+    def local_time(self, times: pl.Expr, stored: str | None = None) -> pl.Expr:
+        """Times as naive local times of the unit: times stored with a zone (`stored`) or
+        written in the source's zone are converted to the local zone; a time that does not
+        exist there (in a daylight-saving gap of the source's zone) becomes null."""
+        written_in = stored or self.source
+        target = self.local or written_in
+        if written_in is None or target is None:
+            return times
+        zoned = times if stored else times.dt.replace_time_zone(
+            written_in, ambiguous="earliest", non_existent="null")
+        return zoned.dt.convert_time_zone(target).dt.replace_time_zone(None)
+
+
+# Times taken as written: no zone given for the export or the unit.
+AS_WRITTEN = TimeZones(None, None)
+
+
 def cast_column(column: str, dtype: pl.DataType, date_format: str | None,
-                decimal_comma: bool = False) -> pl.Expr:
+                decimal_comma: bool = False, zones: TimeZones = AS_WRITTEN
+                ) -> pl.Expr:
     """Return an expression casting raw_<column> to its canonical type; failures become null.
-    With `decimal_comma`, numbers written as text read 1.234,56 as 1234.56."""
+    With `decimal_comma`, numbers written as text read 1.234,56 as 1234.56; times become the
+    unit's local times (`zones`)."""
     raw = pl.col(f"raw_{column}")
     target = CANONICAL_SCHEMA[column]
     if column == "customer_id":
@@ -489,14 +517,12 @@ def cast_column(column: str, dtype: pl.DataType, date_format: str | None,
         return pl.when(text == "").then(None).otherwise(text)
     if column == "invoice_date":
         if dtype == pl.String:
-            return raw.str.strip_chars().str.to_datetime(
-                date_format, strict=False, time_unit="us"
-            )
+            return zones.local_time(raw.str.strip_chars().str.to_datetime(
+                date_format, strict=False, time_unit="us"))
         if dtype == pl.Date:
             return raw.cast(pl.Datetime("us"))
         if isinstance(dtype, pl.Datetime):
-            naive = raw.dt.replace_time_zone(None) if dtype.time_zone else raw
-            return naive.cast(pl.Datetime("us"))
+            return zones.local_time(raw, dtype.time_zone).cast(pl.Datetime("us"))
         return pl.lit(None, dtype=pl.Datetime("us"))
     if dtype == pl.String:
         raw = raw.str.strip_chars()

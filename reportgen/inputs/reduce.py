@@ -16,9 +16,10 @@ rankings and return rates need. `product_returns`: the return lines per product 
 `descriptions`: how many kept lines (purchases, cancelled orders, returns) use each description
 of a product in a month, so a product is named by the description its lines use most.
 
-`return_orders`: one row per return invoice, customer, country, day and matched flag: returns'
-value by month, customer and country. `customer_months`: value ordered and returned per
-customer (anonymous ones together) and month, cancelled orders included: return rates.
+`return_orders`: one row per return invoice, customer, country, day and kind (goods returned,
+a cancelled order, a correction): returns' value by month, customer and country.
+`customer_months`: value ordered and returned per customer (anonymous ones together) and month
+of the purchases in revenue: return rates.
 
 Every window a chapter reads starts and ends at a month, so per-month tables add up exactly;
 counts of distinct invoices keep the invoice where a total needs it (`orders`,
@@ -32,6 +33,8 @@ from typing import Any, Literal
 
 import narwhals as nw
 import polars as pl
+
+from reportgen.config import VolumeConfig
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
 # Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
@@ -128,6 +131,28 @@ def collected(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
     return result
 
 
+def volume_products(purchases: nw.LazyFrame[Any], params: VolumeConfig) -> nw.LazyFrame[Any]:
+    """The products sold by volume or weight rather than by the item (`VolumeConfig`): one row
+    each with `median_quantity` (of its purchase lines), `median_price`, `lines`,
+    `catalogue_quantity` (the median of every purchase line) and `listed` (named in the
+    configuration rather than found in the data); sorted by stock code."""
+    per_product = purchases.group_by("stock_code").agg(
+        nw.col("quantity").median().alias("median_quantity"),
+        nw.col("unit_price").median().alias("median_price"),
+        nw.len().cast(nw.Int64).alias("lines"))
+    catalogue = purchases.select(nw.col("quantity").median().alias("catalogue_quantity"))
+    code = nw.col("stock_code").str.to_uppercase()
+    listed = code.is_in([c.upper() for c in params.codes])
+    found = (nw.col("lines") >= params.min_lines) \
+        & (nw.col("median_quantity") >= params.quantity_ratio * nw.col("catalogue_quantity"))
+    return (
+        per_product.join(catalogue, how="cross")
+        .with_columns(listed.alias("listed"))
+        .filter((nw.col("listed") | found) & ~code.is_in([c.upper() for c in params.not_codes]))
+        .sort("stock_code")
+    )
+
+
 def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:
     """Index of the band a value falls in, given the bands' lower edges in ascending order."""
     index: nw.Expr = nw.lit(0)
@@ -159,15 +184,18 @@ def tables_of(purchases: pl.DataFrame, returns: pl.DataFrame, cancelled: pl.Data
     name CleanTransactions gives them."""
     lazy = [nw.from_native(frame.lazy()) for frame in (purchases, returns, cancelled)]
     bought, returned, netted = lazy
+    by_volume = collected(volume_products(bought, VolumeConfig()))
     return {
         "orders": orders_of(purchases),
-        "price_quantity": price_quantity_of(purchases),
+        "price_quantity": price_quantity_of(purchases.join(by_volume, on="stock_code",
+                                                           how="anti")),
+        "volume_products": by_volume,
         "customer_products": customer_products_of(purchases),
         "product_months": collected(product_months(bought, netted)),
         "product_returns": collected(product_returns(returned)),
         "descriptions": collected(descriptions(*lazy)),
         "return_orders": collected(return_orders(returned)),
-        "customer_months": collected(customer_months(bought, netted)),
+        "customer_months": collected(customer_months(bought)),
     }
 
 
@@ -207,14 +235,14 @@ def product_months(purchases: nw.LazyFrame[Any], cancelled: nw.LazyFrame[Any]
 
 
 def product_returns(returns: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """Per `stock_code` and `month` of the return lines: `value`, `units` (quantity), `lines`
-    and `invoices` (distinct); sorted by those keys."""
+    """Per `stock_code`, `month` and `kind` (see `return_orders`) of the return lines:
+    `value`, `units` (quantity), `lines` and `invoices` (distinct); sorted by those keys."""
     return (
-        returns.group_by("stock_code", month_of())
+        returns.group_by("stock_code", month_of(), "kind")
         .agg(money_sum("value"), nw.col("quantity").sum().alias("units"),
              nw.len().cast(nw.Int64).alias("lines"),
              nw.col("invoice").n_unique().cast(nw.Int64).alias("invoices"))
-        .sort("stock_code", "month")
+        .sort("stock_code", "month", "kind")
     )
 
 
@@ -231,21 +259,21 @@ def descriptions(*kept: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
 
 
 def return_orders(returns: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """One row per return invoice, customer, country, day and `matched` (the lines were
-    cancellations that netted out a purchase): `invoice_date` (the first line's time), `value`,
+    """One row per return invoice, customer, country, day and `kind` of its lines: "return"
+    (goods returned: the returns every page counts), "cancellation" (cancelled the whole
+    order line: a cancelled order, never in revenue) or "correction" (cancelled an order at
+    another price, or one re-issued); with `invoice_date` (the first line's time), `value`,
     `quantity`, `lines`; `line`, the first line's position (for a stable order)."""
-    return per_invoice(returns, ["matched"], money_sum("value"), nw.col("quantity").sum(),
+    return per_invoice(returns, ["kind"], money_sum("value"), nw.col("quantity").sum(),
                        nw.len().cast(nw.Int64).alias("lines"))
 
 
-def customer_months(purchases: nw.LazyFrame[Any], cancelled: nw.LazyFrame[Any]
-                    ) -> nw.LazyFrame[Any]:
-    """Per `customer_id` (null: the anonymous lines) and `month`: `ordered`, the value of the
-    order lines (cancelled orders included), and `returned`, the value of their units that came
-    back; sorted by customer and month."""
-    columns = [nw.col("customer_id", "invoice_date", "revenue"),
-               (nw.col("returned_units") * nw.col("unit_price")).alias("returned")]
-    ordered = nw.concat([purchases.select(*columns), cancelled.select(*columns)])
+def customer_months(purchases: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Per `customer_id` (null: the anonymous lines) and `month` of the purchases (the order
+    lines in revenue; cancelled orders are not): `ordered`, their value, and `returned`, the
+    value of their units that came back; sorted by customer and month."""
+    ordered = purchases.select(nw.col("customer_id", "invoice_date", "revenue"),
+                               (nw.col("returned_units") * nw.col("unit_price")).alias("returned"))
     return (
         ordered.group_by("customer_id", month_of(), drop_null_keys=False)
         .agg(money_sum("revenue").alias("ordered"), money_sum("returned"))

@@ -30,6 +30,7 @@ from reportgen.config import (
 from reportgen.errors import EngineError, InputError, first_line
 from reportgen.inputs.clean import CleaningPlan, CleanTransactions, cleaned, cleaning_plan
 from reportgen.inputs.load import (
+    AS_WRITTEN,
     FORMAT_BY_SUFFIX,
     MAX_MALFORMED_SHARE,
     OVERLAP_KEY,
@@ -39,6 +40,7 @@ from reportgen.inputs.load import (
     InputFile,
     InputReading,
     MalformedValue,
+    TimeZones,
     available_memory,
     check_countries_present,
     checked_date_format,
@@ -141,7 +143,8 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
         readings = [] if decided is None else [decided]
     raw = raw.withColumn("_file", F.input_file_name())
     typed = canonical_lines(raw, mapping, date_format or "%Y-%m-%d %H:%M:%S",
-                            config.source.decimal_comma)
+                            config.source.decimal_comma,
+                            TimeZones(config.source.timezone, config.local_zone))
     totals, examples = reading_totals(config, typed, path)
     files = tuple(input_files(totals["files"]))
     if readings:  # the format holds for every row read
@@ -227,8 +230,8 @@ def sample_date_format(config: UnitConfig, raw: DataFrame, column: str, path: st
 
 
 def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
-                    date_format: str = "%Y-%m-%d %H:%M:%S", decimal_comma: bool = False
-                    ) -> DataFrame:
+                    date_format: str = "%Y-%m-%d %H:%M:%S", decimal_comma: bool = False,
+                    zones: TimeZones = AS_WRITTEN) -> DataFrame:
     """A Spark frame of a file's own columns as canonical columns and types (as
     `load.cast_column` reads them: text stripped and blank as missing, customer ids written as
     whole numbers, quantities whole, prices finite, text dates in `date_format`, nanosecond
@@ -263,6 +266,12 @@ def canonical_lines(frame: DataFrame, columns: Mapping[str, str],
                 value = F.to_timestamp(F.trim(column), java_date_format(date_format))
             else:
                 value = column.cast("timestamp")
+            # An instant (TimestampType) reads in the session's zone, UTC; the others are
+            # written in the source's zone. Both become the unit's local time (`TimeZones`).
+            written_in = "UTC" if isinstance(kind, T.TimestampType) else zones.source
+            target = zones.local or written_in
+            if written_in and target and written_in != target:
+                value = F.from_utc_timestamp(F.to_utc_timestamp(value, written_in), target)
             value = value.cast(T.TimestampNTZType())
         elif isinstance(kind, T.FloatType | T.DoubleType) and canon in TEXT_LIKE:
             value = finite(column).cast("long").cast("string")

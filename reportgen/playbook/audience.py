@@ -25,10 +25,13 @@ def audience_table(
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
     optional = [name for name in (*CLV_COLUMNS, *OFFER_COLUMNS) if name in customers.columns]
+    # Without returns in the data there are no return rates: audiences on them stay empty.
+    return_rate = pl.col("return_rate").fill_null(0.0) if "return_rate" in customers.columns \
+        else pl.lit(None, pl.Float64).alias("return_rate")
     return (
         customers.join(window, on="customer_id", how="left")
         .with_columns(
-            pl.col("return_rate").fill_null(0.0),
+            return_rate,
             pl.col("revenue_12m").fill_null(0.0),
             (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days().alias("tenure_days"),
             (pl.col("first_purchase") >= period_start).alias("first_purchase_in_period"),

@@ -41,7 +41,8 @@ PURCHASES = lines(
 RETURNS = lines(
     ("C7", "A", "X", 5, 2.0, "2011-11-10 10:00:00", "United Kingdom"),
     ("C8", "B", "Z", 2, 0.5, "2011-11-15 10:00:00", "France"),
-).rename({"revenue": "value"}).with_columns(pl.Series("matched", [False, True]))
+).rename({"revenue": "value"}).with_columns(pl.Series("matched", [False, True]),
+                                            pl.Series("kind", ["return", "cancellation"]))
 # Order lines with the units that came back: A's 5 returned units of X are taken from the
 # latest earlier purchase (invoice 2); B's order of 2 Z was cancelled in full (C8).
 CANCELLED_ORDER = lines(("4b", "B", "Z", 2, 0.5, "2011-11-14 19:30:00", "France"))
@@ -53,7 +54,8 @@ TABLES = tables_of(ORDERED.head(PURCHASES.height).drop("returned_value"),
                    RETURNS.with_columns(pl.col("matched").cast(pl.Int64).alias("matched_units")),
                    ORDERED.tail(1).drop("returned_value"))
 SEGMENTS = pl.DataFrame({"customer_id": ["A", "B"], "segment": ["champions", "at_risk"]})
-PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_buyers_for_repeat=2)
+PARAMS = BehaviourConfig(min_units_for_return_rate=1, min_customers_for_return_rate=1,
+                         min_buyers_for_repeat=2)
 
 
 def test_order_timing() -> None:
@@ -80,10 +82,12 @@ def test_products() -> None:
                                          "customers").rows() == [
         ("X", 44, 76.0, 4, 2), ("Y", 4, 100.0, 2, 1), ("Z", 2, 1.0, 1, 1)]
     assert result.top_by_revenue["stock_code"].to_list() == ["Y", "X", "Z"]
-    # Z: 2 returned; the matched cancellation's 2 units count as ordered -> 2 / 4.
-    rates = result.highest_return_rate.select("stock_code", "units_ordered", "units_returned",
-                                              "return_rate").rows()
-    assert rates == [("Z", 4, 2, 0.5), ("X", 44, 5, pytest.approx(5 / 44)), ("Y", 4, 0, 0.0)]
+    # Rates are of the purchases: Z's order cancelled in full is neither ordered nor returned.
+    # Only X has returns (A's 5 units); Y and Z have no returning customer.
+    rates = result.highest_return_rate.select(
+        "stock_code", "units_ordered", "units_returned", "return_rate", "returning_customers",
+        "largest_customer_share").rows()
+    assert rates == [("X", 44, 5, pytest.approx(5 / 44), 1, 1.0)]
     # X: A bought it on three days, B on one; Y and Z have a single buyer (below the minimum).
     rebought = result.most_rebought.select("stock_code", "buyers", "repeat_buyers").rows()
     assert rebought == [("X", 2, 1)]
@@ -108,34 +112,64 @@ def test_returns() -> None:
     result = returns_analysis(TABLES["customer_months"], TABLES["return_orders"],
                               TABLES["product_returns"], TABLES["descriptions"], SEGMENTS,
                               START, END, top=10)
-    # By month of the order: 177 purchased + 1 cancelled order; 10 (A's X) + 1 (B's Z) back.
-    assert result.by_month.select("ordered", "value").rows() == [(178.0, 11.0)]
-    assert result.by_month["value_share"][0] == pytest.approx(11 / 178)
-    assert (result.returns_value, result.ordered_value, result.returned_value) == (11.0, 178.0,
-                                                                                   11.0)
-    assert result.returned_share == pytest.approx(11 / 178)
-    assert result.by_product.select("stock_code", "value", "units").rows() == [
-        ("X", 10.0, 5), ("Z", 1.0, 2)]
-    assert result.by_country.select("country", "value").rows() == [
-        ("United Kingdom", 10.0), ("France", 1.0)]
-    segments = result.by_segment.select("segment", "ordered", "value", "value_share").rows()
-    assert segments == [("champions", 65.0, 10.0, pytest.approx(10 / 65)),
-                        ("at_risk", 38.0, 1.0, pytest.approx(1 / 38))]
-    # A: 10 returned of 65 bought. B: 1 returned of 37 bought + 1 bought then cancelled.
-    assert result.customer_return_rates.rows() == [
-        ("A", pytest.approx(10 / 65)), ("B", pytest.approx(1 / 38))]
+    assert result is not None
+    # One definition: A's return of 5 X (10.0); B's cancelled order (C8, 1.0) is apart.
+    assert result.by_month.select("value", "revenue").rows() == [(10.0, 177.0)]
+    assert result.by_month["value_share"][0] == pytest.approx(10 / 177)
+    assert (result.returns_value, result.ordered_value, result.returned_value) == (10.0, 177.0,
+                                                                                   10.0)
+    assert (result.cancelled_value, result.cancelled_invoices) == (1.0, 1)
+    assert result.returned_share == pytest.approx(10 / 177)
+    assert result.by_product.select("stock_code", "value", "units").rows() == [("X", 10.0, 5)]
+    assert result.by_country.select("country", "value").rows() == [("United Kingdom", 10.0)]
+    segments = result.by_segment.select("segment", "value", "ordered", "returned",
+                                        "value_share").rows()
+    assert segments == [("champions", 10.0, 65.0, 10.0, pytest.approx(10 / 65)),
+                        ("at_risk", 0.0, 37.0, 0.0, 0.0)]
+    assert result.by_segment["value"].sum() == result.by_month["value"].sum() \
+        == result.returns_value
+    # A: 10 returned of 65 bought. B: nothing returned of 37 bought (the cancelled order is
+    # neither).
+    assert result.customer_return_rates.rows() == [("A", pytest.approx(10 / 65)), ("B", 0.0)]
 
 
-def test_returns_of_orders_before_the_window_count_in_no_share() -> None:
-    # A return in the window of goods ordered before it: in the returns' value, in no share.
+def test_returns_without_a_customer_or_a_purchase_have_rows_of_their_own() -> None:
+    extra = lines(("C9", None, "Y", 1, 25.0, "2011-11-20 10:00:00", "United Kingdom"),
+                  ("C10", "Q", "Y", 2, 25.0, "2011-11-21 10:00:00", "United Kingdom")) \
+        .rename({"revenue": "value"}).with_columns(pl.lit(False).alias("matched"),
+                                                   pl.lit("return").alias("kind"))
+    returned = pl.concat([RETURNS, extra]).with_columns(pl.lit(0).alias("matched_units"))
+    tables = tables_of(ORDERED.head(PURCHASES.height).drop("returned_value"), returned,
+                       ORDERED.tail(1).drop("returned_value"))
+    result = returns_analysis(tables["customer_months"], tables["return_orders"],
+                              tables["product_returns"], tables["descriptions"], SEGMENTS,
+                              START, END, top=10)
+    assert result is not None
+    assert dict(result.by_segment.select("segment", "value").rows()) == {
+        "champions": 10.0, "at_risk": 0.0, "no customer id": 25.0,
+        "no purchase in the data": 50.0}
+    assert result.returns_value == 85.0 == result.by_segment["value"].sum()
+
+
+def test_no_returns_at_all_leaves_the_chapter_out() -> None:
+    empty = tables_of(PURCHASES.with_columns(pl.lit(0).alias("returned_units")),
+                      RETURNS.clear().with_columns(pl.lit(0).alias("matched_units")),
+                      CANCELLED_ORDER.clear().with_columns(pl.lit(0).alias("returned_units")))
+    assert returns_analysis(empty["customer_months"], empty["return_orders"],
+                            empty["product_returns"], empty["descriptions"], SEGMENTS,
+                            START, END, top=10) is None
+
+
+def test_returns_of_orders_before_the_window_count_in_no_rate() -> None:
+    # A return in the window of goods ordered before it: in the returns' value, in no rate.
     earlier = tables_of(PURCHASES.with_columns(pl.lit(0).alias("returned_units")),
                         RETURNS, CANCELLED_ORDER.with_columns(pl.lit(0).alias("returned_units")))
     result = returns_analysis(earlier["customer_months"], earlier["return_orders"],
                               earlier["product_returns"], earlier["descriptions"], SEGMENTS,
                               START, END, top=10)
-    assert result.returns_value == 11.0
+    assert result is not None
+    assert result.returns_value == 10.0
     assert result.returned_value == 0.0
-    assert result.by_month["value_share"].to_list() == [0.0]
     assert result.customer_return_rates["return_rate"].to_list() == [0.0, 0.0]
 
 
@@ -144,5 +178,5 @@ def test_countries() -> None:
     assert country_table(TABLES["orders"], TABLES["return_orders"], START, END).equals(table)
     assert table.select("country", "customers", "orders", "revenue", "returns_value",
                         "average_order_value").rows() == [
-        ("United Kingdom", 1, 4, 140.0, 10.0, 35.0), ("France", 1, 2, 37.0, 1.0, 18.5)]
+        ("United Kingdom", 1, 4, 140.0, 10.0, 35.0), ("France", 1, 2, 37.0, 0.0, 18.5)]
     assert table["revenue_share"].sum() == pytest.approx(1.0)

@@ -25,7 +25,7 @@ ANALYSIS_DATE = datetime(2011, 1, 1)
 
 NO_RETURNS = pl.DataFrame(schema={
     "customer_id": pl.String, "invoice_date": pl.Datetime("us"), "value": pl.Float64,
-    "matched": pl.Boolean,
+    "kind": pl.String,
 })
 
 # Hand-worked: recency = days from the last purchase's date to 2011-01-01.
@@ -88,7 +88,7 @@ def test_net_monetary_subtracts_only_unmatched_returns() -> None:
         "customer_id": ["B", "B", "D"],
         "invoice_date": [datetime(2010, 11, 5)] * 3,
         "value": [30.0, 50.0, 7.0],
-        "matched": [False, True, False],
+        "kind": ["return", "cancellation", "return"],
     })
     net = rfm_analysis(FIXTURE, returns, ANALYSIS_DATE, RfmConfig(monetary="net"))
     monetary = dict(net.customers.select("customer_id", "monetary").rows())

@@ -28,7 +28,7 @@ RETURNS = pl.DataFrame({
     "invoice_date": [datetime(2011, 11, 25), datetime(2011, 10, 1), datetime(2011, 11, 26)],
     "value": [7.5, 100.0, 500.0],
     # The 500 cancelled an order in full: that order is not in revenue, so it is no return.
-    "matched": [False, False, True],
+    "kind": ["return", "return", "cancellation"],
 })
 
 

@@ -19,7 +19,7 @@ from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
 NO_RETURNS = pl.DataFrame(schema={"invoice_date": pl.Datetime("us"), "value": pl.Float64,
-                                  "matched": pl.Boolean})
+                                  "kind": pl.String})
 # Cohort Jan: A, B, C. Cohort Feb: D. Activity: Feb A; Mar A, B; Apr C (not complete yet
 # when the analysis date is 1 Apr).
 FIXTURE = purchases(

@@ -98,11 +98,52 @@ def test_returns_marked_only_by_a_negative_quantity(write_unit: UnitFactory) -> 
     returns = result.lines.returns.sort("invoice")
     assert returns["invoice"].to_list() == ["2", "R3"]
     assert returns["quantity"].to_list() == [1, 4]
-    # R3 cancels the purchase of 4 in full (a cancelled order); the earlier refund of 1 then
-    # finds no purchase left to return
-    assert returns["matched"].to_list() == [False, True]
-    assert result.lines.purchases["invoice"].to_list() == ["4"]
+    # Both came days after the order: goods returned, not an order cancelled. The order stays
+    # in revenue, and its 4 units came back (1, then 3 of R3's 4; the 4th matches nothing).
+    assert returns["kind"].to_list() == ["return", "return"]
+    assert returns["matched_units"].to_list() == [1, 3]
+    assert result.lines.purchases["invoice"].to_list() == ["1", "4"]
+    assert result.lines.purchases["returned_units"].to_list() == [4, 0]
+    assert result.lines.cancelled_orders.is_empty()
+
+
+def test_a_whole_line_returned_soon_after_is_a_cancelled_order(
+        write_unit: UnitFactory) -> None:
+    data = lines(("1", "A", 4, "2010-12-01 10:00:00", 3.0, "C1"),
+                 ("R2", "A", -4, "2010-12-01 18:00:00", 3.0, "C1"),   # 8 hours later
+                 ("3", "B", 2, "2010-12-01 10:00:00", 3.0, "C2"),
+                 ("R4", "B", -2, "2010-12-09 10:00:00", 3.0, "C2"))   # 8 days later
+    result = cleaning(load_unit_config(write_unit(data)), datetime(2011, 1, 1))
     assert result.lines.cancelled_orders["invoice"].to_list() == ["1"]
+    assert result.lines.purchases.select("invoice", "returned_units").rows() == [("3", 2)]
+    assert dict(result.lines.returns.select("invoice", "kind").rows()) == {
+        "R2": "cancellation", "R4": "return"}
+    # Without a window every matching return cancels its order, however late.
+    anytime = load_unit_config(write_unit(data, cleaning={"cancellation_window_hours": None}))
+    result = cleaning(anytime, datetime(2011, 1, 1))
+    assert result.lines.cancelled_orders["invoice"].to_list() == ["1", "3"]
+
+
+def test_an_order_cancelled_at_another_price_or_re_issued_is_a_correction(
+        write_unit: UnitFactory) -> None:
+    data = lines(("1", "A", 60, "2011-06-10 15:28:00", 649.5, "C1"),
+                 ("C2", "A", -60, "2011-06-10 15:39:00", 4.95, "C1"),   # at another price
+                 ("3", "B", 10, "2011-01-05 10:00:00", 23.0, "C2"),
+                 ("C4", "B", -10, "2011-01-05 12:00:00", 23.0, "C2"),
+                 ("5", "B", 10, "2011-01-07 09:00:00", 23.0, "C2"),     # re-issued
+                 ("6", "D", 1, "2011-01-05 10:00:00", 5.0, "C3"),
+                 ("C7", "D", -1, "2011-01-05 11:00:00", 5.0, "C3"))     # a cancelled order
+    result = cleaning(load_unit_config(write_unit(data)), datetime(2011, 7, 1))
+    kinds = dict(result.lines.returns.select("invoice", "kind").rows())
+    assert kinds == {"C2": "correction", "C4": "correction", "C7": "cancellation"}
+    cancelled = result.lines.cancelled_orders
+    assert dict(cancelled.select("invoice", "correction").rows()) == {
+        "1": True, "3": True, "6": False}
+    log = log_of(result.clean.log)
+    corrections = next(v for k, v in log.items() if k.startswith("Corrections"))
+    assert corrections[:2] == (2, 38_970.0 + 230.0)
+    orders = result.clean.return_orders
+    assert dict(orders.select("invoice", "kind").rows()) == kinds
 
 
 def test_a_positive_line_on_a_cancellation_invoice_is_set_aside(

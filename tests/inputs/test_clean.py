@@ -75,6 +75,8 @@ def test_cleaning_log_counts_each_rule(cleaned: Cleaned) -> None:
         "Cancellation lines": (4, -21.0),
         "Positive quantity on a cancellation invoice": (0, 0.0),
         "Purchase netted out by a matching cancellation": (1, 10.0),
+        "Corrections: of those, orders cancelled at another price or re-issued to the same "
+        "customer within 7 days": (0, 0.0),
         "Cancellation of a suspected entry error": (0, 0.0),
         # C2002 (P2 never bought by C1), 1008 (C2's purchase of P2 comes later) and C2003
         # (C9's purchase comes later): 4 + 4 + 3.
@@ -114,7 +116,7 @@ def test_each_purchase_is_netted_at_most_once(write_unit: UnitFactory) -> None:
         ("C5", "A", -3, "2010-12-05 10:00:00", 1.0, "C1"),   # a third cancellation: nothing left
         ("C6", "A", -3, "2010-12-05 10:00:00", 1.0, None),   # anonymous: never matched
     )
-    config = load_unit_config(write_unit(data))
+    config = load_unit_config(write_unit(data, cleaning={"cancellation_window_hours": None}))
     result = cleaning(config)
     assert result.lines.purchases.is_empty()
     assert result.lines.returns.sort("invoice")["matched"].to_list() == [True, True, False, False]
@@ -294,11 +296,13 @@ def test_entry_error_thresholds_are_configurable(write_unit: UnitFactory) -> Non
                  ("600002", "BAG", 2_000, "2010-12-11 09:00:00", 0.5, "C3"),
                  ("C600003", "BAG", -2_000, "2010-12-14 09:00:00", 0.5, "C3"))
     config = load_unit_config(write_unit(
-        data, cleaning={"entry_errors": {"cancelled_within_hours": 96}}))
+        data, cleaning={"cancellation_window_hours": 96,
+                        "entry_errors": {"cancelled_within_hours": 96}}))
     clean = clean_transactions(read_transactions(config), ANALYSIS_DATE, config.cleaning)
     assert clean.entry_errors["invoice"].to_list() == ["600002"]
     stricter = load_unit_config(write_unit(
-        data, cleaning={"entry_errors": {"cancelled_within_hours": 96, "min_quantity": 5_000}}))
+        data, cleaning={"cancellation_window_hours": 96,
+                        "entry_errors": {"cancelled_within_hours": 96, "min_quantity": 5_000}}))
     clean = clean_transactions(read_transactions(stricter), ANALYSIS_DATE, stricter.cleaning)
     assert clean.entry_errors.is_empty()
 

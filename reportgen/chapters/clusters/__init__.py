@@ -18,6 +18,7 @@ from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 
 MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
+NO_RETURN_RATES = pl.DataFrame(schema={"customer_id": pl.String, "return_rate": pl.Float64})
 
 
 class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer clusters",
@@ -30,10 +31,14 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
         params = inputs.config.clusters
         if not params.enabled or customers.height < MIN_CLUSTER_CUSTOMERS:
             return None
+        returns = inputs.results.get("returns", ReturnsResult)
+        if returns is None:  # no returns in the data: the return rate would be 0 for everyone
+            params = params.model_copy(update={
+                "features": [f for f in params.features if f != "return_rate"]})
         features = customer_features(
             inputs.clean.orders, inputs.clean.customer_products, customers,
             inputs.results.of("behaviour", BehaviourResult).customer_habits,
-            inputs.results.of("returns", ReturnsResult).customer_return_rates,
+            returns.customer_return_rates if returns is not None else NO_RETURN_RATES,
             inputs.period.analysis_date, inputs.config.behaviour.evening_starts_hour)
         clv = inputs.results.get("clv", ClvResult)
         if params.use_clv and clv is not None and clv.available:

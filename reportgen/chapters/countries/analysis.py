@@ -20,7 +20,7 @@ def country_table(
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
         pl.col("revenue").sum().alias("revenue"),
     )
-    returned = returns.filter(in_window).group_by(country).agg(
+    returned = returns.filter(in_window & (pl.col("kind") == "return")).group_by(country).agg(
         pl.col("value").sum().alias("returns_value"))
     total = sales["revenue"].sum()
     return (

@@ -18,7 +18,8 @@ class ProductsChapter(Chapter[ProductResult], key="products", title="Products", 
         clean, window = inputs.clean, in_months(inputs.window_start, inputs.period.analysis_date)
         return product_analysis(clean.product_months.filter(window),
                                 clean.customer_products.filter(window),
-                                clean.descriptions.filter(window), inputs.config.behaviour)
+                                clean.descriptions.filter(window), inputs.config.behaviour,
+                                clean.volume_products)
 
 
     def section(self, result: ProductResult, inputs: SectionInputs) -> Section[ProductsView]:

@@ -3,6 +3,8 @@ segment, country and product, and every customer's return rate."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
@@ -16,8 +18,9 @@ class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and c
                      needs=("segments",), facts=FACT_SPECS):
     """Returns and cancellations."""
 
-    def compute(self, inputs: AnalysisInputs) -> ReturnsResult:
-        """The window's returns; customers' return rates over their whole history."""
+    def compute(self, inputs: AnalysisInputs) -> ReturnsResult | None:
+        """The window's returns; customers' return rates over their whole history. None (no
+        page, no return rates) when the data hold no return at all."""
         segments = inputs.results.of("segments", SegmentsResult)
         clean = inputs.clean
         return returns_analysis(clean.customer_months, clean.return_orders,
@@ -32,3 +35,18 @@ class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and c
     def section(self, result: ReturnsResult, inputs: SectionInputs) -> Section[ReturnsView]:
         """The returns page."""
         return returns_section(result, inputs)
+
+    def manifest(self, result: ReturnsResult) -> dict[str, Any]:
+        """The returns every page counts, by month and segment (each adds up to the total),
+        and the cancelled orders apart."""
+        return {"returns": {
+            "value_12m": result.returns_value,
+            "window_months": result.by_month.height,
+            "by_month": [{"month": row["month"].strftime("%Y-%m"), "value": row["value"]}
+                         for row in result.by_month.iter_rows(named=True)],
+            "by_segment": [{"segment": row["segment"], "value": row["value"]}
+                           for row in result.by_segment.iter_rows(named=True)],
+            "cancelled_orders": {"value": result.cancelled_value,
+                                 "invoices": result.cancelled_invoices},
+            "corrections_value": result.corrections_value,
+        }}

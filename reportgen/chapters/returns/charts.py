@@ -10,7 +10,7 @@ from reportgen.report.charts import ChartSpec
 
 
 def returns_by_month_chart(by_month: pl.DataFrame, currency_symbol: str) -> ChartSpec:
-    """Value of returns and cancellations per month, labelled with its share of revenue."""
+    """Value of the returns of each month, labelled with its share of the month's revenue."""
     rows = theme.month_labels(by_month).with_columns(
         pl.when(pl.col("value_share").is_not_null())
         .then((pl.col("value_share") * 100).round(1).cast(pl.String) + "%")

@@ -28,7 +28,11 @@ class ReturnsView:
 
     window_months: int
     returns_total: float
+    returns_invoices: int
     returns_share: float | None
+    cancelled_total: float
+    cancelled_invoices: int
+    corrections_total: float
     by_segment: tuple[ReturnRow, ...]
     by_product: tuple[ReturnRow, ...]
     by_country: tuple[ReturnRow, ...]
@@ -41,7 +45,11 @@ def returns_section(result: ReturnsResult, inputs: SectionInputs) -> Section[Ret
         ReturnsView(
             window_months=inputs.config.behaviour.window_months,
             returns_total=result.returns_value,
+            returns_invoices=result.returns_invoices,
             returns_share=result.returned_share,
+            cancelled_total=result.cancelled_value,
+            cancelled_invoices=result.cancelled_invoices,
+            corrections_total=result.corrections_value,
             by_segment=several(
                 ReturnRow(segment_label(row["segment"]), row["value"],
                           value_share=row["value_share"])

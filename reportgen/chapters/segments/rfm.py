@@ -62,7 +62,7 @@ def rfm_values(
         refunds = (
             returns.filter(
                 pl.col("customer_id").is_not_null()
-                & ~pl.col("matched")
+                & (pl.col("kind") == "return")
                 & (pl.col("invoice_date") < analysis_date)
             )
             .group_by("customer_id")

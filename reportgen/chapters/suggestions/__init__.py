@@ -27,7 +27,10 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
             return None
         segments = inputs.results.of("segments", SegmentsResult)
         clean = inputs.clean
-        return suggestions_analysis(clean.customer_products, clean.descriptions, clean.orders,
+        # Goods sold by volume or weight (fuel, produce by the gram) are not suggested.
+        counted = clean.customer_products.join(clean.volume_products.select("stock_code"),
+                                               on="stock_code", how="anti")
+        return suggestions_analysis(counted, clean.descriptions, clean.orders,
                                     segments.customers, inputs.period, params)
 
     def customer_columns(self, result: SuggestionsResult) -> pl.DataFrame:

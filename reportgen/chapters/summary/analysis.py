@@ -73,10 +73,10 @@ def monthly_kpis(
         .group_by("customer_id").agg(month.min().alias("month"))
         .group_by("month").agg(pl.len().cast(pl.Int64).alias("new_customers"))
     )
-    # A cancellation that netted out its order is in neither revenue nor returns: subtracting
-    # it from revenue would count the cancelled order twice.
-    returned = returns.filter(in_window & ~pl.col("matched")).group_by(month.alias("month")).agg(
-        pl.col("value").sum().alias("returns_value"))
+    # A cancellation that netted out its order (or corrected it) is in neither revenue nor
+    # returns: subtracting it from revenue would count the cancelled order twice.
+    returned = returns.filter(in_window & (pl.col("kind") == "return")) \
+        .group_by(month.alias("month")).agg(pl.col("value").sum().alias("returns_value"))
     return (
         calendar.join(totals, on="month", how="left")
         .join(newcomers, on="month", how="left")
@@ -209,6 +209,9 @@ def notices(period: Period, clean: CleanTransactions) -> tuple[str, ...]:
             f"The data ends on {day(last_line)}, before the end of {period.label}: "
             "the month's figures are partial."
         )
+    if clean.return_orders.filter(pl.col("invoice_date") < period.analysis_date).is_empty():
+        found.append("The data hold no returns or cancellations: the report has no returns "
+                     "page, and return rates are not used.")
     if clean.orders["customer_id"].drop_nulls().is_empty():
         found.append(
             "No purchase line has a customer id, so there are no customer segments; "
