@@ -363,6 +363,11 @@ class RfmConfig(StrictModel):
     monetary: Literal["gross", "net"] = Field(
         "gross", description="Monetary value: gross purchases, or net of the customer's returns."
     )
+    recency_resolution: Literal["days", "rhythm"] = Field(
+        "days", description="days: quintiles of the days since the last order; rhythm: the "
+        "quintiles' cut-offs rounded up to whole multiples of the usual gap between a repeat "
+        "customer's purchases (the median over customers), so that where customers buy often "
+        "a few days' difference does not decide the score.")
     segments: list[SegmentRule] = Field(
         default_factory=_spec_segment_map,
         description="Segment map; the first rule that matches a customer's R and F scores wins.",

@@ -60,8 +60,9 @@ def day(value: date | datetime | None) -> str:
 
 SEGMENT_LABELS = {
     "cant_lose": "Can't lose",
-    # Not "New customers": that is the KPI of everyone buying for the first time this month.
-    "new_customers": "Recent one-order buyers",
+    # Not "New customers": that is the KPI of everyone buying for the first time this month;
+    # nor "one-order buyers": where customers buy often, the fewest orders may be many.
+    "new_customers": "Recent, fewest orders",
 }
 
 

@@ -195,4 +195,47 @@ def test_score_ranges_say_what_each_score_stands_for() -> None:
 def test_the_segment_of_one_recent_order_is_not_called_new_customers() -> None:
     from reportgen.report.formatting import segment_label
 
-    assert segment_label("new_customers") == "Recent one-order buyers"
+    assert segment_label("new_customers") == "Recent, fewest orders"
+
+
+def weekly_shoppers(households: int = 20, weeks: int = 10) -> pl.DataFrame:
+    """Households that each shop once a week, on a weekday of their own, for `weeks` weeks
+    up to 31 Dec 2010; household k has k + 1 weeks more than the first."""
+    rows = []
+    for k in range(households):
+        for week in range(min(weeks + k, 52)):
+            day = datetime(2010, 12, 31 - k % 7) - pd.Timedelta(days=7 * week)
+            rows.append((f"{k}-{week}", f"H{k:02d}", day.isoformat(), 10.0))
+    return purchases(*rows)
+
+
+def test_segment_descriptions_are_written_from_this_months_cut_offs() -> None:
+    from reportgen.chapters.segments.analysis import segments_analysis
+    from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
+
+    params = RfmConfig()
+    result = segments_analysis(weekly_shoppers(), NO_RETURNS, ANALYSIS_DATE,
+                               datetime(2010, 12, 1), params)
+    # Nobody has one order: F1 stands for 10-13 of them and F2 for 14-17, and they say so.
+    text = segment_cutoffs("hibernating", params.segments, result.score_ranges)
+    assert text.startswith("last order ") and text.endswith(", 10–17 orders")
+    fewest = segment_cutoffs("new_customers", params.segments, result.score_ranges)
+    assert fewest == "last order 1 day ago, 10–13 orders"
+    for description in SEGMENT_DESCRIPTIONS.values():  # no count or time is built in
+        assert not any(word in description.lower() for word in
+                       ("one order", "single-order", "very recently", "a few orders"))
+
+
+def test_recency_no_finer_than_the_buying_rhythm() -> None:
+    from reportgen.chapters.segments.rfm import buying_rhythm_days
+
+    shoppers = weekly_shoppers()
+    assert buying_rhythm_days(shoppers, ANALYSIS_DATE) == 7
+    plain = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE, RfmConfig()).customers
+    rhythm = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE,
+                          RfmConfig(recency_resolution="rhythm")).customers
+    # By days, a household that shopped yesterday and one that shopped six days ago (both on
+    # their weekly round) score apart; by the rhythm, the week is one step: both score 5.
+    assert plain.filter(pl.col("recency_days") <= 7)["r_score"].n_unique() > 1
+    assert set(rhythm.filter(pl.col("recency_days") <= 7)["r_score"]) == {5}
+    assert (rhythm["r_score"] >= plain["r_score"]).all()  # cut-offs only move outwards

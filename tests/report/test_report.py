@@ -426,14 +426,14 @@ def test_segments_say_what_their_rules_mean_in_days_and_orders(published: RunRes
     assert re.search(r"<dt>Hibernating</dt><dd>[^<]* This month: last order [\d,]+–[\d,]+ days "
                      r"ago, [\d–]+ orders?\.</dd>", segments)
     # The segment of one recent order does not borrow the KPI's name.
-    assert "swatch-new_customers\"></span>Recent one-order buyers</td>" in segments
+    assert "swatch-new_customers\"></span>Recent, fewest orders</td>" in segments
 
 
 def test_the_glossary_defines_every_term_a_manager_meets(published: RunResult) -> None:
     glossary = section_html((published.folder / "report.html").read_text(), "method")
     for term in ("RFM scores", "Segments", "CLV (customer lifetime value)", "P(alive)",
                  "Cohort", "Retention", "Backtest error", "Error per customer", "New customers",
-                 "Champions", "Hibernating", "Recent one-order buyers", "Can&#39;t lose"):
+                 "Champions", "Hibernating", "Recent, fewest orders", "Can&#39;t lose"):
         assert f"<dt>{term}</dt>" in glossary, term
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
-from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS
+from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
 from reportgen.report.formatting import segment_label
 
 
@@ -28,10 +29,14 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
     def section(self, result: Text, inputs: SectionInputs) -> Section[Glossary]:
         """The definitions, with the unit's segments and settings."""
         config = inputs.config
+        segments = inputs.results.get("segments", SegmentsResult)
         meanings: dict[str, str] = {}
         for rule in config.rfm.segments:
-            meanings.setdefault(rule.name, rule.description or SEGMENT_DESCRIPTIONS.get(
-                rule.name, ""))
+            meaning = rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
+            if segments is not None and rule.name not in meanings:
+                cutoffs = segment_cutoffs(rule.name, config.rfm.segments, segments.score_ranges)
+                meaning = f"{meaning} This month: {cutoffs}."
+            meanings.setdefault(rule.name, meaning)
         return Section(Glossary(
             segments=tuple((segment_label(name), meaning) for name, meaning in meanings.items()),
             horizon_months=config.clv.horizon_months,

@@ -18,22 +18,46 @@ class RfmResult:
     customers: pl.DataFrame
     segment_profiles: pl.DataFrame
     analysis_date: datetime
+    recency_step_days: int  # recency cut-offs are multiples of it (1: plain quintiles)
     params: RfmConfig
 
 
 def rfm_analysis(
     orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig
 ) -> RfmResult:
-    """Score every identified customer who bought before the analysis date and name the segment."""
+    """Score every identified customer who bought before the analysis date and name the segment.
+
+    With `params.recency_resolution` "rhythm", recency is scored no finer than the customers'
+    buying rhythm (`buying_rhythm_days`): one day's shopping does not make a champion."""
+    step = buying_rhythm_days(orders, analysis_date) \
+        if params.recency_resolution == "rhythm" else 1
     customers = segment_customers(
-        rfm_scores(rfm_values(orders, returns, analysis_date, params.monetary)), params.segments
-    )
+        rfm_scores(rfm_values(orders, returns, analysis_date, params.monetary), step),
+        params.segments)
     return RfmResult(
         customers=customers,
         segment_profiles=segment_profiles(customers),
         analysis_date=analysis_date,
+        recency_step_days=step,
         params=params,
     )
+
+
+def buying_rhythm_days(orders: pl.DataFrame, analysis_date: datetime) -> int:
+    """The usual gap between purchases: the median, over customers who bought on two days or
+    more before the analysis date, of their mean number of days between purchase days; at
+    least 1, and 1 when no customer bought on two days."""
+    days = (
+        orders.filter(pl.col("customer_id").is_not_null()
+                      & (pl.col("invoice_date") < analysis_date))
+        .select("customer_id", pl.col("invoice_date").dt.date().alias("day")).unique()
+        .sort("customer_id", "day")
+    )
+    gaps = days.select("customer_id", (pl.col("day") - pl.col("day").shift(1)
+                                       .over("customer_id")).dt.total_days().alias("gap")) \
+        .drop_nulls().group_by("customer_id").agg(pl.col("gap").mean())
+    median = gaps["gap"].median()
+    return max(1, int(median)) if isinstance(median, int | float) else 1
 
 
 def rfm_values(
@@ -92,13 +116,30 @@ def quintile_score(column: str, higher_is_better: bool = True) -> pl.Expr:
     return (1 + (5 * worse.cast(pl.Int64) // pl.len())).clip(1, 5).cast(pl.Int8)
 
 
-def rfm_scores(values: pl.DataFrame) -> pl.DataFrame:
-    """Add r_score (recent = 5), f_score and m_score, each tie-consistent (quintile_score)."""
-    return values.sort("customer_id").with_columns(
+def rfm_scores(values: pl.DataFrame, recency_step_days: int = 1) -> pl.DataFrame:
+    """Add r_score (recent = 5), f_score and m_score, each tie-consistent (quintile_score).
+
+    With `recency_step_days` > 1 the recency scores' cut-offs (the most days since the last
+    order each score holds) are rounded up to multiples of it: a score whose cut-off then
+    equals a better one's holds nobody, and each customer takes the best score whose cut-off
+    their recency does not exceed."""
+    scored = values.sort("customer_id").with_columns(
         quintile_score("recency_days", higher_is_better=False).alias("r_score"),
         quintile_score("frequency").alias("f_score"),
         quintile_score("monetary").alias("m_score"),
     )
+    if recency_step_days <= 1 or scored.is_empty():
+        return scored
+    cutoffs = scored.group_by("r_score").agg(pl.col("recency_days").max().alias("cutoff")) \
+        .filter(pl.col("r_score") >= 2)
+    rounded = {int(score): -(-int(cutoff) // recency_step_days) * recency_step_days
+               for score, cutoff in cutoffs.iter_rows()}
+    score: pl.Expr = pl.lit(1)
+    for value in (2, 3, 4, 5):  # the best score whose cut-off holds the customer wins
+        if value in rounded:
+            score = pl.when(pl.col("recency_days") <= rounded[value]).then(pl.lit(value)) \
+                .otherwise(score)
+    return scored.with_columns(score.cast(pl.Int8).alias("r_score"))
 
 
 def score_ranges(customers: pl.DataFrame) -> pl.DataFrame:

@@ -11,24 +11,42 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.charts import rfm_grid_chart, segment_share_chart
 from reportgen.chapters.segments.migration import NEW, MigrationResult
-from reportgen.config import UnitConfig
+from reportgen.config import SegmentRule, UnitConfig
 from reportgen.period import Period
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import MISSING, money, number, pct, segment_label
 
+# What each built-in segment is, relative to this unit's other customers: the numbers it stands
+# for this month (its score cut-offs) are written beside it (`segment_cutoffs`), never here.
 SEGMENT_DESCRIPTIONS = {
-    "champions": "Bought very recently and most often: the best customers.",
-    "loyal_customers": "Order often and not long ago; the backbone of repeat revenue.",
-    "potential_loyalists": "Recent buyers with a few orders who could become loyal.",
-    "new_customers": "One order, placed very recently. Not the same as the month's new "
-                     "customers on the summary, who are everyone buying for the first time.",
-    "promising": "Fairly recent single-order buyers.",
-    "need_attention": "Middling recency and frequency; slipping without a nudge.",
-    "about_to_sleep": "Few orders and fading recency.",
-    "at_risk": "Used to order regularly, but not for a long time.",
-    "cant_lose": "Among the most frequent buyers ever, now gone quiet.",
-    "hibernating": "Few orders, the last one long ago.",
+    "champions": "The most recent buyers among those who order most often: the best customers.",
+    "loyal_customers": "Among those who order most often, a little less recently than the "
+                       "champions; the backbone of repeat revenue.",
+    "potential_loyalists": "Recent buyers with a middling number of orders, who could become "
+                           "loyal.",
+    "new_customers": "The most recent buyers among those with the fewest orders. Not the same "
+                     "as the month's new customers on the summary, who are everyone buying for "
+                     "the first time.",
+    "promising": "Fairly recent buyers with the fewest orders.",
+    "need_attention": "Middling recency and number of orders; slipping without a nudge.",
+    "about_to_sleep": "Fewer orders than most, and fading recency.",
+    "at_risk": "Ordered more often than most, but not for a long time.",
+    "cant_lose": "Among those who ordered most often, now gone quiet.",
+    "hibernating": "Fewer orders than most, the last one long ago.",
 }
+
+
+def segment_cutoffs(name: str, rules: list[SegmentRule], ranges: pl.DataFrame) -> str:
+    """What a segment stands for this period, from its rules' scores and the scores' cut-offs:
+    'last order 1–3 days ago, 2–32 orders'."""
+    r_scores = sorted({r for rule in rules if rule.name == name for r in rule.r})
+    f_scores = sorted({f for rule in rules if rule.name == name for f in rule.f})
+    recency = value_range(ranges, "recency_days", r_scores)
+    orders = value_range(ranges, "frequency", f_scores)
+    if MISSING in (recency, orders):
+        return "no customer this month"
+    return f"last order {recency} day{'' if recency == '1' else 's'} ago, {orders} " \
+        f"order{'' if orders == '1' else 's'}"
 
 
 @dataclass(frozen=True)
