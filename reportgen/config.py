@@ -237,7 +237,8 @@ DEFAULT_NON_PRODUCT_RULES: tuple[dict[str, Any], ...] = (
      "codes": ["BANK CHARGES", "FEE", "FEES"],
      "code_patterns": [r"(?i)^[A-Z]*FEE$"],
      "descriptions": [r"(?i)\b(bank charges?|commission|surcharge|(handling|service|"
-                      r"transaction|card|payment|admin(istration)?) (charges?|fees?)|"
+                      r"transaction|card|payment|packing|packaging|admin(istration)?) "
+                      r"(charges?|fees?)|"
                       r"[a-z]+ fees?)\W*$"]},
     {"name": "Manual adjustments, discounts and bad debt",
      "code_patterns": [r"(?i)^ADJ(UST(MENT)?)?\d*$"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,9 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
+from reportgen.chapters.products.analysis import main_descriptions
 from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
 from reportgen.errors import ConfigError, InputError, ReportgenError
-from reportgen.inputs.clean import clean_transactions, nothing_left
+from reportgen.inputs.clean import CleanTransactions, clean_transactions, nothing_left
 from reportgen.inputs.load import (
     TransactionInput,
     check_fits_in_memory,
@@ -22,7 +24,7 @@ from reportgen.inputs.load import (
     typed_frame,
     unreadable_column_problems,
 )
-from reportgen.report.formatting import day
+from reportgen.report.formatting import day, money
 
 
 @dataclass
@@ -114,9 +116,10 @@ def validate_unit(
         report.problems.append(exc.one_line())
         return report
     dates = transactions["invoice_date"]
-    emptied = nothing_left(clean_transactions(
+    clean = clean_transactions(
         TransactionInput.of(transactions),
-        dates.max() + timedelta(days=1), config.cleaning))  # type: ignore[operator,arg-type]
+        dates.max() + timedelta(days=1), config.cleaning)  # type: ignore[operator,arg-type]
+    emptied = nothing_left(clean)
     if emptied:
         report.problems.append(InputError(
             emptied, unit=config.unit, file=config.source.first_path,
@@ -129,7 +132,48 @@ def validate_unit(
         f"countries {transactions['country'].drop_nulls().n_unique():,}; "
         f"dates {day(dates.min())} to {day(dates.max())}"  # type: ignore[arg-type]
     )
+    report.facts.extend(
+        f"kept as a product, but looks like a non-product: {code} '{name}' ({lines:,} lines, "
+        f"{money(value, config.currency)}, {why}); if it is not a product, add it to "
+        "cleaning.non_product_codes"
+        for code, name, lines, value, why in suspected_non_products(clean))
+    report.facts.extend(
+        f"sold by volume or weight (left out of unit rankings and suggestions): {code} "
+        f"(typical line {quantity:,.0f} units)"
+        for code, quantity in clean.volume_products.select("stock_code", "median_quantity")
+        .rows())
     return report
+
+
+# Words that name services, adjustments and tenders rather than goods; a kept product whose
+# description has one is listed by `validate` for the user to check.
+NON_PRODUCT_WORDS = re.compile(
+    r"(?i)\b(postage|shipping|delivery|carriage|freight|fees?|charges?|commission|adjust\w*|"
+    r"manual|discount|rebate|refund|credit|deposit|tests?|samples?|vouchers?|coupons?|"
+    r"gift ?cards?|promo\w*|tips?|surcharge|service)\b")
+
+
+def suspected_non_products(clean: CleanTransactions, limit: int = 10
+                           ) -> list[tuple[str, str, int, float, str]]:
+    """Products kept by the cleaning rules that look like non-products: a description with a
+    word of NON_PRODUCT_WORDS, or a code with no digit where most codes have one. (code,
+    description, lines, value, why), most lines first."""
+    products = clean.product_months.filter(~pl.col("cancelled")).group_by("stock_code").agg(
+        pl.col("lines").sum(), pl.col("revenue").sum())
+    named = products.join(main_descriptions(clean.descriptions), on="stock_code", how="left")
+    with_digit = pl.col("stock_code").str.contains(r"\d")
+    mostly_digits = products.is_empty() or float(products.select(with_digit.mean()).item()) > 0.8
+    rows = []
+    for code, lines, value, name in named.select(
+            "stock_code", "lines", "revenue", "description").sort(
+            ["lines", "stock_code"], descending=[True, False]).rows():
+        words = NON_PRODUCT_WORDS.search(name or "")
+        if words:
+            rows.append((code, name or "", lines, value, f"its description says '{words[0]}'"))
+        elif mostly_digits and not re.search(r"\d", code):
+            rows.append((code, name or "", lines, value, "a code without digits among numbered "
+                         "products"))
+    return rows[:limit]
 
 
 def validated_on_spark(config: UnitConfig, report: ValidationReport) -> ValidationReport:

@@ -10,7 +10,7 @@ import polars as pl
 from reportgen.chapters.base import Chapter
 
 # customers.csv keeps its documented column order; other chapters' columns come after.
-CUSTOMER_TABLE_ORDER = ("segments", "behaviour", "returns", "clv", "clusters")
+CUSTOMER_TABLE_ORDER = ("segments", "countries", "behaviour", "returns", "clv", "clusters")
 MONEY_COLUMNS = ("monetary", "clv", "expected_avg_value")
 
 

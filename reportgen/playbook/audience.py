@@ -10,6 +10,7 @@ AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "mone
                     "return_rate", "revenue_12m", "tenure_days", "first_purchase_in_period")
 CLV_COLUMNS = ("clv", "clv_group", "p_alive", "p_buy_90d")
 OFFER_COLUMNS = ("suggested_products",)
+PLACE_COLUMNS = ("country",)
 
 
 def audience_table(
@@ -24,7 +25,8 @@ def audience_table(
         pl.col("customer_id").is_not_null()
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
-    optional = [name for name in (*CLV_COLUMNS, *OFFER_COLUMNS) if name in customers.columns]
+    optional = [name for name in (*PLACE_COLUMNS, *CLV_COLUMNS, *OFFER_COLUMNS)
+                if name in customers.columns]
     # Without returns in the data there are no return rates: audiences on them stay empty.
     return_rate = pl.col("return_rate").fill_null(0.0) if "return_rate" in customers.columns \
         else pl.lit(None, pl.Float64).alias("return_rate")

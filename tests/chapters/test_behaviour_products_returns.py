@@ -180,3 +180,20 @@ def test_countries() -> None:
                         "average_order_value").rows() == [
         ("United Kingdom", 1, 4, 140.0, 10.0, 35.0), ("France", 1, 2, 37.0, 0.0, 18.5)]
     assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def test_each_customer_has_a_main_country_and_unspecified_is_no_country() -> None:
+    from reportgen.chapters.countries.analysis import NOT_GIVEN, countries_analysis
+
+    orders = pl.concat([PURCHASES, lines(
+        ("20", "B", "X", 100, 2.0, "2011-10-05 10:00:00", "Germany"),      # B's most, earlier
+        ("21", "C", "X", 1, 2.0, "2011-11-25 10:00:00", "Unspecified"),
+        ("22", None, "X", 1, 2.0, "2011-11-26 10:00:00", None))]).select(PURCHASES.columns)
+    result = countries_analysis(orders, RETURNS, datetime(2011, 1, 1), START, END)
+    assert result.customer_countries.rows() == [
+        ("A", "United Kingdom"), ("B", "Germany"), ("C", NOT_GIVEN)]
+    assert result.window["country"].to_list() == [
+        "Germany", "United Kingdom", "France", NOT_GIVEN]
+    assert result.countries == 3  # 'Unspecified' and a missing country are not a country
+    assert result.month["country"].to_list() == ["United Kingdom", "France", NOT_GIVEN]
+    assert result.month.filter(pl.col("country") == NOT_GIVEN)["revenue"].item() == 4.0

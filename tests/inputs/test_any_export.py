@@ -190,3 +190,19 @@ def test_money_sums_are_exact_and_never_wrap() -> None:
     many = pl.DataFrame({"v": [999_999_999_999_999.0] * 9_000})  # 9,000 lines just under 10^15
     total = nw.from_native(many.lazy()).select(money_sum("v")).to_native().collect().item()
     assert total > 0 and abs(total - 9e18) / 9e18 < 1e-9
+
+
+def test_validate_lists_kept_codes_that_look_like_non_products(write_unit: UnitFactory) -> None:
+    from conftest import run_cli
+
+    data = lines(*[(str(n), f"2{n % 20:02d}01", 2, f"2010-12-{1 + n % 20:02d} 10:00:00", 3.0,
+                    f"C{n % 3}") for n in range(30)],
+                 ("40", "TIP", 1, "2010-12-21 10:00:00", 2.0, "C1", "UK", "Driver tip"),
+                 ("41", "WRAPXL", 1, "2010-12-21 10:00:00", 4.0, "C1", "UK", "LARGE BOX"))
+    ran = run_cli("validate", write_unit(data))
+    assert ran.returncode == 0, ran.stderr
+    assert ("looks like a non-product: TIP 'Driver tip' (1 lines, £2, its description says "
+            "'tip')") in ran.stdout
+    assert "WRAPXL 'LARGE BOX' (1 lines, £4, a code without digits among numbered products)" \
+        in ran.stdout
+    assert "20001" not in ran.stdout

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
-from reportgen.chapters.countries.analysis import country_table
+from reportgen.chapters.countries.analysis import NOT_GIVEN, CountriesResult, countries_analysis
 from reportgen.chapters.countries.charts import countries_chart
 from reportgen.report.charts import Chart
 
@@ -17,7 +17,7 @@ TOP_COUNTRIES = 15
 
 @dataclass(frozen=True)
 class CountryRow:
-    """One country's sales and returns."""
+    """One country's sales and returns over the window, and its revenue in the month."""
 
     country: str
     customers: int
@@ -26,6 +26,9 @@ class CountryRow:
     revenue_share: float
     average_order_value: float
     returns_value: float
+    month_customers: int
+    month_revenue: float
+    month_share: float | None
 
 
 @dataclass(frozen=True)
@@ -33,26 +36,43 @@ class CountriesView:
     """What the countries page shows."""
 
     window_months: int
+    period_label: str
     countries: tuple[CountryRow, ...]
-    countries_total: int
+    countries_total: int  # countries that bought in the window ('not given' not counted)
+    not_given: CountryRow | None  # purchases whose country is not given
 
 
-class CountriesChapter(Chapter[pl.DataFrame], key="countries", title="Countries"):
+class CountriesChapter(Chapter[CountriesResult], key="countries", title="Countries"):
     """Countries."""
 
-    def compute(self, inputs: AnalysisInputs) -> pl.DataFrame:
-        """One row per country of the window's purchases, largest revenue first."""
-        return country_table(inputs.clean.orders, inputs.clean.return_orders, inputs.window_start,
-                             inputs.period.analysis_date)
+    def compute(self, inputs: AnalysisInputs) -> CountriesResult:
+        """Country tables over the window and the month, and customers' main countries."""
+        return countries_analysis(inputs.clean.orders, inputs.clean.return_orders,
+                                  inputs.window_start, inputs.period.start,
+                                  inputs.period.analysis_date)
 
-    def section(self, result: pl.DataFrame, inputs: SectionInputs) -> Section[CountriesView] | None:
+    def customer_columns(self, result: CountriesResult) -> pl.DataFrame:
+        """country: where most of the customer's revenue to date comes from."""
+        return result.customer_countries
+
+    def section(self, result: CountriesResult, inputs: SectionInputs
+                ) -> Section[CountriesView] | None:
         """The countries page, when the unit has more than one country."""
-        if result.height <= 1:
+        if result.countries <= 1:
             return None
-        rows = tuple(CountryRow(**row) for row in result.head(TOP_COUNTRIES).select(
-            "country", "customers", "orders", "revenue", "revenue_share",
-            "average_order_value", "returns_value").to_dicts())
+        month = result.month.select("country", pl.col("customers").alias("month_customers"),
+                                    pl.col("revenue").alias("month_revenue"),
+                                    pl.col("revenue_share").alias("month_share"))
+        table = result.window.join(month, on="country", how="left", maintain_order="left") \
+            .with_columns(pl.col("month_customers").fill_null(0),
+                          pl.col("month_revenue").fill_null(0.0))
+        fields = list(CountryRow.__dataclass_fields__)
+        rows = [CountryRow(**row) for row in table.select(fields).to_dicts()]
+        named = tuple(row for row in rows if row.country != NOT_GIVEN)
+        not_given = next((row for row in rows if row.country == NOT_GIVEN), None)
         return Section(
-            CountriesView(inputs.config.behaviour.window_months, rows, result.height),
-            charts={"countries": Chart("", "", countries_chart(result, inputs.symbol))},
+            CountriesView(inputs.config.behaviour.window_months, inputs.period.label,
+                          named[:TOP_COUNTRIES], result.countries, not_given),
+            charts={"countries": Chart("", "", countries_chart(
+                result.window.filter(pl.col("country") != NOT_GIVEN), inputs.symbol))},
         )
