@@ -49,6 +49,7 @@ class CleanTransactions:
     return_orders: pl.DataFrame  # the returns one row per return invoice (and matched flag)
     customer_months: pl.DataFrame  # ordered and returned value per customer and month
     volume_products: pl.DataFrame  # products sold by volume or weight (`reduce.volume_products`)
+    large_lines: pl.DataFrame  # purchases far larger than their product's usual line, kept
     log: tuple[CleaningLogEntry, ...]
     rows_in: int
     revenue_in: float  # quantity x unit price over every row read
@@ -156,7 +157,13 @@ def cleaned(source: InputReading, plan: CleaningPlan, tables: dict[str, pl.DataF
     set_aside = tables.pop("set_aside")
     return CleanTransactions(
         **in_line_order(tables),
-        log=(*reading_log(source), *plan.log(counts, set_aside)),
+        log=(*reading_log(source), *plan.log(counts, set_aside),
+             CleaningLogEntry(
+                 "Unusually large order lines, not cancelled (at least "
+                 f"{plan.params.entry_errors.min_quantity:,} units and "
+                 f"{plan.params.entry_errors.quantity_ratio:g} times the product's median line)",
+                 tables["large_lines"].height, float(tables["large_lines"]["revenue"].sum()),
+                 "kept; the largest listed on this page to check", False)),
         rows_in=source.rows_read,
         revenue_in=source.revenue_read,
         purchase_lines=int(counts["kept_purchase_rows"] or 0),
@@ -235,6 +242,7 @@ class CleaningPlan:
     return_orders: nw.LazyFrame[Any]
     customer_months: nw.LazyFrame[Any]
     volume_products: nw.LazyFrame[Any]
+    large_lines: nw.LazyFrame[Any]
     counts: nw.LazyFrame[Any]
     set_aside: nw.LazyFrame[Any]  # what the non-product and quantity rules caught, per code
     analysis_date: datetime
@@ -244,7 +252,7 @@ class CleaningPlan:
     # tables, then what the cleaning log is written from.
     tables = ("entry_errors", "orders", "price_quantity", "customer_products", "product_months",
               "product_returns", "descriptions", "return_orders", "customer_months",
-              "volume_products")
+              "volume_products", "large_lines")
     names = (*tables, "counts", "set_aside")
 
     @property
@@ -393,7 +401,9 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         reduce.price_quantity(counted), reduce.customer_products(purchases),
         reduce.product_months(purchases, cancelled), reduce.product_returns(returns),
         reduce.descriptions(purchases, cancelled, returns), reduce.return_orders(returns),
-        reduce.customer_months(purchases), by_volume, counts, set_aside, analysis_date, params)
+        reduce.customer_months(purchases), by_volume,
+        reduce.unusually_large_lines(counted, params.entry_errors), counts, set_aside, analysis_date,
+        params)
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import narwhals as nw
 import polars as pl
 
-from reportgen.config import VolumeConfig
+from reportgen.config import EntryErrorConfig, VolumeConfig
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
 # Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
@@ -153,6 +153,24 @@ def volume_products(purchases: nw.LazyFrame[Any], params: VolumeConfig) -> nw.La
     )
 
 
+def unusually_large_lines(purchases: nw.LazyFrame[Any], params: EntryErrorConfig
+                          ) -> nw.LazyFrame[Any]:
+    """Purchases that stand (not cancelled) yet are as far outside their product's usual
+    quantity as a suspected entry error (`EntryErrorConfig`; products with at least four
+    lines): kept, since a wholesaler's bulk order looks the same, and listed for the user to
+    check. Largest value first."""
+    usual = purchases.group_by("stock_code").agg(
+        nw.col("quantity").median().alias("product_median"), nw.len().alias("product_lines"))
+    return (
+        purchases.join(usual, on="stock_code")
+        .filter((nw.col("product_lines") >= 4) & (nw.col("quantity") >= params.min_quantity)
+                & (nw.col("quantity") >= params.quantity_ratio * nw.col("product_median")))
+        .select("invoice", "invoice_date", "customer_id", "stock_code", "description",
+                "quantity", "unit_price", "revenue", "product_median")
+        .sort(["revenue", "invoice", "stock_code"], descending=[True, False, False])
+    )
+
+
 def band_index(column: str, bands: tuple[tuple[float, str], ...]) -> nw.Expr:
     """Index of the band a value falls in, given the bands' lower edges in ascending order."""
     index: nw.Expr = nw.lit(0)
@@ -190,6 +208,9 @@ def tables_of(purchases: pl.DataFrame, returns: pl.DataFrame, cancelled: pl.Data
         "price_quantity": price_quantity_of(purchases.join(by_volume, on="stock_code",
                                                            how="anti")),
         "volume_products": by_volume,
+        "large_lines": collected(unusually_large_lines(
+            bought.join(nw.from_native(by_volume.lazy()).select("stock_code"), on="stock_code",
+                        how="anti"), EntryErrorConfig())),
         "customer_products": customer_products_of(purchases),
         "product_months": collected(product_months(bought, netted)),
         "product_returns": collected(product_returns(returned)),

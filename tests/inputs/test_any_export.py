@@ -206,3 +206,20 @@ def test_validate_lists_kept_codes_that_look_like_non_products(write_unit: UnitF
     assert "WRAPXL 'LARGE BOX' (1 lines, £4, a code without digits among numbered products)" \
         in ran.stdout
     assert "20001" not in ran.stdout
+
+
+def test_unusually_large_lines_that_stand_are_listed_and_kept(write_unit: UnitFactory) -> None:
+    usual = [(str(n), "JAR", 12, f"2010-12-{1 + n % 20:02d} 10:00:00", 1.0, f"C{n % 4}")
+             for n in range(10)]
+    data = lines(*usual, ("50", "JAR", 1_500, "2010-12-22 10:00:00", 0.8, "C9"),   # stands
+                 ("51", "JAR", 1_000, "2010-12-23 10:00:00", 0.8, "C8"),           # 83 x: stands
+                 ("52", "JAR", 400, "2010-12-23 11:00:00", 0.8, "C7"))             # < 1,000
+    result = cleaning(load_unit_config(write_unit(data)), datetime(2011, 1, 1))
+    large = result.clean.large_lines
+    assert large.select("invoice", "quantity", "revenue").rows() == [
+        ("50", 1_500, 1_200.0), ("51", 1_000, 800.0)]
+    assert set(result.lines.purchases["invoice"]) >= {"50", "51"}  # kept in revenue
+    logged = next(v for k, v in log_of(result.clean.log).items()
+                  if k.startswith("Unusually large order lines"))
+    assert logged[:2] == (2, 2_000.0)
+    assert reconciles(result.clean)

@@ -82,6 +82,7 @@ def test_cleaning_log_counts_each_rule(cleaned: Cleaned) -> None:
         # (C9's purchase comes later): 4 + 4 + 3.
         "Returns with no earlier purchase to match in the data": (3, -11.0),
         "Missing customer id": (1, 4.0),
+        "Unusually large order lines, not cancelled": (0, 0.0),
     }
 
 

@@ -155,7 +155,8 @@ def test_spark_cleans_exactly_as_polars(spark: Any, write_unit: UnitFactory) -> 
 
 def test_a_unit_on_spark_gets_the_same_report_as_on_polars(spark: Any, tmp_path: Path) -> None:
     """engine: spark, end to end on a messy export (Online Retail II column names, latin-1
-    bytes, blank descriptions, returns of goods bought before the data, unreadable values):
+    bytes, decimal commas, times in UTC for a unit in New York, blank descriptions, returns of
+    goods bought before the data, unreadable values):
     the same customers.csv, exports and manifest figures as engine: polars (charts and the PDF
     are not drawn; they format the same figures)."""
     from conftest import DraftRenderer
@@ -166,15 +167,19 @@ def test_a_unit_on_spark_gets_the_same_report_as_on_polars(spark: Any, tmp_path:
     broken = {5: ("InvoiceDate", "31/02/2024"), 6: ("Quantity", "#VALUE!"), 7: ("Price", "n/a")}
     text = text.with_columns(
         pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(column))
-        .alias(column) for row, (column, value) in broken.items())
+        .alias(column) for row, (column, value) in broken.items()).with_columns(
+        pl.col("Price").str.replace(".", ",", literal=True))  # written with decimal commas
     (tmp_path / "export.csv").write_bytes(text.write_csv().encode("latin-1"))
     reports = {}
     for engine in ("polars", "spark"):
         (tmp_path / f"{engine}.yaml").write_text(yaml.safe_dump({
             "unit": "messy", "title": "Messy Export", "currency": "GBP", "engine": engine,
             "spark": {"master": "local[2]"}, "clusters": {"k_max": 6, "n_init": 4},
-            "source": {"path": "export.csv", "encoding": "latin-1", "columns": {
-                "invoice": "Invoice", "unit_price": "Price", "customer_id": "Customer ID"}}}))
+            "source": {"path": "export.csv", "encoding": "latin-1", "decimal_comma": True,
+                       "timezone": "UTC", "columns": {
+                           "invoice": "Invoice", "unit_price": "Price",
+                           "customer_id": "Customer ID"}},
+            "report": {"timezone": "America/New_York"}}))
         config = load_unit_config(tmp_path / f"{engine}.yaml")
         reports[engine] = build_report(config, Period.parse(PERIOD),
                                        renderer=DraftRenderer()).files

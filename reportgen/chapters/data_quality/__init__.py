@@ -29,6 +29,23 @@ class SuspectedEntryError:
 
 
 @dataclass(frozen=True)
+class LargeLine:
+    """An order line far larger than its product's usual line, not cancelled: kept."""
+
+    invoice: str
+    invoice_date: datetime
+    customer_id: str | None
+    stock_code: str
+    description: str
+    quantity: int
+    product_median: float
+    revenue: float
+
+
+LARGE_LINES_SHOWN = 10
+
+
+@dataclass(frozen=True)
 class DataQuality:
     """What was read and what cleaning did with it."""
 
@@ -41,6 +58,8 @@ class DataQuality:
     cleaning_log: tuple[CleaningLogEntry, ...]
     unreadable_examples: tuple[str, ...]  # file, row, column and value of the first few
     entry_errors: tuple[SuspectedEntryError, ...]
+    large_lines: tuple[LargeLine, ...]  # the largest unusually large lines kept, to check
+    large_lines_total: int
 
 
 FIELDS = ("invoice", "cancellation_invoice", "invoice_date", "customer_id", "stock_code",
@@ -68,6 +87,10 @@ class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data q
             entry_errors=tuple(
                 SuspectedEntryError(**{name: row[name] for name in FIELDS})
                 for row in clean.entry_errors.iter_rows(named=True)),
+            large_lines=tuple(
+                LargeLine(**{name: row[name] for name in LargeLine.__dataclass_fields__})
+                for row in clean.large_lines.head(LARGE_LINES_SHOWN).iter_rows(named=True)),
+            large_lines_total=clean.large_lines.height,
         )
 
     def section(self, result: DataQuality, inputs: SectionInputs) -> Section[DataQuality]:
