@@ -79,6 +79,14 @@ def test_a_unit_without_returns_has_no_returns_page_and_no_return_rates(grocery:
     assert "The data hold no returns or cancellations" in html
     assert "return_rate" not in manifest["clusters"]["features"]
     assert "return_rate" not in pl.read_csv(grocery / "customers.csv").columns
+    for action in (grocery / "actions").glob("*.csv"):
+        assert "return_rate" not in pl.read_csv(action).columns, action.name
+    summary = html.split('id="summary"')[1].split("</section>")[0]
+    assert ">Returns<" not in summary and ">Net revenue<" not in summary
+    products = html.split('id="products"')[1].split("</section>")[0]
+    assert "Highest return rates" not in products
+    glossary = html.split('id="method"')[1]
+    assert "Return rate" not in glossary and "Cancelled order" not in glossary
 
 
 def test_local_times_and_goods_by_volume_in_the_grocery_report(grocery: Path) -> None:

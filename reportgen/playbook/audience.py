@@ -27,17 +27,19 @@ def audience_table(
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
     optional = [name for name in (*PLACE_COLUMNS, *CLV_COLUMNS, *OFFER_COLUMNS)
                 if name in customers.columns]
-    # Without returns in the data there are no return rates: audiences on them stay empty.
-    return_rate = pl.col("return_rate").fill_null(0.0) if "return_rate" in customers.columns \
-        else pl.lit(None, pl.Float64).alias("return_rate")
+    # Without returns in the data there are no return rates (`select_audience` then finds no
+    # one for an audience on them).
+    columns = [name for name in AUDIENCE_COLUMNS
+               if name != "return_rate" or "return_rate" in customers.columns]
+    rates = [pl.col("return_rate").fill_null(0.0)] if "return_rate" in customers.columns else []
     return (
         customers.join(window, on="customer_id", how="left")
         .with_columns(
-            return_rate,
+            *rates,
             pl.col("revenue_12m").fill_null(0.0),
             (pl.lit(analysis_date) - pl.col("first_purchase")).dt.total_days().alias("tenure_days"),
             (pl.col("first_purchase") >= period_start).alias("first_purchase_in_period"),
         )
-        .select(*AUDIENCE_COLUMNS, *optional)
+        .select(*columns, *optional)
         .sort("customer_id")
     )

@@ -364,6 +364,8 @@ def select_audience(
         ("tenure_days", None, audience.max_tenure_days),
     ]
     for column, low, high in bounds:
+        if (low is not None or high is not None) and column not in customers.columns:
+            return customers.clear()  # a measure the data do not have (no returns): no one
         if low is not None:
             conditions.append(pl.col(column) >= low)
         if high is not None:

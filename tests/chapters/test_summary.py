@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datetime import datetime
 
 import polars as pl
@@ -73,7 +75,7 @@ def summary_of(purchases: pl.DataFrame, period: Period) -> SummaryResult:
     months = monthly_kpis(purchases, RETURNS, period)
     return SummaryResult(months, month_kpis(months, period), month_kpis(months, period.shift(-1)),
                          month_kpis(months, period.shift(-12)), (), date(2011, 10, 3),
-                         date(2011, 12, 1))
+                         date(2011, 12, 1), has_returns=True)
 
 
 def first_action(incremental: float | None) -> Recommendation:
@@ -103,3 +105,16 @@ def test_the_verdict_compares_both_months_and_names_the_first_action() -> None:
         pl.lit(datetime(2010, 11, 5)).alias("invoice_date"), pl.lit(200.0).alias("revenue"))])
     assert "down 50.0% on November 2010" in verdict(summary_of(year_earlier, Period(2011, 11)),
                                                    [], "GBP")
+
+
+def test_without_returns_in_the_data_the_kpis_leave_returns_out() -> None:
+    from reportgen.chapters.summary.section import kpi_rows
+
+    months = monthly_kpis(PURCHASES, RETURNS.clear(), Period(2011, 11))
+    result = SummaryResult(months, month_kpis(months, Period(2011, 11)),
+                           month_kpis(months, Period(2011, 10)),
+                           month_kpis(months, Period(2010, 11)), (), datetime(2011, 10, 3).date(),
+                           datetime(2011, 12, 1).date(), has_returns=False)
+    labels = [row.label for row in kpi_rows(result)]
+    assert "Returns" not in labels and "Net revenue" not in labels and "Revenue" in labels
+    assert "Returns" in [row.label for row in kpi_rows(replace(result, has_returns=True))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
+from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
 from reportgen.report.formatting import segment_label
@@ -21,6 +22,9 @@ class Glossary:
     min_cohorts_for_average: int
     window_months: int
     cancellation_prefix: str | None  # invoices starting with it are cancellations
+    cancellation_window_hours: float | None
+    reissue_days: float
+    has_returns: bool  # the data hold returns (else the glossary leaves them out)
 
 
 class MethodChapter(TextChapter, key="method", title="Glossary and method"):
@@ -34,7 +38,8 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
         for rule in config.rfm.segments:
             meaning = rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
             if segments is not None and rule.name not in meanings:
-                cutoffs = segment_cutoffs(rule.name, config.rfm.segments, segments.score_ranges)
+                cutoffs = segment_cutoffs(rule.name, config.rfm.segments, segments.score_ranges,
+                                          segments.customers)
                 meaning = f"{meaning} This month: {cutoffs}."
             meanings.setdefault(rule.name, meaning)
         return Section(Glossary(
@@ -44,4 +49,7 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
             min_cohorts_for_average=config.cohorts.min_cohorts_for_average,
             window_months=config.behaviour.window_months,
             cancellation_prefix=config.cleaning.cancellation_prefix,
+            cancellation_window_hours=config.cleaning.cancellation_window_hours,
+            reissue_days=config.cleaning.reissue_days,
+            has_returns=inputs.results.get("returns", ReturnsResult) is not None,
         ))

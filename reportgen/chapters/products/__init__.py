@@ -24,4 +24,5 @@ class ProductsChapter(Chapter[ProductResult], key="products", title="Products", 
 
     def section(self, result: ProductResult, inputs: SectionInputs) -> Section[ProductsView]:
         """The products page."""
-        return products_section(result)
+        # The returns chapter applies only where the data hold returns.
+        return products_section(result, inputs.results.get("returns", object) is not None)

@@ -51,13 +51,14 @@ class ProductsView:
     highest_return_rate: tuple[ProductRow, ...]
     min_units_for_return_rate: int
     min_customers_for_return_rate: int
+    has_returns: bool  # the unit's data hold returns (else no return-rate table)
     most_rebought: tuple[ProductRow, ...]
     min_buyers_for_repeat: int
     by_volume: tuple[VolumeProduct, ...]
 
 
-def products_section(result: ProductResult) -> Section[ProductsView]:
-    """The product tables as rows."""
+def products_section(result: ProductResult, has_returns: bool) -> Section[ProductsView]:
+    """The product tables as rows (the return rates only where the data hold returns)."""
     params = result.params
     return Section(ProductsView(
         window_months=params.window_months,
@@ -66,6 +67,7 @@ def products_section(result: ProductResult) -> Section[ProductsView]:
         highest_return_rate=product_rows(result.highest_return_rate),
         min_units_for_return_rate=params.min_units_for_return_rate,
         min_customers_for_return_rate=params.min_customers_for_return_rate,
+        has_returns=has_returns,
         most_rebought=product_rows(result.most_rebought),
         min_buyers_for_repeat=params.min_buyers_for_repeat,
         by_volume=tuple(

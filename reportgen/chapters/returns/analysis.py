@@ -45,6 +45,7 @@ class ReturnsResult:
     cancelled_value: float  # value of the order lines cancelled in full in the window
     cancelled_invoices: int
     corrections_value: float  # cancellations at another price or of re-issued orders
+    corrections_invoices: int
     ordered_value: float  # value of the window's purchases
     returned_value: float  # of which returned by the analysis date
     loyal_without_returns: int  # champions and loyal customers who never returned anything
@@ -72,7 +73,7 @@ def returns_analysis(
     per customer and month of the purchase), `return_orders` (the return lines per invoice and
     kind), `product_returns` and `descriptions`; the window starts and ends at a month.
     """
-    if return_orders.filter(pl.col("invoice_date") < analysis_date).is_empty():
+    if not any_returns(return_orders, analysis_date):
         return None
     window = in_months(window_start, analysis_date)
     in_window = return_orders.filter(
@@ -98,6 +99,7 @@ def returns_analysis(
     loyal = labelled.filter(pl.col("segment").is_in(["champions", "loyal_customers"])).join(
         rates, on="customer_id", how="left").filter(pl.col("return_rate").fill_null(0.0) == 0)
     cancelled = in_window.filter(pl.col("kind") == "cancellation")
+    corrections = in_window.filter(pl.col("kind") == "correction")
     return ReturnsResult(
         by_month=returns_by_month(returned, window_orders, window_start, analysis_date),
         by_product=by_product,
@@ -108,11 +110,18 @@ def returns_analysis(
         returns_invoices=returned["invoice"].n_unique(),
         cancelled_value=float(cancelled["value"].sum()),
         cancelled_invoices=cancelled["invoice"].n_unique(),
-        corrections_value=float(in_window.filter(pl.col("kind") == "correction")["value"].sum()),
+        corrections_value=float(corrections["value"].sum()),
+        corrections_invoices=corrections["invoice"].n_unique(),
         ordered_value=float(totals["ordered"] or 0.0),
         returned_value=float(totals["value"] or 0.0),
         loyal_without_returns=loyal.height,
     )
+
+
+def any_returns(return_orders: pl.DataFrame, analysis_date: datetime) -> bool:
+    """Whether the data hold any return or cancellation before the analysis date (a unit
+    without has no returns page and no return rates)."""
+    return not return_orders.filter(pl.col("invoice_date") < analysis_date).is_empty()
 
 
 def returns_by_month(returned: pl.DataFrame, window_orders: pl.DataFrame,

@@ -32,7 +32,7 @@ class ReturnsView:
     returns_share: float | None
     cancelled_total: float
     cancelled_invoices: int
-    corrections_total: float
+    corrections_invoices: int
     by_segment: tuple[ReturnRow, ...]
     by_product: tuple[ReturnRow, ...]
     by_country: tuple[ReturnRow, ...]
@@ -49,7 +49,7 @@ def returns_section(result: ReturnsResult, inputs: SectionInputs) -> Section[Ret
             returns_share=result.returned_share,
             cancelled_total=result.cancelled_value,
             cancelled_invoices=result.cancelled_invoices,
-            corrections_total=result.corrections_value,
+            corrections_invoices=result.corrections_invoices,
             by_segment=several(
                 ReturnRow(segment_label(row["segment"]), row["value"],
                           value_share=row["value_share"])

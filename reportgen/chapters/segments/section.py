@@ -20,8 +20,8 @@ from reportgen.report.formatting import MISSING, money, number, pct, segment_lab
 # for this month (its score cut-offs) are written beside it (`segment_cutoffs`), never here.
 SEGMENT_DESCRIPTIONS = {
     "champions": "The most recent buyers among those who order most often: the best customers.",
-    "loyal_customers": "Among those who order most often, a little less recently than the "
-                       "champions; the backbone of repeat revenue.",
+    "loyal_customers": "Among those who order most often, less recently than the champions; "
+                       "the backbone of repeat revenue.",
     "potential_loyalists": "Recent buyers with a middling number of orders, who could become "
                            "loyal.",
     "new_customers": "The most recent buyers among those with the fewest orders. Not the same "
@@ -36,9 +36,13 @@ SEGMENT_DESCRIPTIONS = {
 }
 
 
-def segment_cutoffs(name: str, rules: list[SegmentRule], ranges: pl.DataFrame) -> str:
+def segment_cutoffs(name: str, rules: list[SegmentRule], ranges: pl.DataFrame,
+                    customers: pl.DataFrame | None = None) -> str:
     """What a segment stands for this period, from its rules' scores and the scores' cut-offs:
-    'last order 1–3 days ago, 2–32 orders'."""
+    'last order 1–3 days ago, 2–32 orders'; 'no customer this month' when the segment of
+    `customers` (a table with a segment column) is empty."""
+    if customers is not None and customers.filter(pl.col("segment") == name).is_empty():
+        return "no customer this month"
     r_scores = sorted({r for rule in rules if rule.name == name for r in rule.r})
     f_scores = sorted({f for rule in rules if rule.name == name for f in rule.f})
     recency = value_range(ranges, "recency_days", r_scores)
@@ -195,7 +199,8 @@ def segment_headlines(
     if present & set(result.lapsing_segments):
         names = " or ".join(segment_label(s).lower() for s in result.lapsing_segments)
         lines.append(
-            f"{result.lapsing_customers:,} once-regular customers ({names}) have gone quiet; "
+            f"{result.lapsing_customers:,} customers who ordered more often than most ({names}) "
+            "have gone quiet; "
             f"they spent {money(result.lapsing_spend, config.currency)} to date.")
     flows = result.migration.flows
     if flows.height:

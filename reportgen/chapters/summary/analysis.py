@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from reportgen.errors import InputError, NoDataError
+from reportgen.chapters.returns.analysis import any_returns
 from reportgen.inputs.clean import CleanTransactions, nothing_left
 from reportgen.period import Period
 from reportgen.report.formatting import day
@@ -128,6 +129,7 @@ class SummaryResult:
     notices: tuple[str, ...]
     data_first_day: date
     data_last_day: date
+    has_returns: bool  # the data hold returns or cancellations (else no returns figures)
 
     @property
     def revenue_change(self) -> float | None:
@@ -179,6 +181,7 @@ def summary_analysis(
         notices=notices(period, clean),
         data_first_day=purchased.min().date(),  # type: ignore[union-attr]
         data_last_day=purchased.max().date(),  # type: ignore[union-attr]
+        has_returns=any_returns(clean.return_orders, period.analysis_date),
     )
 
 
@@ -209,7 +212,7 @@ def notices(period: Period, clean: CleanTransactions) -> tuple[str, ...]:
             f"The data ends on {day(last_line)}, before the end of {period.label}: "
             "the month's figures are partial."
         )
-    if clean.return_orders.filter(pl.col("invoice_date") < period.analysis_date).is_empty():
+    if not any_returns(clean.return_orders, period.analysis_date):
         found.append("The data hold no returns or cancellations: the report has no returns "
                      "page, and return rates are not used.")
     if clean.orders["customer_id"].drop_nulls().is_empty():

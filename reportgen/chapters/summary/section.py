@@ -57,9 +57,11 @@ KPI_ROWS: tuple[tuple[str, Literal["money", "count"], str, bool], ...] = (
     ("New customers", "count", "new_customers", True),
     ("Returning customers", "count", "returning_customers", True),
     ("Average order value", "money", "average_order_value", True),
-    ("Returns and cancellations", "money", "returns_value", False),
+    ("Returns", "money", "returns_value", False),
     ("Net revenue", "money", "net_revenue", True),
 )
+# Rows left out for a unit whose data hold no returns (they would be 0 and revenue again).
+RETURN_KPIS = ("returns_value", "net_revenue")
 
 
 def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:
@@ -131,6 +133,7 @@ def kpi_rows(result: SummaryResult) -> tuple[KpiRow, ...]:
                comparison(result.previous, attr, higher_is_better),
                comparison(result.year_ago, attr, higher_is_better))
         for label, kind, attr, higher_is_better in KPI_ROWS
+        if result.has_returns or attr not in RETURN_KPIS
     )
 
 
