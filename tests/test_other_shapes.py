@@ -41,12 +41,12 @@ def published(folder: Path, shape: str, customers: int) -> Path:
 
 @pytest.fixture(scope="module")
 def grocery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return published(tmp_path_factory.mktemp("grocery"), "grocery", 80)
+    return published(tmp_path_factory.mktemp("grocery"), "grocery", 50)
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return published(tmp_path_factory.mktemp("shop"), "shop", 1_500)
+    return published(tmp_path_factory.mktemp("shop"), "shop", 700)
 
 
 def texts(folder: Path) -> dict[str, str]:

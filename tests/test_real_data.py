@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import statistics
@@ -80,6 +81,7 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
     and patterns are the unit's configuration; the matching is Python's own)."""
     cleaning = load_unit_config(UK).cleaning
 
+    @functools.cache
     def non_product(code: str, description: str | None) -> bool:
         return any(code.upper() in {c.upper() for c in rule.codes}
                    or any(re.search(p, code) for p in rule.code_patterns)

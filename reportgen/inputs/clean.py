@@ -344,10 +344,12 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     """
     copies = lines.group_by(COLUMNS, drop_null_keys=False).agg(
         nw.len().alias("copies"), nw.col("line").min())
+    copies = with_non_product_rule(materialise(copies), params.non_product_rules())
     fate = _first_rule_that_applies(analysis_date, params)
-    kept = materialise(with_price_outliers(
-        fill_descriptions(copies.with_columns(fate.alias("fate")), params.unknown_description),
-        params.entry_errors))
+    described = materialise(fill_descriptions(
+        copies.with_columns(fate.alias("fate")).drop("non_product_rule"),
+        params.unknown_description))
+    kept = materialise(with_price_outliers(described, params.entry_errors))
     events = kept.filter(nw.col("fate").is_in(["sale", "cancellation"])).with_columns(
         nw.when(nw.col("fate") == "sale").then(nw.lit(SALE)).otherwise(nw.lit(CANCELLATION))
         .alias("kind"),
@@ -410,8 +412,8 @@ def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) ->
     """Which rule a line falls to, checked in the rules' order; "sale" or "cancellation" for
     the lines kept. The non-product rules' fates are `non_product_fate(index)`."""
     rules = [(nw.col("invoice_date") >= analysis_date, "future")]
-    rules += [(non_product_match(rule), non_product_fate(index))
-              for index, rule in enumerate(params.non_product_rules())]
+    rules += [(nw.col("non_product_rule") == index, non_product_fate(index))
+              for index in range(len(params.non_product_rules()))]
     prefix = params.cancellation_prefix
     on_cancellation = nw.col("invoice").str.to_uppercase().str.starts_with(prefix.upper()) \
         if prefix else nw.lit(False)
@@ -425,6 +427,25 @@ def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) ->
     for condition, name in reversed(rules):
         fate = nw.when(condition).then(nw.lit(name)).otherwise(fate)
     return fate
+
+
+def with_non_product_rule(lines: nw.LazyFrame[Any], rules: list[NonProductRule]
+                          ) -> nw.LazyFrame[Any]:
+    """Add `non_product_rule`, the index of the first rule that a line's code or description
+    matches (null: none). The patterns run once per distinct code and description, not once
+    per line."""
+    key = nw.col("description").fill_null("").alias("description_key")
+    products = lines.select("stock_code", "description", key).unique(
+        ["stock_code", "description_key"])
+    first: nw.Expr = nw.lit(None, dtype=nw.Int64())
+    for index, rule in reversed(list(enumerate(rules))):
+        first = nw.when(non_product_match(rule)).then(nw.lit(index, dtype=nw.Int64())) \
+            .otherwise(first)
+    matched = products.with_columns(first.alias("non_product_rule")) \
+        .filter(~nw.col("non_product_rule").is_null()) \
+        .select("stock_code", "description_key", "non_product_rule")
+    return lines.with_columns(key).join(matched, on=["stock_code", "description_key"],
+                                        how="left").drop("description_key")
 
 
 def non_product_fate(index: int) -> str:

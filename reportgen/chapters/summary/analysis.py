@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from reportgen.errors import InputError, NoDataError
 from reportgen.chapters.returns.analysis import any_returns
+from reportgen.errors import InputError, NoDataError
 from reportgen.inputs.clean import CleanTransactions, nothing_left
 from reportgen.period import Period
 from reportgen.report.formatting import day
