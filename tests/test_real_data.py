@@ -122,12 +122,11 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
         prices[line[3]].append(line[5])
     catalogue = statistics.median(line[5] for line in purchases)
     errors = cleaning.entry_errors
+    limits = {code: statistics.median(own) * errors.price_ratio if len(own) >= 4
+              else catalogue * errors.catalogue_price_ratio for code, own in prices.items()}
 
     def usual(line: tuple) -> bool:
-        own = prices.get(line[3], [])
-        limit = (statistics.median(own) * errors.price_ratio if len(own) >= 4
-                 else catalogue * errors.catalogue_price_ratio)
-        return line[5] < limit
+        return line[5] < limits.get(line[3], catalogue * errors.catalogue_price_ratio)
 
     purchases = [line for line in purchases if usual(line)]
     cancellations = [line for line in cancellations if usual(line)]

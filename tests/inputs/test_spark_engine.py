@@ -183,7 +183,7 @@ def test_a_unit_on_spark_gets_the_same_report_as_on_polars(spark: Any, tmp_path:
     for engine in ("polars", "spark"):
         (tmp_path / f"{engine}.yaml").write_text(yaml.safe_dump({
             "unit": "messy", "title": "Messy Export", "currency": "GBP", "engine": engine,
-            "spark": {"master": "local[2]"}, "clusters": {"k_max": 6, "n_init": 4},
+            "spark": {"master": "local[2]"}, "clusters": {"k_max": 4, "n_init": 2},
             "source": {"path": "export.csv", "encoding": "latin-1", "decimal_comma": True,
                        "timezone": "UTC", "columns": {
                            "invoice": "Invoice", "unit_price": "Price",
