@@ -6,11 +6,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -73,28 +74,25 @@ class SourceFile(StrictModel):
                                   description="CSV field separator; default the source's.")
     decimal_comma: bool | None = Field(None, description="Decimal comma in numbers; default "
                                        "the source's.")
-    timezone: str | None = Field(None, description="Time zone of the file's times; default the "
-                                 "source's.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_file_zone(cls, zone: str | None) -> str | None:
-        return known_zone(zone)
+    timezone: ZoneName | None = Field(None, description="Time zone of the file's times; default "
+                                      "the source's.")
     sheet: str | None = Field(None, description="XLSX sheet name; default the source's.")
     date_format: str | None = Field(None, description="invoice_date format; default the source's.")
     columns: ColumnMap | None = Field(None, description="Column mapping; default the source's.")
 
 
-def known_zone(zone: str | None) -> str | None:
+def known_zone(zone: str) -> str:
     """The zone name when Python's time-zone database knows it; ValueError otherwise."""
-    if zone is None:
-        return None
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"'{zone}' is not a time zone; use an IANA name such as UTC, "
                          "Europe/London or America/New_York") from None
     return zone
+
+
+# An IANA time-zone name, checked against Python's time-zone database.
+ZoneName = Annotated[str, AfterValidator(known_zone)]
 
 
 def is_url(path: Path | str) -> bool:
@@ -131,15 +129,10 @@ class SourceConfig(StrictModel):
         "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
     )
     columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
-    timezone: str | None = Field(
+    timezone: ZoneName | None = Field(
         None, description="The time zone the export's times are written in (an IANA name such "
         "as UTC or America/Chicago); they are converted to report.timezone. Default: the times "
         "are the unit's local times. Times stored with a zone of their own use it.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_source_zone(cls, zone: str | None) -> str | None:
-        return known_zone(zone)
 
     @field_validator("path", mode="before")
     @classmethod
@@ -769,15 +762,10 @@ class ReportConfig(StrictModel):
     """Presentation options."""
 
     organisation: str = Field("", description="Organisation name shown on the cover page.")
-    timezone: str | None = Field(
+    timezone: ZoneName | None = Field(
         None, description="The unit's local time zone (an IANA name such as Europe/London): "
         "every day, hour and month of the report (daypart, peak hour, the period's boundaries) "
         "is local time there. Default: source.timezone, that is the times as written.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_report_zone(cls, zone: str | None) -> str | None:
-        return known_zone(zone)
     top_segments_in_summary: int = Field(
         3, ge=1, le=10, description="Segments named in the executive summary."
     )
