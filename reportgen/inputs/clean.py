@@ -554,12 +554,8 @@ def late_cancellations_as_returns(events: nw.LazyFrame[Any], window_hours: float
     the purchases like any other (`attribute_returns`)."""
     if window_hours is None:
         return events
-    pairs = events.filter((nw.col("kind") == SALE) & nw.col("netted")).select(
-        *PAIR, nw.col("invoice_date").alias("ordered_at")).join(
-        events.filter(nw.col("paired")).select(*PAIR, nw.col("invoice_date").alias("cancelled_at")),
-        on=PAIR)
     window = timedelta(seconds=round(window_hours * 3600))
-    late = pairs.filter(nw.col("cancelled_at") > nw.col("ordered_at") + window) \
+    late = netted_pairs(events).filter(nw.col("cancelled_at") > nw.col("ordered_at") + window) \
         .select(*PAIR, nw.lit(True).alias("late"))
     on_time = nw.col("late").is_null()
     return events.join(late, on=PAIR, how="left").with_columns(
@@ -567,6 +563,23 @@ def late_cancellations_as_returns(events: nw.LazyFrame[Any], window_hours: float
         nw.when(on_time).then(nw.col("level")).alias("level"),
         nw.when(on_time).then(nw.col("pair_rank")).alias("pair_rank"),
     ).drop("late")
+
+
+def cancellations_of(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """The cancellations that netted out a purchase, keyed by PAIR: `cancellation_invoice`,
+    `cancelled_at` and `cancelled_price`."""
+    return events.filter(nw.col("paired")).select(
+        *PAIR, nw.col("invoice").alias("cancellation_invoice"),
+        nw.col("invoice_date").alias("cancelled_at"),
+        nw.col("unit_price").alias("cancelled_price"))
+
+
+def netted_pairs(events: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Each netted purchase with the cancellation that netted it (`net_cancellations`), keyed
+    by PAIR: `ordered_at` and `ordered_price`, and the cancellation's (`cancellations_of`)."""
+    return events.filter(nw.col("netted")).select(
+        *PAIR, nw.col("invoice_date").alias("ordered_at"),
+        nw.col("unit_price").alias("ordered_price")).join(cancellations_of(events), on=PAIR)
 
 
 def split_by_key(events: nw.LazyFrame[Any], key: list[str], partner: nw.Expr
@@ -589,14 +602,11 @@ def suspected_entry_errors(events: nw.LazyFrame[Any], params: EntryErrorConfig
     usual = sales.group_by("stock_code").agg(
         nw.col("quantity").median().alias("product_median"), nw.len().alias("product_lines"))
     overall = sales.select(nw.col("quantity").median().alias("overall_median"))
-    cancellations = events.filter(nw.col("paired")).select(
-        *PAIR, nw.col("invoice").alias("cancellation_invoice"),
-        nw.col("invoice_date").alias("cancelled_at"))
     reference = nw.when(nw.col("product_lines") >= 4).then(nw.col("product_median")) \
         .otherwise(nw.col("overall_median"))
     within = timedelta(seconds=round(params.cancelled_within_hours * 3600))
     return (
-        events.filter(nw.col("netted")).join(cancellations, on=PAIR)
+        events.filter(nw.col("netted")).join(cancellations_of(events), on=PAIR)
         .join(usual, on="stock_code")
         .join(overall, how="cross")
         .filter((nw.col("quantity") >= params.min_quantity)
@@ -611,12 +621,7 @@ def corrected_pairs(events: nw.LazyFrame[Any], reissue_days: float) -> nw.LazyFr
     one ordered, or re-issued, that is ordered again by the same customer (same product and
     units) after the first order and within `reissue_days` of the cancellation."""
     sale = nw.col("kind") == SALE
-    pairs = events.filter(sale & nw.col("netted")).select(
-        *PAIR, nw.col("unit_price").alias("ordered_price"),
-        nw.col("invoice_date").alias("ordered_at")).join(
-        events.filter(nw.col("paired")).select(
-            *PAIR, nw.col("unit_price").alias("cancelled_price"),
-            nw.col("invoice_date").alias("cancelled_at")), on=PAIR)
+    pairs = netted_pairs(events)
     window = timedelta(seconds=round(reissue_days * 86_400))
     key = ["customer_id", "stock_code", "units"]
     again = events.filter(sale & ~nw.col("netted")).select(
