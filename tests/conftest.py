@@ -8,6 +8,7 @@ import fcntl
 import io
 import os
 import pickle
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,6 +135,19 @@ TINY_PNG = bytes.fromhex(
     "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
+def draft_pdf(html: str) -> tuple[bytes, int]:
+    """A stand-in for the PDF (one page): for tests that do not look at the PDF's layout."""
+    return b"%PDF-1.4\n% draft: " + str(len(html)).encode() + b"\n%%EOF\n", 1
+
+
+class ChartsRenderer(Renderer):
+    """Draws the charts for real but lays out no PDF (`draft_pdf`): for tests of a report's
+    figures and text on real data, where WeasyPrint's layout would cost seconds."""
+
+    def pdf(self, html: str) -> tuple[bytes, int]:
+        return draft_pdf(html)
+
+
 class DraftRenderer(Renderer):
     """Renders templates for real but draws no chart and lays out no PDF: for tests about
     runs, ledgers and delivery, which must not pay for WeasyPrint and vl-convert."""
@@ -145,7 +159,24 @@ class DraftRenderer(Renderer):
         return TINY_PNG
 
     def pdf(self, html: str) -> tuple[bytes, int]:
-        return b"%PDF-1.4\n% draft: " + str(len(html)).encode() + b"\n%%EOF\n", 1
+        return draft_pdf(html)
+
+
+def on_every_core(statements: str, *args: str) -> None:
+    """Run Python `statements` (with `args` as sys.argv[1:]) in a process of their own on
+    Polars' default thread pool, the tests' folder importable. `make test` runs one worker per
+    core on one thread each, where the order of a parallel computation cannot vary: a test
+    that checks results do not depend on it runs its computation here. AssertionError with
+    the child's error when it fails."""
+    tests = Path(__file__).resolve().parent
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "POLARS_MAX_THREADS"}
+    code = (f"import os, sys; sys.path[:0] = {[str(tests), str(tests.parent)]!r}; "
+            "import polars as pl; assert pl.thread_pool_size() > 1 or os.cpu_count() == 1\n"
+            + statements)
+    finished = subprocess.run([sys.executable, "-c", code, *args], env=environment,
+                              capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stderr[-3_000:]
 
 
 DEMO_PERIOD = "2024-12"

@@ -69,6 +69,17 @@ def money_sum(value: str | nw.Expr) -> nw.Expr:
     return total.alias(value) if isinstance(value, str) else total
 
 
+def exact_sum(value: str | pl.Expr) -> pl.Expr:
+    """`money_sum` for the chapters' Polars frames: a sum of money, exact to the millionth and
+    the same to the last bit however many threads add it (a multi-threaded group_by adds a
+    group's floats in an order that varies from run to run)."""
+    expression = pl.col(value) if isinstance(value, str) else value
+    floor = expression.floor()
+    total = floor.cast(pl.Int64).sum() \
+        + ((expression - floor) * MONEY_UNIT).round(0).cast(pl.Int64).sum() * MONEY_STEP
+    return total.alias(value) if isinstance(value, str) else total
+
+
 def money_parts(value: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
     """A money value as two whole numbers: its floor (whole units) and the millionths above it."""
     floor = value.floor()

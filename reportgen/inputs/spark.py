@@ -125,7 +125,9 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
     fmt = spark_format(config, path)
     try:
         if fmt == "csv":
-            raw = session.read.csv(path, header=True, inferSchema=False,
+            # Quotes inside a quoted field are doubled (RFC 4180, as Polars and spreadsheets
+            # write them); Spark's own default is a backslash.
+            raw = session.read.csv(path, header=True, inferSchema=False, escape='"',
                                    sep=source.delimiter, encoding=java_charset(config))
         else:
             raw = session.read.parquet(path)

@@ -17,6 +17,7 @@ import yaml
 from conftest import (
     DraftRenderer,
     assert_only_single_day_buyers_lack_a_gap,
+    on_every_core,
     run_cli,
     write_demo_unit,
 )
@@ -110,15 +111,30 @@ def test_unreadable_rows_are_located_for_the_analyst(published: RunResult) -> No
     assert re.search(r"demo\.csv, row [\d,]+: \w+ &#39;#VALUE!&#39;", html)
 
 
-@pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) more than once
+def build_and_write(config_file: str, period: str, folder: str) -> None:
+    """Build a unit's report as drafts and write its files to `folder`."""
+    config = load_unit_config(Path(config_file))
+    files = build_report(config, Period.parse(period), renderer=DraftRenderer()).files
+    for name, content in files.items():
+        (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
+        (Path(folder) / name).write_bytes(content)
+
+
+@pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) twice
 def test_same_input_gives_identical_outputs(tmp_path: Path) -> None:
-    config = load_unit_config(write_demo_unit(tmp_path))
-    first, again = (build_report(config, PERIOD, renderer=DraftRenderer()) for _ in range(2))
+    """Built here (one thread) and in a process on every core: the same files, and every
+    figure of the manifest to the last bit."""
+    config_file = write_demo_unit(tmp_path)
+    first = build_report(load_unit_config(config_file), PERIOD, renderer=DraftRenderer()).files
+    on_every_core("from report.test_report import build_and_write; build_and_write(*sys.argv[1:])",
+                  str(config_file), str(PERIOD), str(tmp_path / "again"))
+    again = {str(path.relative_to(tmp_path / "again")): path.read_bytes()
+             for path in (tmp_path / "again").rglob("*") if path.is_file()}
     for name in ("customers.csv", "report.html", "segment_moves.csv"):
-        assert first.files[name] == again.files[name]
-    assert sorted(first.files) == sorted(again.files)
+        assert first[name] == again[name]
+    assert sorted(first) == sorted(again)
     # Every figure of the manifest too, to the last bit; only the stage timings may differ.
-    manifests = [json.loads(build.files["manifest.json"]) for build in (first, again)]
+    manifests = [json.loads(files["manifest.json"]) for files in (first, again)]
     for manifest in manifests:
         manifest.pop("timings_seconds")
     assert manifests[0] == manifests[1]

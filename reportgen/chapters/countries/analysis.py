@@ -8,6 +8,8 @@ from datetime import datetime
 
 import polars as pl
 
+from reportgen.inputs.reduce import exact_sum
+
 # Country values that say nothing about where a customer is: shown as not given, never counted
 # as a country.
 UNKNOWN_COUNTRIES = ("", "unspecified", "unknown", "n/a", "na", "none", "-", "null")
@@ -34,7 +36,7 @@ def countries_analysis(orders: pl.DataFrame, returns: pl.DataFrame, window_start
     country: where the most of their revenue to date comes from (ties: the first name)."""
     known = orders.filter(pl.col("customer_id").is_not_null()
                           & (pl.col("invoice_date") < analysis_date))
-    by_country = known.group_by("customer_id", country_name()).agg(pl.col("revenue").sum())
+    by_country = known.group_by("customer_id", country_name()).agg(exact_sum("revenue"))
     main = (
         by_country.sort(["customer_id", "revenue", "country"], descending=[False, True, False])
         .group_by("customer_id", maintain_order=True).first()
@@ -66,10 +68,10 @@ def country_table(
     sales = orders.filter(in_window).group_by(country_name()).agg(
         pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("customers"),
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
-        pl.col("revenue").sum().alias("revenue"),
+        exact_sum("revenue"),
     )
     returned = returns.filter(in_window & (pl.col("kind") == "return")).group_by(
-        country_name()).agg(pl.col("value").sum().alias("returns_value"))
+        country_name()).agg(exact_sum("value").alias("returns_value"))
     total = sales["revenue"].sum()
     return (
         sales.join(returned, on="country", how="left")

@@ -21,7 +21,7 @@ from datetime import datetime
 import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.inputs.reduce import in_months
+from reportgen.inputs.reduce import exact_sum, in_months
 
 # The returns every page counts (`reduce.return_orders` kinds).
 RETURN = pl.col("kind") == "return"
@@ -83,14 +83,14 @@ def returns_analysis(
     labelled = segments.select("customer_id", "segment")
     by_product = (
         product_returns.filter(window & RETURN).group_by("stock_code")
-        .agg(pl.col("value", "lines", "invoices", "units").sum())
+        .agg(exact_sum("value"), pl.col("lines", "invoices", "units").sum())
         .join(main_descriptions(descriptions.filter(window)), on="stock_code", how="left")
         .select("stock_code", "description", "value", "lines", "invoices", "units")
         .sort(["value", "stock_code"], descending=[True, False]).head(top)
     )
     by_country = (
         returned.group_by(pl.col("country").fill_null("Unknown"))
-        .agg(pl.col("value").sum(), pl.col("lines").sum(),
+        .agg(exact_sum("value"), pl.col("lines").sum(),
              pl.col("invoice").n_unique().cast(pl.Int64).alias("invoices"))
         .sort(["value", "country"], descending=[True, False])
     )
@@ -131,8 +131,8 @@ def returns_by_month(returned: pl.DataFrame, window_orders: pl.DataFrame,
     months = pl.DataFrame({"month": pl.datetime_range(window_start, analysis_date, "1mo",
                                                       closed="left", eager=True)})
     values = returned.group_by(pl.col("invoice_date").dt.truncate("1mo").alias("month")) \
-        .agg(pl.col("value").sum())
-    revenue = window_orders.group_by("month").agg(pl.col("ordered").sum().alias("revenue"))
+        .agg(exact_sum("value"))
+    revenue = window_orders.group_by("month").agg(exact_sum("ordered").alias("revenue"))
     return (
         months.with_columns(pl.col("month").cast(values.schema["month"]))
         .join(values, on="month", how="left").join(revenue, on="month", how="left")
@@ -152,7 +152,7 @@ def returns_by_segment(returned: pl.DataFrame, window_orders: pl.DataFrame,
     segment = pl.when(pl.col("customer_id").is_null()).then(pl.lit(NO_CUSTOMER_ID)) \
         .otherwise(pl.col("segment").fill_null(NO_PURCHASE)).alias("segment")
     values = returned.join(labelled, on="customer_id", how="left").group_by(segment) \
-        .agg(pl.col("value").sum())
+        .agg(exact_sum("value"))
     rates = window_orders.join(labelled, on="customer_id").group_by("segment") \
         .agg(_returned()).pipe(_with_share).rename({"value": "returned"})
     return (
@@ -177,8 +177,7 @@ def customer_return_rates(customer_months: pl.DataFrame, analysis_date: datetime
 
 
 def _returned() -> list[pl.Expr]:
-    return [pl.col("ordered").sum().alias("ordered"),
-            pl.col("returned").sum().alias("value")]
+    return [exact_sum("ordered"), exact_sum("returned").alias("value")]
 
 
 def _with_share(frame: pl.DataFrame) -> pl.DataFrame:

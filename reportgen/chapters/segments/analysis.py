@@ -10,6 +10,7 @@ import polars as pl
 from reportgen.chapters.segments.migration import MigrationResult, segment_migration
 from reportgen.chapters.segments.rfm import RfmResult, rfm_analysis, score_ranges
 from reportgen.config import RfmConfig
+from reportgen.inputs.reduce import exact_sum
 
 
 @dataclass(frozen=True)
@@ -56,5 +57,5 @@ def segment_counts(customers: pl.DataFrame) -> dict[str, tuple[int, float, float
     if customers.is_empty():
         return {}
     total = customers.height
-    rows = customers.group_by("segment").agg(pl.len().alias("n"), pl.col("monetary").sum())
+    rows = customers.group_by("segment").agg(pl.len().alias("n"), exact_sum("monetary"))
     return {s: (int(n), n / total, float(m)) for s, n, m in rows.iter_rows()}

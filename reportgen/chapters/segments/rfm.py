@@ -9,6 +9,7 @@ import polars as pl
 
 from reportgen.chapters.profiles import group_profiles, statistics
 from reportgen.config import RfmConfig, SegmentRule
+from reportgen.inputs.reduce import exact_sum
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def rfm_values(
         pl.col("invoice_date").min().alias("first_purchase"),
         pl.col("invoice_date").max().alias("last_purchase"),
         pl.col("invoice").n_unique().alias("frequency"),
-        pl.col("revenue").sum().alias("monetary"),
+        exact_sum("revenue").alias("monetary"),
     )
     if monetary == "net":
         # Matched cancellations already removed their purchases; subtract only the others. A
@@ -90,7 +91,7 @@ def rfm_values(
                 & (pl.col("invoice_date") < analysis_date)
             )
             .group_by("customer_id")
-            .agg(pl.col("value").sum().alias("refunds"))
+            .agg(exact_sum("value").alias("refunds"))
         )
         values = (
             values.join(refunds, on="customer_id", how="left")
@@ -183,7 +184,7 @@ def segment_profiles(customers: pl.DataFrame) -> pl.DataFrame:
     rfm = {"recency": "recency_days", "frequency": "frequency", "monetary": "monetary"}
     return (
         group_profiles(customers, "segment", *statistics(rfm, "mean", "median"),
-                       pl.col("monetary").sum().alias("revenue"))
+                       exact_sum("monetary").alias("revenue"))
         .with_columns(
             (pl.col("revenue") / total_revenue if total_revenue else pl.lit(None, pl.Float64))
             .alias("revenue_share"),

@@ -12,6 +12,7 @@ import polars as pl
 from reportgen.chapters.returns.analysis import any_returns
 from reportgen.errors import InputError, NoDataError
 from reportgen.inputs.clean import CleanTransactions, nothing_left
+from reportgen.inputs.reduce import exact_sum
 from reportgen.period import Period
 from reportgen.report.formatting import day
 
@@ -64,10 +65,10 @@ def monthly_kpis(
         pl.col("month").cast(pl.Datetime("us")))
     in_window = pl.col("invoice_date").is_between(first.start, period.analysis_date, closed="left")
     totals = orders.filter(in_window).group_by(month.alias("month")).agg(
-        pl.col("revenue").sum().alias("revenue"),
+        exact_sum("revenue"),
         pl.col("invoice").n_unique().cast(pl.Int64).alias("orders"),
         pl.col("customer_id").drop_nulls().n_unique().cast(pl.Int64).alias("active_customers"),
-        pl.col("revenue").filter(pl.col("customer_id").is_null()).sum().alias("anonymous"),
+        exact_sum(pl.col("revenue").filter(pl.col("customer_id").is_null())).alias("anonymous"),
     )
     newcomers = (
         orders.filter(pl.col("customer_id").is_not_null())
@@ -77,7 +78,7 @@ def monthly_kpis(
     # A cancellation that netted out its order (or corrected it) is in neither revenue nor
     # returns: subtracting it from revenue would count the cancelled order twice.
     returned = returns.filter(in_window & (pl.col("kind") == "return")) \
-        .group_by(month.alias("month")).agg(pl.col("value").sum().alias("returns_value"))
+        .group_by(month.alias("month")).agg(exact_sum("value").alias("returns_value"))
     return (
         calendar.join(totals, on="month", how="left")
         .join(newcomers, on="month", how="left")
