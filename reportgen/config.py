@@ -357,11 +357,13 @@ class RfmConfig(StrictModel):
     monetary: Literal["gross", "net"] = Field(
         "gross", description="Monetary value: gross purchases, or net of the customer's returns."
     )
-    recency_resolution: Literal["days", "rhythm"] = Field(
-        "days", description="days: quintiles of the days since the last order; rhythm: the "
-        "quintiles' cut-offs rounded up to whole multiples of the usual gap between a repeat "
-        "customer's purchases (the median over customers), so that where customers buy often "
-        "a few days' difference does not decide the score.")
+    recency_resolution: Literal["auto", "days", "cycles"] = Field(
+        "auto", description="days: recency scored by quintiles of the days since the last "
+        "order; cycles: by how many of their own usual gaps between purchases ago customers "
+        "last bought (5 within 3, 4 within 5, 3 within 8, 2 within 12, 1 beyond), so that "
+        "where customers buy often a few days' chance does not decide the score; auto: cycles "
+        "where the unit's customers usually buy at least monthly (a usual gap of 31 days or "
+        "less), else days.")
     segments: list[SegmentRule] = Field(
         default_factory=_spec_segment_map,
         description="Segment map; the first rule that matches a customer's R and F scores wins.",

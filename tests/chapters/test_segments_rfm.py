@@ -4,6 +4,7 @@ an independent count."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from reportgen.chapters.segments.rfm import (
 from reportgen.config import RfmConfig, SegmentRule
 
 ANALYSIS_DATE = datetime(2011, 1, 1)
+# The hand computations are of quintiles of days (the fixture's customers buy about monthly,
+# where `auto` would score recency by cycles).
+DAYS = RfmConfig(recency_resolution="days")
 
 
 NO_RETURNS = pl.DataFrame(schema={
@@ -51,7 +55,7 @@ FIXTURE = purchases(
 
 
 def test_values_scores_and_segments_match_the_hand_computation() -> None:
-    result = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, RfmConfig())
+    result = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, DAYS)
     table = result.customers.select(
         "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
         "segment",
@@ -70,7 +74,7 @@ def test_values_scores_and_segments_match_the_hand_computation() -> None:
 
 
 def test_segment_profiles_of_the_fixture() -> None:
-    result = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, RfmConfig())
+    result = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, DAYS)
     hibernating = result.segment_profiles.filter(pl.col("segment") == "hibernating").row(
         0, named=True
     )
@@ -90,7 +94,7 @@ def test_net_monetary_subtracts_only_unmatched_returns() -> None:
         "value": [30.0, 50.0, 7.0],
         "kind": ["return", "cancellation", "return"],
     })
-    net = rfm_analysis(FIXTURE, returns, ANALYSIS_DATE, RfmConfig(monetary="net"))
+    net = rfm_analysis(FIXTURE, returns, ANALYSIS_DATE, RfmConfig(monetary="net", recency_resolution="days"))
     monetary = dict(net.customers.select("customer_id", "monetary").rows())
     assert monetary == {"A": 35.0, "B": 70.0, "C": 60.0, "D": 493.0, "E": 4.0}
 
@@ -181,7 +185,7 @@ def test_score_ranges_say_what_each_score_stands_for() -> None:
     from reportgen.chapters.segments.rfm import score_ranges
     from reportgen.chapters.segments.section import value_range
 
-    customers = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, RfmConfig()).customers
+    customers = rfm_analysis(FIXTURE, NO_RETURNS, ANALYSIS_DATE, DAYS).customers
     ranges = score_ranges(customers)
     # F1 is B and D (1 order each); F2 has nobody; F3 is C (2 orders).
     f = {row["score"]: (row["frequency_min"], row["frequency_max"]) for row in ranges.to_dicts()}
@@ -213,7 +217,7 @@ def test_segment_descriptions_are_written_from_this_months_cut_offs() -> None:
     from reportgen.chapters.segments.analysis import segments_analysis
     from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
 
-    params = RfmConfig()
+    params = DAYS
     result = segments_analysis(weekly_shoppers(), NO_RETURNS, ANALYSIS_DATE,
                                datetime(2010, 12, 1), params)
     # Nobody has one order: F1 stands for 10-13 of them and F2 for 14-17, and they say so.
@@ -226,16 +230,94 @@ def test_segment_descriptions_are_written_from_this_months_cut_offs() -> None:
                        ("one order", "single-order", "very recently", "a few orders"))
 
 
-def test_recency_no_finer_than_the_buying_rhythm() -> None:
-    from reportgen.chapters.segments.rfm import buying_rhythm_days
+def test_recency_by_cycles_counts_each_customers_own_usual_gaps() -> None:
+    from reportgen.chapters.segments.rfm import buying_rhythm_days, usual_gaps
 
-    shoppers = weekly_shoppers()
+    # Weekly households (20, each on a weekday of its own, 1-7 days since their last basket),
+    # then by hand: W shopped weekly for 10 weeks and stopped 6 weeks ago; M bought every 28
+    # days, 9 times, last 100 days ago; O bought once, 30 days ago.
+    last_w = datetime(2010, 11, 20)
+    last_m = datetime(2010, 9, 23)
+    shoppers = pl.concat([weekly_shoppers(), purchases(
+        *((f"W{i}", "W", (last_w - pd.Timedelta(days=7 * i)).isoformat(), 10.0)
+          for i in range(10)),
+        *((f"M{i}", "M", (last_m - pd.Timedelta(days=28 * i)).isoformat(), 10.0)
+          for i in range(9)),
+        ("O1", "O", "2010-12-02 10:00:00", 10.0))])
     assert buying_rhythm_days(shoppers, ANALYSIS_DATE) == 7
-    plain = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE, RfmConfig()).customers
-    rhythm = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE,
-                          RfmConfig(recency_resolution="rhythm")).customers
-    # By days, a household that shopped yesterday and one that shopped six days ago (both on
-    # their weekly round) score apart; by the rhythm, the week is one step: both score 5.
-    assert plain.filter(pl.col("recency_days") <= 7)["r_score"].n_unique() > 1
-    assert set(rhythm.filter(pl.col("recency_days") <= 7)["r_score"]) == {5}
-    assert (rhythm["r_score"] >= plain["r_score"]).all()  # cut-offs only move outwards
+    gaps = dict(usual_gaps(shoppers, ANALYSIS_DATE, 7).rows())
+    # (days from first to last purchase day + the unit's 7) / purchase days
+    assert gaps["W"] == (63 + 7) / 10 and gaps["M"] == (224 + 7) / 9 and gaps["O"] == 7.0
+    assert gaps["H00"] == (63 + 7) / 10
+    result = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE, RfmConfig())
+    assert result.recency_scoring == "cycles" and result.usual_gap_days == 7
+    scores = dict(result.customers.select("customer_id", "r_score").rows())
+    # Every weekly household is on its round: 5, whichever day of the week it shops.
+    assert {scores[f"H{k:02d}"] for k in range(20)} == {5}
+    assert scores["W"] == 3  # 42 days / 7.0 = 6.0 usual gaps: late (5-8)
+    assert scores["M"] == 4  # 100 days / 25.7 = 3.9 usual gaps: overdue (3-5)
+    assert scores["O"] == 4  # 30 days / 7 = 4.3 usual gaps
+    days = rfm_analysis(shoppers, NO_RETURNS, ANALYSIS_DATE, DAYS).customers
+    assert days.filter(pl.col("customer_id").str.starts_with("H"))["r_score"].n_unique() > 1
+
+
+def test_auto_scores_by_cycles_only_where_customers_buy_at_least_monthly() -> None:
+    from reportgen.chapters.segments.rfm import recency_scoring
+
+    assert recency_scoring("auto", 31) == "cycles" and recency_scoring("auto", 32) == "days"
+    assert recency_scoring("days", 1) == "days" and recency_scoring("cycles", 300) == "cycles"
+
+
+def test_the_scores_page_says_how_recency_is_scored() -> None:
+    from reportgen.chapters.segments.analysis import segments_analysis
+    from reportgen.chapters.segments.section import recency_scoring_note, score_rows
+
+    result = segments_analysis(weekly_shoppers(), NO_RETURNS, ANALYSIS_DATE,
+                               datetime(2010, 12, 1), RfmConfig())
+    assert result.current.recency_scoring == result.previous.recency_scoring == "cycles"
+    rows = {row.score: row.recency for row in score_rows(result.score_ranges, "USD", "cycles")}
+    assert rows[5] == "within 3 usual gaps" and rows[1] == "–"  # nobody long lapsed
+    assert "every 7 days or so" in recency_scoring_note("cycles", 7)
+    assert "best fifth" in recency_scoring_note("days", 40)
+
+
+def daily_shopper_panel(baskets_per_week: float, households: int = 500) -> pl.DataFrame:
+    """A loyalty panel simulated over 2023-2024: households buy at their own steady rate
+    (Gamma around `baskets_per_week`) at random moments, and 1 in 200 leave each week."""
+    from reportgen.demo_data import simulate_customers
+
+    rng = np.random.default_rng(1)
+    rates = rng.gamma(4.0, baskets_per_week / 4.0, households)
+    simulated = simulate_customers(rng, rates, np.clip(0.005 / rates, 1e-9, 1.0),
+                                   rng.random(households) * 8.0, 104.0)
+    start = datetime(2023, 1, 1)
+    return pl.DataFrame({
+        "invoice": [str(i) for i in range(simulated.owners.size)],
+        "customer_id": [f"H{owner}" for owner in simulated.owners],
+        "invoice_date": [start + pd.Timedelta(weeks=float(week)) for week in simulated.times],
+        "revenue": rng.gamma(2.0, 30.0, simulated.owners.size),
+    })
+
+
+@pytest.mark.parametrize("baskets_per_week", [5.0, 1.0])
+def test_segments_of_steady_shoppers_move_little_month_to_month(baskets_per_week: float) -> None:
+    """Daily and weekly shoppers whose habits do not change: scored by days since their last
+    basket, a quarter (daily) to 38 % (weekly) of them changed segment every month (chance
+    decides who shopped last); scored by cycles (what `auto` chooses here), 6 % and 10 %: those
+    who left, and frequency ranks crossing."""
+    from reportgen.chapters.segments.migration import segment_migration
+    from reportgen.period import Period
+
+    panel = daily_shopper_panel(baskets_per_week)
+    months = [Period(2024, month) for month in range(1, 13)]
+
+    def moved_share(params: RfmConfig) -> float:
+        segments = [rfm_analysis(panel, NO_RETURNS, month.analysis_date, params).customers
+                    for month in months]
+        shares = [segment_migration(now, before).moved / before.height
+                  for before, now in pairwise(segments)]
+        return float(np.mean(shares))
+
+    by_days, by_auto = moved_share(DAYS), moved_share(RfmConfig())
+    assert by_days > 0.2
+    assert by_auto < 0.12 and by_auto < by_days / 3

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
-from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
+from reportgen.chapters.segments.section import (
+    SEGMENT_DESCRIPTIONS,
+    recency_scoring_note,
+    segment_cutoffs,
+)
 from reportgen.report.formatting import segment_label
 
 
@@ -25,6 +29,7 @@ class Glossary:
     cancellation_window_hours: float | None
     reissue_days: float
     has_returns: bool  # the data hold returns (else the glossary leaves them out)
+    recency_by_cycles: str  # how recency is scored where it is not by fifths, else ""
 
 
 class MethodChapter(TextChapter, key="method", title="Glossary and method"):
@@ -39,7 +44,7 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
             meaning = rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
             if segments is not None and rule.name not in meanings:
                 cutoffs = segment_cutoffs(rule.name, config.rfm.segments, segments.score_ranges,
-                                          segments.customers)
+                                          segments.customers, segments.current.recency_scoring)
                 meaning = f"{meaning} This month: {cutoffs}."
             meanings.setdefault(rule.name, meaning)
         return Section(Glossary(
@@ -52,4 +57,7 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
             cancellation_window_hours=config.cleaning.cancellation_window_hours,
             reissue_days=config.cleaning.reissue_days,
             has_returns=inputs.results.get("returns", ReturnsResult) is not None,
+            recency_by_cycles=recency_scoring_note(segments.current.recency_scoring,
+                                                   segments.current.usual_gap_days)
+            if segments is not None and segments.current.recency_scoring == "cycles" else "",
         ))

@@ -38,7 +38,8 @@ def segments_analysis(
 ) -> SegmentsResult:
     """Score and segment customers at both dates; count the lapsing regulars."""
     current = rfm_analysis(orders, returns, analysis_date, params)
-    previous = rfm_analysis(orders, returns, previous_date, params)
+    # Both months scored alike: moves between them are customers', not the scoring's.
+    previous = rfm_analysis(orders, returns, previous_date, params, current.recency_scoring)
     lapsing = current.customers.filter(pl.col("segment").is_in(params.lapsing_segments))
     return SegmentsResult(
         current=current,

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import polars as pl
 
 from reportgen.chapters.profiles import group_profiles, statistics
 from reportgen.config import RfmConfig, SegmentRule
 from reportgen.inputs.reduce import exact_sum
+
+RecencyScoring = Literal["days", "cycles"]
+# Recency scored against each customer's own rhythm ("cycles"): the upper limits of scores 5,
+# 4, 3 and 2, in the customer's usual gaps since their last order (beyond the last: score 1).
+# A customer who still buys at their usual rate, at random moments, stays silent for 3 gaps
+# about 1 time in 20, 5 gaps 1 in 150 and 8 gaps 1 in 3,000: 5 is on their rhythm, 4 overdue,
+# 3 late, 2 lapsed and 1 long lapsed, and day-to-day chance rarely moves a customer's score.
+CYCLE_LIMITS = (3.0, 5.0, 8.0, 12.0)
+# `recency_resolution: auto` scores by cycles where customers usually buy at least monthly: a
+# monthly report then catches each regular customer at a random point of their own round, and
+# quintiles of days since the last order would rank that chance.
+AUTO_CYCLES_MAX_GAP_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -19,29 +32,41 @@ class RfmResult:
     customers: pl.DataFrame
     segment_profiles: pl.DataFrame
     analysis_date: datetime
-    recency_step_days: int  # recency cut-offs are multiples of it (1: plain quintiles)
+    recency_scoring: RecencyScoring  # days: quintiles of days; cycles: CYCLE_LIMITS
+    usual_gap_days: int  # the unit's buying rhythm (`buying_rhythm_days`)
     params: RfmConfig
 
 
 def rfm_analysis(
-    orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig
+    orders: pl.DataFrame, returns: pl.DataFrame, analysis_date: datetime, params: RfmConfig,
+    scoring: RecencyScoring | None = None,
 ) -> RfmResult:
     """Score every identified customer who bought before the analysis date and name the segment.
 
-    With `params.recency_resolution` "rhythm", recency is scored no finer than the customers'
-    buying rhythm (`buying_rhythm_days`): one day's shopping does not make a champion."""
-    step = buying_rhythm_days(orders, analysis_date) \
-        if params.recency_resolution == "rhythm" else 1
-    customers = segment_customers(
-        rfm_scores(rfm_values(orders, returns, analysis_date, params.monetary), step),
-        params.segments)
+    Recency is scored by `scoring`, else as `params.recency_resolution` says (`recency_scoring`):
+    by quintiles of the days since the last order, or by how many of their own usual gaps
+    ago a customer last bought (`with_cycle_scores`)."""
+    gap = buying_rhythm_days(orders, analysis_date)
+    scoring = scoring or recency_scoring(params.recency_resolution, gap)
+    scored = rfm_scores(rfm_values(orders, returns, analysis_date, params.monetary))
+    if scoring == "cycles":
+        scored = with_cycle_scores(scored, orders, analysis_date, gap)
+    customers = segment_customers(scored, params.segments)
     return RfmResult(
         customers=customers,
         segment_profiles=segment_profiles(customers),
         analysis_date=analysis_date,
-        recency_step_days=step,
+        recency_scoring=scoring,
+        usual_gap_days=gap,
         params=params,
     )
+
+
+def recency_scoring(resolution: str, usual_gap_days: int) -> RecencyScoring:
+    """days or cycles: as configured, or for auto by the unit's usual gap between purchases."""
+    if resolution == "auto":
+        return "cycles" if usual_gap_days <= AUTO_CYCLES_MAX_GAP_DAYS else "days"
+    return "cycles" if resolution == "cycles" else "days"
 
 
 def buying_rhythm_days(orders: pl.DataFrame, analysis_date: datetime) -> int:
@@ -59,6 +84,35 @@ def buying_rhythm_days(orders: pl.DataFrame, analysis_date: datetime) -> int:
         .drop_nulls().group_by("customer_id").agg(pl.col("gap").mean())
     median = gaps["gap"].median()
     return max(1, int(median)) if isinstance(median, int | float) else 1
+
+
+def usual_gaps(orders: pl.DataFrame, analysis_date: datetime, unit_gap_days: int
+               ) -> pl.DataFrame:
+    """Per identified customer, `usual_gap_days`: the days from their first to their last
+    purchase day plus the unit's usual gap, over their purchase days. Many purchases give
+    their own mean gap; a customer of one purchase day gets the unit's, and of few, a blend."""
+    return (
+        orders.filter(pl.col("customer_id").is_not_null()
+                      & (pl.col("invoice_date") < analysis_date))
+        .group_by("customer_id").agg(
+            ((pl.col("invoice_date").max().dt.date() - pl.col("invoice_date").min().dt.date())
+             .dt.total_days() + unit_gap_days).alias("span"),
+            pl.col("invoice_date").dt.date().n_unique().alias("days"))
+        .select("customer_id", (pl.col("span") / pl.col("days")).alias("usual_gap_days"))
+    )
+
+
+def with_cycle_scores(scored: pl.DataFrame, orders: pl.DataFrame, analysis_date: datetime,
+                      unit_gap_days: int) -> pl.DataFrame:
+    """r_score by how many of their usual gaps (`usual_gaps`) ago customers last bought:
+    5 within CYCLE_LIMITS[0], 4 within CYCLE_LIMITS[1], and so on; 1 beyond the last."""
+    gaps = scored.join(usual_gaps(orders, analysis_date, unit_gap_days), on="customer_id",
+                       how="left", maintain_order="left")
+    cycles = pl.col("recency_days") / pl.col("usual_gap_days")
+    score: pl.Expr = pl.lit(1)
+    for value, limit in zip((2, 3, 4, 5), reversed(CYCLE_LIMITS), strict=True):
+        score = pl.when(cycles <= limit).then(pl.lit(value)).otherwise(score)
+    return gaps.with_columns(score.cast(pl.Int8).alias("r_score")).drop("usual_gap_days")
 
 
 def rfm_values(
@@ -117,30 +171,13 @@ def quintile_score(column: str, higher_is_better: bool = True) -> pl.Expr:
     return (1 + (5 * worse.cast(pl.Int64) // pl.len())).clip(1, 5).cast(pl.Int8)
 
 
-def rfm_scores(values: pl.DataFrame, recency_step_days: int = 1) -> pl.DataFrame:
-    """Add r_score (recent = 5), f_score and m_score, each tie-consistent (quintile_score).
-
-    With `recency_step_days` > 1 the recency scores' cut-offs (the most days since the last
-    order each score holds) are rounded up to multiples of it: a score whose cut-off then
-    equals a better one's holds nobody, and each customer takes the best score whose cut-off
-    their recency does not exceed."""
-    scored = values.sort("customer_id").with_columns(
+def rfm_scores(values: pl.DataFrame) -> pl.DataFrame:
+    """Add r_score (recent = 5), f_score and m_score, each tie-consistent (quintile_score)."""
+    return values.sort("customer_id").with_columns(
         quintile_score("recency_days", higher_is_better=False).alias("r_score"),
         quintile_score("frequency").alias("f_score"),
         quintile_score("monetary").alias("m_score"),
     )
-    if recency_step_days <= 1 or scored.is_empty():
-        return scored
-    cutoffs = scored.group_by("r_score").agg(pl.col("recency_days").max().alias("cutoff")) \
-        .filter(pl.col("r_score") >= 2)
-    rounded = {int(score): -(-int(cutoff) // recency_step_days) * recency_step_days
-               for score, cutoff in cutoffs.iter_rows()}
-    score: pl.Expr = pl.lit(1)
-    for value in (2, 3, 4, 5):  # the best score whose cut-off holds the customer wins
-        if value in rounded:
-            score = pl.when(pl.col("recency_days") <= rounded[value]).then(pl.lit(value)) \
-                .otherwise(score)
-    return scored.with_columns(score.cast(pl.Int8).alias("r_score"))
 
 
 def score_ranges(customers: pl.DataFrame) -> pl.DataFrame:

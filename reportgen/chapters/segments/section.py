@@ -11,6 +11,7 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.charts import rfm_grid_chart, segment_share_chart
 from reportgen.chapters.segments.migration import NEW, MigrationResult
+from reportgen.chapters.segments.rfm import CYCLE_LIMITS, RecencyScoring
 from reportgen.config import SegmentRule, UnitConfig
 from reportgen.period import Period
 from reportgen.report.charts import Chart
@@ -37,20 +38,39 @@ SEGMENT_DESCRIPTIONS = {
 
 
 def segment_cutoffs(name: str, rules: list[SegmentRule], ranges: pl.DataFrame,
-                    customers: pl.DataFrame | None = None) -> str:
+                    customers: pl.DataFrame | None = None,
+                    scoring: RecencyScoring = "days") -> str:
     """What a segment stands for this period, from its rules' scores and the scores' cut-offs:
-    'last order 1–3 days ago, 2–32 orders'; 'no customer this month' when the segment of
+    'last order 1–3 days ago, 2–32 orders' (or 'last order within 3 usual gaps, 2–32 orders'
+    where recency is scored by cycles); 'no customer this month' when the segment of
     `customers` (a table with a segment column) is empty."""
     if customers is not None and customers.filter(pl.col("segment") == name).is_empty():
         return "no customer this month"
     r_scores = sorted({r for rule in rules if rule.name == name for r in rule.r})
     f_scores = sorted({f for rule in rules if rule.name == name for f in rule.f})
-    recency = value_range(ranges, "recency_days", r_scores)
+    recency = recency_range(ranges, r_scores, scoring)
     orders = value_range(ranges, "frequency", f_scores)
     if MISSING in (recency, orders):
         return "no customer this month"
-    return f"last order {recency} day{'' if recency == '1' else 's'} ago, {orders} " \
-        f"order{'' if orders == '1' else 's'}"
+    return f"last order {recency}, {orders} order{'' if orders == '1' else 's'}"
+
+
+def recency_range(ranges: pl.DataFrame, scores: list[int], scoring: RecencyScoring) -> str:
+    """When the customers of these recency scores last ordered: '1–3 days ago', or, scored by
+    cycles, 'within 3 usual gaps' / '3–8 usual gaps ago' / 'over 8 usual gaps ago' (the
+    customer's own usual gap between purchases); "–" when no customer has these scores."""
+    if scoring == "days":
+        days = value_range(ranges, "recency_days", scores)
+        return days if days == MISSING else f"{days} day{'' if days == '1' else 's'} ago"
+    if not scores or value_range(ranges, "recency_days", scores) == MISSING:
+        return MISSING
+    limits = {5: (0.0, CYCLE_LIMITS[0]), 4: (CYCLE_LIMITS[0], CYCLE_LIMITS[1]),
+              3: (CYCLE_LIMITS[1], CYCLE_LIMITS[2]), 2: (CYCLE_LIMITS[2], CYCLE_LIMITS[3]),
+              1: (CYCLE_LIMITS[3], None)}
+    low, high = limits[max(scores)][0], limits[min(scores)][1]
+    if high is None:
+        return f"over {low:g} usual gaps ago"
+    return f"within {high:g} usual gaps" if low == 0 else f"{low:g}–{high:g} usual gaps ago"
 
 
 @dataclass(frozen=True)
@@ -70,8 +90,7 @@ class SegmentRow:
     monetary_median: float
     revenue: float
     revenue_share: float | None
-    recency_range: str  # the days since the last order its R scores stand for, e.g. 61–180
-    orders_range: str  # the orders its F scores stand for, e.g. 2–3
+    cutoffs: str  # what its scores stand for now (`segment_cutoffs`)
 
 
 @dataclass(frozen=True)
@@ -105,11 +124,14 @@ class SegmentsView:
     segments: tuple[SegmentRow, ...]
     scores: tuple[ScoreRow, ...]
     migration: MigrationView
+    recency_note: str  # how recency is scored (`recency_scoring_note`)
 
 
 def segments_section(result: SegmentsResult, inputs: SectionInputs) -> Section[SegmentsView]:
     """Segment rows, charts, migration and the segments' headlines."""
-    segments = segment_rows(result.current.segment_profiles, result.score_ranges, inputs.config)
+    scoring = result.current.recency_scoring
+    segments = segment_rows(result.current.segment_profiles, result.score_ranges, inputs.config,
+                            scoring)
     charts = {}
     if segments:
         charts["segment_share"] = Chart(
@@ -125,15 +147,17 @@ def segments_section(result: SegmentsResult, inputs: SectionInputs) -> Section[S
     previous = inputs.period.shift(-1)
     return Section(
         SegmentsView(result.customers.height, segments,
-                     score_rows(result.score_ranges, inputs.config.currency),
-                     migration_view(result.migration, previous)),
+                     score_rows(result.score_ranges, inputs.config.currency, scoring),
+                     migration_view(result.migration, previous),
+                     recency_scoring_note(scoring, result.current.usual_gap_days)),
         charts=charts,
         headlines=segment_headlines(result, segments, inputs.config, previous),
     )
 
 
 def segment_rows(
-    profiles: pl.DataFrame, ranges: pl.DataFrame, config: UnitConfig
+    profiles: pl.DataFrame, ranges: pl.DataFrame, config: UnitConfig,
+    scoring: RecencyScoring = "days",
 ) -> tuple[SegmentRow, ...]:
     """Segment profiles as rows, largest segment first, with what their rules mean now."""
     r_scores: dict[str, set[int]] = {}
@@ -154,8 +178,7 @@ def segment_rows(
             frequency_median=p["frequency_median"], monetary_mean=p["monetary_mean"],
             monetary_median=p["monetary_median"], revenue=p["revenue"],
             revenue_share=p["revenue_share"],
-            recency_range=value_range(ranges, "recency_days", sorted(r_scores.get(name, ()))),
-            orders_range=value_range(ranges, "frequency", sorted(f_scores.get(name, ()))),
+            cutoffs=segment_cutoffs(name, config.rfm.segments, ranges, scoring=scoring),
         ))
     return tuple(rows)
 
@@ -170,17 +193,33 @@ def value_range(ranges: pl.DataFrame, measure: str, scores: list[int],
     return shown(low) if low == high else f"{shown(low)}–{shown(high)}"
 
 
-def score_rows(ranges: pl.DataFrame, currency: str) -> tuple[ScoreRow, ...]:
+def score_rows(ranges: pl.DataFrame, currency: str, scoring: RecencyScoring = "days"
+               ) -> tuple[ScoreRow, ...]:
     """What each score stands for this period, best score first."""
     def spend(value: float) -> str:
         return money(value, currency)
 
     return tuple(
-        ScoreRow(score, value_range(ranges, "recency_days", [score]),
+        ScoreRow(score, recency_range(ranges, [score], scoring),
                  value_range(ranges, "frequency", [score]),
                  value_range(ranges, "monetary", [score], spend))
         for score in range(5, 0, -1)
     )
+
+
+def recency_scoring_note(scoring: RecencyScoring, usual_gap_days: int) -> str:
+    """How recency is scored this month, for the scores table."""
+    if scoring == "days":
+        return ("Each customer scores 1 to 5 on recency, frequency and spend: 5 for the best "
+                "fifth of customers, 1 for the lowest fifth.")
+    return (f"Customers here usually buy every {usual_gap_days:,} day"
+            f"{'' if usual_gap_days == 1 else 's'} or so, so recency is scored against each "
+            "customer's own rhythm: their usual gap is the time from their first to their last "
+            "purchase day, plus one of the unit's usual gaps, over their purchase days. A "
+            "customer still buying at that rate stays silent for 3 usual gaps about 1 time in "
+            "20 and for 5 about 1 time in 150: recency 5 is on their rhythm, 4 overdue, 3 late, "
+            "2 lapsed, 1 long lapsed. Frequency and spend score 5 for the best fifth of "
+            "customers, 1 for the lowest fifth.")
 
 
 def segment_headlines(
