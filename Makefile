@@ -26,10 +26,10 @@ demo: $(STAMP)
 	$(BIN)/reportgen demo
 
 test: $(STAMP)
-	$(PYTEST) -q -n auto --dist loadfile
+	$(PYTEST) -q -n auto --dist loadfile --no-loadscope-reorder
 
 test-fast: $(STAMP)
-	$(PYTEST) -q -n auto --dist loadfile -m "not slow"
+	$(PYTEST) -q -n auto --dist loadfile --no-loadscope-reorder -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -25,13 +25,13 @@ import pandas as pd
 import polars as pl
 
 from benchmarks.pipeline_stages import best_of
-from reportgen.chapters.clv.customer_summary import customer_summary
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.summary.analysis import monthly_kpis
 from reportgen.chapters.trends.cohorts import cohort_analysis
 from reportgen.config import load_unit_config
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
+from reportgen.models.clv.summary import customer_summary
 from reportgen.paths import PROJECT_DIR
 from reportgen.period import Period
 

@@ -23,14 +23,14 @@ import numpy as np
 import polars as pl
 
 from reportgen.chapters.clv.analysis import clv_analysis
-from reportgen.chapters.clv.customer_summary import (
+from reportgen.config import ClvConfig
+from reportgen.demo_data import purchase_times, simulated_purchases
+from reportgen.models.clv.purchase import fit_purchase_model, quiet_numerics
+from reportgen.models.clv.summary import (
     compressed_summary,
     customer_summary,
     summary_arrays,
 )
-from reportgen.chapters.clv.purchase_models import fit_purchase_model, quiet_lifetimes
-from reportgen.config import ClvConfig
-from reportgen.demo_data import purchase_times, simulated_purchases
 
 SIZES = tuple(int(size) for size in os.environ.get(
     "BENCH_CLV_SIZES", "10000,100000,1000000").split(","))
@@ -87,7 +87,7 @@ def lifetimes_fit(purchases: pl.DataFrame, customers: int) -> tuple[float, float
             frame, "customer_id", "invoice_date", observation_period_end=str(END), freq="W"))
     summary = customer_summary(purchases, END, 7)
     x, t_x, age = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
-    with quiet_lifetimes():
+    with quiet_numerics():
         _, fitting = timed(lambda: BetaGeoFitter().fit(x, t_x, age))
     return fitting, summarising
 

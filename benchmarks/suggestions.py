@@ -74,8 +74,8 @@ def chapter_cost() -> None:
     """The chapter on the UK unit, against building its pairs; peak memory in a child."""
     from reportgen.chapters.segments.rfm import rfm_analysis
     from reportgen.chapters.suggestions.analysis import suggestions_analysis
-    from reportgen.chapters.suggestions.matrix import kept_products, purchase_matrix
     from reportgen.config import RfmConfig, SuggestionsConfig
+    from reportgen.models.recommend.matrix import kept_products, purchase_matrix
     from reportgen.period import Period
 
     clean = uci_clean(all_countries=False)
@@ -129,7 +129,7 @@ def resident_bytes() -> int:
 
 def dense_limit() -> None:
     """EASE fit time and memory by catalogue size, on 20 purchases per customer."""
-    from reportgen.chapters.suggestions.models import fit_ease
+    from reportgen.models.recommend.weights import fit_ease
 
     rng = np.random.default_rng(5)
     print(f"{'products':>8} {'customers':>9} {'fit':>7} {'one matrix':>10} {'peak added':>10}")

@@ -7,18 +7,16 @@
     ├── NoDataError                exit 4   nothing to report for the requested period
     ├── OutputError                exit 5   the report could not be rendered or written
     ├── BusyError                  exit 7   another run of the same unit is in progress
-    └── DeliveryError              exit 8   the summary email could not be sent
+    ├── DeliveryError              exit 8   the summary email could not be sent
+    └── EngineError                exit 9   engine: spark: a Spark job failed
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (libraries append traces), else its type."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+# One definition (the models record their failures with it too), re-exported here.
+from reportgen.models.messages import first_line as first_line
 
 
 class ReportgenError(Exception):

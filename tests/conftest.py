@@ -197,9 +197,13 @@ def write_demo_unit(folder: Path, title: str = "Demo <Unit> & Co", **overrides: 
     return config
 
 
-# The longest modules (a minute and more, measured with --durations): run first, so that with
-# one worker per core (make test) none of them starts last while the other cores sit idle.
-LONGEST_FIRST = ("inputs/test_spark_engine.py", "test_real_data.py", "report/test_report.py")
+# The longest modules (ten seconds and more, measured with --durations): run first, so that
+# with one worker per core (make test, which keeps this order: --no-loadscope-reorder) none of
+# them starts last while the other cores sit idle.
+LONGEST_FIRST = ("inputs/test_spark_engine.py", "test_real_data.py", "report/test_report.py",
+                 "test_messy_export.py", "chapters/test_clv.py", "test_report_values_property.py",
+                 "faults/test_cleaning_properties.py", "chapters/test_trends.py",
+                 "jobs/test_runner.py", "faults/test_kill.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -28,7 +28,6 @@ counts of distinct invoices keep the invoice where a total needs it (`orders`,
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 import narwhals as nw
@@ -235,11 +234,6 @@ def orders_of(purchases: pl.DataFrame) -> pl.DataFrame:
     """`orders` of purchase lines held by Polars, in the order of their first lines."""
     numbered = purchases.lazy().with_row_index("line")
     return collected(orders(nw.from_native(numbered))).sort("line").drop("line")
-
-
-def in_months(start: datetime, end: datetime) -> pl.Expr:
-    """Rows of a per-month table whose `month` lies in [start, end) (both month starts)."""
-    return pl.col("month").is_between(start, end, closed="left")
 
 
 def month_of(column: str = "invoice_date") -> nw.Expr:

@@ -11,14 +11,14 @@ import pytest
 from conftest import PROJECT_DIR, cdnow_purchases
 from lifetimes.utils import summary_data_from_transaction_data
 
-from reportgen.chapters.clv.customer_summary import (
+from reportgen.config import load_unit_config
+from reportgen.inputs.clean import clean_lines, clean_transactions
+from reportgen.inputs.load import read_transactions
+from reportgen.models.clv.summary import (
     compressed_summary,
     customer_summary,
     repeat_purchases_between,
 )
-from reportgen.config import load_unit_config
-from reportgen.inputs.clean import clean_lines, clean_transactions
-from reportgen.inputs.load import read_transactions
 
 
 def lifetimes_summary(purchases: pl.DataFrame, end: date, unit_days: int) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from conftest import central_difference
 from lifetimes import ParetoNBDFitter
 from scipy.integrate import quad
 
-from reportgen.chapters.clv import pareto
+from reportgen.models.clv import pareto
 
 # (r, alpha, s, beta): CDNOW's fit; ordinary dropout; and fits heading for "no dropout", where
 # s and beta grow together (SciPy's 2F1 is NaN there), or where alpha > beta and s is large

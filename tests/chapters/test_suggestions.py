@@ -13,16 +13,16 @@ import scipy.sparse as sp
 from conftest import UnitFactory, lines
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
 from reportgen.chapters.suggestions.analysis import suggestions_analysis
 from reportgen.chapters.suggestions.backtest import holdout_test
-from reportgen.chapters.suggestions.matrix import kept_products, purchase_matrix
-from reportgen.chapters.suggestions.models import fit_ease, fit_item_item
 from reportgen.chapters.suggestions.ranking import buy_again_lists, chosen_method, fit_suggestions
 from reportgen.config import SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_lines, clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.inputs.reduce import collected, customer_products_of, descriptions, orders_of
+from reportgen.models.recommend.affinity import offers_by_segment, product_pairs
+from reportgen.models.recommend.matrix import kept_products, purchase_matrix
+from reportgen.models.recommend.weights import fit_ease, fit_item_item
 from reportgen.period import Period
 
 PERIOD = Period(2011, 11)  # analysis date 1 Dec 2011

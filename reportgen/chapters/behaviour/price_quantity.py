@@ -6,7 +6,8 @@ from datetime import datetime
 
 import polars as pl
 
-from reportgen.inputs.reduce import PRICE_BANDS, QUANTITY_BANDS, in_months
+from reportgen.inputs.reduce import PRICE_BANDS, QUANTITY_BANDS
+from reportgen.models.frames import in_months
 
 
 def price_quantity_bands(bands: pl.DataFrame, window_start: datetime, analysis_date: datetime

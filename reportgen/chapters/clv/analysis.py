@@ -19,20 +19,7 @@ import numpy as np
 import polars as pl
 
 from reportgen.chapters.clv.backtest import SEED, Backtest, run_backtests
-from reportgen.chapters.clv.customer_summary import (
-    compressed_summary,
-    customer_summary,
-    daily_purchases,
-    purchase_days,
-    summary_arrays,
-)
 from reportgen.chapters.clv.grade import ForecastGrade, forecast_grade
-from reportgen.chapters.clv.purchase_models import (
-    ModelFit,
-    PurchaseModel,
-    SummaryArrays,
-    fit_purchase_model,
-)
 from reportgen.chapters.clv.repurchase import RepurchaseChance
 from reportgen.chapters.clv.season import (
     DAYS_PER_MONTH,
@@ -43,16 +30,29 @@ from reportgen.chapters.clv.season import (
     monthly_purchases,
     season,
 )
-from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
-from reportgen.chapters.clv.uncertainty import (
+from reportgen.chapters.profiles import group_profiles, share_of, statistics
+from reportgen.config import ClvConfig
+from reportgen.models.clv.purchase import (
+    ModelFit,
+    PurchaseModel,
+    SummaryArrays,
+    fit_purchase_model,
+)
+from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.models.clv.summary import (
+    compressed_summary,
+    customer_summary,
+    daily_purchases,
+    purchase_days,
+    summary_arrays,
+)
+from reportgen.models.clv.uncertainty import (
     parameter_covariance,
     parameter_draws,
     parameter_intervals,
     row_sample,
     total_interval,
 )
-from reportgen.chapters.profiles import group_profiles, share_of, statistics
-from reportgen.config import ClvConfig
 
 MIN_CUSTOMERS = 20
 MIN_REPEAT_PURCHASES = 10

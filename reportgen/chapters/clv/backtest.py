@@ -25,27 +25,27 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.clv.customer_summary import (
-    compressed_summary,
-    customer_summary,
-    purchase_days,
-    summary_arrays,
-)
-from reportgen.chapters.clv.purchase_models import (
+from reportgen.config import ClvConfig
+from reportgen.models.clv.purchase import (
     MODEL_LABELS,
     PurchaseModel,
     SummaryArrays,
     fit_nbd,
     fit_purchase_model,
 )
-from reportgen.chapters.clv.spend_model import SpendModel, fit_spend_model, shrunk_mean_model
-from reportgen.chapters.clv.uncertainty import (
+from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.models.clv.summary import (
+    compressed_summary,
+    customer_summary,
+    purchase_days,
+    summary_arrays,
+)
+from reportgen.models.clv.uncertainty import (
     parameter_covariance,
     parameter_draws,
     row_sample,
     total_interval,
 )
-from reportgen.config import ClvConfig
 
 MIN_CALIBRATION_CUSTOMERS = 50
 TOP_SHARE = 0.10

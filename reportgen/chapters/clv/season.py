@@ -19,13 +19,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.clv.customer_summary import (
+from reportgen.config import ClvConfig
+from reportgen.models.clv.purchase import PurchaseModel, SummaryArrays
+from reportgen.models.clv.summary import (
     customer_summary,
     purchase_days,
     summary_arrays,
 )
-from reportgen.chapters.clv.purchase_models import PurchaseModel, SummaryArrays
-from reportgen.config import ClvConfig
 
 DAYS_PER_MONTH = 4.345 * 7  # lifetimes' month
 SEASON_HISTORY_MONTHS = 13

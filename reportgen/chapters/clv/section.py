@@ -24,8 +24,8 @@ from reportgen.chapters.clv.grade import (
     VALUE_TOLERANCE,
     ForecastGrade,
 )
-from reportgen.chapters.clv.purchase_models import MODEL_LABELS
 from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.models.clv.purchase import MODEL_LABELS
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import day, money, number, pct, segment_label
 

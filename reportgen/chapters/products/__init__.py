@@ -7,7 +7,7 @@ from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInp
 from reportgen.chapters.products.analysis import ProductResult, product_analysis
 from reportgen.chapters.products.facts import FACT_SPECS
 from reportgen.chapters.products.section import ProductsView, products_section
-from reportgen.inputs.reduce import in_months
+from reportgen.models.frames import in_months
 
 
 class ProductsChapter(Chapter[ProductResult], key="products", title="Products", facts=FACT_SPECS):

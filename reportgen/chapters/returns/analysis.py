@@ -21,7 +21,8 @@ from datetime import datetime
 import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.inputs.reduce import exact_sum, in_months
+from reportgen.inputs.reduce import exact_sum
+from reportgen.models.frames import in_months
 
 # The returns every page counts (`reduce.return_orders` kinds).
 RETURN = pl.col("kind") == "return"

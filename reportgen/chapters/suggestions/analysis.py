@@ -9,9 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.chapters.suggestions.affinity import offers_by_segment, product_pairs
 from reportgen.chapters.suggestions.backtest import SuggestionBacktest, holdout_test
-from reportgen.chapters.suggestions.models import FittedMethod, ProductWeights
 from reportgen.chapters.suggestions.ranking import (
     FittedSuggestions,
     buy_again_lists,
@@ -19,7 +17,9 @@ from reportgen.chapters.suggestions.ranking import (
     top_suggestions,
 )
 from reportgen.config import SuggestionsConfig
-from reportgen.inputs.reduce import in_months
+from reportgen.models.frames import in_months
+from reportgen.models.recommend.affinity import offers_by_segment, product_pairs
+from reportgen.models.recommend.weights import FittedMethod, ProductWeights
 from reportgen.period import Period
 
 OFFERS_WITHIN_RANK = 3  # a segment's offers count the first three suggestions of its customers

@@ -21,8 +21,6 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.suggestions.matrix import kept_products
-from reportgen.chapters.suggestions.models import FittedMethod, ProductWeights
 from reportgen.chapters.suggestions.ranking import (
     FittedSuggestions,
     buy_again_lists,
@@ -30,6 +28,8 @@ from reportgen.chapters.suggestions.ranking import (
     top_suggestions,
 )
 from reportgen.config import SuggestionMethod, SuggestionsConfig
+from reportgen.models.recommend.matrix import kept_products
+from reportgen.models.recommend.weights import FittedMethod, ProductWeights
 from reportgen.period import Period
 
 

@@ -8,21 +8,21 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.suggestions.matrix import (
+from reportgen.config import SuggestionMethod, SuggestionsConfig
+from reportgen.models.frames import in_months
+from reportgen.models.recommend.matrix import (
     PurchaseMatrix,
     kept_products,
     purchase_matrix,
     recent_buyers,
 )
-from reportgen.chapters.suggestions.models import (
+from reportgen.models.recommend.weights import (
     FittedMethod,
     ProductWeights,
     fit_ease,
     fit_item_item,
     fit_popularity,
 )
-from reportgen.config import SuggestionMethod, SuggestionsConfig
-from reportgen.inputs.reduce import in_months
 from reportgen.period import Period
 
 CHUNK_ROWS = 1_000  # customers scored at a time: bounds memory to CHUNK_ROWS x products

@@ -121,3 +121,19 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     term = hyp2f1(r + x, b + x + 1, a + b + x, z)
     numerator = (a + b + x) / (a - 1) * (1 - term * ((alpha + T) / (alpha + t + T)) ** (r + x))
     return np.asarray(numerator / (1 + (a / (b + x)) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
+
+
+def p_alive(model: str, r: float, alpha: float, a: float, b: float, x: np.ndarray,
+            t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """The probability that each customer is still active given (x, t_x, T): lifetimes'
+    `conditional_probability_alive` of BetaGeoFitter ("bgnbd": 1 without repeat purchases,
+    which BG/NBD customers cannot drop out before) or ModifiedBetaGeoFitter ("mbgnbd")."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if model == "bgnbd":
+        log_odds = (r + x) * np.log((alpha + T) / (alpha + t_x)) \
+            + np.log(a / (b + np.maximum(x, 1.0) - 1))
+        return np.asarray(np.where(x == 0, 1.0, expit(-log_odds)), dtype=float)
+    if model != "mbgnbd":
+        raise ValueError(f"not a beta-geometric model: {model}")
+    return np.asarray(1.0 / (1 + (a / (b + x)) * ((alpha + T) / (alpha + t_x)) ** (r + x)),
+                      dtype=float)

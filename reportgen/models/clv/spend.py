@@ -10,17 +10,15 @@ spend per repeat purchase, pulled towards everyone's by SHRINK_PURCHASES purchas
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
-import pandas as pd
-from lifetimes import GammaGammaFitter
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from reportgen.chapters.clv.purchase_models import mean_negative_objective, quiet_lifetimes
-from reportgen.errors import first_line
+from reportgen.models.clv.purchase import mean_negative_objective, quiet_numerics
+from reportgen.models.messages import first_line
 
 MIN_REPEAT_CUSTOMERS = 20
 SHRINK_PURCHASES = 2.0  # the weight, in purchases, of the population mean in a shrunk mean
@@ -37,7 +35,6 @@ class SpendModel:
     frequency_spend_correlation: float | None
     population_mean: float
     warnings: tuple[str, ...]
-    fitter: Any = field(repr=False, compare=False)
 
     def expected_value(self, frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
         """Expected value of each customer's next purchases."""
@@ -80,14 +77,12 @@ def fit_spend_model(
                        frequency_spend_correlation=correlation, warnings=tuple(warnings))
     problems = []
     for penalizer in penalizers:
-        fitter = GammaGammaFitter(penalizer_coef=penalizer)
         try:
-            with quiet_lifetimes():
-                fit_gamma_gamma(fitter, x, m)
+            with quiet_numerics():
+                params = fit_gamma_gamma(x, m, penalizer)
         except Exception as exc:  # no convergence and numeric failures alike
             problems.append(f"penalizer {penalizer:g}: {first_line(exc)}")
             continue
-        params = {key: float(value) for key, value in fitter.params_.items()}
         if not all(math.isfinite(v) and v > 0 for v in params.values()):
             problems.append(f"penalizer {penalizer:g}: non-finite parameters")
             continue
@@ -96,7 +91,7 @@ def fit_spend_model(
             continue
         population_mean = params["p"] * params["v"] / (params["q"] - 1)
         return SpendModel("gamma-gamma", params, penalizer, int(x.size), correlation,
-                          population_mean, tuple(warnings), fitter)
+                          population_mean, tuple(warnings))
     warnings.append(
         "Gamma-Gamma could not be used (" + "; ".join(problems) + "); each customer's shrunk "
         "mean spend is used instead."
@@ -105,11 +100,11 @@ def fit_spend_model(
                    frequency_spend_correlation=correlation, warnings=tuple(warnings))
 
 
-def fit_gamma_gamma(fitter: GammaGammaFitter, frequency: np.ndarray,
-                    monetary: np.ndarray) -> None:
-    """Fit Gamma-Gamma as lifetimes does (its likelihood and penalty, BFGS in log-parameters
-    from 0.1 each, tolerance 1e-7) with the gradient written out instead of traced by
-    autograd; stores the parameters on the lifetimes fitter. Per customer (Fader & Hardie's
+def fit_gamma_gamma(frequency: np.ndarray, monetary: np.ndarray, penalizer: float
+                    ) -> dict[str, float]:
+    """Gamma-Gamma's p, q and v fitted as lifetimes fits them (its likelihood and penalty,
+    BFGS in log-parameters from 0.1 each, tolerance 1e-7) with the gradient written out
+    instead of traced by autograd. Per customer (Fader & Hardie's
     note 025, eq. 1a): lnG(px + q) - lnG(px) - lnG(q) + q ln v + (px - 1) ln m + px ln x
     - (px + q) ln(xm + v)."""
     x, m = frequency, monetary
@@ -132,11 +127,12 @@ def fit_gamma_gamma(fitter: GammaGammaFitter, frequency: np.ndarray,
             n * q / v - ((p * x + q) / (x * m + v)).sum(),
         ])
 
-    negative_and_gradient = mean_negative_objective(likelihood, n, fitter.penalizer_coef)
+    negative_and_gradient = mean_negative_objective(likelihood, n, penalizer)
     result = minimize(negative_and_gradient, np.full(3, 0.1), jac=True, method="BFGS", tol=1e-7)
     if not result.success:
         raise RuntimeError(f"Gamma-Gamma did not converge ({result.message})")
-    fitter.params_ = pd.Series(np.exp(result.x), index=["p", "q", "v"])
+    p, q, v = (float(value) for value in np.exp(result.x))
+    return {"p": p, "q": q, "v": v}
 
 
 def shrunk_mean_model(frequency: np.ndarray, monetary: np.ndarray,
@@ -146,7 +142,7 @@ def shrunk_mean_model(frequency: np.ndarray, monetary: np.ndarray,
     repeaters = (frequency > 0) & (monetary > 0)
     x, m = frequency[repeaters].astype(float), monetary[repeaters].astype(float)
     mean = float((x * m).sum() / x.sum()) if x.size else fallback_mean
-    return SpendModel("shrunk mean", {}, None, int(x.size), _correlation(x, m), mean, (), None)
+    return SpendModel("shrunk mean", {}, None, int(x.size), _correlation(x, m), mean, ())
 
 
 def _correlation(x: np.ndarray, m: np.ndarray) -> float | None:

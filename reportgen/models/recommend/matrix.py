@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from reportgen.inputs.reduce import in_months
+from reportgen.models.frames import in_months
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,18 @@ When the curvature is not positive definite (a fit at a boundary), no interval i
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
-from reportgen.chapters.clv.purchase_models import (
+from reportgen.models.clv.purchase import (
     PARAM_MAX,
     PARAM_MIN,
     PurchaseModel,
     SummaryArrays,
     log_likelihood_slope,
-    quiet_lifetimes,
+    quiet_numerics,
 )
 
 DRAWS = 200
@@ -76,12 +74,8 @@ def parameter_intervals(model: PurchaseModel, covariance: np.ndarray | None,
 
 
 def with_params(model: PurchaseModel, params: dict[str, float]) -> PurchaseModel:
-    """The same model with other parameters (a lifetimes fitter is copied, not refitted)."""
-    fitter = model.fitter
-    if fitter is not None:
-        fitter = copy.copy(fitter)
-        fitter.params_ = pd.Series(params)
-    return PurchaseModel(model.name, params, model.log_likelihood, model.penalizer, fitter)
+    """The same model with other parameters (not refitted)."""
+    return PurchaseModel(model.name, params, model.log_likelihood, model.penalizer)
 
 
 def parameter_draws(model: PurchaseModel, covariance: np.ndarray | None, seed: int,
@@ -128,7 +122,7 @@ def total_interval(
         return None
     rng = np.random.default_rng(seed)
     values = []
-    with quiet_lifetimes():
+    with quiet_numerics():
         for model in models:
             change = ratio(model)
             expected = purchases * change

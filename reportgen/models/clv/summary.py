@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from reportgen.chapters.clv.purchase_models import SummaryArrays
+from reportgen.models.clv.purchase import SummaryArrays
 
 SUMMARY_SCHEMA = {
     "customer_id": pl.String,

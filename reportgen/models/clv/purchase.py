@@ -1,6 +1,8 @@
 """Purchase-process models (BG/NBD and its relatives) fitted robustly, with a record of every try.
 
-lifetimes fits these models by maximum likelihood, but on real data the optimum often lies on
+The models are fitted here by maximum likelihood (lifetimes' likelihoods, with gradients written
+out in `beta_geometric` and `pareto`; lifetimes itself is only the tests' reference). On real
+data the optimum often lies on
 a boundary: the dropout probability goes to zero (BG/NBD's a -> 0 or b -> infinity, Pareto/NBD's
 s -> 0). The optimizer then either fails (ConvergenceError) or stops somewhere along the ridge
 and reports success. Neither result can be used as it is, so each fit is judged here:
@@ -21,7 +23,6 @@ solution the others were heading for, and says "no measurable dropout in this da
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -29,13 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
-from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from reportgen.chapters.clv import beta_geometric, pareto
-from reportgen.errors import first_line
+from reportgen.models.clv import beta_geometric, pareto
+from reportgen.models.messages import first_line
 
 ModelName = Literal["bgnbd", "mbgnbd", "paretonbd", "nbd"]
 MODEL_LABELS: dict[str, str] = {
@@ -43,11 +42,6 @@ MODEL_LABELS: dict[str, str] = {
     "mbgnbd": "MBG/NBD",
     "paretonbd": "Pareto/NBD",
     "nbd": "NBD (no dropout)",
-}
-FITTERS: dict[str, Any] = {
-    "bgnbd": BetaGeoFitter,
-    "mbgnbd": ModifiedBetaGeoFitter,
-    "paretonbd": ParetoNBDFitter,
 }
 PARAM_MIN = 1e-6
 PARAM_MAX = 1e8
@@ -101,7 +95,6 @@ class PurchaseModel:
     params: dict[str, float]
     log_likelihood: float
     penalizer: float
-    fitter: Any = field(repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -134,9 +127,9 @@ class PurchaseModel:
             return np.full_like(np.asarray(T, dtype=float), np.nan)
         if self.name == "paretonbd":
             return pareto.p_alive(*self._pareto_params, frequency, recency, T)
-        with quiet_lifetimes():
-            return np.asarray(self.fitter.conditional_probability_alive(frequency, recency, T),
-                              dtype=float)
+        r, alpha, a, b = (self.params[k] for k in ("r", "alpha", "a", "b"))
+        with np.errstate(all="ignore"):
+            return beta_geometric.p_alive(self.name, r, alpha, a, b, frequency, recency, T)
 
     @property
     def _pareto_params(self) -> tuple[float, float, float, float]:
@@ -251,19 +244,17 @@ def _try_fit(
                 ll: float | None = None) -> FitAttempt:
         return FitAttempt(name, penalizer, tolerance, start, outcome, detail, params or {}, ll)
 
-    fitter = FITTERS[name](penalizer_coef=penalizer)
     initial = _initial_params(name, start)
     try:
-        with quiet_lifetimes():
+        with quiet_numerics():
             if name == "paretonbd":
-                fit_pareto_nbd(fitter, data, initial)
+                params = fit_pareto_nbd(data, initial, penalizer)
             else:
-                fit_beta_geometric(name, fitter, data, initial, tolerance)
+                params = fit_beta_geometric(name, data, initial, tolerance, penalizer)
     except NoConvergence as exc:
         return attempt("no convergence", first_line(exc)), None
     except Exception as exc:  # numeric errors on bad data
         return attempt("failed", first_line(exc)), None
-    params = {key: float(value) for key, value in fitter.params_.items()}
     ll = model_log_likelihood(name, params, data)
     if not all(math.isfinite(v) for v in params.values()) or not math.isfinite(ll):
         return attempt("failed", "non-finite parameters or likelihood", params), None
@@ -278,7 +269,7 @@ def _try_fit(
     if extreme:
         return attempt("boundary", f"{', '.join(extreme)} at the edge of the parameter space",
                        params, ll), None
-    model = PurchaseModel(name, params, ll, penalizer, fitter)  # type: ignore[arg-type]
+    model = PurchaseModel(name, params, ll, penalizer)  # type: ignore[arg-type]
     return attempt("accepted", f"likelihood-ratio {evidence:.1f} over no dropout", params, ll), model
 
 
@@ -308,13 +299,13 @@ def mean_negative_objective(likelihood: Callable[[np.ndarray], tuple[float, np.n
     return objective
 
 
-def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.ndarray | None,
-                       tolerance: float) -> None:
-    """Fit BG/NBD or MBG/NBD as lifetimes does (the same likelihood, penalty, time rescaled to
-    max T = 10, BFGS in log-parameters from 0.1 each, the same tolerance) but with the
-    gradient written out (beta_geometric.py) instead of traced by autograd, and without
-    lifetimes' autograd Hessian (uncertainty.py computes its own): the same optimum in a
-    fraction of the time. Stores the parameters on the lifetimes fitter, which predicts."""
+def fit_beta_geometric(name: str, data: SummaryArrays, initial: np.ndarray | None,
+                       tolerance: float, penalizer: float) -> dict[str, float]:
+    """BG/NBD or MBG/NBD parameters fitted as lifetimes fits them (the same likelihood,
+    penalty, time rescaled to max T = 10, BFGS in log-parameters from 0.1 each, the same
+    tolerance) but with the gradient written out (beta_geometric.py) instead of traced by
+    autograd, and without lifetimes' autograd Hessian (uncertainty.py computes its own): the
+    same optimum in a fraction of the time."""
     likelihood = beta_geometric.LIKELIHOODS[name]
     scale = 10.0 / float(np.max(data.T))
     x = np.asarray(data.frequency, dtype=float)
@@ -322,17 +313,18 @@ def fit_beta_geometric(name: str, fitter: Any, data: SummaryArrays, initial: np.
     weights = np.asarray(data.weight, dtype=float)
     negative_and_gradient = mean_negative_objective(
         lambda p: likelihood(p[0], p[1], p[2], p[3], x, recency, T, weights), weights.sum(),
-        fitter.penalizer_coef)
+        penalizer)
     start = np.full(4, 0.1) if initial is None else initial
     result = minimize(negative_and_gradient, start, jac=True, method="BFGS", tol=tolerance)
     if not result.success:
         raise NoConvergence(f"the optimizer did not converge ({result.message})")
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
-    fitter.params_ = pd.Series({"r": r, "alpha": alpha / scale, "a": a, "b": b})
+    return {"r": r, "alpha": alpha / scale, "a": a, "b": b}
 
 
-def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None) -> None:
-    """Fit Pareto/NBD by maximum likelihood and store the parameters on the lifetimes fitter.
+def fit_pareto_nbd(data: SummaryArrays, initial: np.ndarray | None, penalizer: float
+                   ) -> dict[str, float]:
+    """Pareto/NBD parameters fitted by maximum likelihood.
 
     The likelihood is lifetimes' own, kept finite where lifetimes' is NaN, and taken with its
     gradient (`pareto.log_likelihood_and_gradient`), on time rescaled as lifetimes does
@@ -350,7 +342,7 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
     negative_and_gradient = mean_negative_objective(
         lambda p: pareto.log_likelihood_and_gradient(p[0], p[1], p[2], p[3], x, recency, T,
                                                      weights),
-        weights.sum(), fitter.penalizer_coef / len(weights))  # lifetimes' penalty, per row
+        weights.sum(), penalizer / len(weights))  # lifetimes' penalty, per row
 
     def negative(log_params: np.ndarray) -> float:
         return negative_and_gradient(log_params)[0]
@@ -375,7 +367,7 @@ def fit_pareto_nbd(fitter: Any, data: SummaryArrays, initial: np.ndarray | None)
         if not _below(result.fun, start_value):
             raise NoConvergence(f"no optimum found ({result.message})")
     r, alpha, s, beta = (float(v) for v in np.exp(result.x))
-    fitter.params_ = pd.Series({"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale})
+    return {"r": r, "alpha": alpha / scale, "s": s, "beta": beta / scale}
 
 
 def _converged(result: Any, start_value: float) -> bool:
@@ -403,16 +395,16 @@ def _initial_params(name: str, start: str) -> np.ndarray | None:
 
 def model_log_likelihood(name: str, params: dict[str, float], data: SummaryArrays) -> float:
     """The model's full log-likelihood on unscaled data (comparable across models)."""
-    x, tx, T, w = data.frequency, data.recency, data.T, data.weight
-    with quiet_lifetimes():
+    x, tx, T = data.frequency.astype(float), data.recency, data.T
+    w = data.weight.astype(float)
+    with quiet_numerics():
         if name == "nbd":
             return float((w * _nbd_terms(params["r"], params["alpha"], x, T)).sum())
         if name == "paretonbd":
             values = (params["r"], params["alpha"], params["s"], params["beta"])
             return pareto.log_likelihood_and_gradient(*values, x, tx, T, w)[0]
-        log_params = np.log([params[k] for k in ("r", "alpha", "a", "b")])
-        mean_nll = FITTERS[name]._negative_log_likelihood(log_params, x, tx, T, w, 0.0)
-        return float(-mean_nll * w.sum())
+        r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+        return float(beta_geometric.LIKELIHOODS[name](r, alpha, a, b, x, tx, T, w)[0])
 
 
 def log_likelihood_slope(name: str, params: dict[str, float], data: SummaryArrays
@@ -449,7 +441,7 @@ def fit_nbd(data: SummaryArrays) -> PurchaseModel:
     best = min(tried, key=lambda result: float(result.fun))
     r, alpha_scaled = (float(v) for v in np.exp(best.x))
     params = {"r": r, "alpha": alpha_scaled / scale}
-    return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0, None)
+    return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0)
 
 
 def nbd_log_likelihood_and_gradient(r: float, alpha: float, x: np.ndarray, T: np.ndarray,
@@ -477,9 +469,10 @@ def _failure_summary(attempts: list[FitAttempt]) -> str:
 
 
 @contextlib.contextmanager
-def quiet_lifetimes() -> Iterator[None]:
-    """Silence lifetimes: it prints optimizer dumps to stdout and warns on numeric edge cases."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+def quiet_numerics() -> Iterator[None]:
+    """Silence NumPy's and SciPy's warnings on numeric edge cases (overflow at a boundary,
+    an optimizer's step outside the domain): the fits judge their results themselves."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
             yield

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from reportgen.chapters.suggestions.matrix import PurchaseMatrix
+from reportgen.models.recommend.matrix import PurchaseMatrix
 
 
 def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: int,

@@ -1,0 +1,38 @@
+"""The layers' rules that imports can break: the models library (`reportgen.models`) knows
+nothing of reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# What a model may never load: the report, its rendering, the CLI, configuration and data
+# reading, and lifetimes (the tests' reference, not a dependency of the models).
+NOT_FOR_MODELS = ("jinja2", "altair", "weasyprint", "vl_convert", "typer", "rich", "lifetimes",
+                  "pandas", "pydantic", "pydantic_settings", "narwhals", "markupsafe", "yaml")
+
+IMPORT_EVERY_MODEL = """
+import importlib, json, pkgutil, sys
+import reportgen.models as models
+for info in pkgutil.walk_packages(models.__path__, "reportgen.models."):
+    importlib.import_module(info.name)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_by_every_model() -> set[str]:
+    """The modules loaded by importing every module under reportgen.models, in a fresh
+    interpreter."""
+    finished = subprocess.run([sys.executable, "-c", IMPORT_EVERY_MODEL], capture_output=True,
+                              text=True, check=True)
+    return set(json.loads(finished.stdout))
+
+
+def test_the_models_load_no_report_layer_and_no_rendering_library() -> None:
+    loaded = loaded_by_every_model()
+    ours = {name for name in loaded if name.split(".")[0] == "reportgen"}
+    assert "reportgen.models.clv.purchase" in ours and "reportgen.models.recommend.weights" in ours
+    assert ours - {"reportgen", "reportgen.models"} == {
+        name for name in ours if name.startswith("reportgen.models.")}
+    assert not {name.split(".")[0] for name in loaded} & set(NOT_FOR_MODELS)
