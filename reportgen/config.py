@@ -768,9 +768,6 @@ class ReportConfig(StrictModel):
         None, description="The unit's local time zone (an IANA name such as Europe/London): "
         "every day, hour and month of the report (daypart, peak hour, the period's boundaries) "
         "is local time there. Default: source.timezone, that is the times as written.")
-    top_segments_in_summary: int = Field(
-        3, ge=1, le=10, description="Segments named in the executive summary."
-    )
 
 
 class UnitConfig(BaseSettings):

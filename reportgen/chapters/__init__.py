@@ -19,12 +19,12 @@ from reportgen.chapters.data_quality import DataQualityChapter
 from reportgen.chapters.measurement import MeasurementChapter
 from reportgen.chapters.method import MethodChapter
 from reportgen.chapters.products import ProductsChapter
+from reportgen.chapters.recommendations import RecommendationsChapter
 from reportgen.chapters.returns import ReturnsChapter
 from reportgen.chapters.segments import SegmentsChapter
 from reportgen.chapters.suggestions import SuggestionsChapter
 from reportgen.chapters.summary import SummaryChapter
 from reportgen.chapters.trends import TrendsChapter
-from reportgen.playbook.chapter import RecommendationsChapter
 from reportgen.playbook.facts import FactSpec
 
 CHAPTERS: tuple[Chapter[Any], ...] = (

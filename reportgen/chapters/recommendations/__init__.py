@@ -1,4 +1,7 @@
-"""The recommendations chapter: the playbook's fired entries, ranked, with their evidence."""
+"""The recommendations chapter: the playbook's fired entries, ranked, with their evidence.
+
+The playbook (`reportgen.playbook`) runs after every chapter's facts; this chapter only places
+its page in the report's order."""
 
 from __future__ import annotations
 
