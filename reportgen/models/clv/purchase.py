@@ -26,8 +26,8 @@ import contextlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy.optimize import minimize
@@ -37,12 +37,6 @@ from reportgen.models.clv import beta_geometric, pareto
 from reportgen.models.messages import first_line
 
 ModelName = Literal["bgnbd", "mbgnbd", "paretonbd", "nbd"]
-MODEL_LABELS: dict[str, str] = {
-    "bgnbd": "BG/NBD",
-    "mbgnbd": "MBG/NBD",
-    "paretonbd": "Pareto/NBD",
-    "nbd": "NBD (no dropout)",
-}
 PARAM_MIN = 1e-6
 PARAM_MAX = 1e8
 LOOSE_TOLERANCE = 1e-5
@@ -87,66 +81,234 @@ class FitAttempt:
     log_likelihood: float | None = None
 
 
+Arrays = np.ndarray
+
+
 @dataclass(frozen=True)
-class PurchaseModel:
-    """A fitted purchase model that predicts repeat purchases and P(alive)."""
+class NBD:
+    """The NBD model: each customer buys at their own Poisson rate, Gamma(r, alpha) across
+    customers, and never drops out."""
 
-    name: ModelName
-    params: dict[str, float]
-    log_likelihood: float
-    penalizer: float
+    r: float
+    alpha: float
+    name: ClassVar[ModelName] = "nbd"
+    label: ClassVar[str] = "NBD (no dropout)"
+    has_dropout: ClassVar[bool] = False
 
-    @property
-    def label(self) -> str:
-        """Display name, e.g. BG/NBD."""
-        return MODEL_LABELS[self.name]
+    def log_likelihood(self, data: SummaryArrays) -> float:
+        """The weighted log-likelihood of the customers' (x, t_x, T)."""
+        x, T, w = data.frequency.astype(float), data.T, data.weight.astype(float)
+        return float((w * _nbd_terms(self.r, self.alpha, x, T)).sum())
 
-    def expected_purchases(
-        self, t: float, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-    ) -> np.ndarray:
+    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
+        """The log-likelihood's gradient in the logarithms of the parameters."""
+        x, T, w = data.frequency.astype(float), data.T, data.weight.astype(float)
+        _, gradient = nbd_log_likelihood_and_gradient(self.r, self.alpha, x, T, w)
+        return np.asarray(gradient * np.array([self.r, self.alpha]))
+
+    def expected_purchases(self, t: float, frequency: Arrays, recency: Arrays, T: Arrays
+                           ) -> Arrays:
         """Expected repeat purchases in the next t time units, per customer."""
-        if self.name == "nbd":
-            r, alpha = self.params["r"], self.params["alpha"]
-            return np.asarray((r + frequency) / (alpha + T) * t, dtype=float)
-        if self.name == "paretonbd":
-            return self._pareto_expected_purchases(t, frequency, recency, T)
-        r, alpha, a, b = (self.params[k] for k in ("r", "alpha", "a", "b"))
-        with np.errstate(all="ignore"):  # overflow gives inf or nan, as lifetimes' did
-            return beta_geometric.expected_purchases(self.name, r, alpha, a, b, t,
-                                                     frequency, recency, T)
+        return np.asarray((self.r + frequency) / (self.alpha + T) * t, dtype=float)
 
-    @property
-    def estimates_dropout(self) -> bool:
-        """Whether the model has a dropout process, and so estimates P(alive)."""
-        return self.name != "nbd"
+    def p_alive(self, frequency: Arrays, recency: Arrays, T: Arrays) -> Arrays:
+        """NaN for every customer: without dropout the model estimates no P(alive)."""
+        return np.full_like(np.asarray(T, dtype=float), np.nan)
 
-    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
-        """Probability that each customer is still active; NaN for every customer of the NBD
-        model, which has no dropout and so estimates none."""
-        if not self.estimates_dropout:
-            return np.full_like(np.asarray(T, dtype=float), np.nan)
-        if self.name == "paretonbd":
-            return pareto.p_alive(*self._pareto_params, frequency, recency, T)
-        r, alpha, a, b = (self.params[k] for k in ("r", "alpha", "a", "b"))
+    def sample(self, T: Arrays, rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        """Simulated repeat purchases (frequency) and the time of the last (recency) of
+        customers first seen T time units before the end."""
+        rates = rng.gamma(self.r, 1 / self.alpha, T.size)
+        return _poisson_purchases(rates, np.asarray(T, dtype=float), np.full(T.size, np.inf),
+                                  rng)
+
+
+@dataclass(frozen=True)
+class BGNBD:
+    """BG/NBD (Fader, Hardie & Lee 2005): Poisson purchasing at Gamma(r, alpha) rates; after
+    each repeat purchase the customer leaves with probability p, Beta(a, b) across customers."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    name: ClassVar[ModelName] = "bgnbd"
+    label: ClassVar[str] = "BG/NBD"
+    has_dropout: ClassVar[bool] = True
+
+    def log_likelihood(self, data: SummaryArrays) -> float:
+        """The weighted log-likelihood of the customers' (x, t_x, T)."""
+        return float(self._likelihood(data)[0])
+
+    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
+        """The log-likelihood's gradient in the logarithms of the parameters."""
+        return np.asarray(self._likelihood(data)[1] * np.array([self.r, self.alpha, self.a,
+                                                                 self.b]))
+
+    def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
+        x, w = data.frequency.astype(float), data.weight.astype(float)
         with np.errstate(all="ignore"):
-            return beta_geometric.p_alive(self.name, r, alpha, a, b, frequency, recency, T)
+            return beta_geometric.LIKELIHOODS[self.name](self.r, self.alpha, self.a, self.b, x,
+                                                         data.recency, data.T, w)
 
-    @property
-    def _pareto_params(self) -> tuple[float, float, float, float]:
-        r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
-        return r, alpha, s, beta
+    def expected_purchases(self, t: float, frequency: Arrays, recency: Arrays, T: Arrays
+                           ) -> Arrays:
+        """Expected repeat purchases in the next t time units, per customer."""
+        with np.errstate(all="ignore"):  # overflow gives inf or nan, as lifetimes' did
+            return beta_geometric.expected_purchases(self.name, self.r, self.alpha, self.a,
+                                                     self.b, t, frequency, recency, T)
 
-    def _pareto_expected_purchases(self, t: float, frequency: np.ndarray, recency: np.ndarray,
-                                   T: np.ndarray) -> np.ndarray:
-        """Pareto/NBD conditional expectation (Fader, Hardie & Lee 2005, eq. 2 of the note on
-        it): (r + x)(beta + T) / ((alpha + T)(s - 1)) x [1 - ((beta + T)/(beta + T + t))^(s - 1)]
-        x P(alive); for s = 1 the bracket over s - 1 becomes log((beta + T + t)/(beta + T))."""
-        r, alpha, s, beta = self._pareto_params
+    def p_alive(self, frequency: Arrays, recency: Arrays, T: Arrays) -> Arrays:
+        """The probability that each customer is still active."""
+        with np.errstate(all="ignore"):
+            return beta_geometric.p_alive(self.name, self.r, self.alpha, self.a, self.b,
+                                          frequency, recency, T)
+
+    def sample(self, T: Arrays, rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        """Simulated repeat purchases (frequency) and the time of the last (recency) of
+        customers first seen T time units before the end."""
+        rates = rng.gamma(self.r, 1 / self.alpha, T.size)
+        repeats = rng.geometric(rng.beta(self.a, self.b, T.size))  # the one they leave after
+        return _poisson_purchases(rates, np.asarray(T, dtype=float),
+                                  repeats - self._first_chance, rng)
+
+    _first_chance: ClassVar[int] = 0  # MBG/NBD: may also leave right after the first purchase
+
+
+@dataclass(frozen=True)
+class MBGNBD(BGNBD):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD in which a customer may also
+    leave right after their first purchase."""
+
+    name: ClassVar[ModelName] = "mbgnbd"
+    label: ClassVar[str] = "MBG/NBD"
+    _first_chance: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class ParetoNBD:
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): Poisson purchasing at Gamma(r, alpha)
+    rates for an exponential lifetime, its rate Gamma(s, beta) across customers."""
+
+    r: float
+    alpha: float
+    s: float
+    beta: float
+    name: ClassVar[ModelName] = "paretonbd"
+    label: ClassVar[str] = "Pareto/NBD"
+    has_dropout: ClassVar[bool] = True
+
+    def log_likelihood(self, data: SummaryArrays) -> float:
+        """The weighted log-likelihood of the customers' (x, t_x, T)."""
+        return float(self._likelihood(data)[0])
+
+    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
+        """The log-likelihood's gradient in the logarithms of the parameters."""
+        return np.asarray(self._likelihood(data)[1] * np.array([self.r, self.alpha, self.s,
+                                                                 self.beta]))
+
+    def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
+        x, w = data.frequency.astype(float), data.weight.astype(float)
+        with np.errstate(all="ignore"):
+            return pareto.log_likelihood_and_gradient(self.r, self.alpha, self.s, self.beta, x,
+                                                      data.recency, data.T, w)
+
+    def expected_purchases(self, t: float, frequency: Arrays, recency: Arrays, T: Arrays
+                           ) -> Arrays:
+        """Expected repeat purchases in the next t time units (Fader, Hardie & Lee 2005, eq. 2
+        of the note on it): (r + x)(beta + T) / ((alpha + T)(s - 1)) x [1 - ((beta + T)/
+        (beta + T + t))^(s - 1)] x P(alive); for s = 1 the bracket over s - 1 becomes
+        log((beta + T + t)/(beta + T))."""
+        r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
         x, age = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         ratio = (beta + age) / (beta + age + t)
         horizon = -np.log(ratio) if abs(s - 1) < 1e-9 else (1 - ratio ** (s - 1)) / (s - 1)
         alive = self.p_alive(frequency, recency, T)
         return np.asarray((r + x) * (beta + age) / (alpha + age) * horizon * alive)
+
+    def p_alive(self, frequency: Arrays, recency: Arrays, T: Arrays) -> Arrays:
+        """The probability that each customer is still active."""
+        return pareto.p_alive(self.r, self.alpha, self.s, self.beta, frequency, recency, T)
+
+    def sample(self, T: Arrays, rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        """Simulated repeat purchases (frequency) and the time of the last (recency) of
+        customers first seen T time units before the end."""
+        rates = rng.gamma(self.r, 1 / self.alpha, T.size)
+        lifetimes_ = rng.exponential(1 / rng.gamma(self.s, 1 / self.beta, T.size))
+        ages = np.asarray(T, dtype=float)
+        return _poisson_purchases(rates, np.minimum(ages, lifetimes_), np.full(T.size, np.inf),
+                                  rng, ages)
+
+
+PurchaseProcess = NBD | BGNBD | MBGNBD | ParetoNBD
+# The one registry of purchase models: a model is chosen by name here and nowhere else.
+FAMILIES: dict[str, type[PurchaseProcess]] = {
+    family.name: family for family in (BGNBD, MBGNBD, ParetoNBD, NBD)}
+MODEL_LABELS: dict[str, str] = {name: family.label for name, family in FAMILIES.items()}
+
+
+def process(name: str, params: dict[str, float]) -> PurchaseProcess:
+    """The purchase model `name` (a key of FAMILIES) with these parameters."""
+    return FAMILIES[name](**params)
+
+
+def _poisson_purchases(rates: Arrays, active: Arrays, most: Arrays, rng: np.random.Generator,
+                       ages: Arrays | None = None) -> tuple[Arrays, Arrays]:
+    """Repeat purchases of customers buying at Poisson `rates` for `active` time units after
+    their first purchase, at most `most` of them: how many, and the time of the last (0 for
+    none). `ages` (default `active`) is only where the observation ends."""
+    counts = rng.poisson(rates * active)
+    owner = np.repeat(np.arange(rates.size), counts)
+    times = rng.random(owner.size) * active[owner]
+    order = np.lexsort((times, owner))
+    owner, times = owner[order], times[order]
+    rank = np.arange(owner.size) - (np.cumsum(counts) - counts)[owner]
+    kept = rank < most[owner]
+    frequency = np.bincount(owner[kept], minlength=rates.size).astype(float)
+    recency = np.zeros(rates.size)
+    np.maximum.at(recency, owner[kept], times[kept])
+    return frequency, recency
+
+
+@dataclass(frozen=True)
+class PurchaseModel:
+    """A fitted purchase model: its process (parameters and predictions), the log-likelihood
+    it reached on the data it was fitted to, and the penalizer it was fitted with."""
+
+    process: PurchaseProcess
+    log_likelihood: float
+    penalizer: float
+
+    @property
+    def name(self) -> ModelName:
+        """The model's key in FAMILIES, e.g. bgnbd."""
+        return self.process.name
+
+    @property
+    def label(self) -> str:
+        """Display name, e.g. BG/NBD."""
+        return self.process.label
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameters by name, in the model's order."""
+        return {field_.name: float(getattr(self.process, field_.name))
+                for field_ in fields(self.process)}
+
+    @property
+    def estimates_dropout(self) -> bool:
+        """Whether the model has a dropout process, and so estimates P(alive)."""
+        return self.process.has_dropout
+
+    def expected_purchases(self, t: float, frequency: Arrays, recency: Arrays, T: Arrays
+                           ) -> Arrays:
+        """Expected repeat purchases in the next t time units, per customer."""
+        return self.process.expected_purchases(t, frequency, recency, T)
+
+    def p_alive(self, frequency: Arrays, recency: Arrays, T: Arrays) -> Arrays:
+        """Probability that each customer is still active; NaN for every customer of the NBD
+        model, which has no dropout and so estimates none."""
+        return self.process.p_alive(frequency, recency, T)
 
 
 @dataclass(frozen=True)
@@ -269,7 +431,7 @@ def _try_fit(
     if extreme:
         return attempt("boundary", f"{', '.join(extreme)} at the edge of the parameter space",
                        params, ll), None
-    model = PurchaseModel(name, params, ll, penalizer)  # type: ignore[arg-type]
+    model = PurchaseModel(process(name, params), ll, penalizer)
     return attempt("accepted", f"likelihood-ratio {evidence:.1f} over no dropout", params, ll), model
 
 
@@ -395,33 +557,16 @@ def _initial_params(name: str, start: str) -> np.ndarray | None:
 
 def model_log_likelihood(name: str, params: dict[str, float], data: SummaryArrays) -> float:
     """The model's full log-likelihood on unscaled data (comparable across models)."""
-    x, tx, T = data.frequency.astype(float), data.recency, data.T
-    w = data.weight.astype(float)
     with quiet_numerics():
-        if name == "nbd":
-            return float((w * _nbd_terms(params["r"], params["alpha"], x, T)).sum())
-        if name == "paretonbd":
-            values = (params["r"], params["alpha"], params["s"], params["beta"])
-            return pareto.log_likelihood_and_gradient(*values, x, tx, T, w)[0]
-        r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
-        return float(beta_geometric.LIKELIHOODS[name](r, alpha, a, b, x, tx, T, w)[0])
+        return process(name, params).log_likelihood(data)
 
 
 def log_likelihood_slope(name: str, params: dict[str, float], data: SummaryArrays
                          ) -> np.ndarray:
     """The gradient of the model's full log-likelihood (model_log_likelihood) with respect to
     the logarithms of its parameters, in the order of `params`."""
-    x, tx, T, w = data.frequency.astype(float), data.recency, data.T, data.weight.astype(float)
-    values = [params[key] for key in params]
     with np.errstate(all="ignore"):
-        if name == "nbd":
-            _, gradient = nbd_log_likelihood_and_gradient(params["r"], params["alpha"], x, T, w)
-        else:
-            first, second, third, fourth = values
-            likelihood = (pareto.log_likelihood_and_gradient if name == "paretonbd"
-                          else beta_geometric.LIKELIHOODS[name])
-            _, gradient = likelihood(first, second, third, fourth, x, tx, T, w)
-    return np.asarray(gradient * np.asarray(values))
+        return process(name, params).log_likelihood_slope(data)
 
 
 def fit_nbd(data: SummaryArrays) -> PurchaseModel:
@@ -441,7 +586,7 @@ def fit_nbd(data: SummaryArrays) -> PurchaseModel:
     best = min(tried, key=lambda result: float(result.fun))
     r, alpha_scaled = (float(v) for v in np.exp(best.x))
     params = {"r": r, "alpha": alpha_scaled / scale}
-    return PurchaseModel("nbd", params, model_log_likelihood("nbd", params, data), 0.0)
+    return PurchaseModel(process("nbd", params), model_log_likelihood("nbd", params, data), 0.0)
 
 
 def nbd_log_likelihood_and_gradient(r: float, alpha: float, x: np.ndarray, T: np.ndarray,

@@ -24,6 +24,7 @@ from reportgen.models.clv.purchase import (
     PurchaseModel,
     SummaryArrays,
     log_likelihood_slope,
+    process,
     quiet_numerics,
 )
 
@@ -75,7 +76,7 @@ def parameter_intervals(model: PurchaseModel, covariance: np.ndarray | None,
 
 def with_params(model: PurchaseModel, params: dict[str, float]) -> PurchaseModel:
     """The same model with other parameters (not refitted)."""
-    return PurchaseModel(model.name, params, model.log_likelihood, model.penalizer)
+    return PurchaseModel(process(model.name, params), model.log_likelihood, model.penalizer)
 
 
 def parameter_draws(model: PurchaseModel, covariance: np.ndarray | None, seed: int,
