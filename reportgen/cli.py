@@ -320,7 +320,9 @@ def demo(
         write_demo_data(shape, count, seed, data_path)
     err.print(f"Demo data: {data_path}")
     period = Period.parse(DEMO_PERIOD)
-    result = _run_with_progress(unit_config, period, output)
+    # The one run-and-publish path `run` takes, forced: the demo is rebuilt every time.
+    result = _run_unit(unit_config, period, output, force=True).result
+    assert result is not None  # a forced run publishes or raises
     _print_result(unit_config, period, result)
     _exit_if_incomplete(unit_config, result)
 
@@ -375,13 +377,6 @@ def _run_unit(config: UnitConfig, period: Period, output: Path, force: bool) -> 
 
     return _with_progress(config, period, output, lambda on_stage: run_unit(
         config, period, output, datetime.now().astimezone(), force=force, on_stage=on_stage))
-
-
-def _run_with_progress(config: UnitConfig, period: Period, output: Path) -> RunResult:
-    from reportgen.pipeline import run_report
-
-    return _with_progress(config, period, output,
-                          lambda on_stage: run_report(config, period, output, on_stage=on_stage))
 
 
 def _with_progress(config: UnitConfig, period: Period, output: Path,

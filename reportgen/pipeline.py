@@ -22,7 +22,7 @@ from reportgen.inputs.clean import CleanTransactions, clean_transactions
 from reportgen.inputs.load import InputReading, read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
 from reportgen.outputs.manifest import run_manifest
-from reportgen.outputs.previous import PublishedHistory, published_history
+from reportgen.outputs.previous import PublishedHistory
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
 from reportgen.playbook.audience import audience_table
@@ -164,22 +164,6 @@ def build_report(
         f"chart '{key}' could not be drawn ({reason}); a notice stands in its place"
         for key, reason in renderer.failed_charts.items())
     return Report(context, files, pages, timer.seconds, incomplete)
-
-
-def run_report(
-    config: UnitConfig,
-    period: Period,
-    output_dir: Path,
-    on_stage: StageCallback | None = None,
-    renderer: Renderer | None = None,
-) -> RunResult:
-    """Build the unit's report for the period and publish it into output_dir/<unit>/<period>/."""
-    report = build_report(config, period, renderer=renderer, on_stage=on_stage,
-                          history=published_history(output_dir, config, period))
-    folder = output_dir / config.unit / str(period)
-    publish_report(config, folder, report.files)
-    return RunResult(folder, tuple(folder / name for name in report.files), report.pdf_pages,
-                     report.seconds, report.incomplete)
 
 
 def publish_report(config: UnitConfig, folder: Path, files: dict[str, bytes]) -> None:

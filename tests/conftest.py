@@ -179,6 +179,19 @@ def on_every_core(statements: str, *args: str) -> None:
     assert finished.returncode == 0, finished.stderr[-3_000:]
 
 
+RUN_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # when tests' runs say they ran
+
+
+def run_report(config: Any, period: Any, output: Path, renderer: Renderer | None = None) -> Any:
+    """Run and publish a unit's report as `reportgen run --force` does (`jobs.runner.run_unit`,
+    the one run-and-publish path), at RUN_AT; its RunResult."""
+    from reportgen.jobs.runner import run_unit
+
+    outcome = run_unit(config, period, output, RUN_AT, force=True, renderer=renderer)
+    assert outcome.result is not None
+    return outcome.result
+
+
 DEMO_PERIOD = "2024-12"
 
 

@@ -14,12 +14,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from conftest import PROJECT_DIR, DraftRenderer
+from conftest import PROJECT_DIR, DraftRenderer, run_report
 
 from reportgen.config import load_unit_config
 from reportgen.demo_shapes import ShapeSpec, simulate_shape
 from reportgen.period import Period
-from reportgen.pipeline import run_report
 
 pytestmark = pytest.mark.slow  # two whole reports
 PERIOD = Period(2024, 12)

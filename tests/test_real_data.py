@@ -18,6 +18,7 @@ from conftest import (
     ChartsRenderer,
     DraftRenderer,
     assert_only_single_day_buyers_lack_a_gap,
+    run_report,
 )
 
 from reportgen.chapters.segments.rfm import rfm_analysis
@@ -26,7 +27,6 @@ from reportgen.config import SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_lines, clean_transactions, exact_duplicate_count
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
-from reportgen.pipeline import run_report
 
 pytestmark = pytest.mark.real_data
 UK = PROJECT_DIR / "config" / "uk.yaml"

@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DraftRenderer, run_cli
+from conftest import DraftRenderer, run_cli, run_report
 from faults.test_bad_inputs import HEADER, one_line_error, unit
 
 from reportgen.config import load_unit_config
 from reportgen.period import Period
-from reportgen.pipeline import run_report
 
 NOVEMBER = "".join(f"{n},2{n % 5},MUG,2,2011-11-{1 + n % 28:02d} 10:00,2.5,{100 + n % 9},"
                    "United Kingdom\n" for n in range(40))

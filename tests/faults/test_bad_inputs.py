@@ -11,13 +11,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from conftest import DraftRenderer, run_cli
+from conftest import DraftRenderer, run_cli, run_report
 
 from reportgen.config import load_unit_config
 from reportgen.outputs.exports import csv_bytes
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
-from reportgen.pipeline import run_report
 from reportgen.report.formatting import cell
 from reportgen.report.templates import template_environment
 

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import yaml
-from conftest import DraftRenderer, run_cli
+from conftest import DraftRenderer, run_cli, run_report
 
 from reportgen.config import load_unit_config
 from reportgen.period import Period
-from reportgen.pipeline import run_report
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 HOSTILE = "<script>alert(1)</script>"

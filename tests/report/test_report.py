@@ -19,6 +19,7 @@ from conftest import (
     assert_only_single_day_buyers_lack_a_gap,
     on_every_core,
     run_cli,
+    run_report,
     write_demo_unit,
 )
 
@@ -26,7 +27,7 @@ from reportgen.config import load_unit_config
 from reportgen.errors import NoDataError
 from reportgen.paths import TEMPLATES_DIR
 from reportgen.period import Period
-from reportgen.pipeline import RunResult, build_report, run_report
+from reportgen.pipeline import RunResult, build_report
 from reportgen.report.context import ChapterPage, ReportContext
 from reportgen.report.render import Renderer, assets_only_fetcher
 from reportgen.report.templates import template_environment
@@ -479,8 +480,9 @@ def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResul
 
 @pytest.mark.slow  # builds two months' reports
 def test_next_months_report_marks_the_actions_that_continue(tmp_path: Path) -> None:
+    from conftest import run_report
+
     from reportgen.outputs.previous import published_history
-    from reportgen.pipeline import run_report
 
     config = load_unit_config(write_demo_unit(tmp_path, clv={"enabled": False}))
     assert published_history(tmp_path / "output", config, PERIOD).previous_actions is None
