@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal
 
-from reportgen.report.formatting import money, number, pct, points
+from reportgen.report.formatting import figure
 
 FactKind = Literal["share", "points", "count", "money", "number", "text"]
 FactValue = float | int | str
@@ -55,18 +55,4 @@ def fact_spec(name: str, specs: tuple[FactSpec, ...], segments: set[str]) -> Fac
 
 def format_fact(value: FactValue, kind: str, currency: str) -> str:
     """A fact's value as text for the reader (money in the unit's currency)."""
-    if kind == "text":
-        return str(value)
-    if isinstance(value, str):
-        raise TypeError(f"a {kind} fact needs a number, not '{value}'")
-    if kind == "share":
-        return pct(float(value))
-    if kind == "points":
-        return points(float(value))
-    if kind == "points_size":  # a fall or a gap, said in words: "6.7 percentage points"
-        return f"{number(abs(float(value)) * 100, 1)} percentage points"
-    if kind == "count":
-        return number(float(value))
-    if kind == "money":
-        return money(float(value), currency)
-    return number(float(value), 1)
+    return figure(value, kind, currency)

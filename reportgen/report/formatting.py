@@ -27,6 +27,29 @@ def number(value: float | None, decimals: int = 0) -> str:
     return f"−{text}" if value < 0 and text.strip("0.,") else text
 
 
+def figure(value: float | str | None, kind: str, currency: str) -> str:
+    """A figure printed as its kind says: money in the unit's currency, a count, a share as a
+    percentage, points, a size in percentage points, a number to one decimal, or text. The one
+    dispatch the templates (the `figure` filter) and the playbook's facts use."""
+    if value is None:
+        return MISSING
+    if kind == "text":
+        return str(value)
+    if isinstance(value, str):
+        raise TypeError(f"a {kind} figure needs a number, not '{value}'")
+    if kind == "share":
+        return pct(float(value))
+    if kind == "points":
+        return points(float(value))
+    if kind == "points_size":  # a fall or a gap, said in words: "6.7 percentage points"
+        return f"{number(abs(float(value)) * 100, 1)} percentage points"
+    if kind == "count":
+        return number(float(value))
+    if kind == "money":
+        return money(float(value), currency)
+    return number(float(value), 1)
+
+
 def pct(value: float | None, decimals: int = 1) -> str:
     """A share as a percentage: 0.123 -> 12.3%."""
     if value is None:

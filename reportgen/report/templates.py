@@ -29,6 +29,7 @@ def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Envi
         env.filters[name] = none_safe(env.filters[name])
     env.filters.update(
         money=formatting.money,
+        figure=formatting.figure,
         number=formatting.number,
         pct=formatting.pct,
         change=formatting.change,

@@ -23,6 +23,7 @@ from conftest import (
     write_demo_unit,
 )
 
+from reportgen.chapters.summary.kpis import KPIS
 from reportgen.config import load_unit_config
 from reportgen.errors import NoDataError
 from reportgen.paths import TEMPLATES_DIR
@@ -154,6 +155,28 @@ def test_a_period_without_data_is_a_clear_error(published: RunResult) -> None:
     config = load_unit_config(published.folder.parent.parent.parent / "demo.yaml")
     with pytest.raises(NoDataError, match=r"no purchases in 2030-01 \(the data runs from"):
         build_report(config, Period(2030, 1), renderer=DraftRenderer())
+
+
+def test_every_field_a_chapter_partial_reads_is_on_its_view() -> None:
+    """`s.<name>` in templates/chapters/<key>.html.j2 names a field (or property) of the view
+    class its chapter's section returns: a renamed field fails here, not in a month's run."""
+    import typing
+
+    from reportgen.chapters import CHAPTERS
+
+    checked = 0
+    for chapter in CHAPTERS:
+        hints = typing.get_type_hints(type(chapter).section)
+        view = typing.get_args(hints["return"])[0] if typing.get_args(hints["return"]) else None
+        partial = TEMPLATES_DIR / "chapters" / f"{chapter.key}.html.j2"
+        if view is None or not isinstance(view, type) or not partial.exists():
+            continue
+        read = set(re.findall(r"\bs\.(\w+)", partial.read_text()))
+        missing = {name for name in read if not hasattr(view, name)
+                   and name not in {f.name for f in fields(view)}}
+        assert not missing, (chapter.key, view.__name__, missing)
+        checked += 1
+    assert checked >= 10
 
 
 def test_templates_use_only_what_the_context_provides() -> None:
@@ -474,7 +497,10 @@ def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResul
         shown = re.findall(rf"([+−]?[\d.]+%|–) <span>vs {label}</span>", summary)
         assert len(shown) == 8, label  # every KPI of the PDF's summary
         in_email = re.findall(rf"([+−]?[\d.]+%|–) vs {label}</div>", email)
-        assert in_email == shown[:6], label  # the email's six KPIs, the same figures
+        # The KPIs the catalogue puts in the email, with the same figures.
+        assert in_email == [change for change, kpi in zip(shown, KPIS, strict=True)
+                            if kpi.in_email], label
+        assert len(in_email) == sum(kpi.in_email for kpi in KPIS) == 6
         assert all(f"{change} vs {label}" in text for change in in_email)
 
 

@@ -11,6 +11,7 @@ import polars as pl
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
+from reportgen.chapters.summary.kpis import KPIS
 from reportgen.playbook.evaluate import Recommendation
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import day, money, pct
@@ -48,20 +49,9 @@ class KpiRow:
     value: float | None
     vs_previous: Comparison
     vs_year_ago: Comparison
+    in_email: bool  # the email shows it (`KpiSpec.in_email`)
 
 
-KPI_ROWS: tuple[tuple[str, Literal["money", "count"], str, bool], ...] = (
-    ("Revenue", "money", "revenue", True),
-    ("Orders", "count", "orders", True),
-    ("Active customers", "count", "active_customers", True),
-    ("New customers", "count", "new_customers", True),
-    ("Returning customers", "count", "returning_customers", True),
-    ("Average order value", "money", "average_order_value", True),
-    ("Returns", "money", "returns_value", False),
-    ("Net revenue", "money", "net_revenue", True),
-)
-# Rows left out for a unit whose data hold no returns (they would be 0 and revenue again).
-RETURN_KPIS = ("returns_value", "net_revenue")
 
 
 def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:
@@ -129,11 +119,10 @@ def kpi_rows(result: SummaryResult) -> tuple[KpiRow, ...]:
                           tone(change, higher_is_better), other.has_orders, note)
 
     return tuple(
-        KpiRow(label, kind, kpi_value(result.kpis, attr),
-               comparison(result.previous, attr, higher_is_better),
-               comparison(result.year_ago, attr, higher_is_better))
-        for label, kind, attr, higher_is_better in KPI_ROWS
-        if result.has_returns or attr not in RETURN_KPIS
+        KpiRow(kpi.label, kpi.kind, kpi_value(result.kpis, kpi.key),
+               comparison(result.previous, kpi.key, kpi.higher_is_better),
+               comparison(result.year_ago, kpi.key, kpi.higher_is_better), kpi.in_email)
+        for kpi in KPIS if result.has_returns or not kpi.needs_returns
     )
 
 
