@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 
 from reportgen.currencies import currency_symbol
+from reportgen.segment_catalogue import segment_label as segment_label  # re-exported
 
 MISSING = "–"
 
@@ -79,19 +80,6 @@ def day(value: date | datetime | None) -> str:
     if value is None:
         return MISSING
     return f"{value.day} {value:%b %Y}"
-
-
-SEGMENT_LABELS = {
-    "cant_lose": "Can't lose",
-    # Not "New customers": that is the KPI of everyone buying for the first time this month;
-    # nor "one-order buyers": where customers buy often, the fewest orders may be many.
-    "new_customers": "Recent, fewest orders",
-}
-
-
-def segment_label(name: str) -> str:
-    """Display name of a segment: at_risk -> At risk, cant_lose -> Can't lose."""
-    return SEGMENT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 # Bidirectional controls: a right-to-left override in a value would reverse the text after it.

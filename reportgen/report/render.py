@@ -22,6 +22,7 @@ from markupsafe import Markup
 from reportgen.paths import ASSETS_DIR
 from reportgen.report.charts import ChartSpec
 from reportgen.report.templates import template_environment
+from reportgen.segment_catalogue import swatch_css
 
 if TYPE_CHECKING:  # the context imports every chapter; rendering needs only its fields
     from reportgen.report.context import ReportContext
@@ -89,7 +90,8 @@ class Renderer:
             **template_variables(context),
             chart_svgs=charts,
             font_faces=font_face_css(),
-            stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8")),
+            stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8") + "\n"
+                              + swatch_css()),
         )
 
     def pdf(self, html: str) -> tuple[bytes, int]:

@@ -215,7 +215,8 @@ def weekly_shoppers(households: int = 20, weeks: int = 10) -> pl.DataFrame:
 
 def test_segment_descriptions_are_written_from_this_months_cut_offs() -> None:
     from reportgen.chapters.segments.analysis import segments_analysis
-    from reportgen.chapters.segments.section import SEGMENT_DESCRIPTIONS, segment_cutoffs
+    from reportgen.chapters.segments.section import segment_cutoffs
+    from reportgen.segment_catalogue import SEGMENTS
 
     params = DAYS
     result = segments_analysis(weekly_shoppers(), NO_RETURNS, ANALYSIS_DATE,
@@ -225,7 +226,7 @@ def test_segment_descriptions_are_written_from_this_months_cut_offs() -> None:
     assert text.startswith("last order ") and text.endswith(", 10–17 orders")
     fewest = segment_cutoffs("new_customers", params.segments, result.score_ranges)
     assert fewest == "last order 1 day ago, 10–13 orders"
-    for description in SEGMENT_DESCRIPTIONS.values():  # no count or time is built in
+    for description in (segment.description for segment in SEGMENTS):  # no count or time
         assert not any(word in description.lower() for word in
                        ("one order", "single-order", "very recently", "a few orders"))
 
@@ -321,3 +322,16 @@ def test_segments_of_steady_shoppers_move_little_month_to_month(baskets_per_week
     by_days, by_auto = moved_share(DAYS), moved_share(RfmConfig())
     assert by_days > 0.2
     assert by_auto < 0.12 and by_auto < by_days / 3
+
+
+def test_the_segment_catalogue_names_every_segment_of_the_default_map_once() -> None:
+    from reportgen.report.formatting import segment_label
+    from reportgen.segment_catalogue import SEGMENTS, segment_colour, swatch_css
+
+    names = [segment.name for segment in SEGMENTS]
+    assert len(set(names)) == len(names) == 10
+    assert set(names) == {rule.name for rule in RfmConfig().segments}
+    assert segment_label("cant_lose") == "Can't lose" and segment_label("vip_club") == "Vip club"
+    assert segment_colour("vip_club") == "#7f8c8d"
+    assert len({segment.colour for segment in SEGMENTS}) == 10
+    assert ".swatch-at_risk { background: #e76f51; }" in swatch_css().splitlines()

@@ -9,11 +9,11 @@ from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.section import (
-    SEGMENT_DESCRIPTIONS,
     recency_scoring_note,
     segment_cutoffs,
 )
 from reportgen.report.formatting import segment_label
+from reportgen.segment_catalogue import segment_description
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
         segments = inputs.results.get("segments", SegmentsResult)
         meanings: dict[str, str] = {}
         for rule in config.rfm.segments:
-            meaning = rule.description or SEGMENT_DESCRIPTIONS.get(rule.name, "")
+            meaning = rule.description or segment_description(rule.name)
             if segments is not None and rule.name not in meanings:
                 cutoffs = segment_cutoffs(rule.name, config.rfm.segments, segments.score_ranges,
                                           segments.customers, segments.current.recency_scoring)

@@ -8,19 +8,8 @@ import polars as pl
 from reportgen.report import charts as theme
 from reportgen.report.charts import ChartSpec
 from reportgen.report.formatting import segment_label
+from reportgen.segment_catalogue import SEGMENTS, segment_colour
 
-SEGMENT_COLOURS = {
-    "champions": "#1f4e79",
-    "loyal_customers": "#2f6f9f",
-    "potential_loyalists": "#5fa2c9",
-    "new_customers": "#2a9d8f",
-    "promising": "#8cc5b6",
-    "need_attention": "#e9c46a",
-    "about_to_sleep": "#f1a35c",
-    "at_risk": "#e76f51",
-    "cant_lose": "#b5403a",
-    "hibernating": "#9aa5b1",
-}
 MAX_POINTS = 5_000
 
 
@@ -69,10 +58,10 @@ def rfm_grid_chart(customers: pl.DataFrame) -> ChartSpec:
             pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
         )
     )
-    present = [s for s in SEGMENT_COLOURS if s in set(cells["segment"].to_list())]
+    present = [s.name for s in SEGMENTS if s.name in set(cells["segment"].to_list())]
     extra = sorted(set(cells["segment"].to_list()) - set(present))
     names = present + extra
-    colours = [SEGMENT_COLOURS.get(s, "#7f8c8d") for s in names]
+    colours = [segment_colour(s) for s in names]
     base = alt.Chart(theme.inline_data(cells)).encode(
         x=alt.X("f_score:O", title="Frequency score (5 = most orders)",
                 axis=alt.Axis(labelAngle=0)),

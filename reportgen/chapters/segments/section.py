@@ -16,25 +16,7 @@ from reportgen.config import SegmentRule, UnitConfig
 from reportgen.period import Period
 from reportgen.report.charts import Chart
 from reportgen.report.formatting import MISSING, money, number, pct, segment_label
-
-# What each built-in segment is, relative to this unit's other customers: the numbers it stands
-# for this month (its score cut-offs) are written beside it (`segment_cutoffs`), never here.
-SEGMENT_DESCRIPTIONS = {
-    "champions": "The most recent buyers among those who order most often: the best customers.",
-    "loyal_customers": "Among those who order most often, less recently than the champions; "
-                       "the backbone of repeat revenue.",
-    "potential_loyalists": "Recent buyers with a middling number of orders, who could become "
-                           "loyal.",
-    "new_customers": "The most recent buyers among those with the fewest orders. Not the same "
-                     "as the month's new customers on the summary, who are everyone buying for "
-                     "the first time.",
-    "promising": "Fairly recent buyers with the fewest orders.",
-    "need_attention": "Middling recency and number of orders; slipping without a nudge.",
-    "about_to_sleep": "Fewer orders than most, and fading recency.",
-    "at_risk": "Ordered more often than most, but not for a long time.",
-    "cant_lose": "Among those who ordered most often, now gone quiet.",
-    "hibernating": "Fewer orders than most, the last one long ago.",
-}
+from reportgen.segment_catalogue import segment_description
 
 
 def segment_cutoffs(name: str, rules: list[SegmentRule], ranges: pl.DataFrame,
@@ -172,7 +154,7 @@ def segment_rows(
         name = p["segment"]
         rows.append(SegmentRow(
             name=name, label=segment_label(name),
-            description=descriptions.get(name) or SEGMENT_DESCRIPTIONS.get(name, ""),
+            description=descriptions.get(name) or segment_description(name),
             customers=p["customers"], share=p["share"], recency_mean=p["recency_mean"],
             recency_median=p["recency_median"], frequency_mean=p["frequency_mean"],
             frequency_median=p["frequency_median"], monetary_mean=p["monetary_mean"],
