@@ -114,6 +114,11 @@ class Chapter(Generic[ResultT]):
     title: ClassVar[str]
     needs: ClassVar[tuple[str, ...]] = ()  # chapters whose results `compute` reads
     fact_specs: ClassVar[tuple[FactSpec, ...]] = ()
+    # Where its customer columns (`customer_columns`) stand in customers.csv, whose documented
+    # order they keep (lower first; the table starts from the chapter at 0, which holds every
+    # customer), and which of them are money (written to 2 decimals in every CSV).
+    customer_position: ClassVar[int] = 100
+    money_columns: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(
         cls, key: str = "", title: str = "", needs: tuple[str, ...] = (),

@@ -9,29 +9,28 @@ import polars as pl
 
 from reportgen.chapters.base import Chapter
 
-# customers.csv keeps its documented column order; other chapters' columns come after.
-CUSTOMER_TABLE_ORDER = ("segments", "countries", "behaviour", "returns", "clv", "clusters")
-MONEY_COLUMNS = ("monetary", "clv", "expected_avg_value")
-
 
 def customer_table(applied: Sequence[tuple[Chapter[Any], Any]]) -> pl.DataFrame:
-    """One row per identified customer: the segments chapter's columns, then every other
-    chapter's customer columns, joined on customer_id."""
-    frames = [(chapter.key, columns) for chapter, result in applied
+    """One row per identified customer: the columns of the chapter at customer_position 0
+    (segments), then every other chapter's customer columns in the order the chapters declare
+    (`Chapter.customer_position`), joined on customer_id."""
+    frames = [(chapter.customer_position, columns) for chapter, result in applied
               if (columns := chapter.customer_columns(result)) is not None]
-
-    def position(item: tuple[str, pl.DataFrame]) -> int:
-        key = item[0]
-        return CUSTOMER_TABLE_ORDER.index(key) if key in CUSTOMER_TABLE_ORDER else len(
-            CUSTOMER_TABLE_ORDER)
-
-    ordered = sorted(frames, key=position)
-    if not ordered or ordered[0][0] != "segments":
-        raise ValueError("the customer table starts from the segments chapter's customers")
+    ordered = sorted(frames, key=lambda item: item[0])
+    if not ordered or ordered[0][0] != 0:
+        raise ValueError("the customer table starts from the customers of the chapter at "
+                         "customer_position 0 (segments)")
     table = ordered[0][1]
     for _, columns in ordered[1:]:
         table = table.join(columns, on="customer_id", how="left")
     return table.sort("customer_id")
+
+
+def money_columns() -> set[str]:
+    """The customer columns the chapters declare as money (`Chapter.money_columns`)."""
+    from reportgen.chapters import CHAPTERS
+
+    return {name for chapter in CHAPTERS for name in chapter.money_columns}
 
 
 def customers_csv(customers: pl.DataFrame) -> bytes:
@@ -47,10 +46,11 @@ def csv_bytes(table: pl.DataFrame) -> bytes:
     """CSV with amounts to 2 decimals and other floats (probabilities, counts) to 4; every
     text cell that a spreadsheet would run as a formula is neutralised with a leading "'"
     (numbers are numeric columns and never touched)."""
+    money = money_columns()
     floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
     texts = [name for name, dtype in table.schema.items() if dtype == pl.String]
     return table.with_columns(
-        *(pl.col(name).round(2 if name in MONEY_COLUMNS else 4) for name in floats),
+        *(pl.col(name).round(2 if name in money else 4) for name in floats),
         *(neutralised(name) for name in texts),
     ).write_csv().encode("utf-8")
 

@@ -15,6 +15,8 @@ class BehaviourChapter(Chapter[BehaviourResult], key="behaviour", title="When cu
                        facts=FACT_SPECS):
     """When customers buy."""
 
+    customer_position = 2
+
     def compute(self, inputs: AnalysisInputs) -> BehaviourResult:
         """Order timing of the window and every customer's habits."""
         return behaviour_analysis(inputs.clean.orders, inputs.clean.price_quantity,

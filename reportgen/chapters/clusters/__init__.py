@@ -25,6 +25,8 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
                       needs=("segments", "clv", "behaviour", "returns")):
     """Customer clusters; left out when switched off or with too few customers."""
 
+    customer_position = 5
+
     def compute(self, inputs: AnalysisInputs) -> ClusterResult | None:
         """Clusters of every segmented customer on how they buy, numbered by value."""
         customers = inputs.results.of("segments", SegmentsResult).customers

@@ -29,6 +29,9 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
                  needs=("segments",), facts=FACT_SPECS):
     """Customer lifetime value."""
 
+    customer_position = 4
+    money_columns = ("clv", "expected_avg_value")
+
     def compute(self, inputs: AnalysisInputs) -> ClvResult:
         """CLV of every customer who bought by the period's last day (or why it is missing),
         and every customer's model-free chance of buying within 90 days and 12 months."""

@@ -45,6 +45,8 @@ class CountriesView:
 class CountriesChapter(Chapter[CountriesResult], key="countries", title="Countries"):
     """Countries."""
 
+    customer_position = 1
+
     def compute(self, inputs: AnalysisInputs) -> CountriesResult:
         """Country tables over the window and the month, and customers' main countries."""
         return countries_analysis(inputs.clean.orders, inputs.clean.return_orders,

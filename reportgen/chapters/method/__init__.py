@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
+from reportgen.chapters.clv.season import SEASON_HISTORY_MONTHS
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.section import (
@@ -30,6 +31,7 @@ class Glossary:
     reissue_days: float
     has_returns: bool  # the data hold returns (else the glossary leaves them out)
     recency_by_cycles: str  # how recency is scored where it is not by fifths, else ""
+    season_history_months: int  # history from which the CLV forecast may be season-scaled
 
 
 class MethodChapter(TextChapter, key="method", title="Glossary and method"):
@@ -60,4 +62,5 @@ class MethodChapter(TextChapter, key="method", title="Glossary and method"):
             recency_by_cycles=recency_scoring_note(segments.current.recency_scoring,
                                                    segments.current.usual_gap_days)
             if segments is not None and segments.current.recency_scoring == "cycles" else "",
+            season_history_months=SEASON_HISTORY_MONTHS,
         ))

@@ -18,6 +18,8 @@ class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and c
                      needs=("segments",), facts=FACT_SPECS):
     """Returns and cancellations."""
 
+    customer_position = 3
+
     def compute(self, inputs: AnalysisInputs) -> ReturnsResult | None:
         """The window's returns; customers' return rates over their whole history. None (no
         page, no return rates) when the data hold no return at all."""

@@ -21,6 +21,9 @@ class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer s
                       facts=FACT_SPECS):
     """Customer segments (RFM)."""
 
+    customer_position = 0
+    money_columns = ("monetary",)
+
     def compute(self, inputs: AnalysisInputs) -> SegmentsResult:
         """Segments at the analysis date and at the start of the period."""
         return segments_analysis(inputs.clean.orders, inputs.clean.return_orders,
