@@ -15,7 +15,6 @@ from typing import Any
 
 from reportgen.chapters import CHAPTERS, fact_specs
 from reportgen.chapters.base import AnalysisInputs, Chapter, Results
-from reportgen.chapters.measurement.analysis import MeasurementResult
 from reportgen.config import UnitConfig
 from reportgen.errors import OutputError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions
@@ -125,12 +124,13 @@ def build_report(
         customers = customer_table(applied)
         audience = audience_table(customers, clean.orders, inputs.window_start,
                                   period.start, period.analysis_date)
-        measured = results.get("measurement", MeasurementResult)
+        measured = next((responses for chapter, result in applied
+                         if (responses := chapter.measured_responses(result)) is not None), None)
         playbook = evaluate_playbook(
             playbook_entries, facts, audience, specs, config, history.previous_actions,
-            period=str(period), measured=measured.measured_responses if measured else None)
+            period=str(period), measured=measured)
     with timer.stage("sections"):
-        context = build_report_context(config, period, chapters, results, playbook)
+        context = build_report_context(config, period, chapters, results, playbook, clean.orders)
     renderer = renderer or Renderer()
     try:
         with timer.stage("charts", f"{len(context.charts)} charts"):

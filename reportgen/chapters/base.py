@@ -13,6 +13,7 @@ too few customers to cluster): nothing else is asked of it and it shows no page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -28,6 +29,7 @@ from reportgen.playbook.facts import FactSpec, FactValue
 from reportgen.report.charts import Chart
 
 if TYPE_CHECKING:
+    from reportgen.playbook.control import MeasuredResponse
     from reportgen.playbook.evaluate import PlaybookOutcome
 
 ResultT = TypeVar("ResultT")
@@ -155,6 +157,12 @@ class Chapter(Generic[ResultT]):
     def exports(self, result: ResultT) -> dict[str, pl.DataFrame]:
         """Extra tables to publish as CSV, by file name."""
         return {}
+
+    def measured_responses(self, result: ResultT) -> Mapping[str, MeasuredResponse] | None:
+        """Responses measured on earlier action lists, by play, that the playbook uses instead
+        of the assumed ones; None when the chapter measures none (every chapter but
+        measurement)."""
+        return None
 
     def section(self, result: ResultT, inputs: SectionInputs) -> Section[Any] | None:
         """What the chapter's page shows; None leaves the page out."""

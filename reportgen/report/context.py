@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import polars as pl
+
 from reportgen.chapters.base import Chapter, Results, SectionInputs
-from reportgen.chapters.segments.analysis import SegmentsResult
-from reportgen.chapters.summary.analysis import SummaryResult
 from reportgen.config import UnitConfig
 from reportgen.period import Period
 from reportgen.playbook.evaluate import Insight, PlaybookOutcome, Recommendation
@@ -65,8 +65,11 @@ def build_report_context(
     chapters: Sequence[Chapter[Any]],
     results: Results,
     playbook: PlaybookOutcome,
+    orders: pl.DataFrame,
 ) -> ReportContext:
-    """Build every chapter's section (all analyses are done) and the report around them."""
+    """Build every chapter's section (all analyses are done) and the report around them; the
+    cover's figures come from the cleaned `orders` (one row per order before the analysis
+    date), whichever chapters the unit shows."""
     inputs = SectionInputs(config, period, results, playbook)
     pages: list[ChapterPage] = []
     appendix: list[ChapterPage] = []
@@ -82,7 +85,7 @@ def build_report_context(
         (appendix if section.appendix else pages).append(ChapterPage(
             chapter.key, chapter.anchor, title, chapter.template, section.view, section.charts))
         headlines.extend(section.headlines)
-    summary = results.of("summary", SummaryResult)
+    purchased = orders["invoice_date"]
     return ReportContext(
         unit=config.unit,
         title=config.title,
@@ -91,9 +94,9 @@ def build_report_context(
         period=str(period),
         period_label=period.label,
         analysis_date=period.analysis_date.date(),
-        data_first_day=summary.data_first_day,
-        data_last_day=summary.data_last_day,
-        customers_analysed=results.of("segments", SegmentsResult).customers.height,
+        data_first_day=purchased.min().date(),  # type: ignore[union-attr]
+        data_last_day=purchased.max().date(),  # type: ignore[union-attr]
+        customers_analysed=orders["customer_id"].drop_nulls().n_unique(),
         headlines=tuple(headlines),
         recommendations=playbook.recommendations,
         insights=playbook.insights,

@@ -8,11 +8,16 @@ from typing import Any
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.measurement.analysis import MeasurementResult, measurement_analysis
 from reportgen.chapters.measurement.section import MeasurementView, measurement_section
+from reportgen.playbook.control import MeasuredResponse
 
 
 class MeasurementChapter(Chapter[MeasurementResult], key="measurement",
                          title="Did earlier actions work?"):
     """Did earlier actions work?"""
+
+    def measured_responses(self, result: MeasurementResult) -> dict[str, MeasuredResponse]:
+        """The responses measured on earlier lists, for the playbook."""
+        return result.measured_responses
 
     def compute(self, inputs: AnalysisInputs) -> MeasurementResult | None:
         """Measure the unit's earlier action lists; None when switched off."""
