@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from conftest import PROJECT_DIR, purchases
 
-from reportgen.chapters.clv.repurchase import PRIOR_WEIGHT, repurchase_chance
 from reportgen.config import load_unit_config
 from reportgen.demo_data import purchase_times, simulated_purchases
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
+from reportgen.models.clv.repurchase import PRIOR_WEIGHT, repurchase_chance
 
 ANALYSIS = datetime(2011, 7, 1)
 

@@ -19,12 +19,12 @@ from lifetimes import ParetoNBDFitter
 from reportgen.chapters.clv.analysis import ClvResult, clv_analysis
 from reportgen.chapters.clv.backtest import Backtest, best_spend_model
 from reportgen.chapters.clv.grade import forecast_grade
-from reportgen.chapters.clv.season import Season, checked_against
 from reportgen.config import ClvConfig, load_unit_config
 from reportgen.demo_data import SimulatedCustomers, simulate_customers, simulated_purchases
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.models.clv.purchase import fit_purchase_model, model_log_likelihood
+from reportgen.models.clv.season import Season, checked_against
 from reportgen.models.clv.spend import fit_spend_model, shrunk_mean_model
 from reportgen.models.clv.summary import (
     compressed_summary,

@@ -19,9 +19,9 @@ from reportgen.chapters.clv.analysis import (
 )
 from reportgen.chapters.clv.facts import FACT_SPECS
 from reportgen.chapters.clv.manifest import clv_manifest
-from reportgen.chapters.clv.repurchase import repurchase_chance
 from reportgen.chapters.clv.section import ClvView, clv_section
 from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.models.clv.repurchase import repurchase_chance
 from reportgen.playbook.facts import FactValue
 
 

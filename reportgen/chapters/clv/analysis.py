@@ -20,16 +20,6 @@ import polars as pl
 
 from reportgen.chapters.clv.backtest import SEED, Backtest, run_backtests
 from reportgen.chapters.clv.grade import ForecastGrade, forecast_grade
-from reportgen.chapters.clv.repurchase import RepurchaseChance
-from reportgen.chapters.clv.season import (
-    DAYS_PER_MONTH,
-    Season,
-    checked_against,
-    history_months,
-    month_bounds,
-    monthly_purchases,
-    season,
-)
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
 from reportgen.models.clv.purchase import (
@@ -37,6 +27,16 @@ from reportgen.models.clv.purchase import (
     PurchaseModel,
     SummaryArrays,
     fit_purchase_model,
+)
+from reportgen.models.clv.repurchase import RepurchaseChance
+from reportgen.models.clv.season import (
+    DAYS_PER_MONTH,
+    Season,
+    checked_against,
+    history_months,
+    month_bounds,
+    monthly_purchases,
+    season,
 )
 from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.models.clv.summary import (
@@ -168,7 +168,7 @@ def clv_analysis(
                                           backtests[0], params)
     expected_value = spend.expected_value(data.frequency, monetary)
     seasons = checked_against(
-        season(purchases, observation_end, params, spend.population_mean, model),
+        season(purchases, observation_end, params.time_unit_days, spend.population_mean, model),
         [(b.aggregate_error, b.seasonal_error) for b in backtests
          if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.chapters.base import Section, SectionInputs, Text, TextChapter
-from reportgen.chapters.clv.season import SEASON_HISTORY_MONTHS
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.section import (
     recency_scoring_note,
     segment_cutoffs,
 )
+from reportgen.models.clv.season import SEASON_HISTORY_MONTHS
 from reportgen.report.formatting import segment_label
 from reportgen.segment_catalogue import segment_description
 

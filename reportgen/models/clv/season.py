@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from reportgen.config import ClvConfig
 from reportgen.models.clv.purchase import PurchaseModel, SummaryArrays
 from reportgen.models.clv.summary import (
     customer_summary,
@@ -66,11 +65,12 @@ def month_bounds(start: date, month: int) -> tuple[date, date]:
     return first, last
 
 
-def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
+def season(purchases: pl.DataFrame, observation_end: date, unit_days: float,
            expected_value: float, model: PurchaseModel) -> Season:
     """Season factors from the year before observation_end, or why there are none.
 
-    For each of the twelve months of that year, the report's model predicts the month's
+    Time is in units of `unit_days` days, as the model was fitted. For each of the twelve
+    months of that year, the report's model predicts the month's
     repeat purchases of the customers who had bought by its start, from their history up to
     then; the month's actual purchases (and pounds, against the prediction priced at
     `expected_value` a purchase) over that prediction is its factor.
@@ -83,12 +83,12 @@ def season(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
     purchase_factors, value_factors = [], []
     for month in range(1, 13):
         first, last = month_bounds(fitted_on, month)
-        known = customer_summary(purchases, first - timedelta(days=1), params.time_unit_days)
+        known = customer_summary(purchases, first - timedelta(days=1), unit_days)
         days = purchase_days(purchases, first, last).join(known.select("customer_id"),
                                                           on="customer_id", how="semi")
         arrays = summary_arrays(known)
         predicted = float(model.expected_purchases(
-            ((last - first).days + 1) / params.time_unit_days, arrays.frequency,
+            ((last - first).days + 1) / unit_days, arrays.frequency,
             arrays.recency, arrays.T).sum())
         purchase_factors.append(_ratio(days.height, predicted))
         value_factors.append(_ratio(float(days["value"].sum()), predicted * expected_value))
