@@ -26,7 +26,7 @@ import contextlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import astuple, dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -84,8 +84,24 @@ class FitAttempt:
 Arrays = np.ndarray
 
 
+class LikelihoodMethods:
+    """A family's log-likelihood and its gradient in the logarithms of its parameters, both
+    from its `_likelihood`: the weighted log-likelihood and its gradient in the parameters."""
+
+    def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
+        raise NotImplementedError
+
+    def log_likelihood(self, data: SummaryArrays) -> float:
+        """The weighted log-likelihood of the customers' (x, t_x, T)."""
+        return float(self._likelihood(data)[0])
+
+    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
+        """The log-likelihood's gradient in the logarithms of the parameters."""
+        return np.asarray(self._likelihood(data)[1] * np.array(astuple(self)))  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class NBD:
+class NBD(LikelihoodMethods):
     """The NBD model: each customer buys at their own Poisson rate, Gamma(r, alpha) across
     customers, and never drops out."""
 
@@ -95,16 +111,9 @@ class NBD:
     label: ClassVar[str] = "NBD (no dropout)"
     has_dropout: ClassVar[bool] = False
 
-    def log_likelihood(self, data: SummaryArrays) -> float:
-        """The weighted log-likelihood of the customers' (x, t_x, T)."""
+    def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
         x, T, w = data.frequency.astype(float), data.T, data.weight.astype(float)
-        return float((w * _nbd_terms(self.r, self.alpha, x, T)).sum())
-
-    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
-        """The log-likelihood's gradient in the logarithms of the parameters."""
-        x, T, w = data.frequency.astype(float), data.T, data.weight.astype(float)
-        _, gradient = nbd_log_likelihood_and_gradient(self.r, self.alpha, x, T, w)
-        return np.asarray(gradient * np.array([self.r, self.alpha]))
+        return nbd_log_likelihood_and_gradient(self.r, self.alpha, x, T, w)
 
     def expected_purchases(self, t: float, frequency: Arrays, recency: Arrays, T: Arrays
                            ) -> Arrays:
@@ -124,7 +133,7 @@ class NBD:
 
 
 @dataclass(frozen=True)
-class BGNBD:
+class BGNBD(LikelihoodMethods):
     """BG/NBD (Fader, Hardie & Lee 2005): Poisson purchasing at Gamma(r, alpha) rates; after
     each repeat purchase the customer leaves with probability p, Beta(a, b) across customers."""
 
@@ -135,15 +144,6 @@ class BGNBD:
     name: ClassVar[ModelName] = "bgnbd"
     label: ClassVar[str] = "BG/NBD"
     has_dropout: ClassVar[bool] = True
-
-    def log_likelihood(self, data: SummaryArrays) -> float:
-        """The weighted log-likelihood of the customers' (x, t_x, T)."""
-        return float(self._likelihood(data)[0])
-
-    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
-        """The log-likelihood's gradient in the logarithms of the parameters."""
-        return np.asarray(self._likelihood(data)[1] * np.array([self.r, self.alpha, self.a,
-                                                                 self.b]))
 
     def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
         x, w = data.frequency.astype(float), data.weight.astype(float)
@@ -186,7 +186,7 @@ class MBGNBD(BGNBD):
 
 
 @dataclass(frozen=True)
-class ParetoNBD:
+class ParetoNBD(LikelihoodMethods):
     """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): Poisson purchasing at Gamma(r, alpha)
     rates for an exponential lifetime, its rate Gamma(s, beta) across customers."""
 
@@ -197,15 +197,6 @@ class ParetoNBD:
     name: ClassVar[ModelName] = "paretonbd"
     label: ClassVar[str] = "Pareto/NBD"
     has_dropout: ClassVar[bool] = True
-
-    def log_likelihood(self, data: SummaryArrays) -> float:
-        """The weighted log-likelihood of the customers' (x, t_x, T)."""
-        return float(self._likelihood(data)[0])
-
-    def log_likelihood_slope(self, data: SummaryArrays) -> Arrays:
-        """The log-likelihood's gradient in the logarithms of the parameters."""
-        return np.asarray(self._likelihood(data)[1] * np.array([self.r, self.alpha, self.s,
-                                                                 self.beta]))
 
     def _likelihood(self, data: SummaryArrays) -> tuple[float, Arrays]:
         x, w = data.frequency.astype(float), data.weight.astype(float)
