@@ -4,7 +4,6 @@ risk, and a backtest that says how far to trust the forecast."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -12,6 +11,7 @@ import polars as pl
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.clv.analysis import (
     CUSTOMER_COLUMNS,
+    BuyingAgain,
     ClvResult,
     clv_analysis,
     history_censored,
@@ -36,16 +36,16 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
         """CLV of every customer who bought by the period's last day (or why it is missing),
         and every customer's model-free chance of buying within 90 days and 12 months."""
         params = inputs.config.clv
-        censored = history_censored(inputs.clean.orders)
-        if not params.enabled:
-            return replace(switched_off(inputs.period.last_day, params), censored=censored)
-        segments = inputs.results.of("segments", SegmentsResult)
-        clv = clv_analysis(inputs.clean.orders, segments.customers, inputs.period.last_day,
-                           params)
         orders, analysis_date = inputs.clean.orders, inputs.period.analysis_date
-        return replace(clv, chance_90d=repurchase_chance(orders, analysis_date, 90),
-                       chance_12m=repurchase_chance(orders, analysis_date, 365),
-                       censored=censored)
+        buying_again = BuyingAgain(chance_90d=repurchase_chance(orders, analysis_date, 90),
+                                   chance_12m=repurchase_chance(orders, analysis_date, 365),
+                                   censored=history_censored(orders)) \
+            if params.enabled else BuyingAgain(censored=history_censored(orders))
+        if not params.enabled:
+            return switched_off(inputs.period.last_day, params, buying_again)
+        segments = inputs.results.of("segments", SegmentsResult)
+        return clv_analysis(orders, segments.customers, inputs.period.last_day, params,
+                            buying_again)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
         """Total CLV, group A's share, the high-value customers at risk, when available."""
@@ -54,9 +54,10 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
     def customer_columns(self, result: ClvResult) -> pl.DataFrame | None:
         """P(alive), expected purchases, expected value, CLV and group when CLV is available;
         the chances of buying again where they are estimated; history_censored always."""
+        known = result.buying_again
         frames = [frame for frame in (
             result.customers.select("customer_id", *CUSTOMER_COLUMNS) if result.available
-            else None, result.chance_columns(), result.censored) if frame is not None]
+            else None, known.chance_columns(), known.censored) if frame is not None]
         if not frames:
             return None
         table = frames[0]

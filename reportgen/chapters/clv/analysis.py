@@ -65,39 +65,14 @@ CENSORED_MONTHS = 2  # customers first seen this early may have bought before th
 
 
 @dataclass(frozen=True)
-class ClvResult:
-    """Per-customer CLV and everything needed to judge it; `available` False says why not."""
+class BuyingAgain:
+    """What the chapter says of customers without any model: the model-free chance of buying
+    within 90 days and within 12 months (`models.clv.repurchase`), and who may have bought
+    before the data start (`history_censored`). None where it is not estimated."""
 
-    available: bool
-    reason: str
-    customers: pl.DataFrame
-    fit: ModelFit | None
-    spend: SpendModel | None
-    backtests: tuple[Backtest, ...]  # the latest holdout window first
-    group_profiles: pl.DataFrame
-    high_value_at_risk: pl.DataFrame
-    observation_end: date
-    params: ClvConfig
-    season: Season
-    history_months: float = 0.0  # months of identified purchases up to observation_end
-    total_clv: float = 0.0  # expected value of all customers over the horizon
-    clv_interval: tuple[float, float] | None = None  # its 90 % interval
-    purchases_12w: float = 0.0  # expected repeat purchases of all customers, next 12 weeks
-    purchases_12w_interval: tuple[float, float] | None = None
-    monthly: pl.DataFrame | None = None  # month, first_day, purchases, value, factors
-    grade: ForecastGrade | None = None
-    param_intervals: dict[str, tuple[float, float]] | None = None  # 95 % per model parameter
-    spend_note: str = ""  # why the spend model is what it is, when the backtest chose
-    group_a_share: float = 0.0  # share of it held by CLV group A
-    at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
-    chance_90d: RepurchaseChance | None = None  # model-free chance of buying within 90 days
+    chance_90d: RepurchaseChance | None = None
     chance_12m: RepurchaseChance | None = None  # the same within 12 months, with the history
     censored: pl.DataFrame | None = None  # customer_id, history_censored
-
-    @property
-    def backtest(self) -> Backtest:
-        """The latest backtest: the one the grade and the chart come from."""
-        return self.backtests[0]
 
     def chance_columns(self) -> pl.DataFrame | None:
         """customer_id, p_buy_90d and p_buy_12m (where estimated), or None without either."""
@@ -111,6 +86,41 @@ class ClvResult:
             table = table.join(chance.customers.rename({"p_buy": name}), on="customer_id",
                                how="left")
         return table
+
+
+@dataclass(frozen=True)
+class ClvResult:
+    """Per-customer CLV and everything needed to judge it; `available` False says why not;
+    and, whatever the model gives, what is known of buying again (`buying_again`)."""
+
+    available: bool
+    reason: str
+    customers: pl.DataFrame
+    fit: ModelFit | None
+    spend: SpendModel | None
+    backtests: tuple[Backtest, ...]  # the latest holdout window first
+    group_profiles: pl.DataFrame
+    high_value_at_risk: pl.DataFrame
+    observation_end: date
+    params: ClvConfig
+    season: Season
+    buying_again: BuyingAgain
+    history_months: float = 0.0  # months of identified purchases up to observation_end
+    total_clv: float = 0.0  # expected value of all customers over the horizon
+    clv_interval: tuple[float, float] | None = None  # its 90 % interval
+    purchases_12w: float = 0.0  # expected repeat purchases of all customers, next 12 weeks
+    purchases_12w_interval: tuple[float, float] | None = None
+    monthly: pl.DataFrame | None = None  # month, first_day, purchases, value, factors
+    grade: ForecastGrade | None = None
+    param_intervals: dict[str, tuple[float, float]] | None = None  # 95 % per model parameter
+    spend_note: str = ""  # why the spend model is what it is, when the backtest chose
+    group_a_share: float = 0.0  # share of it held by CLV group A
+    at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
+
+    @property
+    def backtest(self) -> Backtest:
+        """The latest backtest: the one the grade and the chart come from."""
+        return self.backtests[0]
 
     @property
     def enabled(self) -> bool:
@@ -134,11 +144,14 @@ class ClvResult:
 
 
 def clv_analysis(
-    purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig
+    purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig,
+    buying_again: BuyingAgain | None = None,
 ) -> ClvResult:
     """Fit, backtest and apply the CLV models to every customer who bought by observation_end.
     `purchases`: orders (`CleanTransactions.orders`) or purchase lines, the same to this
-    chapter, which counts purchase days (`daily_purchases`)."""
+    chapter, which counts purchase days (`daily_purchases`). `buying_again` goes into the
+    result as it is (none estimated when not given)."""
+    buying_again = buying_again or BuyingAgain()
     purchases = daily_purchases(purchases)
     backtests = run_backtests(purchases, observation_end, params)
     history = history_months(purchases, observation_end)
@@ -151,7 +164,8 @@ def clv_analysis(
         return ClvResult(available=False, reason=reason, customers=nothing, fit=fit,
                          spend=spend, backtests=backtests, group_profiles=nothing,
                          high_value_at_risk=nothing, observation_end=observation_end,
-                         params=params, season=blind, history_months=history)
+                         params=params, season=blind, buying_again=buying_again,
+                         history_months=history)
 
     if summary.height < MIN_CUSTOMERS or summary["frequency"].sum() < MIN_REPEAT_PURCHASES:
         return unavailable(
@@ -221,6 +235,7 @@ def clv_analysis(
         observation_end=observation_end,
         params=params,
         season=seasons,
+        buying_again=buying_again,
         history_months=history,
         total_clv=total_clv,
         clv_interval=forecast.clv_interval,
@@ -236,8 +251,10 @@ def clv_analysis(
     )
 
 
-def switched_off(observation_end: date, params: ClvConfig) -> ClvResult:
-    """The result of a unit that does not compute CLV (clv.enabled: false)."""
+def switched_off(observation_end: date, params: ClvConfig, buying_again: BuyingAgain
+                 ) -> ClvResult:
+    """The result of a unit that does not compute CLV (clv.enabled: false): what is known of
+    buying again without a model, and no forecast."""
     nothing = pl.DataFrame()
     backtest = Backtest(False, "CLV is switched off", observation_end, observation_end,
                         params.backtest_weeks)
@@ -245,7 +262,7 @@ def switched_off(observation_end: date, params: ClvConfig) -> ClvResult:
                      "(clv.enabled: false).", customers=nothing, fit=None, spend=None,
                      backtests=(backtest,), group_profiles=nothing, high_value_at_risk=nothing,
                      observation_end=observation_end, params=params,
-                     season=Season(False, "CLV is switched off"))
+                     season=Season(False, "CLV is switched off"), buying_again=buying_again)
 
 
 def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:

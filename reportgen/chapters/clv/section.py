@@ -211,7 +211,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
     untested = tuple(f"{b.window_label} backtest not run: {b.reason}." for b in clv.backtests
                      if not b.available)
     rfm_customers = inputs.results.of("segments", SegmentsResult).customers
-    chances = clv.chance_columns()
+    chances = clv.buying_again.chance_columns()
     charts: dict[str, Chart] = {}
     if chances is not None and "p_buy_90d" in chances.columns:
         by_segment = rfm_customers.select("customer_id", "segment").join(
@@ -315,7 +315,7 @@ def clv_section(clv: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
 
 def chance_view(clv: ClvResult) -> ChanceView | None:
     """How the 90-day chance of buying again was estimated and how well it is calibrated."""
-    chance = clv.chance_90d
+    chance = clv.buying_again.chance_90d
     if chance is None:
         return None
     return ChanceView(
@@ -324,7 +324,7 @@ def chance_view(clv: ClvResult) -> ChanceView | None:
         validated_on=chance.validated_on,
         calibration_error=chance.calibration_error,
         calibration=tuple(CalibrationRow(**row) for row in chance.calibration.to_dicts()),
-        twelve_months=clv.chance_12m is not None,
+        twelve_months=clv.buying_again.chance_12m is not None,
     )
 
 
