@@ -130,7 +130,7 @@ def build_report(
             playbook_entries, facts, audience, specs, config, history.previous_actions,
             period=str(period), measured=measured)
     with timer.stage("sections"):
-        context = build_report_context(config, period, chapters, results, playbook, clean.orders)
+        context = build_report_context(config, period, chapters, results, playbook, clean)
     renderer = renderer or Renderer()
     try:
         with timer.stage("charts", f"{len(context.charts)} charts"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,18 @@ class CleanTransactions:
     def rows_out(self) -> int:
         """Rows kept as purchase or return lines."""
         return self.purchase_lines + self.return_lines
+
+    @property
+    def purchase_days(self) -> tuple[date, date]:
+        """The first and last day of a purchase kept (every order is before the analysis
+        date); only asked where there are purchases."""
+        purchased = self.orders["invoice_date"]
+        return purchased.min().date(), purchased.max().date()  # type: ignore[union-attr]
+
+    @property
+    def identified_customers(self) -> int:
+        """Customers with a customer id who made a purchase kept."""
+        return self.orders["customer_id"].drop_nulls().n_unique()
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import polars as pl
-
 from reportgen.chapters.base import Chapter, Results, SectionInputs
 from reportgen.config import UnitConfig
+from reportgen.inputs.clean import CleanTransactions
 from reportgen.period import Period
 from reportgen.playbook.evaluate import Insight, PlaybookOutcome, Recommendation
 from reportgen.report.charts import Chart
@@ -65,11 +64,10 @@ def build_report_context(
     chapters: Sequence[Chapter[Any]],
     results: Results,
     playbook: PlaybookOutcome,
-    orders: pl.DataFrame,
+    clean: CleanTransactions,
 ) -> ReportContext:
     """Build every chapter's section (all analyses are done) and the report around them; the
-    cover's figures come from the cleaned `orders` (one row per order before the analysis
-    date), whichever chapters the unit shows."""
+    cover's figures come from the cleaned transactions, whichever chapters the unit shows."""
     inputs = SectionInputs(config, period, results, playbook)
     pages: list[ChapterPage] = []
     appendix: list[ChapterPage] = []
@@ -85,7 +83,7 @@ def build_report_context(
         (appendix if section.appendix else pages).append(ChapterPage(
             chapter.key, chapter.anchor, title, chapter.template, section.view, section.charts))
         headlines.extend(section.headlines)
-    purchased = orders["invoice_date"]
+    first_day, last_day = clean.purchase_days
     return ReportContext(
         unit=config.unit,
         title=config.title,
@@ -94,9 +92,9 @@ def build_report_context(
         period=str(period),
         period_label=period.label,
         analysis_date=period.analysis_date.date(),
-        data_first_day=purchased.min().date(),  # type: ignore[union-attr]
-        data_last_day=purchased.max().date(),  # type: ignore[union-attr]
-        customers_analysed=orders["customer_id"].drop_nulls().n_unique(),
+        data_first_day=first_day,
+        data_last_day=last_day,
+        customers_analysed=clean.identified_customers,
         headlines=tuple(headlines),
         recommendations=playbook.recommendations,
         insights=playbook.insights,

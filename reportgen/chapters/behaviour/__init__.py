@@ -23,7 +23,6 @@ class BehaviourChapter(Chapter[BehaviourResult], key="behaviour", title="When cu
                                   inputs.window_start, inputs.period.analysis_date,
                                   inputs.config.behaviour)
 
-
     def customer_columns(self, result: BehaviourResult) -> pl.DataFrame:
         """avg_days_between_purchases, preferred_weekday, preferred_daypart."""
         return result.customer_habits

@@ -37,12 +37,12 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
         and every customer's model-free chance of buying within 90 days and 12 months."""
         params = inputs.config.clv
         orders, analysis_date = inputs.clean.orders, inputs.period.analysis_date
+        censored = history_censored(orders)
+        if not params.enabled:
+            return switched_off(inputs.period.last_day, params, BuyingAgain(censored=censored))
         buying_again = BuyingAgain(chance_90d=repurchase_chance(orders, analysis_date, 90),
                                    chance_12m=repurchase_chance(orders, analysis_date, 365),
-                                   censored=history_censored(orders)) \
-            if params.enabled else BuyingAgain(censored=history_censored(orders))
-        if not params.enabled:
-            return switched_off(inputs.period.last_day, params, buying_again)
+                                   censored=censored)
         segments = inputs.results.of("segments", SegmentsResult)
         return clv_analysis(orders, segments.customers, inputs.period.last_day, params,
                             buying_again)

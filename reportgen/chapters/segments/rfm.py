@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -102,16 +103,23 @@ def usual_gaps(orders: pl.DataFrame, analysis_date: datetime, unit_gap_days: int
     )
 
 
+def cycle_band(score: int) -> tuple[float, float]:
+    """The usual gaps since the last order that a recency score stands for when scored by
+    cycles: above the first, up to the second (5: 0 to 3, ..., 1: 12 to infinity)."""
+    edges = (0.0, *CYCLE_LIMITS, math.inf)
+    return edges[5 - score], edges[6 - score]
+
+
 def with_cycle_scores(scored: pl.DataFrame, orders: pl.DataFrame, analysis_date: datetime,
                       unit_gap_days: int) -> pl.DataFrame:
-    """r_score by how many of their usual gaps (`usual_gaps`) ago customers last bought:
-    5 within CYCLE_LIMITS[0], 4 within CYCLE_LIMITS[1], and so on; 1 beyond the last."""
+    """r_score by how many of their usual gaps (`usual_gaps`) ago customers last bought: the
+    best score whose band (`cycle_band`) reaches that far; 1 beyond the last."""
     gaps = scored.join(usual_gaps(orders, analysis_date, unit_gap_days), on="customer_id",
                        how="left", maintain_order="left")
     cycles = pl.col("recency_days") / pl.col("usual_gap_days")
     score: pl.Expr = pl.lit(1)
-    for value, limit in zip((2, 3, 4, 5), reversed(CYCLE_LIMITS), strict=True):
-        score = pl.when(cycles <= limit).then(pl.lit(value)).otherwise(score)
+    for value in (2, 3, 4, 5):
+        score = pl.when(cycles <= cycle_band(value)[1]).then(pl.lit(value)).otherwise(score)
     return gaps.with_columns(score.cast(pl.Int8).alias("r_score")).drop("usual_gap_days")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.charts import rfm_grid_chart, segment_share_chart
 from reportgen.chapters.segments.migration import NEW, MigrationResult
-from reportgen.chapters.segments.rfm import CYCLE_LIMITS, RecencyScoring
+from reportgen.chapters.segments.rfm import RecencyScoring, cycle_band
 from reportgen.config import SegmentRule, UnitConfig
 from reportgen.period import Period
 from reportgen.report.charts import Chart
@@ -46,11 +47,8 @@ def recency_range(ranges: pl.DataFrame, scores: list[int], scoring: RecencyScori
         return days if days == MISSING else f"{days} day{'' if days == '1' else 's'} ago"
     if not scores or value_range(ranges, "recency_days", scores) == MISSING:
         return MISSING
-    limits = {5: (0.0, CYCLE_LIMITS[0]), 4: (CYCLE_LIMITS[0], CYCLE_LIMITS[1]),
-              3: (CYCLE_LIMITS[1], CYCLE_LIMITS[2]), 2: (CYCLE_LIMITS[2], CYCLE_LIMITS[3]),
-              1: (CYCLE_LIMITS[3], None)}
-    low, high = limits[max(scores)][0], limits[min(scores)][1]
-    if high is None:
+    low, high = cycle_band(max(scores))[0], cycle_band(min(scores))[1]
+    if math.isinf(high):
         return f"over {low:g} usual gaps ago"
     return f"within {high:g} usual gaps" if low == 0 else f"{low:g}–{high:g} usual gaps ago"
 

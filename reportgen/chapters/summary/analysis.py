@@ -173,15 +173,15 @@ def summary_analysis(
             unit=unit, file=path,
             hint="choose a period inside the data's date range",
         )
-    purchased = clean.orders["invoice_date"]
+    first_day, last_day = clean.purchase_days
     return SummaryResult(
         months=months,
         kpis=kpis,
         previous=month_kpis(months, period.shift(-1)),
         year_ago=month_kpis(months, period.shift(-12)),
         notices=notices(period, clean),
-        data_first_day=purchased.min().date(),  # type: ignore[union-attr]
-        data_last_day=purchased.max().date(),  # type: ignore[union-attr]
+        data_first_day=first_day,
+        data_last_day=last_day,
         has_returns=any_returns(clean.return_orders, period.analysis_date),
     )
 
