@@ -34,7 +34,7 @@ UK = PROJECT_DIR / "config" / "uk.yaml"
 
 def protocol() -> None:
     """Issue 16's table."""
-    from reportgen.chapters.suggestions.backtest import holdout_test
+    from reportgen.chapters.suggestions.analysis import suggestion_backtest
     from reportgen.config import SuggestionsConfig
     from reportgen.period import Period
 
@@ -44,7 +44,7 @@ def protocol() -> None:
           f"{'precision@10':>12} {'recall@10':>9} {'coverage':>8} {'seconds':>7}")
     for method in ("ease", "item_item", "popularity"):
         started = time.perf_counter()
-        backtest = holdout_test(clean.customer_products, Period(2011, 11), params, method)  # type: ignore[arg-type]
+        backtest = suggestion_backtest(clean.customer_products, Period(2011, 11), params, method)  # type: ignore[arg-type]
         seconds = time.perf_counter() - started
         assert not isinstance(backtest, str), backtest
         score = backtest.method

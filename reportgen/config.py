@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from reportgen.currencies import known_currency
 from reportgen.errors import ConfigError
+from reportgen.models.recommend.methods import Method
 
 URL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -494,7 +495,7 @@ class BehaviourConfig(StrictModel):
         return self
 
 
-SuggestionMethod = Literal["auto", "ease", "item_item", "popularity"]
+SuggestionMethod = Method  # auto: EASE up to max_dense_products products, item-item above
 
 
 class SuggestionsConfig(StrictModel):

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from markupsafe import Markup
 
-from reportgen.report.charts import ChartSpec
+from reportgen.display.charts import ChartSpec
 from reportgen.report.render import Renderer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

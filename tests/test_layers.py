@@ -36,3 +36,20 @@ def test_the_models_load_no_report_layer_and_no_rendering_library() -> None:
     assert ours - {"reportgen", "reportgen.models"} == {
         name for name in ours if name.startswith("reportgen.models.")}
     assert not {name.split(".")[0] for name in loaded} & set(NOT_FOR_MODELS)
+
+
+IMPORT_EVERY_CHAPTER = IMPORT_EVERY_MODEL.replace("reportgen.models", "reportgen.chapters")
+# What a chapter may never load: the report above it (context, templates, rendering), the
+# jobs, the pipeline and the CLI, and the rendering and CLI libraries they bring.
+NOT_FOR_CHAPTERS = ("reportgen.report", "reportgen.jobs", "reportgen.pipeline", "reportgen.cli",
+                    "weasyprint", "vl_convert", "typer")
+
+
+def test_the_chapters_load_the_display_toolkit_but_not_the_report_above_them() -> None:
+    finished = subprocess.run([sys.executable, "-c", IMPORT_EVERY_CHAPTER], capture_output=True,
+                              text=True, check=True)
+    loaded = set(json.loads(finished.stdout))
+    assert {"reportgen.chapters.clv.section", "reportgen.display.formatting"} <= loaded
+    assert not {name for name in loaded
+                if any(name == banned or name.startswith(banned + ".")
+                       for banned in NOT_FOR_CHAPTERS)}

@@ -22,7 +22,7 @@ from conftest import (
 )
 
 from reportgen.chapters.segments.rfm import rfm_analysis
-from reportgen.chapters.suggestions.backtest import holdout_test
+from reportgen.chapters.suggestions.analysis import suggestion_backtest
 from reportgen.config import SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_lines, clean_transactions, exact_duplicate_count
 from reportgen.inputs.load import read_transactions
@@ -59,7 +59,7 @@ def test_suggestions_beat_popularity_by_half_on_the_issue_protocol(all_countries
     each customer bought for the first time in October-November 2011."""
     config = load_unit_config(all_countries)
     clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
-    backtest = holdout_test(clean.customer_products, Period(2011, 11),
+    backtest = suggestion_backtest(clean.customer_products, Period(2011, 11),
                             SuggestionsConfig(backtest_months=2), "auto")
     assert not isinstance(backtest, str)
     assert backtest.learned_until == datetime(2011, 10, 1) and backtest.customers > 1_500

@@ -21,12 +21,12 @@ import polars as pl
 
 from reportgen.config import UnitConfig
 from reportgen.currencies import currency_symbol
+from reportgen.display.charts import Chart
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.inputs.load import InputReading
 from reportgen.outputs.campaigns import EarlierLists
 from reportgen.period import Period
 from reportgen.playbook.facts import FactSpec, FactValue
-from reportgen.report.charts import Chart
 
 if TYPE_CHECKING:
     from reportgen.playbook.control import MeasuredResponse

@@ -12,6 +12,7 @@ import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
 from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
+from reportgen.display.formatting import day, money
 from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, nothing_left
 from reportgen.inputs.load import (
@@ -24,7 +25,6 @@ from reportgen.inputs.load import (
     typed_frame,
     unreadable_column_problems,
 )
-from reportgen.report.formatting import day, money
 
 
 @dataclass

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from reportgen.config import AudienceFilter, PlaybookEntry, UnitConfig
+from reportgen.display.formatting import money, number
 from reportgen.playbook.control import (
     CONTROL,
     MeasuredResponse,
@@ -33,7 +34,6 @@ from reportgen.playbook.control import (
 )
 from reportgen.playbook.entries import FORMATS, OPERATORS, PLACEHOLDER, Playbook, trigger_clauses
 from reportgen.playbook.facts import FactSpec, FactValue, fact_spec, format_fact
-from reportgen.report.formatting import money, number
 
 NO_CLV = "not estimated: the CLV chapter gave no forecast this run"
 NO_CHANCE = "not estimated: no chance of buying again was estimated this run"

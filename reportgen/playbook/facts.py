@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Literal
 
-from reportgen.report.formatting import figure
+from reportgen.display.formatting import figure
 
 FactKind = Literal["share", "points", "count", "money", "number", "text"]
 FactValue = float | int | str

@@ -9,10 +9,10 @@ from typing import Any
 
 from reportgen.chapters.base import Chapter, Results, SectionInputs
 from reportgen.config import UnitConfig
+from reportgen.display.charts import Chart
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.period import Period
 from reportgen.playbook.evaluate import Insight, PlaybookOutcome, Recommendation
-from reportgen.report.charts import Chart
 
 
 @dataclass(frozen=True)

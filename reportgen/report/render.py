@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlparse
 import jinja2
 from markupsafe import Markup
 
+from reportgen.display.charts import ChartSpec
 from reportgen.paths import ASSETS_DIR
-from reportgen.report.charts import ChartSpec
 from reportgen.report.templates import template_environment
 from reportgen.segment_catalogue import swatch_css
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import jinja2
 
+from reportgen.display import formatting
 from reportgen.paths import TEMPLATES_DIR
-from reportgen.report import formatting
 
 
 def template_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:

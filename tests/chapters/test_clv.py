@@ -12,12 +12,12 @@ from conftest import cdnow_purchases, central_difference
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
 from reportgen.chapters.clv.analysis import clv_analysis, clv_group_expr, high_value_at_risk, lifetime_value
-from reportgen.chapters.clv.backtest import run_backtest
 from reportgen.config import CleaningConfig, ClvConfig
 from reportgen.demo_data import DemoSpec, generate_transactions, purchase_times, simulated_purchases
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import TransactionInput
 from reportgen.models.clv.beta_geometric import LIKELIHOODS, expected_purchases
+from reportgen.models.clv.holdout import run_backtest
 from reportgen.models.clv.purchase import SummaryArrays, fit_purchase_model
 from reportgen.models.clv.spend import fit_spend_model
 from reportgen.models.clv.summary import compressed_summary, customer_summary, summary_arrays
@@ -59,14 +59,14 @@ def test_gamma_gamma_reproduces_the_published_cdnow_fit(cdnow_summary: pl.DataFr
 def test_cdnow_39_week_holdout() -> None:
     backtest = run_backtest(cdnow_purchases(), date(1998, 6, 30),
                             ClvConfig(backtest_weeks=39, models=["bgnbd"]))
-    assert backtest.available and backtest.model_name == "bgnbd"
+    assert backtest.available and backtest.model == "bgnbd"
     assert backtest.calibration_end == CDNOW_END
     assert backtest.customers == 2_357
-    assert backtest.actual_total == 1_882
-    assert backtest.predicted_total == pytest.approx(1_654, rel=0.01)
+    assert backtest.actual == 1_882
+    assert backtest.predicted == pytest.approx(1_654, rel=0.01)
     tracking = backtest.tracking
     assert tracking is not None and tracking["actual"].to_list()[-1] == 1_882
-    assert tracking["predicted"].to_list()[-1] == pytest.approx(backtest.predicted_total)
+    assert tracking["predicted"].to_list()[-1] == pytest.approx(backtest.predicted)
 
 
 def test_backtest_errors_equal_an_independent_computation() -> None:
@@ -89,10 +89,10 @@ def test_backtest_errors_equal_an_independent_computation() -> None:
     predicted = model.conditional_expected_number_of_purchases_up_to_time(
         39, frame["frequency"], frame["recency"], frame["T"])
     naive = frame["frequency"] / frame["T"] * 39
-    assert actual.sum() == backtest.actual_total
+    assert actual.sum() == backtest.actual
     assert backtest.mae == pytest.approx((predicted - actual).abs().mean(), rel=1e-6)
     assert backtest.baseline_mae == pytest.approx((naive - actual).abs().mean(), rel=1e-9)
-    assert backtest.baseline_total == pytest.approx(naive.sum(), rel=1e-9)
+    assert backtest.baseline == pytest.approx(naive.sum(), rel=1e-9)
     # Judged on: root-mean-square error against the naive rule's, and top-10 % capture.
     assert backtest.rmse == pytest.approx(np.sqrt(((predicted - actual) ** 2).mean()), rel=1e-6)
     assert backtest.baseline_rmse == pytest.approx(np.sqrt(((naive - actual) ** 2).mean()),
@@ -184,11 +184,11 @@ def test_without_dropout_p_alive_is_left_empty_not_set_to_one() -> None:
     clv = clv_analysis(purchases, rfm, date(2020, 12, 29), ClvConfig())
     assert clv.available and clv.model is not None and clv.model.name == "nbd"
     assert not clv.p_alive_estimated
-    assert clv.customers["p_alive"].null_count() == clv.customers.height
-    assert clv.high_value_at_risk.height and clv.high_value_at_risk["p_alive"].null_count() == \
-        clv.high_value_at_risk.height
-    assert clv.group_profiles["p_alive_mean"].null_count() == 4
-    assert (clv.customers["clv"] > 0).all()
+    assert clv.forecast.customers["p_alive"].null_count() == clv.forecast.customers.height
+    at_risk = clv.forecast.high_value_at_risk
+    assert at_risk.height and at_risk["p_alive"].null_count() == at_risk.height
+    assert clv.forecast.group_profiles["p_alive_mean"].null_count() == 4
+    assert (clv.forecast.customers["clv"] > 0).all()
 
 
 @pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) more than once
@@ -199,7 +199,7 @@ def test_with_dropout_p_alive_is_a_probability() -> None:
                          pl.col("monetary_value").alias("monetary"))
     clv = clv_analysis(cdnow_purchases(), rfm, CDNOW_END, ClvConfig())
     assert clv.p_alive_estimated
-    p_alive = clv.customers["p_alive"]
+    p_alive = clv.forecast.customers["p_alive"]
     assert p_alive.null_count() == 0 and p_alive.min() >= 0 and p_alive.max() <= 1  # type: ignore[operator]
 
 
@@ -257,7 +257,7 @@ def test_clv_analysis_gives_finite_non_negative_values_for_everyone() -> None:
         pl.len().alias("frequency"), pl.col("revenue").sum().alias("monetary"))
     result = clv_analysis(purchases, rfm, CDNOW_END, ClvConfig(models=["bgnbd"]))
     assert result.available and result.model is not None and result.model.name == "bgnbd"
-    customers = result.customers
+    customers = result.forecast.customers
     assert customers.height == 2_357
     for column in ("p_alive", "expected_purchases_1w", "expected_purchases_4w",
                    "expected_purchases_12w", "expected_avg_value", "clv"):
@@ -265,9 +265,9 @@ def test_clv_analysis_gives_finite_non_negative_values_for_everyone() -> None:
         assert np.isfinite(values).all() and (values >= 0).all(), column
     assert (customers["expected_purchases_12w"] >= customers["expected_purchases_4w"]).all()
     assert customers["p_alive"].max() <= 1.0
-    assert result.group_profiles["customers"].sum() == 2_357
-    assert result.group_profiles["clv_share"].sum() == pytest.approx(1.0)
-    assert result.high_value_at_risk.height == customers.filter(pl.col("clv_group") == "A").height
+    assert result.forecast.group_profiles["customers"].sum() == 2_357
+    assert result.forecast.group_profiles["clv_share"].sum() == pytest.approx(1.0)
+    assert result.forecast.high_value_at_risk.height == customers.filter(pl.col("clv_group") == "A").height
 
 
 def test_backtest_needs_enough_history() -> None:
@@ -302,13 +302,13 @@ def test_holdout_selection_uses_the_candidate_with_the_lowest_error() -> None:
     backtest = run_backtest(purchases, date(1998, 6, 30), params)
     scores = {c.model: c.rmse for c in backtest.candidates}
     assert set(scores) == {"bgnbd", "mbgnbd", "paretonbd", "nbd"}
-    assert backtest.model_name == min(scores, key=lambda name: scores[name])
+    assert backtest.model == min(scores, key=lambda name: scores[name])
     assert scores["nbd"] > min(scores.values())  # dropout matters on CDNOW
     rfm = purchases.group_by("customer_id").agg(
         pl.lit("at_risk").alias("segment"), pl.lit(10).alias("recency_days"),
         pl.len().alias("frequency"), pl.col("revenue").sum().alias("monetary"))
     result = clv_analysis(purchases, rfm, date(1998, 6, 30), params)
-    assert result.model is not None and result.model.name == backtest.model_name
+    assert result.model is not None and result.model.name == backtest.model
     assert "chosen by the backtest" in result.reason
 
 

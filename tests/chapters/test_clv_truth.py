@@ -17,12 +17,12 @@ from conftest import cdnow_purchases, write_demo_unit
 from lifetimes import ParetoNBDFitter
 
 from reportgen.chapters.clv.analysis import ClvResult, clv_analysis
-from reportgen.chapters.clv.backtest import Backtest, best_spend_model
-from reportgen.chapters.clv.grade import forecast_grade
 from reportgen.config import ClvConfig, load_unit_config
 from reportgen.demo_data import SimulatedCustomers, simulate_customers, simulated_purchases
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
+from reportgen.models.clv.grade import forecast_grade
+from reportgen.models.clv.holdout import Backtest, best_spend_model
 from reportgen.models.clv.purchase import fit_purchase_model, model_log_likelihood
 from reportgen.models.clv.season import Season, checked_against
 from reportgen.models.clv.spend import fit_spend_model, shrunk_mean_model
@@ -82,9 +82,9 @@ def test_dropout_is_found_and_its_parameters_recovered_within_their_intervals(
     assert clv.model is not None and clv.model.name == "bgnbd" and clv.p_alive_estimated
     accepted = clv.fit.attempts[-1]  # type: ignore[union-attr]
     assert accepted.outcome == "accepted" and "likelihood-ratio" in accepted.detail
-    assert clv.param_intervals is not None
+    assert clv.forecast.param_intervals is not None
     for name, truth in TRUTH.items():
-        low, high = clv.param_intervals[name]
+        low, high = clv.forecast.param_intervals[name]
         assert low < clv.model.params[name] < high
         assert low <= truth <= high, (name, truth, low, high)
 
@@ -95,7 +95,7 @@ def test_p_alive_is_calibrated_against_who_is_really_alive(
     truth = pl.DataFrame({"customer_id": pl.Series(np.arange(CUSTOMERS)).cast(pl.String),
                           "alive": simulated.alive})
     deciles = (
-        clv.customers.join(truth, on="customer_id")
+        clv.forecast.customers.join(truth, on="customer_id")
         .with_columns((pl.col("p_alive").rank("ordinal") * 10 // (pl.len() + 1)).alias("decile"))
         .group_by("decile").agg(pl.col("p_alive").mean(), pl.col("alive").mean())
     )
@@ -113,20 +113,20 @@ def test_a_stationary_forecast_holds_within_its_intervals(
         assert backtest.interval is not None and not backtest.outside_interval
         assert abs(backtest.aggregate_error or 1.0) <= 0.06
         assert backtest.rmse < backtest.baseline_rmse
-    assert clv.clv_interval is not None
-    low, high = clv.clv_interval
-    assert low < clv.total_clv < high and (high - low) / clv.total_clv < 0.2
-    assert clv.purchases_12w_interval is not None
-    assert clv.purchases_12w_interval[0] < clv.purchases_12w < clv.purchases_12w_interval[1]
-    assert clv.grade is not None and clv.grade.letter == "A"
+    assert clv.forecast.clv_interval is not None
+    low, high = clv.forecast.clv_interval
+    assert low < clv.forecast.total_clv < high and (high - low) / clv.forecast.total_clv < 0.2
+    low, high = clv.forecast.purchases_12w_interval or (0.0, 0.0)
+    assert low < clv.forecast.purchases_12w < high
+    assert clv.forecast.grade is not None and clv.forecast.grade.letter == "A"
 
 
 def test_no_season_is_applied_where_it_does_not_improve_the_backtests(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     _, _, clv = two_years
-    assert not clv.season.available and "made the backtests worse" in clv.season.reason
-    assert clv.monthly is not None and clv.monthly["value_factor"].null_count() == 12
-    assert clv.grade is not None and not clv.grade.season_scaled
+    assert not clv.forecast.season.available and "made the backtests worse" in clv.forecast.season.reason
+    assert clv.forecast.monthly is not None and clv.forecast.monthly["value_factor"].null_count() == 12
+    assert clv.forecast.grade is not None and not clv.forecast.grade.season_scaled
 
 
 def test_the_season_factor_reduces_the_backtest_error(seasonal: ClvResult) -> None:
@@ -136,12 +136,12 @@ def test_the_season_factor_reduces_the_backtest_error(seasonal: ClvResult) -> No
         assert abs(backtest.seasonal_error) < abs(backtest.aggregate_error) / 2
         assert backtest.outside_interval  # the season is not in a stationary model's range
     assert latest.aggregate_error < -0.3  # type: ignore[operator]  # autumn under-predicted
-    assert seasonal.season.available and seasonal.grade is not None
-    assert seasonal.grade.season_scaled
+    assert seasonal.forecast.season.available and seasonal.forecast.grade is not None
+    assert seasonal.forecast.grade.season_scaled
     # The coming months follow the season: November's factor tops June's.
-    assert seasonal.monthly is not None
-    factors = dict(zip(seasonal.monthly["first_day"].dt.month(),
-                       seasonal.monthly["value_factor"], strict=True))
+    assert seasonal.forecast.monthly is not None
+    factors = dict(zip(seasonal.forecast.monthly["first_day"].dt.month(),
+                       seasonal.forecast.monthly["value_factor"], strict=True))
     assert factors[11] > 1.2 and factors[5] < 0.6  # months starting 30 Oct and 1 May
 
 
@@ -230,12 +230,12 @@ def backtest(**figures: float) -> Backtest:
 
 
 def test_the_grade_counts_four_checks() -> None:
-    passing = backtest(actual_total=100, predicted_total=95.0, actual_value=1_000.0,
+    passing = backtest(actual=100, predicted=95.0, actual_value=1_000.0,
                        predicted_value=880.0, rmse=1.0, baseline_rmse=1.2, top_capture=0.6)
     grade = forecast_grade(passing, season_scaled=False)
     assert grade is not None and grade.letter == "A" and grade.passed == 4
     # Purchases 11 % short, spend 16 % short: two checks fail, C.
-    short = replace(passing, predicted_total=89.0, predicted_value=840.0)
+    short = replace(passing, predicted=89.0, predicted_value=840.0)
     assert forecast_grade(short, season_scaled=False).letter == "C"  # type: ignore[union-attr]
     # ... unless the forecast is season-scaled and last year's factor makes up the gap.
     grade = forecast_grade(replace(short, season_factor=1.12), season_scaled=True)
@@ -248,9 +248,9 @@ def test_the_grade_counts_four_checks() -> None:
 
 
 def test_a_backtest_outside_its_interval_is_flagged() -> None:
-    assert backtest(actual_total=120, interval=(90.0, 110.0)).outside_interval
-    assert not backtest(actual_total=100, interval=(90.0, 110.0)).outside_interval
-    assert not backtest(actual_total=120, interval=None).outside_interval
+    assert backtest(actual=120, interval=(90.0, 110.0)).outside_interval
+    assert not backtest(actual=100, interval=(90.0, 110.0)).outside_interval
+    assert not backtest(actual=120, interval=None).outside_interval
 
 
 def test_gamma_gamma_is_used_only_when_it_beats_the_shrunk_mean() -> None:

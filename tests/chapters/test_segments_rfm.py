@@ -197,7 +197,7 @@ def test_score_ranges_say_what_each_score_stands_for() -> None:
 
 
 def test_the_segment_of_one_recent_order_is_not_called_new_customers() -> None:
-    from reportgen.report.formatting import segment_label
+    from reportgen.display.formatting import segment_label
 
     assert segment_label("new_customers") == "Recent, fewest orders"
 
@@ -325,7 +325,7 @@ def test_segments_of_steady_shoppers_move_little_month_to_month(baskets_per_week
 
 
 def test_the_segment_catalogue_names_every_segment_of_the_default_map_once() -> None:
-    from reportgen.report.formatting import segment_label
+    from reportgen.display.formatting import segment_label
     from reportgen.segment_catalogue import SEGMENTS, segment_colour, swatch_css
 
     names = [segment.name for segment in SEGMENTS]

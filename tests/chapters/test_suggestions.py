@@ -13,15 +13,18 @@ import scipy.sparse as sp
 from conftest import UnitFactory, lines
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.chapters.suggestions.analysis import suggestions_analysis
-from reportgen.chapters.suggestions.backtest import holdout_test
-from reportgen.chapters.suggestions.ranking import buy_again_lists, chosen_method, fit_suggestions
+from reportgen.chapters.suggestions.analysis import (
+    purchase_window,
+    suggestion_backtest,
+    suggestions_analysis,
+)
 from reportgen.config import SuggestionsConfig, load_unit_config
 from reportgen.inputs.clean import clean_lines, clean_transactions
 from reportgen.inputs.load import read_transactions
 from reportgen.inputs.reduce import collected, customer_products_of, descriptions, orders_of
 from reportgen.models.recommend.affinity import offers_by_segment, product_pairs
 from reportgen.models.recommend.matrix import kept_products, purchase_matrix
+from reportgen.models.recommend.ranking import buy_again_lists, chosen_method, fit_suggestions
 from reportgen.models.recommend.weights import fit_ease, fit_item_item
 from reportgen.period import Period
 
@@ -60,7 +63,7 @@ def suggested(purchases: pl.DataFrame, **params: object) -> dict[str, list[tuple
     """Each customer's suggestions as (stock_code, because_stock_code), best first."""
     config = SuggestionsConfig(min_product_customers=1, **params)  # type: ignore[arg-type]
     products, named, _ = reduced(purchases)
-    fitted = fit_suggestions(products, PERIOD, config, config.method)
+    fitted = fit_suggestions(products, purchase_window(PERIOD, config), config, config.method)
     assert fitted is not None
     from reportgen.chapters.suggestions.analysis import customer_suggestions
     table = customer_suggestions(fitted, fitted.model, fitted.matrix.customers,
@@ -139,7 +142,8 @@ def test_auto_uses_ease_up_to_the_dense_limit_then_item_item() -> None:
     assert chosen_method("ease", 10_000, params) == "ease"
     purchases = baskets(*[(f"c{i}", f"P{i} P{i + 1} P{i + 2}") for i in range(20)])
     small = SuggestionsConfig(max_dense_products=10, min_product_customers=1)
-    fitted = fit_suggestions(customer_products_of(purchases), PERIOD, small, "auto")
+    fitted = fit_suggestions(customer_products_of(purchases), purchase_window(PERIOD, small), small,
+                             "auto")
     assert fitted is not None and fitted.matrix.products.len() == 22
     assert fitted.model.method == "item_item"
 
@@ -179,7 +183,8 @@ def test_buy_again_ranks_products_by_days_bought_then_recency() -> None:
         ("a", "P4", "2011-11-25"),
         ("b", "P1", "2011-11-01"),
     )
-    lists = buy_again_lists(customer_products_of(purchases), pl.Series(["a"]), PERIOD, 24, 3)
+    lists = buy_again_lists(customer_products_of(purchases), pl.Series(["a"]),
+                            purchase_window(PERIOD, SuggestionsConfig(history_months=24)), 3)
     assert lists.select("rank", "stock_code", "days_bought").rows() == [
         (1, "P1", 2), (2, "P3", 2), (3, "P4", 1)]
 
@@ -201,7 +206,7 @@ def split_baskets() -> pl.DataFrame:
 
 def test_the_backtest_counts_hits_precision_recall_and_coverage_by_hand() -> None:
     params = SuggestionsConfig(method="ease", min_backtest_customers=20, per_customer=1)
-    backtest = holdout_test(customer_products_of(split_baskets()), PERIOD, params, "ease")
+    backtest = suggestion_backtest(customer_products_of(split_baskets()), PERIOD, params, "ease")
     assert not isinstance(backtest, str)
     assert backtest.learned_until == datetime(2011, 9, 1)
     assert backtest.customers == 20

@@ -14,10 +14,10 @@ import yaml
 from conftest import DraftRenderer, run_cli, run_report
 
 from reportgen.config import load_unit_config
+from reportgen.display.formatting import cell
 from reportgen.outputs.exports import csv_bytes
 from reportgen.outputs.publish import publish_folder
 from reportgen.period import Period
-from reportgen.report.formatting import cell
 from reportgen.report.templates import template_environment
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"

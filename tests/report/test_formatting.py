@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from reportgen.report.formatting import change, day, money, number, pct, segment_label
+from reportgen.display.formatting import change, day, money, number, pct, segment_label
 
 
 def test_money() -> None:

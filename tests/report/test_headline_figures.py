@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from reportgen.display.formatting import money, number, segment_label
 from reportgen.pipeline import RunResult
-from reportgen.report.formatting import money, number, segment_label
 
 KPIS = (("Revenue", "revenue", "kpi.revenue", "money"),
         ("Orders", "orders", "kpi.orders", "count"),

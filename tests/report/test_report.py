@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -171,12 +171,33 @@ def test_every_field_a_chapter_partial_reads_is_on_its_view() -> None:
         partial = TEMPLATES_DIR / "chapters" / f"{chapter.key}.html.j2"
         if view is None or not isinstance(view, type) or not partial.exists():
             continue
-        read = set(re.findall(r"\bs\.(\w+)", partial.read_text()))
+        text = partial.read_text()
+        read = set(re.findall(r"\bs\.(\w+)", text))
         missing = {name for name in read if not hasattr(view, name)
                    and name not in {f.name for f in fields(view)}}
         assert not missing, (chapter.key, view.__name__, missing)
+        # A part of the view handed to a macro under its field's name: `forecast.<name>`.
+        for part, part_view in view_parts(view).items():
+            read = set(re.findall(rf"\b{part}\.(\w+)", text)) - {"items"}
+            missing = {name for name in read if not hasattr(part_view, name)
+                       and name not in {f.name for f in fields(part_view)}}
+            assert not missing, (chapter.key, part_view.__name__, missing)
         checked += 1
     assert checked >= 10
+
+
+def view_parts(view: type) -> dict[str, type]:
+    """The view's fields that hold a view of their own (a dataclass, or one or None)."""
+    import types
+    import typing
+
+    parts = {}
+    for name, hint in typing.get_type_hints(view).items():
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        found = [option for option in options if isinstance(option, type) and is_dataclass(option)]
+        if found:
+            parts[name] = found[0]
+    return parts
 
 
 def test_templates_use_only_what_the_context_provides() -> None:
@@ -321,7 +342,7 @@ def test_report_without_clv_says_why(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # draws a whole report's charts
 def test_charts_refuse_unaggregated_data() -> None:
-    from reportgen.report.charts import MAX_POINTS, inline_data
+    from reportgen.display.charts import MAX_POINTS, inline_data
 
     inline_data(pl.DataFrame({"x": range(MAX_POINTS)}))
     with pytest.raises(ValueError, match="aggregate it first"):

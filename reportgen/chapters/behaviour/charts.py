@@ -6,8 +6,8 @@ import altair as alt
 import polars as pl
 
 from reportgen.chapters.behaviour.analysis import WEEKDAYS
-from reportgen.report import charts as theme
-from reportgen.report.charts import ChartSpec
+from reportgen.display import charts as theme
+from reportgen.display.charts import ChartSpec
 
 
 def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:

@@ -9,7 +9,7 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.behaviour.analysis import BehaviourResult
 from reportgen.chapters.behaviour.charts import price_quantity_chart, weekday_hour_chart
 from reportgen.chapters.summary.analysis import SummaryResult
-from reportgen.report.charts import Chart
+from reportgen.display.charts import Chart
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from reportgen.chapters.clusters.section import ClusterView, cluster_section
 from reportgen.chapters.clv.analysis import ClvResult
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.models.records import record
 
 MIN_CLUSTER_CUSTOMERS = 50  # fewer customers than this cannot support a k search
 NO_RETURN_RATES = pl.DataFrame(schema={"customer_id": pl.String, "return_rate": pl.Float64})
@@ -43,8 +44,8 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
             returns.customer_return_rates if returns is not None else NO_RETURN_RATES,
             inputs.period.analysis_date, inputs.config.behaviour.evening_starts_hour)
         clv = inputs.results.get("clv", ClvResult)
-        if params.use_clv and clv is not None and clv.available:
-            features = features.join(clv.customers.select("customer_id", "clv"),
+        if params.use_clv and clv is not None and clv.forecast is not None:
+            features = features.join(clv.forecast.customers.select("customer_id", "clv"),
                                      on="customer_id", how="left", maintain_order="left")
             return cluster_analysis(features, params, value_column="clv")
         return cluster_analysis(features, params)
@@ -60,13 +61,7 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
     def manifest(self, result: ClusterResult) -> dict[str, Any]:
         """How k was chosen, quality scores, sizes, and the overlap with the segments."""
         return {"clusters": {
-            "features": list(result.features), "chosen_k": result.chosen_k,
-            "k_reason": result.k_reason, "silhouette_k": result.silhouette_k,
-            "elbow_k": result.elbow_k, "silhouette": result.silhouette,
-            "calinski_harabasz": result.calinski_harabasz,
-            "davies_bouldin": result.davies_bouldin,
-            "segment_overlap_ami": result.segment_overlap,
-            "restates_segments": result.restates_segments,
+            **record(result),
             "selection": result.selection.to_dicts(),
             "sizes": dict(result.profiles.select("cluster_name", "customers").rows()),
         }}

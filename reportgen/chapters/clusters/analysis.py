@@ -12,6 +12,7 @@ a name can never contradict the profile. Their overlap with the RFM segments is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -37,6 +38,8 @@ NAME_WORDS = 2  # the most distinguishing features a name uses
 @dataclass(frozen=True)
 class ClusterResult:
     """Cluster per customer, how k was chosen, quality, profiles and names."""
+
+    RECORD_PROPERTIES: ClassVar[tuple[str, ...]] = ("restates_segments",)
 
     customers: pl.DataFrame  # customer_id, cluster, cluster_name
     selection: pl.DataFrame  # k, inertia, silhouette

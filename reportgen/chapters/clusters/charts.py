@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report import charts as theme
-from reportgen.report.charts import ChartSpec
+from reportgen.display import charts as theme
+from reportgen.display.charts import ChartSpec
 
 CLUSTER_COLOURS = ["#1f4e79", "#2a9d8f", "#e9c46a", "#e76f51", "#8cc5b6", "#5fa2c9",
                    "#b5403a", "#9aa5b1", "#f1a35c", "#2f6f9f"]

@@ -9,8 +9,8 @@ from reportgen.chapters.base import Section
 from reportgen.chapters.clusters.analysis import ClusterResult
 from reportgen.chapters.clusters.charts import cluster_map_chart, cluster_selection_chart
 from reportgen.chapters.clusters.features import FEATURES
-from reportgen.report.charts import Chart
-from reportgen.report.formatting import segment_label
+from reportgen.display.charts import Chart
+from reportgen.display.formatting import segment_label
 
 
 @dataclass(frozen=True)

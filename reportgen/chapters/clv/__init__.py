@@ -55,9 +55,10 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
         """P(alive), expected purchases, expected value, CLV and group when CLV is available;
         the chances of buying again where they are estimated; history_censored always."""
         known = result.buying_again
+        forecast = result.forecast
         frames = [frame for frame in (
-            result.customers.select("customer_id", *CUSTOMER_COLUMNS) if result.available
-            else None, known.chance_columns(), known.censored) if frame is not None]
+            forecast.customers.select("customer_id", *CUSTOMER_COLUMNS) if forecast else None,
+            known.chance_columns(), known.censored) if frame is not None]
         if not frames:
             return None
         table = frames[0]
@@ -67,7 +68,8 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
 
     def exports(self, result: ClvResult) -> dict[str, pl.DataFrame]:
         """The high-value customers at risk, when CLV is available."""
-        return {"high_value_at_risk.csv": result.high_value_at_risk} if result.available else {}
+        forecast = result.forecast
+        return {"high_value_at_risk.csv": forecast.high_value_at_risk} if forecast else {}
 
     def section(self, result: ClvResult, inputs: SectionInputs) -> Section[ClvView]:
         """The CLV page, or its explanation of why CLV is missing."""

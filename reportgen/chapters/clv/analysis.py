@@ -18,10 +18,10 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.clv.backtest import SEED, Backtest, run_backtests
-from reportgen.chapters.clv.grade import ForecastGrade, forecast_grade
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
+from reportgen.models.clv.grade import ForecastGrade, forecast_grade
+from reportgen.models.clv.holdout import SEED, Backtest, run_backtests
 from reportgen.models.clv.purchase import (
     ModelFit,
     PurchaseModel,
@@ -89,33 +89,46 @@ class BuyingAgain:
 
 
 @dataclass(frozen=True)
-class ClvResult:
-    """Per-customer CLV and everything needed to judge it; `available` False says why not;
-    and, whatever the model gives, what is known of buying again (`buying_again`)."""
+class ClvForecast:
+    """What the models forecast, when they could: every customer's CLV and expected purchases,
+    the totals with their intervals, the coming months, the groups and who is at risk."""
 
-    available: bool
-    reason: str
-    customers: pl.DataFrame
-    fit: ModelFit | None
-    spend: SpendModel | None
-    backtests: tuple[Backtest, ...]  # the latest holdout window first
+    customers: pl.DataFrame  # the customer summary with CUSTOMER_COLUMNS
+    spend: SpendModel
     group_profiles: pl.DataFrame
     high_value_at_risk: pl.DataFrame
-    observation_end: date
-    params: ClvConfig
     season: Season
+    total_clv: float  # expected value of all customers over the horizon
+    clv_interval: tuple[float, float] | None  # its 90 % interval
+    purchases_12w: float  # expected repeat purchases of all customers, next 12 weeks
+    purchases_12w_interval: tuple[float, float] | None
+    monthly: pl.DataFrame  # month, first_day, purchases, value, factors
+    grade: ForecastGrade | None  # None when the latest backtest could not run
+    param_intervals: dict[str, tuple[float, float]] | None  # 95 % per model parameter
+    spend_note: str  # why the spend model is what it is, when the backtest chose
+    group_a_share: float  # share of the total held by CLV group A
+    at_risk_clv: float  # expected value of the high-value customers at risk
+
+
+@dataclass(frozen=True)
+class ClvResult:
+    """The CLV chapter's result: the forecast when the models could make one (`forecast`,
+    None otherwise, `reason` saying why), the backtests, and, whatever the model gives, what
+    is known of buying again (`buying_again`)."""
+
+    params: ClvConfig
+    observation_end: date
+    reason: str  # why this model, or why no forecast
+    fit: ModelFit | None
+    backtests: tuple[Backtest, ...]  # the latest holdout window first
     buying_again: BuyingAgain
-    history_months: float = 0.0  # months of identified purchases up to observation_end
-    total_clv: float = 0.0  # expected value of all customers over the horizon
-    clv_interval: tuple[float, float] | None = None  # its 90 % interval
-    purchases_12w: float = 0.0  # expected repeat purchases of all customers, next 12 weeks
-    purchases_12w_interval: tuple[float, float] | None = None
-    monthly: pl.DataFrame | None = None  # month, first_day, purchases, value, factors
-    grade: ForecastGrade | None = None
-    param_intervals: dict[str, tuple[float, float]] | None = None  # 95 % per model parameter
-    spend_note: str = ""  # why the spend model is what it is, when the backtest chose
-    group_a_share: float = 0.0  # share of it held by CLV group A
-    at_risk_clv: float = 0.0  # expected value of the high-value customers at risk
+    history_months: float  # months of identified purchases up to observation_end
+    forecast: ClvForecast | None
+
+    @property
+    def available(self) -> bool:
+        """Whether the models made a forecast."""
+        return self.forecast is not None
 
     @property
     def backtest(self) -> Backtest:
@@ -137,11 +150,6 @@ class ClvResult:
         """Whether P(alive) was estimated (the model has dropout); else it is left empty."""
         return self.model is not None and self.model.estimates_dropout
 
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """Checks the reader should know about."""
-        return self.spend.warnings if self.spend else ()
-
 
 def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig,
@@ -156,16 +164,10 @@ def clv_analysis(
     backtests = run_backtests(purchases, observation_end, params)
     history = history_months(purchases, observation_end)
     summary = customer_summary(purchases, observation_end, params.time_unit_days)
-    blind = Season(False, "not measured")
 
-    def unavailable(reason: str, fit: ModelFit | None = None,
-                    spend: SpendModel | None = None) -> ClvResult:
-        nothing = pl.DataFrame()
-        return ClvResult(available=False, reason=reason, customers=nothing, fit=fit,
-                         spend=spend, backtests=backtests, group_profiles=nothing,
-                         high_value_at_risk=nothing, observation_end=observation_end,
-                         params=params, season=blind, buying_again=buying_again,
-                         history_months=history)
+    def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
+        return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,
+                         forecast=None)
 
     if summary.height < MIN_CUSTOMERS or summary["frequency"].sum() < MIN_REPEAT_PURCHASES:
         return unavailable(
@@ -205,10 +207,10 @@ def clv_analysis(
     broken = [name for name, v in values.items() if not np.all(np.isfinite(v))]
     if broken:
         return unavailable(f"{model.label} gave non-finite values for {', '.join(broken)}",
-                           fit, spend)
+                           fit)
     p_alive = model.p_alive(data.frequency, data.recency, data.T)
     if model.estimates_dropout and not np.all(np.isfinite(p_alive)):
-        return unavailable(f"{model.label} gave non-finite values for p_alive", fit, spend)
+        return unavailable(f"{model.label} gave non-finite values for p_alive", fit)
     customers = summary.with_columns(
         # Empty where the model estimates no dropout: never a P(alive) that was not estimated.
         pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0),
@@ -221,26 +223,19 @@ def clv_analysis(
     total_clv = float(customers["clv"].sum())
     purchases_12w = float(customers["expected_purchases_12w"].sum())
     covariance = parameter_covariance(model, summary_arrays(compressed_summary(summary)))
-    forecast = _forecast_totals(model, summary, expected_value, total_clv, purchases_12w,
+    totals = _forecast_totals(model, summary, expected_value, total_clv, purchases_12w,
                                 seasons, params, covariance)
-    return ClvResult(
-        available=True,
-        reason=fit.reason,
+    return ClvResult(params, observation_end, fit.reason, fit, backtests, buying_again, history,
+                     forecast=ClvForecast(
         customers=customers,
-        fit=fit,
         spend=spend,
-        backtests=backtests,
         group_profiles=profiles,
         high_value_at_risk=at_risk,
-        observation_end=observation_end,
-        params=params,
         season=seasons,
-        buying_again=buying_again,
-        history_months=history,
         total_clv=total_clv,
-        clv_interval=forecast.clv_interval,
+        clv_interval=totals.clv_interval,
         purchases_12w=purchases_12w,
-        purchases_12w_interval=forecast.purchases_interval,
+        purchases_12w_interval=totals.purchases_interval,
         monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
                                  params, cumulative),
         grade=forecast_grade(backtests[0], seasons.available),
@@ -248,21 +243,18 @@ def clv_analysis(
         spend_note=spend_note,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
-    )
+    ))
 
 
 def switched_off(observation_end: date, params: ClvConfig, buying_again: BuyingAgain
                  ) -> ClvResult:
     """The result of a unit that does not compute CLV (clv.enabled: false): what is known of
     buying again without a model, and no forecast."""
-    nothing = pl.DataFrame()
     backtest = Backtest(False, "CLV is switched off", observation_end, observation_end,
                         params.backtest_weeks)
-    return ClvResult(available=False, reason="CLV is switched off for this unit "
-                     "(clv.enabled: false).", customers=nothing, fit=None, spend=None,
-                     backtests=(backtest,), group_profiles=nothing, high_value_at_risk=nothing,
-                     observation_end=observation_end, params=params,
-                     season=Season(False, "CLV is switched off"), buying_again=buying_again)
+    return ClvResult(params, observation_end,
+                     "CLV is switched off for this unit (clv.enabled: false).", None,
+                     (backtest,), buying_again, 0.0, forecast=None)
 
 
 def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:
@@ -455,7 +447,7 @@ def _fit_for_report(summary: pl.DataFrame, backtest: Backtest, params: ClvConfig
     models: list[str] = list(params.models)
     allow_no_dropout = params.allow_no_dropout_model
     if params.select_by == "holdout" and backtest.available:
-        winner = backtest.model_name
+        winner = backtest.model
         models = [winner] if winner != "nbd" else []
         allow_no_dropout = winner == "nbd" or params.allow_no_dropout_model
     fit = fit_purchase_model(data, models, list(params.penalizers), params.min_dropout_evidence,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import polars as pl
 
-from reportgen.report import charts as theme
-from reportgen.report.charts import ChartSpec
-from reportgen.report.formatting import segment_label
+from reportgen.display import charts as theme
+from reportgen.display.charts import ChartSpec
+from reportgen.display.formatting import segment_label
 
+DISTRIBUTION_BANDS = 12
 GROUP_COLOURS = {"A": "#1f4e79", "B": "#3f7cac", "C": "#7fa7c9", "D": "#bcd0e2"}
 
 
@@ -87,3 +90,42 @@ def monthly_value_chart(months: pl.DataFrame, currency_symbol: str) -> ChartSpec
     )
     width, height = 600, 170
     return theme.finish_spec(bars.properties(width=width, height=height), width, height)
+
+
+def clv_bands(customers: pl.DataFrame, symbol: str) -> pl.DataFrame:
+    """Customers per CLV band and group: equal bands up to the 95th percentile, then the rest."""
+    top = float(customers.select(pl.col("clv").quantile(0.95).fill_null(0.0)).item())
+    step = _nice_step(top / (DISTRIBUTION_BANDS - 1)) if top > 0 else 1.0
+    last = DISTRIBUTION_BANDS - 1
+    band = (pl.col("clv") / step).floor().cast(pl.Int64).clip(0, last)
+    return (
+        customers.group_by(band.alias("band_order"), "clv_group")
+        .agg(pl.len().alias("customers"))
+        .with_columns(
+            pl.when(pl.col("band_order") == last)
+            .then(pl.lit(f"{symbol}{_short(last * step)}+"))
+            .otherwise(
+                pl.format("{}{}–{}", pl.lit(symbol),
+                          pl.col("band_order").map_elements(lambda b: _short(b * step),
+                                                            return_dtype=pl.String),
+                          pl.col("band_order").map_elements(lambda b: _short((b + 1) * step),
+                                                            return_dtype=pl.String))
+            )
+            .alias("band")
+        )
+        .sort("band_order", "clv_group")
+    )
+
+
+def _nice_step(raw: float) -> float:
+    """Round a band width up to 1, 2 or 5 times a power of ten."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _short(value: float) -> str:
+    """1500 -> 1.5k, 20000 -> 20k, 300 -> 300."""
+    if value >= 1000:
+        text = f"{value / 1000:.1f}".rstrip("0").rstrip(".")
+        return f"{text}k"
+    return f"{value:.0f}"

@@ -10,7 +10,7 @@ import polars as pl
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
 from reportgen.chapters.countries.analysis import NOT_GIVEN, CountriesResult, countries_analysis
 from reportgen.chapters.countries.charts import countries_chart
-from reportgen.report.charts import Chart
+from reportgen.display.charts import Chart
 
 TOP_COUNTRIES = 15
 

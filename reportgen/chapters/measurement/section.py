@@ -11,7 +11,7 @@ import polars as pl
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.measurement.analysis import CampaignResult, MeasurementResult
 from reportgen.chapters.measurement.charts import response_difference_chart
-from reportgen.report.charts import Chart
+from reportgen.display.charts import Chart
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from reportgen.chapters.segments.section import (
     recency_scoring_note,
     segment_cutoffs,
 )
+from reportgen.display.formatting import segment_label
 from reportgen.models.clv.season import SEASON_HISTORY_MONTHS
-from reportgen.report.formatting import segment_label
 from reportgen.segment_catalogue import segment_description
 
 

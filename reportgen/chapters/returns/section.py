@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.returns.analysis import ReturnsResult
 from reportgen.chapters.returns.charts import returns_by_month_chart
-from reportgen.report.charts import Chart
-from reportgen.report.formatting import segment_label
+from reportgen.display.charts import Chart
+from reportgen.display.formatting import segment_label
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report import charts as theme
-from reportgen.report.charts import ChartSpec
-from reportgen.report.formatting import segment_label
+from reportgen.display import charts as theme
+from reportgen.display.charts import ChartSpec
+from reportgen.display.formatting import segment_label
 from reportgen.segment_catalogue import SEGMENTS, segment_colour
 
 MAX_POINTS = 5_000

@@ -14,9 +14,9 @@ from reportgen.chapters.segments.charts import rfm_grid_chart, segment_share_cha
 from reportgen.chapters.segments.migration import NEW, MigrationResult
 from reportgen.chapters.segments.rfm import RecencyScoring, cycle_band
 from reportgen.config import SegmentRule, UnitConfig
+from reportgen.display.charts import Chart
+from reportgen.display.formatting import MISSING, money, number, pct, segment_label
 from reportgen.period import Period
-from reportgen.report.charts import Chart
-from reportgen.report.formatting import MISSING, money, number, pct, segment_label
 from reportgen.segment_catalogue import segment_description
 
 

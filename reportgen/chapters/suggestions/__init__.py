@@ -13,6 +13,7 @@ from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.suggestions.analysis import SuggestionsResult, suggestions_analysis
 from reportgen.chapters.suggestions.facts import FACT_SPECS
 from reportgen.chapters.suggestions.section import SuggestionsView, suggestions_section
+from reportgen.models.records import record
 
 
 class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
@@ -57,15 +58,6 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
             "customers": result.active_customers,
             "products": result.products,
             "suggestable_products": result.suggestable,
-            "backtest": None if backtest is None else {
-                "learned_until": backtest.learned_until.date().isoformat(),
-                "tested_until": backtest.tested_until.date().isoformat(),
-                "customers": backtest.customers,
-                "at": backtest.per_customer,
-                "method": vars(backtest.method),
-                "popularity": vars(backtest.popularity),
-                "buy_again_customers": backtest.buy_again_customers,
-                "buy_again_hit_rate": backtest.buy_again_hit_rate,
-            },
+            "backtest": None if backtest is None else record(backtest),
             "backtest_missing": result.backtest_missing,
         }}

@@ -9,17 +9,19 @@ from datetime import datetime
 import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
-from reportgen.chapters.suggestions.backtest import SuggestionBacktest, holdout_test
-from reportgen.chapters.suggestions.ranking import (
+from reportgen.config import SuggestionMethod, SuggestionsConfig
+from reportgen.models.frames import in_months
+from reportgen.models.recommend.affinity import offers_by_segment, product_pairs
+from reportgen.models.recommend.holdout import SuggestionBacktest, holdout_test
+from reportgen.models.recommend.methods import FittedMethod
+from reportgen.models.recommend.ranking import (
     FittedSuggestions,
+    PurchaseWindow,
     buy_again_lists,
     fit_suggestions,
     top_suggestions,
 )
-from reportgen.config import SuggestionsConfig
-from reportgen.models.frames import in_months
-from reportgen.models.recommend.affinity import offers_by_segment, product_pairs
-from reportgen.models.recommend.weights import FittedMethod, ProductWeights
+from reportgen.models.recommend.weights import ProductWeights
 from reportgen.period import Period
 
 OFFERS_WITHIN_RANK = 3  # a segment's offers count the first three suggestions of its customers
@@ -75,10 +77,11 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
 
     Reads the reduced tables `customer_products`, `descriptions` and `orders`
     (`inputs.reduce`)."""
-    fitted = fit_suggestions(customer_products, period, params, params.method)
+    window = purchase_window(period, params)
+    fitted = fit_suggestions(customer_products, window, params, params.method)
     if fitted is None:
         return None
-    tested = holdout_test(customer_products, period, params, params.method)
+    tested = suggestion_backtest(customer_products, period, params, params.method)
     backtest = tested if isinstance(tested, SuggestionBacktest) else None
     missing = tested if isinstance(tested, str) else None
     model, fallback = fitted.model, None
@@ -96,13 +99,10 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
     active = (customer_products.filter(in_months(active_start, period.analysis_date))
               ["customer_id"].unique().sort())
     active = active.filter(active.is_in(matrix.customers.implode()))
-    history_start = period.shift(-(params.history_months - 1)).start
-    names = main_descriptions(descriptions.filter(in_months(history_start,
-                                                            period.analysis_date)))
+    names = main_descriptions(descriptions.filter(in_months(window.start, window.end)))
     suggestions = customer_suggestions(fitted, model, active, names,
                                        params.per_customer)
-    buy_again = buy_again_lists(customer_products, active, period, params.history_months,
-                                params.per_customer).join(
+    buy_again = buy_again_lists(customer_products, active, window, params.per_customer).join(
         names, on="stock_code", how="left", maintain_order="left").select(
         "customer_id", "rank", "stock_code", "description", "days_bought", "last_bought")
     pairs = product_pairs(matrix, fitted.can_suggest, params.min_pair_customers,
@@ -110,7 +110,7 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
     return SuggestionsResult(
         tested_method=fitted.model.method, method=model.method, fallback=fallback,
         backtest=backtest, backtest_missing=missing,
-        learned_from=first_purchase_since(orders, history_start),
+        learned_from=first_purchase_since(orders, window.start),
         products=matrix.products.len(), suggestable=int(fitted.can_suggest.sum()),
         active_customers=active.len(),
         suggestions=suggestions, buy_again=buy_again,
@@ -121,6 +121,24 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
             names, ("stock_code", "description")),
         params=params,
     )
+
+
+def purchase_window(period: Period, params: SuggestionsConfig) -> PurchaseWindow:
+    """The `history_months` up to the period's analysis date, with the `recent_months` whose
+    buyers make a product suggestible."""
+    return PurchaseWindow(start=period.shift(-(params.history_months - 1)).start,
+                          end=period.analysis_date,
+                          recent_start=period.shift(-(params.recent_months - 1)).start)
+
+
+def suggestion_backtest(customer_products: pl.DataFrame, period: Period,
+                        params: SuggestionsConfig, method: SuggestionMethod
+                        ) -> SuggestionBacktest | str:
+    """The method learnt from the purchases up to `backtest_months` before the period's
+    analysis date and tested on the months after (`models.recommend.holdout`)."""
+    return holdout_test(customer_products,
+                        purchase_window(period.shift(-params.backtest_months), params),
+                        period.analysis_date, params, method)
 
 
 def first_purchase_since(orders: pl.DataFrame, start: datetime) -> datetime:

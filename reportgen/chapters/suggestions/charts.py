@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from reportgen.report import charts as theme
-from reportgen.report.charts import ChartSpec
+from reportgen.display import charts as theme
+from reportgen.display.charts import ChartSpec
 
 
 def hit_rate_chart(rows: pl.DataFrame) -> ChartSpec:

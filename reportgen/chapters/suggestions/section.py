@@ -12,8 +12,8 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.suggestions.analysis import METHOD_NAMES, SuggestionsResult
 from reportgen.chapters.suggestions.charts import hit_rate_chart
-from reportgen.report.charts import Chart
-from reportgen.report.formatting import number, pct, segment_label
+from reportgen.display.charts import Chart
+from reportgen.display.formatting import number, pct, segment_label
 
 EXAMPLE_CUSTOMERS = 4  # the active customers who spent most, with their first suggestions
 EXAMPLE_SUGGESTIONS = 3

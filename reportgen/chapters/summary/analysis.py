@@ -10,11 +10,11 @@ from pathlib import Path
 import polars as pl
 
 from reportgen.chapters.returns.analysis import any_returns
+from reportgen.display.formatting import day
 from reportgen.errors import InputError, NoDataError
 from reportgen.inputs.clean import CleanTransactions, nothing_left
 from reportgen.inputs.reduce import exact_sum
 from reportgen.period import Period
-from reportgen.report.formatting import day
 
 
 @dataclass(frozen=True)

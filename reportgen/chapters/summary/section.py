@@ -12,9 +12,9 @@ from reportgen.chapters.base import Section, SectionInputs
 from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
 from reportgen.chapters.summary.kpis import KPIS
+from reportgen.display.charts import Chart
+from reportgen.display.formatting import day, money, pct
 from reportgen.playbook.evaluate import Recommendation
-from reportgen.report.charts import Chart
-from reportgen.report.formatting import day, money, pct
 
 
 @dataclass(frozen=True)

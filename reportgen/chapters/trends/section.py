@@ -15,8 +15,8 @@ from reportgen.chapters.trends.charts import (
     seasonality_chart,
     trends_chart,
 )
+from reportgen.display.charts import Chart
 from reportgen.period import Period
-from reportgen.report.charts import Chart
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,12 @@ the product i with the largest term is the suggestion's "because you bought".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import scipy.linalg.lapack as lapack
 import scipy.sparse as sp
 
-FittedMethod = Literal["ease", "item_item", "popularity"]
+from reportgen.models.recommend.methods import FittedMethod
 
 
 @dataclass(frozen=True)

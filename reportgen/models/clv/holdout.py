@@ -19,13 +19,14 @@ predicted "season-aware": scaled by last year's actual / predicted over the same
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import ClassVar, Protocol
 
 import numpy as np
 import polars as pl
 
-from reportgen.config import ClvConfig
 from reportgen.models.clv.purchase import (
     MODEL_LABELS,
     PurchaseModel,
@@ -54,6 +55,29 @@ WINDOWS = {"latest": "Latest", "previous": "The window before",
            "last_year": "Same weeks last year"}
 
 
+class HoldoutSettings(Protocol):
+    """What a backtest needs to know of the unit's CLV settings (a ClvConfig has all of it)."""
+
+    @property
+    def backtest_weeks(self) -> int: ...
+    @property
+    def time_unit_days(self) -> int: ...
+    @property
+    def select_by(self) -> str: ...  # "ladder" (first acceptable fit) or "holdout"
+    @property
+    def models(self) -> Sequence[str]: ...  # names in the purchase-model registry, in order
+    @property
+    def penalizers(self) -> Sequence[float]: ...
+    @property
+    def min_dropout_evidence(self) -> float: ...
+    @property
+    def allow_no_dropout_model(self) -> bool: ...
+    @property
+    def spend_penalizers(self) -> Sequence[float]: ...
+    @property
+    def max_spend_frequency_correlation(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class CandidateScore:
     """A candidate model's backtest scores."""
@@ -67,20 +91,25 @@ class CandidateScore:
 
 @dataclass(frozen=True)
 class Backtest:
-    """Predicted against actual repeat purchases, and their value, in one holdout window."""
+    """Predicted against actual repeat purchases, and their value, in one holdout window: the
+    result the page shows and the manifest records as it is (`records.record`)."""
+
+    RECORD_PROPERTIES: ClassVar[tuple[str, ...]] = (
+        "window_label", "holdout_start", "model_label", "aggregate_error", "value_error",
+        "baseline_error", "seasonal_error", "outside_interval")
 
     available: bool
     reason: str
     calibration_end: date
     holdout_end: date
-    holdout_weeks: int
+    weeks: int
     window: str = "latest"  # a key of WINDOWS
     customers: int = 0
-    model_name: str = ""
+    model: str = ""
     fit_reason: str = ""
-    actual_total: int = 0
-    predicted_total: float = 0.0
-    baseline_total: float = 0.0
+    actual: int = 0
+    predicted: float = 0.0
+    baseline: float = 0.0
     mae: float = 0.0
     baseline_mae: float = 0.0
     rmse: float = 0.0
@@ -108,12 +137,12 @@ class Backtest:
     @property
     def model_label(self) -> str:
         """Display name of the model that was tested."""
-        return MODEL_LABELS.get(self.model_name, self.model_name)
+        return MODEL_LABELS.get(self.model, self.model)
 
     @property
     def aggregate_error(self) -> float | None:
         """(predicted - actual) / actual for the holdout total."""
-        return relative_error(self.predicted_total, self.actual_total)
+        return relative_error(self.predicted, self.actual)
 
     @property
     def value_error(self) -> float | None:
@@ -123,39 +152,39 @@ class Backtest:
     @property
     def baseline_error(self) -> float | None:
         """The naive baseline's aggregate error."""
-        return relative_error(self.baseline_total, self.actual_total)
+        return relative_error(self.baseline, self.actual)
 
     @property
     def seasonal_error(self) -> float | None:
         """The aggregate error of the season-aware prediction (None without last year)."""
         if self.season_factor is None:
             return None
-        return relative_error(self.predicted_total * self.season_factor, self.actual_total)
+        return relative_error(self.predicted * self.season_factor, self.actual)
 
     @property
     def outside_interval(self) -> bool:
         """Whether what happened falls outside the prediction's 90 % interval."""
         return self.interval is not None and not (
-            self.interval[0] <= self.actual_total <= self.interval[1])
+            self.interval[0] <= self.actual <= self.interval[1])
 
 
 def run_backtests(purchases: pl.DataFrame, observation_end: date,
-                  params: ClvConfig) -> tuple[Backtest, ...]:
+                  params: HoldoutSettings) -> tuple[Backtest, ...]:
     """The latest window, the one before it, and, when the history reaches back, the same
     weeks a year earlier: the season the forecast starts in. Latest first; the last-year
     window only when it could run."""
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
-    last_year = run_backtest(purchases, observation_end - year + step, params, tracking=False,
+    last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
                              window="last_year")
     return (run_backtest(purchases, observation_end, params),
-            run_backtest(purchases, observation_end - step, params, tracking=False,
+            run_backtest(purchases, observation_end - step, params, with_tracking=False,
                          window="previous"),
             *((last_year,) if last_year.available else ()))
 
 
-def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConfig,
-                 tracking: bool = True, window: str = "latest") -> Backtest:
+def run_backtest(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
+                 with_tracking: bool = True, window: str = "latest") -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
     fitted = fit_window(purchases, calibration_end, observation_end, params)
@@ -179,19 +208,19 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
     draws = parameter_draws(model, parameter_covariance(model, compressed), SEED)
     sample, _ = row_sample(compressed, compressed.weight, SEED)
     base = total_purchases(model, sample, horizon)
-    backtest = Backtest(
+    return Backtest(
         available=True,
         reason="",
         window=window,
         calibration_end=calibration_end,
         holdout_end=observation_end,
-        holdout_weeks=params.backtest_weeks,
+        weeks=params.backtest_weeks,
         customers=calibration.height,
-        model_name=model.name,
+        model=model.name,
         fit_reason=fit_reason,
-        actual_total=int(counts.sum()),
-        predicted_total=float(predicted.sum()),
-        baseline_total=float(baseline.sum()),
+        actual=int(counts.sum()),
+        predicted=float(predicted.sum()),
+        baseline=float(baseline.sum()),
         mae=float(np.abs(predicted - counts).mean()),
         baseline_mae=float(np.abs(baseline - counts).mean()),
         rmse=rmse(predicted, counts),
@@ -205,15 +234,13 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: ClvConf
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
+        tracking=tracking_curve(purchases, calibration, per_customer, model, calibration_end,
+                                params) if with_tracking else None,
     )
-    if tracking:
-        backtest = replace(backtest, tracking=tracking_curve(
-            purchases, calibration, per_customer, model, calibration_end, params))
-    return backtest
 
 
 def fit_window(
-    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: ClvConfig
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: HoldoutSettings
 ) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
     """The model fitted on the calibration window (or why none can be)."""
     calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
@@ -264,7 +291,7 @@ def holdout_actuals(purchases: pl.DataFrame, calibration: pl.DataFrame, calibrat
 
 
 def best_spend_model(
-    calibration: pl.DataFrame, counts: np.ndarray, values: np.ndarray, params: ClvConfig
+    calibration: pl.DataFrame, counts: np.ndarray, values: np.ndarray, params: HoldoutSettings
 ) -> tuple[SpendModel, dict[str, float] | None]:
     """Gamma-Gamma if it predicts the holdout's value per purchase better than each customer's
     shrunk own mean, else the shrunk mean; and both errors (None when nobody bought)."""
@@ -289,7 +316,7 @@ def best_spend_model(
 
 
 def season_factor(purchases: pl.DataFrame, calibration_end: date, holdout_end: date,
-                  params: ClvConfig, model: PurchaseModel) -> float | None:
+                  params: HoldoutSettings, model: PurchaseModel) -> float | None:
     """Last year's actual / predicted repeat purchases over the same calendar dates: the
     window's model asked, for the customers of a year earlier and from their history up to
     then, what the same weeks would bring. None when the data do not reach back that far with
@@ -315,7 +342,7 @@ def tracking_curve(
     arrays: SummaryArrays,
     model: PurchaseModel,
     calibration_end: date,
-    params: ClvConfig,
+    params: HoldoutSettings,
 ) -> pl.DataFrame:
     """Cumulative actual, predicted and baseline repeat purchases at the end of each week.
 
@@ -338,7 +365,7 @@ def tracking_curve(
     return pl.DataFrame(rows)
 
 
-def candidate_models(data: SummaryArrays, params: ClvConfig) -> list[PurchaseModel]:
+def candidate_models(data: SummaryArrays, params: HoldoutSettings) -> list[PurchaseModel]:
     """Every configured model that fits with measurable dropout, and NBD when allowed."""
     models = []
     for name in params.models:

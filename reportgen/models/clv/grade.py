@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportgen.chapters.clv.backtest import Backtest, relative_error
+from reportgen.models.clv.holdout import Backtest, relative_error
 
 COUNT_TOLERANCE = 0.10
 VALUE_TOLERANCE = 0.15
@@ -53,7 +53,7 @@ def forecast_grade(backtest: Backtest, season_scaled: bool) -> ForecastGrade | N
         return None
     factor = backtest.season_factor if season_scaled and backtest.season_factor else 1.0
     scaled = season_scaled and backtest.season_factor is not None
-    count_error = relative_error(backtest.predicted_total * factor, backtest.actual_total)
+    count_error = relative_error(backtest.predicted * factor, backtest.actual)
     value_error = relative_error(backtest.predicted_value * factor, backtest.actual_value)
     checks = (
         GradeCheck("purchases", count_error, COUNT_TOLERANCE,

@@ -17,20 +17,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar, Protocol
 
 import numpy as np
 import polars as pl
 
-from reportgen.chapters.suggestions.ranking import (
+from reportgen.models.recommend.matrix import kept_products
+from reportgen.models.recommend.methods import FittedMethod, Method
+from reportgen.models.recommend.ranking import (
     FittedSuggestions,
+    PurchaseWindow,
+    RecommenderSettings,
     buy_again_lists,
     fit_suggestions,
     top_suggestions,
 )
-from reportgen.config import SuggestionMethod, SuggestionsConfig
-from reportgen.models.recommend.matrix import kept_products
-from reportgen.models.recommend.weights import FittedMethod, ProductWeights
-from reportgen.period import Period
+from reportgen.models.recommend.weights import ProductWeights
+
+
+class HoldoutSettings(RecommenderSettings, Protocol):
+    """What the backtest needs besides fitting (a SuggestionsConfig has it)."""
+
+    @property
+    def per_customer(self) -> int: ...  # n of "at n"
+    @property
+    def min_backtest_customers(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class MethodScore:
 @dataclass(frozen=True)
 class SuggestionBacktest:
     """The method and popularity on the same customers, and the buy-again list."""
+
+    RECORD_PROPERTIES: ClassVar[tuple[str, ...]] = ("beats_popularity", "lift")
 
     learned_until: datetime  # the cut-off: suggestions learn from purchases before it
     tested_until: datetime  # the analysis date
@@ -70,23 +83,23 @@ class SuggestionBacktest:
         return self.method.hit_rate / self.popularity.hit_rate
 
 
-def holdout_test(customer_products: pl.DataFrame, period: Period, params: SuggestionsConfig,
-                 method: SuggestionMethod) -> SuggestionBacktest | str:
-    """Learn from purchases up to `backtest_months` before the period's analysis date and test
-    on the months after; a one-line reason instead when that cannot be judged."""
-    learned = period.shift(-params.backtest_months)
+def holdout_test(customer_products: pl.DataFrame, learned: PurchaseWindow,
+                 tested_until: datetime, params: HoldoutSettings,
+                 method: Method) -> SuggestionBacktest | str:
+    """Learn from the `learned` window and test on the purchases from its end to
+    `tested_until`; a one-line reason instead when that cannot be judged."""
     fitted = fit_suggestions(customer_products, learned, params, method)
     if fitted is None:
         return (f"no identified customer bought anything before "
-                f"{learned.analysis_date:%d %B %Y}, so there is nothing to learn from")
+                f"{learned.end:%d %B %Y}, so there is nothing to learn from")
     before = matrix_pairs(fitted)
-    after = kept_products(customer_products, learned.analysis_date, period.analysis_date).join(
+    after = kept_products(customer_products, learned.end, tested_until).join(
         before.select("customer_id").unique(), on="customer_id", how="semi")
     new = after.join(before, on=["customer_id", "stock_code"], how="anti")
     tested = new["customer_id"].unique().sort()
     if tested.len() < params.min_backtest_customers:
-        return (f"only {tested.len()} customers bought a product new to them in the "
-                f"{params.backtest_months} months tested (at least "
+        return (f"only {tested.len()} customers bought a product new to them from "
+                f"{learned.end:%d %B %Y} to {tested_until:%d %B %Y} (at least "
                 f"{params.min_backtest_customers} needed to judge the method)")
     rows = fitted.matrix.rows_of(tested)
     targets = new.with_columns(
@@ -95,10 +108,9 @@ def holdout_test(customer_products: pl.DataFrame, period: Period, params: Sugges
     )
     count = params.per_customer
     repeated = after.join(before, on=["customer_id", "stock_code"], how="semi")
-    again_hit_rate, again_customers = buy_again_score(
-        customer_products, repeated, learned, params.history_months, count)
+    again_hit_rate, again_customers = buy_again_score(customer_products, repeated, learned, count)
     return SuggestionBacktest(
-        learned_until=learned.analysis_date, tested_until=period.analysis_date,
+        learned_until=learned.end, tested_until=tested_until,
         customers=tested.len(), per_customer=count,
         method=score_method(fitted, fitted.model, rows, targets, count),
         popularity=score_method(fitted, fitted.popularity, rows, targets, count),
@@ -136,14 +148,14 @@ def score_method(fitted: FittedSuggestions, model: ProductWeights, rows: np.ndar
     )
 
 
-def buy_again_score(customer_products: pl.DataFrame, repeated: pl.DataFrame, learned: Period,
-                    history_months: int, count: int) -> tuple[float | None, int]:
+def buy_again_score(customer_products: pl.DataFrame, repeated: pl.DataFrame,
+                    learned: PurchaseWindow, count: int) -> tuple[float | None, int]:
     """Share of the customers who bought again a product of theirs whose buy-again list (as of
     the cut-off) held one of them, and how many such customers there were."""
     customers = repeated["customer_id"].unique()
     if customers.is_empty():
         return None, 0
-    lists = buy_again_lists(customer_products, customers, learned, history_months, count)
+    lists = buy_again_lists(customer_products, customers, learned, count)
     hit = lists.join(repeated, on=["customer_id", "stock_code"], how="semi")[
         "customer_id"].n_unique()
     return hit / customers.len(), customers.len()

@@ -4,11 +4,12 @@ to suggest (with the bought product that contributes most) and bought products t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 import polars as pl
 
-from reportgen.config import SuggestionMethod, SuggestionsConfig
 from reportgen.models.frames import in_months
 from reportgen.models.recommend.matrix import (
     PurchaseMatrix,
@@ -16,26 +17,48 @@ from reportgen.models.recommend.matrix import (
     purchase_matrix,
     recent_buyers,
 )
+from reportgen.models.recommend.methods import FittedMethod, Method
 from reportgen.models.recommend.weights import (
-    FittedMethod,
     ProductWeights,
     fit_ease,
     fit_item_item,
     fit_popularity,
 )
-from reportgen.period import Period
 
 CHUNK_ROWS = 1_000  # customers scored at a time: bounds memory to CHUNK_ROWS x products
 
 
+class RecommenderSettings(Protocol):
+    """What fitting needs of the unit's suggestion settings (a SuggestionsConfig has it)."""
+
+    @property
+    def regularisation(self) -> float: ...  # EASE's L2 penalty
+    @property
+    def neighbours(self) -> int: ...  # item-item: products kept per product
+    @property
+    def max_dense_products(self) -> int: ...  # auto: EASE up to this many products
+    @property
+    def min_product_customers(self) -> int: ...  # recent buyers a suggestible product needs
+
+
+@dataclass(frozen=True)
+class PurchaseWindow:
+    """The purchases a fit learns from: [start, end), and the recent months [recent_start, end)
+    whose buyers decide which products can be suggested."""
+
+    start: datetime
+    end: datetime
+    recent_start: datetime
+
+
 @dataclass(frozen=True)
 class FittedSuggestions:
-    """A method fitted to the purchases of the history window ending with `last_month`."""
+    """A method fitted to the purchases of a window."""
 
     matrix: PurchaseMatrix
     model: ProductWeights
     can_suggest: np.ndarray  # per product: sold to enough customers in the recent months
-    last_month: Period
+    window: PurchaseWindow
 
     @property
     def popularity(self) -> ProductWeights:
@@ -43,25 +66,22 @@ class FittedSuggestions:
         return fit_popularity(self.model.popularity)
 
 
-def chosen_method(method: SuggestionMethod, products: int, params: SuggestionsConfig
-                  ) -> FittedMethod:
+def chosen_method(method: Method, products: int, params: RecommenderSettings) -> FittedMethod:
     """The method `auto` stands for with this many products; other methods as configured."""
     if method != "auto":
         return method
     return "ease" if products <= params.max_dense_products else "item_item"
 
 
-def fit_suggestions(customer_products: pl.DataFrame, last_month: Period, params: SuggestionsConfig,
-                    method: SuggestionMethod) -> FittedSuggestions | None:
-    """Fit the method to the `history_months` up to the end of `last_month`; None when no
-    identified customer bought anything in them."""
-    start = last_month.shift(-(params.history_months - 1)).start
-    end = last_month.analysis_date
-    pairs = kept_products(customer_products, start, end)
+def fit_suggestions(customer_products: pl.DataFrame, window: PurchaseWindow,
+                    params: RecommenderSettings, method: Method) -> FittedSuggestions | None:
+    """Fit the method to the window's purchases; None when no identified customer bought
+    anything in them."""
+    pairs = kept_products(customer_products, window.start, window.end)
     if pairs.is_empty():
         return None
     matrix = purchase_matrix(pairs)
-    recent = recent_buyers(customer_products, last_month.shift(-(params.recent_months - 1)).start, end)
+    recent = recent_buyers(customer_products, window.recent_start, window.end)
     popularity = np.zeros(matrix.products.len(), dtype=np.float32)
     columns = matrix.columns_of(recent["stock_code"])
     known = columns >= 0
@@ -74,7 +94,7 @@ def fit_suggestions(customer_products: pl.DataFrame, last_month: Period, params:
         model = fit_item_item(matrix.bought, params.neighbours, popularity)
     else:
         model = fit_popularity(popularity)
-    return FittedSuggestions(matrix, model, can_suggest, last_month)
+    return FittedSuggestions(matrix, model, can_suggest, window)
 
 
 def top_suggestions(fitted: FittedSuggestions, model: ProductWeights, rows: np.ndarray,
@@ -147,13 +167,12 @@ def _because(model: ProductWeights, ranked: pl.DataFrame, bought_row: np.ndarray
     )
 
 
-def buy_again_lists(customer_products: pl.DataFrame, customers: pl.Series, last_month: Period,
-                    history_months: int, count: int) -> pl.DataFrame:
-    """For each given customer, up to `count` products they bought (and kept) in the history
-    window, most often bought first (days with a purchase of it), then most recently:
-    customer_id, rank, stock_code, days_bought, last_bought."""
-    start = last_month.shift(-(history_months - 1)).start
-    end = last_month.analysis_date
+def buy_again_lists(customer_products: pl.DataFrame, customers: pl.Series,
+                    window: PurchaseWindow, count: int) -> pl.DataFrame:
+    """For each given customer, up to `count` products they bought (and kept) in the window,
+    most often bought first (days with a purchase of it), then most recently: customer_id,
+    rank, stock_code, days_bought, last_bought."""
+    start, end = window.start, window.end
     kept = kept_products(customer_products, start, end).filter(pl.col("customer_id").is_in(
         customers.implode()))
     return (

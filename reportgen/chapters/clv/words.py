@@ -1,0 +1,86 @@
+"""The CLV chapter's sentences: how the forecast works and how far to trust it, in plain
+words, from the result and its backtests."""
+
+from __future__ import annotations
+
+from reportgen.chapters.clv.analysis import ClvForecast, ClvResult
+from reportgen.display.formatting import day, pct
+from reportgen.models.clv.season import Season
+
+
+def plain_method(clv: ClvResult, forecast: ClvForecast) -> str:
+    """How the forecast works, in words a manager reads without the parameters."""
+    assert clv.model is not None
+    params = clv.params
+    dropout = (", which also estimates the chance that each customer has stopped buying"
+               if clv.p_alive_estimated else
+               ", which assumes customers keep buying at their own pace: the data show no "
+               "measurable dropout")
+    spend = ("from what the customer spent before, pulled towards the average customer when "
+             "they have bought only a few times (the Gamma-Gamma model)"
+             if forecast.spend.method == "gamma-gamma" else
+             "from the customer's own average spend, pulled towards the average customer's "
+             "when they have bought only a few times (the shrunk mean)")
+    return (
+        f"Each customer's purchases over the next {params.horizon_months} months are predicted "
+        f"from how often they have bought and how long ago they last bought, with the "
+        f"{clv.model.label} model{dropout}. The value of each purchase comes {spend}. Months "
+        f"further ahead count for less: {pct(params.monthly_discount_rate)} a month. "
+        f"{season_sentence(forecast.season)} The forecast was tested on earlier {params.backtest_weeks}-week "
+        "windows (above); the details below are for the analyst."
+    )
+
+
+def season_sentence(season: Season) -> str:
+    """Whether the forecast knows the season, in one sentence."""
+    if season.available and season.fitted_on is not None:
+        return (f"Each month is scaled by how the same month ran in the year from "
+                f"{day(season.fitted_on)} against what the model predicted for it from the "
+                "customers' history up to then.")
+    return (f"The forecast is season-blind: {season.reason}, so it predicts the same pace "
+            "in every month of the year.")
+
+
+def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
+    """How far to trust the forecast, in plain words, from the grade and the backtests."""
+    backtest, grade = clv.backtest, forecast.grade
+    if not backtest.available or grade is None:
+        return (f"The forecast could not be tested this month ({backtest.reason}); "
+                "use CLV to rank customers rather than to budget amounts.")
+    start = backtest.holdout_start
+    checks = {check.name: check for check in grade.checks}
+    count, value = checks["purchases"].value or 0.0, checks["pounds"].value or 0.0
+    facts = (
+        f"Forecast grade {grade.letter}: fitted only on the data before {day(start)} and asked "
+        f"for the {backtest.weeks} weeks to {day(backtest.holdout_end)}, the model "
+        f"{'passed' if grade.passed else 'failed'} {grade.passed if grade.passed else 'all'} "
+        f"of four checks. It predicted {pct(abs(count), 0)} "
+        f"{'too many' if count > 0 else 'too few'} repeat purchases and {pct(abs(value), 0)} "
+        f"{'too much' if value > 0 else 'too little'} spend"
+        f"{' (season-scaled)' if grade.season_scaled else ''}; "
+        f"{_ranking_words(checks['ranking'].value)}; per customer it "
+        f"{'beat' if checks['customers'].passed else 'did not beat'} the naive rule that "
+        "everyone keeps their past rate."
+    )
+    verdict = {
+        "A": "CLV can guide both who to prioritise and how much to spend.",
+        "B": ("Use CLV to prioritise customers; treat the totals as indicative, within about "
+              f"{pct(max(abs(count), abs(value)), 0)}."),
+    }.get(grade.letter, "Use CLV to rank customers, not to budget amounts.")
+    flagged = [b for b in clv.backtests if b.available and b.outside_interval]
+    notes = []
+    if flagged:
+        notes.append(
+            f"In {len(flagged)} of {sum(b.available for b in clv.backtests)} backtests what "
+            "happened fell outside the forecast's 90 % range: the range covers the model's "
+            "own uncertainty, not a change of season or of trading.")
+    if not forecast.season.available:
+        notes.append("The forecast is season-blind: a busy or quiet season ahead is not in it.")
+    return " ".join([facts, verdict, *notes])
+
+
+def _ranking_words(capture: float | None) -> str:
+    if capture is None:
+        return "nobody bought in the window, so its ranking could not be checked"
+    return (f"the 10 % of customers it ranked highest made {pct(capture, 0)} of the purchases "
+            "of the 10 % who bought most")
