@@ -51,25 +51,29 @@ def test_every_command_explains_itself(command: list[str]) -> None:
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    result = reportgen("run", tmp_path / "nope.yaml", "--period", "2011-11")
+    result = reportgen("run", tmp_path / "nope.yaml", "--period", "2011-11",
+                       "--output", tmp_path / "out")
     assert_one_line_error(result, 2, "nope.yaml", "configuration file not found")
 
 
-def test_unknown_config_key(write_unit: UnitFactory) -> None:
+def test_unknown_config_key(tmp_path: Path, write_unit: UnitFactory) -> None:
     path = write_unit(colour="blue")
-    result = reportgen("run", path, "--period", "2011-11")
+    result = reportgen("run", path, "--period", "2011-11",
+                       "--output", tmp_path / "out")
     assert_one_line_error(result, 2, "test:", str(path), "unknown key 'colour'")
 
 
-def test_missing_input_file(write_unit: UnitFactory) -> None:
-    result = reportgen("run", write_unit(data_name="absent.csv"), "--period", "2011-11")
+def test_missing_input_file(tmp_path: Path, write_unit: UnitFactory) -> None:
+    result = reportgen("run", write_unit(data_name="absent.csv"), "--period", "2011-11",
+                       "--output", tmp_path / "out")
     assert_one_line_error(result, 3, "test:", "absent.csv", "input file not found", "source.path")
 
 
 def test_missing_column(tmp_path: Path, write_unit: UnitFactory) -> None:
     path = write_unit(data_name="t.csv", source={"columns": {"customer_id": "Customer ID"}})
     (tmp_path / "t.csv").write_text(GOOD_CSV)
-    result = reportgen("run", path, "--period", "2011-11")
+    result = reportgen("run", path, "--period", "2011-11",
+                       "--output", tmp_path / "out")
     assert_one_line_error(result, 3, "test:", "t.csv", "column 'Customer ID'", "customer_id")
 
 
@@ -78,14 +82,16 @@ def test_wrong_encoding(tmp_path: Path, write_unit: UnitFactory) -> None:
     (tmp_path / "t.csv").write_bytes(
         (HEADER + "536365,22,CRÈME JAR,2,2011-11-01 08:26:00,2.5,17850,France\n").encode("cp1252")
     )
-    result = reportgen("run", path, "--period", "2011-11")
+    result = reportgen("run", path, "--period", "2011-11",
+                       "--output", tmp_path / "out")
     assert_one_line_error(result, 3, "test:", "t.csv", "not valid utf-8", "source.encoding")
 
 
 def test_empty_file(tmp_path: Path, write_unit: UnitFactory) -> None:
     path = write_unit(data_name="t.csv")
     (tmp_path / "t.csv").write_text("")
-    assert_one_line_error(reportgen("run", path, "--period", "2011-11"), 3, "t.csv", "empty")
+    result = reportgen("run", path, "--period", "2011-11", "--output", tmp_path / "out")
+    assert_one_line_error(result, 3, "t.csv", "empty")
 
 
 def test_period_without_data(tmp_path: Path, write_unit: UnitFactory) -> None:

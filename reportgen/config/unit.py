@@ -1,0 +1,124 @@
+"""A business unit's configuration as one model: every section, with its defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    Field,
+    PrivateAttr,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from reportgen.config.analysis import (
+    BehaviourConfig,
+    ClusterConfig,
+    ClvConfig,
+    CohortConfig,
+    MeasurementConfig,
+    RfmConfig,
+    SuggestionsConfig,
+)
+from reportgen.config.base import ENV_PREFIX, StrictModel, ZoneName
+from reportgen.config.cleaning import CleaningConfig, FilterConfig
+from reportgen.config.delivery import DeliveryConfig
+from reportgen.config.playbook import PlaybookOptions
+from reportgen.config.source import SourceConfig
+from reportgen.currencies import known_currency
+
+
+class SparkConfig(StrictModel):
+    """Where engine: spark runs: Spark's master URL and session options. Credentials for the
+    cluster and its storage stay in Spark's own configuration (spark-defaults.conf, the
+    environment, the cluster's identity), never in the unit's file."""
+
+    master: str = Field("local[*]", min_length=1, description="Spark master URL: local[*] "
+                        "(this machine's cores), spark://host:7077, yarn, k8s://https://host.")
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Spark settings for the session, e.g. "
+        "spark.executor.memory: 8g (they override reportgen's, see inputs/spark.py).")
+
+
+class ReportConfig(StrictModel):
+    """Presentation options."""
+
+    organisation: str = Field("", description="Organisation name shown on the cover page.")
+    timezone: ZoneName | None = Field(
+        None, description="The unit's local time zone (an IANA name such as Europe/London): "
+        "every day, hour and month of the report (daypart, peak hour, the period's boundaries) "
+        "is local time there. Default: source.timezone, that is the times as written.")
+
+
+class UnitConfig(BaseSettings):
+    """One business unit's report configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    unit: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Identifier used in output paths (lowercase letters, digits, - and _).",
+    )
+    title: str = Field(min_length=1, description="Name of the business unit shown in the report.")
+    currency: str = Field(
+        pattern=r"^[A-Z]{3}$", description="ISO 4217 code of the amounts, e.g. GBP, USD, EUR."
+    )
+    source: SourceConfig = Field(description="The transaction input.")
+    filters: FilterConfig = Field(default_factory=FilterConfig, description="Row filters.")
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig, description="Cleaning rules.")
+    rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM options.")
+    clv: ClvConfig = Field(default_factory=ClvConfig, description="Customer lifetime value.")
+    cohorts: CohortConfig = Field(default_factory=CohortConfig, description="Cohort options.")
+    clusters: ClusterConfig = Field(default_factory=ClusterConfig, description="K-Means clusters.")
+    behaviour: BehaviourConfig = Field(
+        default_factory=BehaviourConfig, description="Behaviour, product and return options."
+    )
+    suggestions: SuggestionsConfig = Field(
+        default_factory=SuggestionsConfig, description="Product suggestions and affinity.")
+    measurement: MeasurementConfig = Field(
+        default_factory=MeasurementConfig, description="Measured response to earlier actions.")
+    report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
+    playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
+                                      description="Recommendation playbook.")
+    engine: Literal["polars", "spark"] = Field(
+        "polars", description="What reads and cleans the transactions and reduces them to the "
+        "tables the chapters read: polars (this machine) or spark (Apache Spark, see `spark`).")
+    spark: SparkConfig = Field(default_factory=SparkConfig,
+                               description="The Spark session for engine: spark.")
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig,
+                                     description="Summary email recipients and subject.")
+
+    _config_file: Path = PrivateAttr(default=Path("."))
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, code: str) -> str:
+        if not known_currency(code):
+            raise ValueError(f"'{code}' is not an ISO 4217 currency code (e.g. GBP, USD, EUR)")
+        return code
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment variables win over the YAML files (passed in as init values).
+        return env_settings, init_settings
+
+    @property
+    def local_zone(self) -> str | None:
+        """The unit's local time zone (report.timezone, else source.timezone), or None when
+        the times are taken as written."""
+        return self.report.timezone or self.source.timezone
+
+    @property
+    def config_file(self) -> Path:
+        """The unit YAML file this configuration was read from."""
+        return self._config_file
