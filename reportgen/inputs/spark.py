@@ -30,25 +30,19 @@ from reportgen.config import (
 )
 from reportgen.errors import EngineError, InputError, first_line
 from reportgen.inputs.clean import CleaningPlan, CleanTransactions, cleaned, cleaning_plan
-from reportgen.inputs.load import (
+from reportgen.inputs.columns import (
     AS_WRITTEN,
-    FORMAT_BY_SUFFIX,
     MAX_MALFORMED_SHARE,
-    OVERLAP_KEY,
     REQUIRED_COLUMNS,
     THOUSANDS_GROUPING,
     DateReading,
-    InputFile,
-    InputReading,
     MalformedValue,
     TimeZones,
-    available_memory,
-    check_countries_present,
     checked_date_format,
-    codec_name,
-    file_sha256,
     missing_column_problems,
 )
+from reportgen.inputs.files import FORMAT_BY_SUFFIX, available_memory, codec_name, file_sha256
+from reportgen.inputs.load import OVERLAP_KEY, InputFile, InputReading, check_countries_present
 from reportgen.inputs.reduce import MAX_LINE_VALUE, MONEY_STEP, MONEY_UNIT, money_total
 
 if TYPE_CHECKING:

@@ -15,16 +15,9 @@ from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
 from reportgen.display.formatting import day, money
 from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, nothing_left
-from reportgen.inputs.load import (
-    TransactionInput,
-    check_fits_in_memory,
-    filter_countries,
-    input_paths,
-    missing_column_problems,
-    read_raw_file,
-    typed_frame,
-    unreadable_column_problems,
-)
+from reportgen.inputs.columns import missing_column_problems, typed_frame, unreadable_column_problems
+from reportgen.inputs.files import check_fits_in_memory, input_paths, read_raw_file
+from reportgen.inputs.load import TransactionInput, filter_countries
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.config import UnitConfig
-from reportgen.inputs.load import file_sha256, input_paths
+from reportgen.inputs.files import file_sha256, input_paths
 from reportgen.outputs.publish import write_atomic
 from reportgen.period import Period
 

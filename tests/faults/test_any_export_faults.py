@@ -80,7 +80,7 @@ def test_decimal_commas_are_read_as_their_amounts(tmp_path: Path,
 def test_validate_refuses_an_input_larger_than_free_memory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = unit(tmp_path, NOVEMBER * 50)
-    monkeypatch.setattr("reportgen.inputs.load.available_memory", lambda: 50_000)
+    monkeypatch.setattr("reportgen.inputs.files.available_memory", lambda: 50_000)
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the file was read")

@@ -59,7 +59,7 @@ def test_dates_that_read_day_first_and_month_first_are_refused(tmp_path: Path) -
 
 def test_a_parquet_input_is_measured_by_its_lines_not_its_compressed_size(
         tmp_path: Path) -> None:
-    from reportgen.inputs.load import MEMORY_PER_LINE, memory_needed
+    from reportgen.inputs.files import MEMORY_PER_LINE, memory_needed
 
     path = tmp_path / "lines.parquet"
     pl.DataFrame({"Quantity": [1] * 100_000}).write_parquet(path)  # compresses to a few kB
@@ -323,7 +323,7 @@ def test_a_full_disk_keeps_the_published_report_and_a_later_run_completes(
 def test_an_input_larger_than_free_memory_is_refused_before_reading(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = unit(tmp_path, "1,22,MUG,2,2011-11-01 10:00,2.5,100,United Kingdom\n" * 2_000)
-    monkeypatch.setattr("reportgen.inputs.load.available_memory", lambda: 50_000)
+    monkeypatch.setattr("reportgen.inputs.files.available_memory", lambda: 50_000)
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the file was read")

@@ -31,7 +31,8 @@ from reportgen.chapters.summary.analysis import monthly_kpis
 from reportgen.chapters.trends.cohorts import cohort_analysis
 from reportgen.config import CohortConfig, RfmConfig, load_unit_config
 from reportgen.inputs.clean import CleaningPlan, CleanTransactions
-from reportgen.inputs.load import CANONICAL_SCHEMA, InputReading, read_transactions
+from reportgen.inputs.columns import CANONICAL_SCHEMA
+from reportgen.inputs.load import InputReading, read_transactions
 from reportgen.inputs.spark import java_problem, read_on_spark, spark_session
 from reportgen.inputs.validate import validate_unit
 from reportgen.period import Period

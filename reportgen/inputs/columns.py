@@ -1,0 +1,335 @@
+"""Raw columns to canonical types: the column mapping, numbers, dates and their formats,
+time zones, and the values that could not be read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import narwhals as nw
+import polars as pl
+
+from reportgen.config import CANONICAL_COLUMNS, UnitConfig
+from reportgen.errors import InputError
+from reportgen.inputs.files import file_format, other_delimiter, workbook_sheets
+from reportgen.inputs.reduce import MAX_LINE_VALUE, money_sum
+
+TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
+
+
+REQUIRED_COLUMNS = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
+
+
+CANONICAL_SCHEMA: dict[str, pl.DataType] = {
+    "invoice": pl.String(),
+    "stock_code": pl.String(),
+    "description": pl.String(),
+    "quantity": pl.Int64(),
+    "invoice_date": pl.Datetime("us"),
+    "unit_price": pl.Float64(),
+    "customer_id": pl.String(),
+    "country": pl.String(),
+}
+
+
+# Tried in order when the unit declares no date_format; the one that parses most values wins.
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+
+
+# Formats that read the same text day-first or month-first: when both read every date and the
+# dates differ, the file is ambiguous and the unit must say which (source.date_format).
+OTHER_ORDER = {
+    "%m/%d/%Y %H:%M": "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S": "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S",
+}
+
+
+# A column with more unparseable values than this is a mapping mistake, not a few bad rows.
+MAX_MALFORMED_SHARE = 0.5
+
+
+# Dots and spaces between digit groups, in numbers written with a decimal comma (1.234,56).
+THOUSANDS_GROUPING = r"[.\s\u00a0\u202f]"
+
+
+# A number written with a decimal comma, to suggest source.decimal_comma.
+DECIMAL_COMMA_NUMBER = r"^[-+]?\d{1,3}([.\s]?\d{3})*,\d+$"
+
+
+
+
+@dataclass(frozen=True)
+class MalformedValue:
+    """An example of a value that could not be read as its column's type."""
+
+    file: str
+    row: int | None  # the row in the file, where the reader knows it
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A file whose dates read one way only (the other order gives impossible dates)."""
+
+    file: str
+    rows: int
+    date_format: str
+    example: str  # a value the other order cannot read
+
+    @property
+    def order(self) -> str:
+        """day-first or month-first."""
+        return "day-first" if self.date_format.startswith("%d") else "month-first"
+
+
+def typed_columns(
+    config: UnitConfig, path: Path, raw: pl.DataFrame, local_zone: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
+    """Map the file's columns to canonical names and types, times in `local_zone`; return
+    (good rows, malformed rows, how the dates were read when the data decided it)."""
+    problems = missing_column_problems(config, path, raw.columns)
+    if problems:
+        raise problems[0]
+    typed, reading = typed_frame(config, path, raw, local_zone)
+    problems = unreadable_column_problems(config, path, typed)
+    if problems:
+        raise problems[0]
+    good = typed.filter(~pl.col("malformed")).select(CANONICAL_COLUMNS)
+    bad = typed.filter(pl.col("malformed"))
+    return good, bad, reading
+
+
+def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
+                            ) -> list[InputError]:
+    """One error per mapped column that the file does not have. In a workbook where most
+    mapped columns are missing, the data is likely on another sheet: one error listing the
+    sheets instead."""
+    mapping = config.source.columns.model_dump()
+    missing = [canon for canon in CANONICAL_COLUMNS if mapping[canon] not in columns]
+    separator = other_delimiter(config, path, columns) if missing else None
+    if separator is not None:
+        shown = {"\t": "\\t"}.get(separator, separator)
+        return [InputError(
+            f"the file's columns are separated by '{shown}', not "
+            f"'{config.source.delimiter}' (its header reads: {columns[0][:80]})",
+            unit=config.unit, file=path,
+            hint=f"set source.delimiter: \"{shown}\" in {config.config_file}")]
+    if file_format(config, path) == "xlsx" and len(missing) > len(CANONICAL_COLUMNS) // 2:
+        sheets = workbook_sheets(path)
+        read = config.source.sheet or (sheets[0] if sheets else "the first sheet")
+        if len(sheets) > 1:
+            return [InputError(
+                f"the sheet '{read}' lacks most mapped columns ({', '.join(columns)}); "
+                f"the workbook's sheets: {', '.join(sheets)}", unit=config.unit, file=path,
+                hint=f"set source.sheet to the sheet with the transactions in "
+                f"{config.config_file}")]
+    return [
+        InputError(
+            f"not found (mapped from {canon}); the file has: {', '.join(columns)}",
+            unit=config.unit, file=path, column=mapping[canon],
+            hint=f"fix source.columns.{canon} in {config.config_file}",
+        )
+        for canon in missing
+    ]
+
+
+def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame,
+                local_zone: str | None = None) -> tuple[pl.DataFrame, DateReading | None]:
+    """Raw and typed canonical columns side by side, a source row number and a malformed flag;
+    and how the dates were read when the data decided their day-month order. Times are the
+    unit's local times (`local_zone`, default the unit's `UnitConfig.local_zone`)."""
+    zones = TimeZones(config.source.timezone, local_zone or config.local_zone)
+    mapping = config.source.columns.model_dump()
+    selected = raw.select(
+        [pl.col(mapping[c]).alias(f"raw_{c}") for c in CANONICAL_COLUMNS]
+    ).with_row_index("row_number", offset=2 if file_format(config, path) == "csv" else 1)
+    date_format, reading = config.source.date_format, None
+    if date_format is None:
+        date_format, reading = checked_date_format(config, path, selected["raw_invoice_date"])
+    typed = selected.with_columns(
+        [cast_column(c, selected.schema[f"raw_{c}"], date_format,
+                     config.source.decimal_comma, zones).alias(c)
+         for c in CANONICAL_COLUMNS]
+    ).with_columns(  # a line worth more than any sale is a keying error: its price unreadable
+        pl.when((pl.col("quantity") * pl.col("unit_price")).abs() >= MAX_LINE_VALUE)
+        .then(None).otherwise(pl.col("unit_price")).alias("unit_price"))
+    malformed = pl.any_horizontal(
+        [_failed(c) for c in CANONICAL_COLUMNS] + [pl.col(c).is_null() for c in REQUIRED_COLUMNS]
+    )
+    return typed.with_columns(malformed.alias("malformed")), reading
+
+
+def unreadable_column_problems(
+    config: UnitConfig, path: Path, typed: pl.DataFrame
+) -> list[InputError]:
+    """One error per column where most values cannot be read as the column's type."""
+    mapping = config.source.columns.model_dump()
+    problems = []
+    failures = typed.select(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS).row(0, named=True)
+    for column in CANONICAL_COLUMNS:
+        if typed.height and failures[column] > MAX_MALFORMED_SHARE * typed.height:
+            failed = typed.filter(_failed(column))
+            example = failed[f"raw_{column}"].cast(pl.String)[0]
+            hint = (
+                f"set source.date_format in {config.config_file}"
+                if column == "invoice_date"
+                else f"the numbers use a decimal comma: set source.decimal_comma: true in "
+                f"{config.config_file}"
+                if column in ("quantity", "unit_price") and example is not None
+                and re.match(DECIMAL_COMMA_NUMBER, example.strip())
+                else f"check source.columns.{column} in {config.config_file}"
+            )
+            problems.append(InputError(
+                f"{failed.height:,} of {typed.height:,} values are not a valid {column} "
+                f"(e.g. '{example}')",
+                unit=config.unit, file=path, column=mapping[column], hint=hint,
+            ))
+    return problems
+
+
+@dataclass(frozen=True)
+class TimeZones:
+    """The zone an export's times are written in and the unit's local zone (None: as written)."""
+
+    source: str | None
+    local: str | None
+
+    def local_time(self, times: pl.Expr, stored: str | None = None) -> pl.Expr:
+        """Times as naive local times of the unit: times stored with a zone (`stored`) or
+        written in the source's zone are converted to the local zone; a time that does not
+        exist there (in a daylight-saving gap of the source's zone) becomes null."""
+        written_in = stored or self.source
+        target = self.local or written_in
+        if written_in is None or target is None:
+            return times
+        zoned = times if stored else times.dt.replace_time_zone(
+            written_in, ambiguous="earliest", non_existent="null")
+        return zoned.dt.convert_time_zone(target).dt.replace_time_zone(None)
+
+
+# Times taken as written: no zone given for the export or the unit.
+AS_WRITTEN = TimeZones(None, None)
+
+
+def cast_column(column: str, dtype: pl.DataType, date_format: str | None,
+                decimal_comma: bool = False, zones: TimeZones = AS_WRITTEN
+                ) -> pl.Expr:
+    """Return an expression casting raw_<column> to its canonical type; failures become null.
+    With `decimal_comma`, numbers written as text read 1.234,56 as 1234.56; times become the
+    unit's local times (`zones`)."""
+    raw = pl.col(f"raw_{column}")
+    target = CANONICAL_SCHEMA[column]
+    if column == "customer_id":
+        if dtype.is_float():
+            return raw.cast(pl.Int64, strict=False).cast(pl.String)
+        text = raw.cast(pl.String).str.strip_chars().str.replace(r"\.0+$", "")
+        return pl.when(text == "").then(None).otherwise(text)
+    if column in TEXT_COLUMNS:
+        if dtype.is_float():
+            raw = raw.cast(pl.Int64, strict=False)
+        text = raw.cast(pl.String).str.strip_chars()
+        return pl.when(text == "").then(None).otherwise(text)
+    if column == "invoice_date":
+        if dtype == pl.String:
+            return zones.local_time(raw.str.strip_chars().str.to_datetime(
+                date_format, strict=False, time_unit="us"))
+        if dtype == pl.Date:
+            return raw.cast(pl.Datetime("us"))
+        if isinstance(dtype, pl.Datetime):
+            return zones.local_time(raw, dtype.time_zone).cast(pl.Datetime("us"))
+        return pl.lit(None, dtype=pl.Datetime("us"))
+    if dtype == pl.String:
+        raw = raw.str.strip_chars()
+        if decimal_comma:
+            raw = raw.str.replace_all(THOUSANDS_GROUPING, "").str.replace(",", ".", literal=True)
+    if column == "quantity":
+        as_float = raw.cast(pl.Float64, strict=False)
+        whole = as_float.is_finite() & (as_float == as_float.round(0))
+        return pl.when(whole).then(as_float.cast(pl.Int64, strict=False)).otherwise(None)
+    as_price = raw.cast(target, strict=False)
+    return pl.when(as_price.is_finite()).then(as_price).otherwise(None)
+
+
+def checked_date_format(config: UnitConfig, path: Path, values: pl.Series
+                        ) -> tuple[str | None, DateReading | None]:
+    """The format that reads the most dates, and, when the other day-month order gives
+    impossible dates, how they were read (for the cleaning log). InputError when the dates read
+    both day-first and month-first, to different dates: the data cannot say which is meant."""
+    chosen = best_date_format(values)
+    other = OTHER_ORDER.get(chosen or "")
+    if chosen is None or other is None:
+        return chosen, None
+    text = values.drop_nulls().str.strip_chars()
+    read, read_other = (text.str.to_datetime(fmt, strict=False) for fmt in (chosen, other))
+    if read_other.null_count() < read.null_count():  # the sample misled
+        chosen, other, read, read_other = other, chosen, read_other, read
+    if read_other.null_count() == read.null_count():
+        if not read.ne_missing(read_other).any():
+            return chosen, None  # every date reads the same both ways (day = month)
+        differ = text.filter(read.ne_missing(read_other)).head(3).to_list()
+        day_first, month_first = (chosen, other) if chosen.startswith("%d") else (other, chosen)
+        raise InputError(
+            "the dates read both day-first and month-first, to different dates (e.g. "
+            + ", ".join(f"'{value}'" for value in differ) + ")",
+            unit=config.unit, file=path, column=config.source.columns.invoice_date,
+            hint=f"set source.date_format to '{day_first}' (day-first) or '{month_first}' "
+            f"(month-first) in {config.config_file}")
+    impossible = text.filter(read_other.is_null() & read.is_not_null())
+    return chosen, DateReading(str(path), values.len(), chosen, impossible[0])
+
+
+def best_date_format(values: pl.Series) -> str | None:
+    """Return the candidate format that parses the most of the given text values."""
+    if values.dtype != pl.String:
+        return None
+    sample = values.drop_nulls().head(10_000).str.strip_chars()
+    if sample.is_empty():
+        return DATE_FORMATS[0]
+    parsed = {
+        fmt: sample.str.to_datetime(fmt, strict=False).is_not_null().sum() for fmt in DATE_FORMATS
+    }
+    return max(DATE_FORMATS, key=lambda fmt: parsed[fmt])
+
+
+def _failed(column: str) -> pl.Expr:
+    """True where the raw value was present (not blank) but did not convert."""
+    converted_to_null = pl.col(f"raw_{column}").is_not_null() & pl.col(column).is_null()
+    # Blank text is a missing value, not a malformed one. Only text cells can be blank, and the
+    # comparison is cheap to skip for the other types: it runs only where conversion failed.
+    blank = pl.col(f"raw_{column}").cast(pl.String).str.strip_chars() == ""
+    return pl.when(converted_to_null).then(~blank).otherwise(pl.lit(False))
+
+
+def line_revenue(frame: pl.DataFrame) -> float:
+    """Quantity x unit price over the frame's lines (0 where unreadable), added exactly
+    (`reduce.money_sum`, as every engine adds money)."""
+    if frame.is_empty():
+        return 0.0
+    value = nw.from_native(frame).select(
+        money_sum(nw.col("quantity") * nw.col("unit_price"))).item()
+    return float(value or 0.0)
+
+
+def malformed_examples(path: Path, bad: pl.DataFrame) -> list[MalformedValue]:
+    examples = []
+    for row in bad.head(5).iter_rows(named=True):
+        for column in CANONICAL_COLUMNS:
+            value = row[f"raw_{column}"]
+            if row[column] is None and (value is not None or column in REQUIRED_COLUMNS):
+                examples.append(MalformedValue(str(path), row["row_number"], column, str(value)))
+                break
+    return examples
