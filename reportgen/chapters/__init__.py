@@ -16,8 +16,10 @@ from reportgen.chapters.clusters import ClustersChapter
 from reportgen.chapters.clv import ClvChapter
 from reportgen.chapters.countries import CountriesChapter
 from reportgen.chapters.data_quality import DataQualityChapter
+from reportgen.chapters.forecast import ForecastChapter
 from reportgen.chapters.measurement import MeasurementChapter
 from reportgen.chapters.method import MethodChapter
+from reportgen.chapters.movement import MovementChapter
 from reportgen.chapters.products import ProductsChapter
 from reportgen.chapters.recommendations import RecommendationsChapter
 from reportgen.chapters.returns import ReturnsChapter
@@ -29,10 +31,12 @@ from reportgen.playbook.facts import FactSpec
 
 CHAPTERS: tuple[Chapter[Any], ...] = (
     SummaryChapter(),
+    MovementChapter(),
     RecommendationsChapter(),
     MeasurementChapter(),
     SegmentsChapter(),
     ClvChapter(),
+    ForecastChapter(),
     TrendsChapter(),
     BehaviourChapter(),
     ProductsChapter(),

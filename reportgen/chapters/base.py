@@ -121,6 +121,8 @@ class Chapter(Generic[ResultT]):
     # customer), and which of them are money (written to 2 decimals in every CSV).
     customer_position: ClassVar[int] = 100
     money_columns: ClassVar[tuple[str, ...]] = ()
+    # False for a chapter shown only through other chapters' pages (no partial of its own).
+    has_page: ClassVar[bool] = True
 
     def __init_subclass__(
         cls, key: str = "", title: str = "", needs: tuple[str, ...] = (),

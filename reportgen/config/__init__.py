@@ -2,7 +2,7 @@
 
 One module per concept: `base` (strict models, zones, URLs), `source` (files and columns),
 `cleaning`, `analysis` (the chapters' settings), `playbook` (the playbook file's schema),
-`delivery` (email and SMTP), `unit` (the whole unit) and `loading` (reading and merging the
+`delivery` (email and SMTP), `targets`, `unit` (the whole unit) and `loading` (reading and merging the
 files, and every problem in one error). Everything is importable from `reportgen.config`.
 """
 
@@ -127,6 +127,12 @@ from reportgen.config.source import (
 )
 from reportgen.config.source import (
     SourceFile as SourceFile,
+)
+from reportgen.config.targets import (
+    TARGET_KEYS as TARGET_KEYS,
+)
+from reportgen.config.targets import (
+    TargetsConfig as TargetsConfig,
 )
 from reportgen.config.unit import (
     ReportConfig as ReportConfig,

@@ -26,6 +26,7 @@ from reportgen.config.cleaning import CleaningConfig, FilterConfig
 from reportgen.config.delivery import DeliveryConfig
 from reportgen.config.playbook import PlaybookOptions
 from reportgen.config.source import SourceConfig
+from reportgen.config.targets import TargetsConfig
 from reportgen.currencies import known_currency
 
 
@@ -81,6 +82,8 @@ class UnitConfig(BaseSettings):
     measurement: MeasurementConfig = Field(
         default_factory=MeasurementConfig, description="Measured response to earlier actions.")
     report: ReportConfig = Field(default_factory=ReportConfig, description="Report options.")
+    targets: TargetsConfig = Field(default_factory=TargetsConfig,
+                                   description="Monthly targets the report compares with.")
     playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
                                       description="Recommendation playbook.")
     engine: Literal["polars", "spark"] = Field(

@@ -14,7 +14,8 @@ from reportgen.chapters.summary.analysis import (
     month_kpis,
     monthly_kpis,
 )
-from reportgen.chapters.summary.section import verdict
+from reportgen.chapters.summary.section import first_action as first_action_line
+from reportgen.chapters.summary.section import revenue_line
 from reportgen.period import Period
 from reportgen.playbook.evaluate import Recommendation
 
@@ -86,24 +87,23 @@ def first_action(incremental: float | None) -> Recommendation:
         incremental_note="")
 
 
-def test_the_verdict_compares_both_months_and_names_the_first_action() -> None:
+def test_the_revenue_line_compares_both_months_and_the_first_action_is_named() -> None:
     result = summary_of(PURCHASES, Period(2011, 11))
-    line = verdict(result, [first_action(13_206.4)], "GBP")
     # November 100 against October 15: up 566.7 %; November 2010 is before the data.
-    assert line == (
+    assert revenue_line(result, "GBP") == (
         "Revenue of £100 in November 2011: up 566.7% on October 2011; no November 2010 to "
-        "compare with (the data start on 3 Oct 2011). First action: win back high-value "
-        "customers (117 customers, expected to add £13,206: forecast CLV over the next 12 "
-        "months, grade C).")
-    assert verdict(result, [first_action(None)], "GBP").endswith(
-        "First action: win back high-value customers (117 customers).")
-    assert verdict(result, [], "GBP").endswith("No action of the playbook was triggered this "
-                                               "month.")
+        "compare with (the data start on 3 Oct 2011).")
+    assert first_action_line([first_action(13_206.4)], "GBP") == (
+        "Win back high-value customers (117 customers, expected to add £13,206: forecast CLV "
+        "over the next 12 months, grade C).")
+    assert first_action_line([first_action(None)], "GBP") == (
+        "Win back high-value customers (117 customers).")
+    assert first_action_line([], "GBP") == "No action of the playbook was triggered this month."
     # A year of data: the same month a year earlier is compared too.
     year_earlier = pl.concat([PURCHASES, PURCHASES.head(1).with_columns(
         pl.lit(datetime(2010, 11, 5)).alias("invoice_date"), pl.lit(200.0).alias("revenue"))])
-    assert "down 50.0% on November 2010" in verdict(summary_of(year_earlier, Period(2011, 11)),
-                                                   [], "GBP")
+    assert "down 50.0% on November 2010" in revenue_line(
+        summary_of(year_earlier, Period(2011, 11)), "GBP")
 
 
 def test_without_returns_in_the_data_the_kpis_leave_returns_out() -> None:

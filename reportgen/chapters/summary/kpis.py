@@ -15,7 +15,7 @@ class KpiSpec:
 
     key: str
     label: str
-    kind: Literal["money", "count"]
+    kind: Literal["money", "count", "share"]
     higher_is_better: bool
     in_email: bool
     needs_returns: bool = False  # left out for a unit whose data hold no returns
@@ -29,8 +29,9 @@ KPIS: tuple[KpiSpec, ...] = (
             fact="Identified customers who bought in the period"),
     KpiSpec("new_customers", "New customers", "count", True, True,
             fact="Customers whose first purchase is in the period"),
-    KpiSpec("returning_customers", "Returning customers", "count", True, True),
+    KpiSpec("returning_customers", "Returning customers", "count", True, False),
     KpiSpec("average_order_value", "Average order value", "money", True, True),
-    KpiSpec("returns_value", "Returns", "money", False, False, needs_returns=True),
-    KpiSpec("net_revenue", "Net revenue", "money", True, False, needs_returns=True),
+    KpiSpec("anonymous_revenue_share", "Revenue without a customer id", "share", False, True),
+    KpiSpec("returns_value", "Returns", "money", False, True, needs_returns=True),
+    KpiSpec("net_revenue", "Net revenue", "money", True, True, needs_returns=True),
 )

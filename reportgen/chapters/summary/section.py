@@ -9,6 +9,10 @@ from typing import Literal
 import polars as pl
 
 from reportgen.chapters.base import Section, SectionInputs
+from reportgen.chapters.forecast.analysis import ForecastResult
+from reportgen.chapters.forecast.section import next_month_line
+from reportgen.chapters.movement.analysis import MovementResult
+from reportgen.chapters.movement.section import bridge_drivers, what_stands_out, who_moved
 from reportgen.chapters.summary.analysis import PeriodKpis, SummaryResult, kpi_change, kpi_value
 from reportgen.chapters.summary.charts import revenue_trend_chart
 from reportgen.chapters.summary.kpis import KPIS
@@ -36,8 +40,16 @@ class SummaryView:
     kpis: tuple[KpiRow, ...]
     compared_with: tuple[str, ...]  # the comparison months that have data, e.g. October 2011
     notices: tuple[str, ...]  # caveats, and each comparison month without data, once
-    verdict: str  # one line: revenue against both comparison months, and the first action
     anonymous_revenue_share: float | None  # revenue of orders without a customer id
+    story: tuple[StoryLine, ...]  # the month in five lines, the email's first lines too
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One line of the month's story: what it answers, and the answer."""
+
+    topic: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class KpiRow:
     """A headline figure with its comparisons; kind tells the template how to format it."""
 
     label: str
-    kind: Literal["money", "count"]
+    kind: Literal["money", "count", "share"]
     value: float | None
     vs_previous: Comparison
     vs_year_ago: Comparison
@@ -65,17 +77,47 @@ def summary_section(result: SummaryResult, inputs: SectionInputs) -> Section[Sum
                     tuple(other.period.label for other in (result.previous, result.year_ago)
                           if other.has_orders),
                     (*result.notices, *comparison_notices(result)),
-                    verdict(result, inputs.playbook.recommendations, inputs.config.currency),
-                    result.kpis.anonymous_revenue_share),
+                    result.kpis.anonymous_revenue_share,
+                    story(result, inputs)),
         charts={"revenue_trend": chart},
         headlines=summary_headlines(result, inputs.config.currency),
     )
 
 
-def verdict(result: SummaryResult, recommendations: Sequence[Recommendation],
-            currency: str) -> str:
+def story(result: SummaryResult, inputs: SectionInputs) -> tuple[StoryLine, ...]:
+    """The month in five lines: what happened and why, who moved, what stands out, what to do
+    first, what next month should bring. Lines whose chapter did not run are left out."""
+    currency = inputs.config.currency
+    movement = inputs.results.get("movement", MovementResult)
+    happened = revenue_line(result, currency)
+    lines = [StoryLine("What happened", happened)]
+    if movement is not None:
+        drivers = bridge_drivers(movement.bridge, movement.anomalies, currency)
+        lines = [StoryLine("What happened", f"{happened} {drivers}".strip()),
+                  StoryLine("Who moved", who_moved(movement, currency)),
+                  StoryLine("What stands out", what_stands_out(movement.anomalies, currency))]
+    lines.append(StoryLine("What to do first", first_action(inputs.playbook.recommendations,
+                                                            currency)))
+    forecast = inputs.results.get("forecast", ForecastResult)
+    if forecast is not None:
+        target = inputs.config.targets.for_month("revenue", str(inputs.period.shift(1)))
+        lines.append(StoryLine("Next month", next_month_line(forecast, target, currency)))
+    return tuple(lines)
+
+
+def first_action(recommendations: Sequence[Recommendation], currency: str) -> str:
+    """The action to take first, with its audience and value, in one sentence."""
+    if not recommendations:
+        return "No action of the playbook was triggered this month."
+    first = recommendations[0]
+    gain = (f", expected to add {money(first.expected_incremental_value, currency)}: "
+            f"{first.value_basis}" if first.expected_incremental_value is not None else "")
+    return f"{first.title} ({first.audience_size:,} customers{gain})."
+
+
+def revenue_line(result: SummaryResult, currency: str) -> str:
     """The month's revenue against the previous month and the same month a year earlier (or
-    why not), and the one action to take first, with its audience and incremental value."""
+    why not)."""
     kpis = result.kpis
     parts = []
     for change, other in ((result.revenue_change, result.previous),
@@ -87,14 +129,7 @@ def verdict(result: SummaryResult, recommendations: Sequence[Recommendation],
                          f"{day(result.data_first_day)})")
         else:
             parts.append(f"no purchases in {other.period.label} to compare with")
-    line = f"Revenue of {money(kpis.revenue, currency)} in {kpis.period.label}: {'; '.join(parts)}."
-    if not recommendations:
-        return line + " No action of the playbook was triggered this month."
-    first = recommendations[0]
-    gain = (f", expected to add {money(first.expected_incremental_value, currency)}: "
-            f"{first.value_basis}" if first.expected_incremental_value is not None else "")
-    return (f"{line} First action: {first.title.lower()[:1]}{first.title[1:]} "
-            f"({first.audience_size:,} customers{gain}).")
+    return f"Revenue of {money(kpis.revenue, currency)} in {kpis.period.label}: {'; '.join(parts)}."
 
 
 def comparison_notices(result: SummaryResult) -> tuple[str, ...]:
