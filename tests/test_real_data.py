@@ -21,6 +21,7 @@ from conftest import (
     run_report,
 )
 
+from reportgen.chapters.movement.analysis import revenue_bridge
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.suggestions.analysis import suggestion_backtest
 from reportgen.config import SuggestionsConfig, load_unit_config
@@ -81,9 +82,12 @@ def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
     assert netted.revenue > 168_000
 
 
-def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str, tuple]:
-    """SPEC.md's cleaning and RFM written again as plain Python over rows (the rules' codes
-    and patterns are the unit's configuration; the matching is Python's own)."""
+@functools.cache
+def reference_purchases(path: Path, analysis_date: datetime, country: str
+                        ) -> tuple[tuple[datetime, str, str | None, float], ...]:
+    """SPEC.md's cleaning written again as plain Python over rows (the rules' codes and
+    patterns are the unit's configuration; the matching is Python's own): the purchase lines
+    kept, as (time, invoice, customer or None, revenue)."""
     cleaning = load_unit_config(UK).cleaning
 
     @functools.cache
@@ -153,14 +157,21 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
             taken.add(latest[0])
             if when - latest[1] <= window:
                 netted.add(latest[0])
+    return tuple((when, invoice, customer, qty * price)
+                 for index, when, invoice, _, qty, price, customer in purchases
+                 if index not in netted)
+
+
+def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str, tuple]:
+    """SPEC.md's RFM over reference_purchases."""
     per_customer: dict[str, dict] = {}
-    for index, when, invoice, _, qty, price, customer in purchases:
-        if customer is None or index in netted:
+    for when, invoice, customer, revenue in reference_purchases(path, analysis_date, country):
+        if customer is None:
             continue
         entry = per_customer.setdefault(customer, {"last": when, "invoices": set(), "money": 0.0})
         entry["last"] = max(entry["last"], when)
         entry["invoices"].add(invoice)
-        entry["money"] += qty * price
+        entry["money"] += revenue
     return {
         customer: ((analysis_date.date() - e["last"].date()).days, len(e["invoices"]), e["money"])
         for customer, e in per_customer.items()
@@ -195,6 +206,40 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
     for customer, (recency, frequency, monetary) in expected.items():
         assert table[customer][:2] == (recency, frequency), customer
         assert table[customer][2] == pytest.approx(monetary, rel=1e-9, abs=1e-6), customer
+
+
+@pytest.mark.slow  # the reference walks the 541,909 rows in plain Python (shared with RFM's)
+def test_the_revenue_bridge_equals_an_independent_computation(shared_data: Path) -> None:
+    config = load_unit_config(UK)
+    period = Period(2011, 11)
+    clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
+    bridge = revenue_bridge(clean.orders, period, period.shift(-1))
+    # The reference: each customer's revenue in October and November, and their first month.
+    months: dict[str | None, dict[tuple[int, int], float]] = defaultdict(lambda: defaultdict(float))
+    first: dict[str, tuple[int, int]] = {}
+    for when, _, customer, revenue in reference_purchases(shared_data, period.analysis_date,
+                                                           "United Kingdom"):
+        month = (when.year, when.month)
+        months[customer][month] += revenue
+        if customer is not None:
+            first[customer] = min(first.get(customer, month), month)
+    now, then = (2011, 11), (2011, 10)
+    expected = dict.fromkeys(("new", "reactivated", "retained", "lost"), 0.0)
+    for customer, revenue in months.items():
+        if customer is None:
+            continue
+        if now in revenue and then in revenue:
+            expected["retained"] += revenue[now] - revenue[then]
+        elif then in revenue:
+            expected["lost"] -= revenue[then]
+        elif now in revenue:
+            expected["new" if first[customer] == now else "reactivated"] += revenue[now]
+    expected["anonymous"] = months[None][now] - months[None][then]
+    for part, value in expected.items():
+        assert getattr(bridge, part) == pytest.approx(value, abs=0.5), part  # to the pound
+    assert sum(value for _, value in bridge.parts()) == pytest.approx(bridge.change, abs=1e-6)
+    assert bridge.change == pytest.approx(
+        sum(months[c][now] - months[c][then] for c in months), abs=0.5)
 
 
 @pytest.mark.slow
@@ -258,6 +303,19 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert len(fired) >= 5
     assert all((result.folder / "actions" / f"{r['id']}.csv").is_file() for r in fired)
     assert "Segment migration since October 2011" in html
+    # The month explained (issue 30): the summary page names the largest falling account and
+    # the two anonymous £50k orders; the August-October reports' forecasts mostly held.
+    summary_page = html[html.index('<section id="summary"'):html.index('<section id="movement"')]
+    assert all(name in summary_page for name in ("customer 18102", "574941", "576365"))
+    falling = manifest["account_movers"][0]
+    assert (falling["customer_id"], falling["direction"]) == ("18102", "falling")
+    assert manifest["revenue_bridge"]["previous_period"] == "2011-10"
+    forecast = manifest["forecast"]
+    assert forecast["period"] == "2011-12" and forecast["level"] == 0.8
+    assert forecast["low"] < forecast["revenue"] < forecast["high"]
+    made_in = {b["made_in"]: b for b in forecast["backtests"]}
+    held = [made_in[month]["inside"] for month in ("2011-08", "2011-09", "2011-10")]
+    assert None not in held and sum(held) >= 2, held
     assert "The largest segment move since October 2011" in html
     clusters = manifest["clusters"]
     assert 2 <= clusters["chosen_k"] <= 10 and clusters["silhouette"] > 0.2

@@ -114,7 +114,7 @@ def movement_section(result: MovementResult, inputs: SectionInputs) -> Section[M
         targets=target_rows(targets, summary, inputs),
         next_target=targets.for_month("revenue", str(inputs.period.shift(1))),
     )
-    return Section(view, charts=charts, headlines=(view.reading,))
+    return Section(view, charts=charts)  # the summary's story carries its reading
 
 
 def forecast_missing(forecast: ForecastResult | None) -> str:
