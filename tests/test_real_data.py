@@ -25,7 +25,12 @@ from reportgen.chapters.movement.analysis import revenue_bridge
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.chapters.suggestions.analysis import suggestion_backtest
 from reportgen.config import SuggestionsConfig, load_unit_config
-from reportgen.inputs.clean import clean_lines, clean_transactions, exact_duplicate_count
+from reportgen.inputs.clean import (
+    CleanTransactions,
+    clean_lines,
+    clean_transactions,
+    exact_duplicate_count,
+)
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
@@ -41,6 +46,14 @@ def all_countries(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
         f"unit: all\ntitle: All countries\ncurrency: GBP\nsource:\n  path: {shared_data}\n"
     )
     return config
+
+
+@pytest.fixture(scope="module")
+def uk_to_november(shared_data: Path) -> CleanTransactions:
+    """The UK unit cleaned up to the end of November 2011 (shared by the reference checks)."""
+    config = load_unit_config(UK)
+    return clean_transactions(read_transactions(config), Period(2011, 11).analysis_date,
+                              config.cleaning)
 
 
 def test_loader_reproduces_the_public_figures(all_countries: Path) -> None:
@@ -178,11 +191,10 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
     }
 
 
-def test_the_uk_cleaning_log_adds_up(shared_data: Path) -> None:
+def test_the_uk_cleaning_log_adds_up(uk_to_november: CleanTransactions) -> None:
     from inputs.test_clean import reconciles
 
-    config = load_unit_config(UK)
-    clean = clean_transactions(read_transactions(config), datetime(2011, 12, 1), config.cleaning)
+    clean = uk_to_november
     other = next(e for e in clean.log if e.rule.startswith("Country not among"))
     assert other.rows == 46_431 and 1.5e6 < other.revenue < 1.6e6
     assert reconciles(clean)
@@ -190,10 +202,11 @@ def test_the_uk_cleaning_log_adds_up(shared_data: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.slow  # the reference walks the 541,909 rows in plain Python
-def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
+def test_rfm_values_equal_an_independent_computation(shared_data: Path,
+                                                    uk_to_november: CleanTransactions) -> None:
     config = load_unit_config(UK)
     period = Period(2011, 11)
-    clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
+    clean = uk_to_november
     ours = rfm_analysis(clean.orders, clean.return_orders, period.analysis_date, config.rfm)
     expected = reference_rfm(shared_data, period.analysis_date, "United Kingdom")
     table = {
@@ -209,10 +222,10 @@ def test_rfm_values_equal_an_independent_computation(shared_data: Path) -> None:
 
 
 @pytest.mark.slow  # the reference walks the 541,909 rows in plain Python (shared with RFM's)
-def test_the_revenue_bridge_equals_an_independent_computation(shared_data: Path) -> None:
-    config = load_unit_config(UK)
+def test_the_revenue_bridge_equals_an_independent_computation(
+        shared_data: Path, uk_to_november: CleanTransactions) -> None:
     period = Period(2011, 11)
-    clean = clean_transactions(read_transactions(config), period.analysis_date, config.cleaning)
+    clean = uk_to_november
     bridge = revenue_bridge(clean.orders, period, period.shift(-1))
     # The reference: each customer's revenue in October and November, and their first month.
     months: dict[str | None, dict[tuple[int, int], float]] = defaultdict(lambda: defaultdict(float))

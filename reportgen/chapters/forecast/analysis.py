@@ -9,8 +9,9 @@ The forecast made at the end of a month for the month after it has three parts:
   RUN_RATE_MONTHS months;
 - orders without a customer id: their mean revenue over the last RUN_RATE_MONTHS months.
 
-The same forecast is made at the end of every earlier month with at least MIN_HISTORY_MONTHS of
-data before it (rolling origins) and compared with what happened. Each forecast is corrected by
+The same forecast is made at the end of each of the MAX_BACKTESTS months before (those with at
+least MIN_HISTORY_MONTHS of data before them: rolling origins) and compared with what
+happened. Each forecast is corrected by
 the smoothed bias of the forecasts whose month had ended by then, and its interval comes from
 those corrected forecasts' errors (`models.forecast.judged_forecasts`), so a past month's
 forecast and interval are the ones its report would have printed. The coverage in the
@@ -31,6 +32,7 @@ from reportgen.inputs.reduce import exact_sum
 from reportgen.models.clv.purchase import PurchaseModel, fit_nbd, fit_purchase_model
 from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.models.clv.summary import (
+    compressed_summary,
     customer_summary,
     daily_purchases,
     purchase_days,
@@ -42,6 +44,7 @@ from reportgen.period import Period
 LEVEL = 0.8
 RUN_RATE_MONTHS = 3
 MIN_HISTORY_MONTHS = 4
+MAX_BACKTESTS = 12  # rolling origins before the period: a year of forecasts to judge by
 MIN_CUSTOMERS = 20
 YEAR = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
 
@@ -107,7 +110,8 @@ def revenue_forecasts(orders: pl.DataFrame, period: Period, model: PurchaseModel
     first = orders["invoice_date"].min()
     if first is None:
         return ForecastResult(None, (), LEVEL, "no purchases")
-    start = Period.of(first).shift(MIN_HISTORY_MONTHS - 1)  # type: ignore[arg-type]
+    start = max(Period.of(first).shift(MIN_HISTORY_MONTHS - 1),  # type: ignore[arg-type]
+                period.shift(-MAX_BACKTESTS))
     monthly = monthly_parts(orders)
     daily = daily_purchases(orders)
     origins: list[Period] = []
@@ -170,12 +174,13 @@ def forecast_parts(daily: pl.DataFrame, monthly: pl.DataFrame, origin: Period,
 
 
 def refit(model: PurchaseModel, summary: pl.DataFrame, params: ClvConfig) -> PurchaseModel | None:
-    """The same family as the report's model, fitted on `summary` with the unit's penalizers
-    and acceptance rules; NBD when the report's model is NBD."""
-    data = summary_arrays(summary)
+    """The same family as the report's model, fitted on `summary` (compressed: one row per
+    distinct history) with the penalizer the report's fit settled on and the unit's acceptance
+    rules; NBD when the report's model is NBD."""
+    data = summary_arrays(compressed_summary(summary))
     if model.name == "nbd":
         return fit_nbd(data)
-    fit = fit_purchase_model(data, [model.name], list(params.penalizers),
+    fit = fit_purchase_model(data, [model.name], [model.penalizer],
                              params.min_dropout_evidence, params.allow_no_dropout_model)
     return fit.model
 

@@ -12,11 +12,13 @@ add up exactly to the revenue change (revenue as the summary counts it: the orde
 
 Account movers: a customer's usual monthly value is the mean of their revenue over the
 USUAL_MONTHS months before the month (months before their first purchase left out; at least
-MIN_USUAL_MONTHS). Their recent value is the mean over the last g months, the month included,
+MIN_USUAL_MONTHS, and bought in at least MIN_MONTHS_BOUGHT of them: a customer who bought once
+is not an account that moved). Their recent value is the mean over the last g months, the month included,
 where g is their own rhythm: USUAL_MONTHS / the months they bought in (rounded up), so an
 account that orders every other month is judged on two months, not on the one it skipped. A
-mover's recent value differs from the usual one by at least MIN_RELATIVE_MOVE of it; the
-largest differences in money, falling and rising, are listed.
+mover's recent value differs from the usual one by at least MIN_RELATIVE_MOVE of it, and the
+month's own revenue lies on the same side of the usual month; the largest differences in money,
+falling and rising, are listed.
 
 Anomalies:
 - a single order more than ORDER_SIGMAS robust standard deviations above the unit's usual
@@ -43,6 +45,7 @@ from reportgen.period import Period
 
 USUAL_MONTHS = 6
 MIN_USUAL_MONTHS = 3
+MIN_MONTHS_BOUGHT = 2  # an account: bought in at least two of its usual months
 MIN_RELATIVE_MOVE = 0.25
 MOVERS_SHOWN = 5
 ORDER_SIGMAS = 5.0
@@ -218,7 +221,8 @@ def account_movers(orders: pl.DataFrame, period: Period,
         before.sum().alias("usual_months"),
         (before & (pl.col("revenue") != 0)).sum().alias("months_bought"),
         pl.col("revenue").sort_by("month", descending=True).alias("latest_first"),
-    ).filter((pl.col("usual_months") >= MIN_USUAL_MONTHS) & (pl.col("usual_value") > 0))
+    ).filter((pl.col("usual_months") >= MIN_USUAL_MONTHS)
+             & (pl.col("months_bought") >= MIN_MONTHS_BOUGHT))
     if per_customer.is_empty():
         return ()
     rhythm = (pl.lit(USUAL_MONTHS) / pl.col("months_bought").clip(1, None)).ceil().cast(pl.Int64)
@@ -234,9 +238,12 @@ def account_movers(orders: pl.DataFrame, period: Period,
                    .group_by("customer_id").agg(pl.col("invoice_date").max().dt.date()
                                                 .alias("last_order")))
     moved = moved.join(last_orders, on="customer_id", how="left")
-    falling = moved.filter(pl.col("difference") < 0).sort(["difference", "customer_id"]).head(shown)
-    rising = moved.filter(pl.col("difference") > 0).sort(
-        ["difference", "customer_id"], descending=[True, False]).head(shown)
+    # The month itself moves the same way as the recent months: an account back to its usual
+    # level this month is not falling because it skipped the month before.
+    falling = moved.filter((pl.col("difference") < 0) & (pl.col("value") < pl.col("usual_value"))
+                           ).sort(["difference", "customer_id"]).head(shown)
+    rising = moved.filter((pl.col("difference") > 0) & (pl.col("value") > pl.col("usual_value"))
+                          ).sort(["difference", "customer_id"], descending=[True, False]).head(shown)
     return tuple(
         AccountMover(row["customer_id"], direction, row["value"], row["previous_value"],
                      row["usual_value"], row["recent_value"], row["rhythm_months"],

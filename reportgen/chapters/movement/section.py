@@ -18,6 +18,7 @@ from reportgen.chapters.movement.analysis import (
 from reportgen.chapters.movement.charts import bridge_chart
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.summary.analysis import SummaryResult
+from reportgen.chapters.summary.kpis import KPIS
 from reportgen.config import TARGET_KEYS, TargetsConfig
 from reportgen.display.charts import Chart
 from reportgen.display.formatting import day, figure, money, pct, segment_label
@@ -166,13 +167,16 @@ def bridge_drivers(bridge: RevenueBridge, anomalies: tuple[Anomaly, ...], curren
         return ""
     change = bridge.change
     identified = change - bridge.anonymous
+    parts = ", ".join(f"{part_words(name)} {signed(value, currency)}"
+                      for name, value in sorted(bridge.parts()[:-1], key=lambda p: -abs(p[1]))
+                      if value)
+    known = f"{signed(identified, currency)} from identified customers ({parts})"
+    if not (bridge.anonymous or bridge.counts["anonymous"]):  # no orders without an id
+        return f"The {'rise' if change >= 0 else 'fall'} by customer: {parts}."
     big_orders = [a for a in anomalies if a.kind == "order" and a.customer_id is None]
     anonymous = f"{signed(bridge.anonymous, currency)} from orders without a customer id" + (
         f" ({len(big_orders)} single order{'s' if len(big_orders) > 1 else ''} worth "
         f"{money(sum(a.value for a in big_orders), currency)})" if big_orders else "")
-    parts = ", ".join(f"{part_words(name)} {signed(value, currency)}"
-                      for name, value in sorted(bridge.parts()[:-1], key=lambda p: -abs(p[1])))
-    known = f"{signed(identified, currency)} from identified customers ({parts})"
     first, second = ((anonymous, known) if abs(bridge.anonymous) > abs(identified)
                      else (known, anonymous))
     return (f"Of the {money(abs(change), currency)} {'rise' if change >= 0 else 'fall'}: "
@@ -217,9 +221,13 @@ def what_stands_out(anomalies: tuple[Anomaly, ...], currency: str) -> str:
              f"({'no customer id' if a.customer_id is None else 'customer ' + a.customer_id})"
              for a in orders]
     words += [a.note for a in anomalies if a.kind == "anonymous_share"]
-    rest = sum(a.kind == "kpi" for a in anomalies)
-    if rest:
-        words.append(f"{rest} KPI{'s' if rest > 1 else ''} outside their last year's range")
+    labels = {kpi.key: kpi.label.lower() for kpi in KPIS}
+    figures = [labels.get(a.subject, a.subject) for a in anomalies if a.kind == "kpi"]
+    if figures:
+        listed = (", ".join(figures[:-1]) + " and " + figures[-1]) if len(figures) > 1 \
+            else figures[0]
+        words.append(f"{listed} outside {'their' if len(figures) > 1 else 'its'} range of the "
+                     "previous 12 months")
     text = "; ".join(words) + "."
     return text[:1].upper() + text[1:]
 
