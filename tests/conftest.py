@@ -195,6 +195,9 @@ def run_report(config: Any, period: Any, output: Path, renderer: Renderer | None
 DEMO_PERIOD = "2024-12"
 
 
+DEMO_TARGETS = {"revenue": {"2024-12": 70_000, "2025-01": 60_000}, "new_customers": 20}
+
+
 def write_demo_unit(folder: Path, title: str = "Demo <Unit> & Co", **overrides: Any) -> Path:
     """A unit over 300 simulated customers (every kind of dirt, 2023-2024) in `folder`."""
     from reportgen.demo_data import DemoSpec, generate_transactions, write_demo_csv
@@ -248,7 +251,8 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from reportgen.period import Period
 
     def build(folder: Path) -> Any:
-        config = load_unit_config(write_demo_unit(folder))
+        # With targets, so that the month-explained page and the story compare with them.
+        config = load_unit_config(write_demo_unit(folder, targets=DEMO_TARGETS))
         outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
                            datetime(2025, 1, 2, 6, 0, tzinfo=UTC))
         assert outcome.result is not None

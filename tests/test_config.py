@@ -113,3 +113,18 @@ def test_a_currency_outside_iso_4217_is_refused(write_unit: UnitFactory) -> None
     with pytest.raises(ConfigError, match="'XYZ' is not an ISO 4217 currency code"):
         load_unit_config(path)
     assert load_unit_config(write_unit(currency="SEK")).currency == "SEK"
+
+
+def test_targets_are_one_value_or_one_per_month(write_unit: UnitFactory) -> None:
+    config = load_unit_config(write_unit(targets={
+        "revenue": {"2024-12": 70_000, "2025-01": 60_000}, "new_customers": 20}))
+    targets = config.targets
+    assert targets.for_month("revenue", "2024-12") == 70_000
+    assert targets.for_month("revenue", "2025-02") is None
+    assert targets.for_month("new_customers", "2031-07") == 20
+    assert targets.for_month("active_customers", "2024-12") is None
+
+
+def test_a_target_month_not_written_yyyy_mm_is_named(write_unit: UnitFactory) -> None:
+    with pytest.raises(ConfigError, match=r"targets\.revenue.*YYYY-MM, not Dec 2024"):
+        load_unit_config(write_unit(targets={"revenue": {"Dec 2024": 70_000}}))

@@ -445,6 +445,30 @@ def section_html(html: str, key: str) -> str:
     return html[start:html.index("</section>", start)]
 
 
+def test_the_month_is_explained_and_compared_with_its_targets(published: RunResult) -> None:
+    html = (published.folder / "report.html").read_text()
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    kpis, bridge = manifest["kpis"], manifest["revenue_bridge"]
+    # The bridge's five parts add up to the KPIs' revenue change.
+    parts = [bridge[part] for part in ("new", "reactivated", "retained", "lost", "anonymous")]
+    assert bridge["revenue"] == pytest.approx(kpis["revenue"])
+    assert sum(parts) == pytest.approx(bridge["change"])
+    assert bridge["counts"]["new"] == kpis["new_customers"]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section_html(html, "movement")))
+    # Targets: December's revenue (70,000) and new customers (20 every month).
+    revenue_gap = kpis["revenue"] / 70_000 - 1
+    assert re.search(rf"Revenue £{kpis['revenue']:,.0f} £70,000 [+−]{abs(revenue_gap):.1%}",
+                     page), page[page.index("Targets"):][:300]
+    assert re.search(rf"New customers {kpis['new_customers']} 20 ", page)
+    # Next month's forecast against January's target, in the story and on the page.
+    forecast = manifest["forecast"]
+    assert forecast["period"] == "2025-01" and forecast["revenue"] > 0
+    story = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section_html(html, "summary")))
+    side = "above" if forecast["revenue"] >= 60_000 else "below"
+    assert f"{side} the target of £60,000" in story
+    assert "against a target of £60,000" in page
+
+
 def test_the_new_and_returning_panel_has_its_legend(published: RunResult) -> None:
     trends = section_html((published.folder / "report.html").read_text(), "trends")
     assert ">New</text>" in trends and ">Returning</text>" in trends
