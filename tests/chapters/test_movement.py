@@ -126,7 +126,8 @@ def test_next_month_intervals_cover_about_eighty_percent_on_simulated_customers(
             daily_purchases(bought), end.last_day, 1)))
         model = fit_purchase_model(data, ["bgnbd"], [0.0], 3.84, True).model
         assert model is not None and model.name == "bgnbd"
-        result = revenue_forecasts(bought, end, model, "gamma-gamma", ClvConfig(models=["bgnbd"]))
+        result = revenue_forecasts(bought, end, model, "gamma-gamma", ClvConfig(models=["bgnbd"]),
+                                   backtests=36)  # every month with four months before it
         assert result.next_month is not None and result.next_month.low is not None
         inside += [f.inside for f in result.past if f.inside is not None]
     assert len(inside) > 80

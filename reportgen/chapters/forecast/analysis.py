@@ -104,14 +104,16 @@ class ForecastResult:
 
 
 def revenue_forecasts(orders: pl.DataFrame, period: Period, model: PurchaseModel,
-                      spend_method: str, params: ClvConfig) -> ForecastResult:
-    """Next month's forecast after `period` and every earlier month's (module text)."""
+                      spend_method: str, params: ClvConfig,
+                      backtests: int = MAX_BACKTESTS) -> ForecastResult:
+    """Next month's forecast after `period`, and those of the `backtests` months before it
+    (module text)."""
     orders = orders.filter(pl.col("invoice_date") < period.analysis_date)
     first = orders["invoice_date"].min()
     if first is None:
         return ForecastResult(None, (), LEVEL, "no purchases")
     start = max(Period.of(first).shift(MIN_HISTORY_MONTHS - 1),  # type: ignore[arg-type]
-                period.shift(-MAX_BACKTESTS))
+                period.shift(-backtests))
     monthly = monthly_parts(orders)
     daily = daily_purchases(orders)
     origins: list[Period] = []
