@@ -21,7 +21,16 @@ import polars as pl
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
 from reportgen.models.clv.grade import ForecastGrade, forecast_grade
-from reportgen.models.clv.holdout import SEED, Backtest, run_backtests
+from reportgen.models.clv.holdout import (
+    LEVEL,
+    Backtest,
+    CandidateScore,
+    WindowError,
+    fit_window,
+    held_out_coverage,
+    rolling_errors,
+    run_backtests,
+)
 from reportgen.models.clv.purchase import (
     ModelFit,
     PurchaseModel,
@@ -48,11 +57,9 @@ from reportgen.models.clv.summary import (
 )
 from reportgen.models.clv.uncertainty import (
     parameter_covariance,
-    parameter_draws,
     parameter_intervals,
-    row_sample,
-    total_interval,
 )
+from reportgen.models.forecast import prediction_factors
 
 MIN_CUSTOMERS = 20
 MIN_REPEAT_PURCHASES = 10
@@ -123,6 +130,7 @@ class ClvResult:
     backtests: tuple[Backtest, ...]  # the latest holdout window first
     buying_again: BuyingAgain
     history_months: float  # months of identified purchases up to observation_end
+    rolling: tuple[WindowError, ...]  # the model's rolling-origin windows, latest first
     forecast: ClvForecast | None
 
     @property
@@ -134,6 +142,17 @@ class ClvResult:
     def backtest(self) -> Backtest:
         """The latest backtest: the one the grade and the chart come from."""
         return self.backtests[0]
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        """(inside, judged) rolling windows whose purchases fell inside the interval made from
+        the other windows' misses: how often a 90 % range of this model has held."""
+        return held_out_coverage(self.rolling)
+
+    @property
+    def value_coverage(self) -> tuple[int, int]:
+        """The same for the value of the purchases (the CLV range's evidence)."""
+        return held_out_coverage(self.rolling, value=True)
 
     @property
     def enabled(self) -> bool:
@@ -161,20 +180,30 @@ def clv_analysis(
     result as it is (none estimated when not given)."""
     buying_again = buying_again or BuyingAgain()
     purchases = daily_purchases(purchases)
-    backtests = run_backtests(purchases, observation_end, params)
     history = history_months(purchases, observation_end)
     summary = customer_summary(purchases, observation_end, params.time_unit_days)
+    # One model end to end: the model fitted for the report is the one every backtest refits
+    # (chosen first by the latest backtest's candidates when selecting by holdout).
+    chosen = (fit_window(purchases, observation_end - timedelta(weeks=params.backtest_weeks),
+                         observation_end, params) if params.select_by == "holdout" else None)
+    winner = None if chosen is None or isinstance(chosen, str) else chosen
+    enough = (summary.height >= MIN_CUSTOMERS
+              and summary["frequency"].sum() >= MIN_REPEAT_PURCHASES)
+    fit = _fit_for_report(summary, params, winner) if enough else None
+    family = fit.model.name if fit is not None and fit.model is not None else None
+    errors = rolling_errors(purchases, observation_end, params, family) if family else ()
+    backtests = run_backtests(purchases, observation_end, params, family, errors,
+                              winner[3] if winner else ())
 
     def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
         return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,
-                         forecast=None)
+                         errors, forecast=None)
 
-    if summary.height < MIN_CUSTOMERS or summary["frequency"].sum() < MIN_REPEAT_PURCHASES:
+    if fit is None:
         return unavailable(
             f"{summary.height:,} identified customers with {summary['frequency'].sum():,} "
             f"repeat purchases between them; the models need at least {MIN_CUSTOMERS} "
             f"customers and {MIN_REPEAT_PURCHASES} repeat purchases")
-    fit = _fit_for_report(summary, backtests[0], params)
     if fit.model is None:
         return unavailable(fit.reason, fit)
     model = fit.model
@@ -223,22 +252,29 @@ def clv_analysis(
     total_clv = float(customers["clv"].sum())
     purchases_12w = float(customers["expected_purchases_12w"].sum())
     covariance = parameter_covariance(model, summary_arrays(compressed_summary(summary)))
-    totals = _forecast_totals(model, summary, expected_value, total_clv, purchases_12w,
-                                seasons, params, covariance)
+    purchase_factors = prediction_factors([e.log_error for e in errors
+                                           if e.log_error is not None], LEVEL)
+    value_factors = prediction_factors([e.log_value_error for e in errors
+                                        if e.log_value_error is not None], LEVEL)
     return ClvResult(params, observation_end, fit.reason, fit, backtests, buying_again, history,
-                     forecast=ClvForecast(
+                     errors, forecast=ClvForecast(
         customers=customers,
         spend=spend,
         group_profiles=profiles,
         high_value_at_risk=at_risk,
         season=seasons,
         total_clv=total_clv,
-        clv_interval=totals.clv_interval,
+        clv_interval=(total_clv * value_factors[0], total_clv * value_factors[1])
+        if value_factors else None,
         purchases_12w=purchases_12w,
-        purchases_12w_interval=totals.purchases_interval,
+        purchases_12w_interval=(purchases_12w * purchase_factors[0],
+                                purchases_12w * purchase_factors[1]) if purchase_factors else None,
         monthly=monthly_forecast(model, summary, expected_value, seasons, observation_end,
                                  params, cumulative),
-        grade=forecast_grade(backtests[0], seasons.available),
+        # Graded only on the report's own model: a window that fell back to another is no
+        # evidence for this one.
+        grade=(forecast_grade(backtests[0], seasons.available)
+               if backtests[0].model == model.name else None),
         param_intervals=parameter_intervals(model, covariance),
         spend_note=spend_note,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
@@ -254,7 +290,7 @@ def switched_off(observation_end: date, params: ClvConfig, buying_again: BuyingA
                         params.backtest_weeks)
     return ClvResult(params, observation_end,
                      "CLV is switched off for this unit (clv.enabled: false).", None,
-                     (backtest,), buying_again, 0.0, forecast=None)
+                     (backtest,), buying_again, 0.0, (), forecast=None)
 
 
 def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:
@@ -269,47 +305,6 @@ def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:
     return (identified.group_by("customer_id")
             .agg((pl.col("day").min() < cutoff).alias("history_censored"))
             .sort("customer_id"))
-
-
-@dataclass(frozen=True)
-class _ForecastTotals:
-    clv_interval: tuple[float, float] | None
-    purchases_interval: tuple[float, float] | None
-
-
-def _forecast_totals(model: PurchaseModel, summary: pl.DataFrame, expected_value: np.ndarray,
-                     total_clv: float, purchases_12w: float, seasons: Season,
-                     params: ClvConfig, covariance: np.ndarray | None) -> _ForecastTotals:
-    """90 % intervals of the CLV total and of the 12-week purchases total: the purchase
-    model's parameters drawn from their likelihood (a parametric bootstrap) plus the purchases'
-    own Poisson noise (uncertainty.py). The value per purchase is held at its estimate. Under
-    each draw the CLV total moves with the value-weighted purchases over the horizon (its
-    month-by-month discount and season profile are held at the estimate's)."""
-    rows = (summary.with_columns(pl.Series("value", expected_value))
-            .group_by("frequency", "recency", "T")
-            .agg(pl.len().cast(pl.Int64).alias("weight"), pl.col("value").sum())
-            .sort("frequency", "recency", "T"))
-    data = summary_arrays(rows)
-    draws = parameter_draws(model, covariance, SEED)
-    sample, value = row_sample(data, rows["value"].to_numpy(), SEED)
-    horizon = params.horizon_months * DAYS_PER_MONTH / params.time_unit_days
-    twelve_weeks = 12 * 7 / params.time_unit_days
-
-    def worth(drawn: PurchaseModel) -> float:
-        return float((value * drawn.expected_purchases(horizon, sample.frequency,
-                                                       sample.recency, sample.T)).sum())
-
-    def purchases(drawn: PurchaseModel, t: float, rows: SummaryArrays) -> float:
-        return float((rows.weight * drawn.expected_purchases(t, rows.frequency, rows.recency,
-                                                             rows.T)).sum())
-
-    base_worth, base_12w = worth(model), purchases(model, twelve_weeks, sample)
-    over_horizon = purchases(model, horizon, data)
-    clv = total_interval(draws, lambda m: worth(m) / base_worth, total_clv, over_horizon, SEED) \
-        if base_worth > 0 else None
-    weeks = total_interval(draws, lambda m: purchases(m, twelve_weeks, sample) / base_12w,
-                           purchases_12w, purchases_12w, SEED) if base_12w > 0 else None
-    return _ForecastTotals(clv, weeks)
 
 
 def cumulative_purchases(model: PurchaseModel, data: SummaryArrays, months: int,
@@ -441,19 +436,22 @@ def high_value_at_risk(
     )
 
 
-def _fit_for_report(summary: pl.DataFrame, backtest: Backtest, params: ClvConfig) -> ModelFit:
-    """Fit on the full history: the ladder, or the backtest's winner when selecting by holdout."""
+def _fit_for_report(summary: pl.DataFrame, params: ClvConfig,
+                    winner: tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]]
+                    | None) -> ModelFit:
+    """Fit on the full history: the ladder, or the latest backtest's winner when selecting by
+    holdout (`winner`: fit_window's result on that window)."""
     data = summary_arrays(compressed_summary(summary))
     models: list[str] = list(params.models)
     allow_no_dropout = params.allow_no_dropout_model
-    if params.select_by == "holdout" and backtest.available:
-        winner = backtest.model
-        models = [winner] if winner != "nbd" else []
-        allow_no_dropout = winner == "nbd" or params.allow_no_dropout_model
+    if winner is not None:
+        name = winner[0].name
+        models = [name] if name != "nbd" else []
+        allow_no_dropout = name == "nbd" or params.allow_no_dropout_model
     fit = fit_purchase_model(data, models, list(params.penalizers), params.min_dropout_evidence,
                              allow_no_dropout)
-    if params.select_by == "holdout" and backtest.available and fit.model is not None:
+    if winner is not None and fit.model is not None:
         return ModelFit(fit.model, fit.attempts,
                         f"{fit.model.label} chosen by the backtest, with the "
-                        f"{backtest.fit_reason}.", fit.nbd_log_likelihood)
+                        f"{winner[1]}.", fit.nbd_log_likelihood)
     return fit

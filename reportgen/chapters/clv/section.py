@@ -144,6 +144,7 @@ class ForecastView:
     customers: int
     total_clv: float
     clv_interval: tuple[float, float] | None
+    coverage: tuple[int, int]  # (held, judged) past windows of the spend range
     purchases_12w: float
     purchases_12w_interval: tuple[float, float] | None
     group_a_share: float
@@ -268,6 +269,7 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         customers=customers.height,
         total_clv=forecast.total_clv,
         clv_interval=forecast.clv_interval,
+        coverage=clv.value_coverage,
         purchases_12w=forecast.purchases_12w,
         purchases_12w_interval=forecast.purchases_12w_interval,
         group_a_share=forecast.group_a_share,

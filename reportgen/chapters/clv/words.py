@@ -45,7 +45,10 @@ def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
     """How far to trust the forecast, in plain words, from the grade and the backtests."""
     backtest, grade = clv.backtest, forecast.grade
     if not backtest.available or grade is None:
-        return (f"The forecast could not be tested this month ({backtest.reason}); "
+        why = backtest.reason or (
+            f"on the data before {day(backtest.holdout_start)} the {clv.model.label if clv.model else ''} "
+            f"model shows no dropout, so the window tested {backtest.model_label} instead")
+        return (f"The forecast could not be tested this month ({why}); "
                 "use CLV to rank customers rather than to budget amounts.")
     start = backtest.holdout_start
     checks = {check.name: check for check in grade.checks}
@@ -67,16 +70,25 @@ def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
         "B": ("Use CLV to prioritise customers; treat the totals as indicative, within about "
               f"{pct(max(abs(count), abs(value)), 0)}."),
     }.get(grade.letter, "Use CLV to rank customers, not to budget amounts.")
-    flagged = [b for b in clv.backtests if b.available and b.outside_interval]
-    notes = []
-    if flagged:
-        notes.append(
-            f"In {len(flagged)} of {sum(b.available for b in clv.backtests)} backtests what "
-            "happened fell outside the forecast's 90 % range: the range covers the model's "
-            "own uncertainty, not a change of season or of trading.")
+    notes = [coverage_sentence(clv)]
     if not forecast.season.available:
         notes.append("The forecast is season-blind: a busy or quiet season ahead is not in it.")
     return " ".join([facts, verdict, *notes])
+
+
+def coverage_sentence(clv: ClvResult) -> str:
+    """Where the 90 % ranges come from and how often such a range held."""
+    inside, judged = clv.value_coverage
+    windows = len(clv.rolling)
+    if judged == 0:
+        return (f"No 90 % range is given: the data allow {windows} backtest window"
+                f"{'' if windows == 1 else 's'}, and a range needs four (three to learn from).")
+    return (f"The 90 % ranges come from how far this model missed in {windows} backtest windows "
+            f"(each {clv.params.backtest_weeks} weeks, a cut-off every 4 weeks): judged on the "
+            f"windows it was not made from, such a range held {inside} time"
+            f"{'' if inside == 1 else 's'} in {judged} for spend"
+            + (f" and {clv.coverage[0]} in {clv.coverage[1]} for purchases"
+               if clv.coverage[1] else "") + ".")
 
 
 def _ranking_words(capture: float | None) -> str:

@@ -14,6 +14,14 @@ the 10 % of customers predicted highest, over those of the 10 % who bought most)
 absolute error is reported, never chosen on: the naive rule wins it by predicting nothing for
 one-time buyers. With a year of history before the calibration end, the window is also
 predicted "season-aware": scaled by last year's actual / predicted over the same calendar dates.
+
+One model end to end: given the report's model family, every window refits that family, so the
+model graded and drawn is the one that makes the CLV. Rolling origins (`rolling_errors`): the
+same fit at a cut-off every ROLLING_STEP_WEEKS weeks, back while the data allow, measures how
+far forecasts made this way miss (log errors of purchases and their value). A window's LEVEL
+interval is its prediction times the Student prediction interval of the other windows' errors
+(`models.forecast.prediction_factors`): model error, parameter noise and chance together, as
+they happened, and judged on windows it was not made from (`held_out_coverage`).
 """
 
 from __future__ import annotations
@@ -41,14 +49,12 @@ from reportgen.models.clv.summary import (
     purchase_days,
     summary_arrays,
 )
-from reportgen.models.clv.uncertainty import (
-    parameter_covariance,
-    parameter_draws,
-    row_sample,
-    total_interval,
-)
+from reportgen.models.forecast import log_error, prediction_factors
 
 MIN_CALIBRATION_CUSTOMERS = 50
+ROLLING_ORIGINS = 12  # rolling-origin windows at most
+ROLLING_STEP_WEEKS = 4
+LEVEL = 0.9  # the intervals' level
 TOP_SHARE = 0.10
 SEED = 20_111
 WINDOWS = {"latest": "Latest", "previous": "The window before",
@@ -117,7 +123,7 @@ class Backtest:
     actual_value: float = 0.0  # pounds the calibration customers spent in the holdout
     predicted_value: float = 0.0
     top_capture: float | None = None
-    interval: tuple[float, float] | None = None  # 90 % interval of the predicted purchases
+    interval: tuple[float, float] | None = None  # LEVEL interval from the other windows' misses
     season_factor: float | None = None  # last year's actual / predicted on the same dates
     spend_method: str = ""  # the spend model that predicted best here
     spend_errors: dict[str, float] | None = None  # mean absolute error per purchase, by method
@@ -168,30 +174,120 @@ class Backtest:
             self.interval[0] <= self.actual <= self.interval[1])
 
 
-def run_backtests(purchases: pl.DataFrame, observation_end: date,
-                  params: HoldoutSettings) -> tuple[Backtest, ...]:
+@dataclass(frozen=True)
+class WindowError:
+    """One rolling-origin window: the model fitted on the data to `calibration_end`, its
+    predicted repeat purchases and their value over the holdout, and what happened."""
+
+    RECORD_PROPERTIES: ClassVar[tuple[str, ...]] = ("log_error", "log_value_error")
+
+    calibration_end: date
+    predicted: float
+    actual: float
+    predicted_value: float
+    actual_value: float
+
+    @property
+    def log_error(self) -> float | None:
+        """log(actual / predicted) purchases (None unless both are positive)."""
+        return log_error(self.actual, self.predicted)
+
+    @property
+    def log_value_error(self) -> float | None:
+        """The same for their value."""
+        return log_error(self.actual_value, self.predicted_value)
+
+
+def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
+                   family: str | None) -> tuple[WindowError, ...]:
+    """The model (`family`) fitted at every cut-off ROLLING_STEP_WEEKS apart, from the latest
+    (a holdout before observation_end) back while the data allow a fit (at most
+    ROLLING_ORIGINS), each asked for its holdout: how far forecasts made this way missed."""
+    holdout = timedelta(weeks=params.backtest_weeks)
+    horizon = params.backtest_weeks * 7 / params.time_unit_days
+    found = []
+    for k in range(ROLLING_ORIGINS):
+        holdout_end = observation_end - timedelta(weeks=ROLLING_STEP_WEEKS * k)
+        calibration_end = holdout_end - holdout
+        fitted = fit_window(purchases, calibration_end, holdout_end, params, family)
+        if isinstance(fitted, str):
+            break
+        model, _, calibration, _ = fitted
+        arrays = summary_arrays(calibration)
+        counts, values = holdout_actuals(purchases, calibration, calibration_end, holdout_end)
+        predicted = predict(model, arrays, horizon)
+        frequency = calibration["frequency"].to_numpy()
+        monetary = calibration["monetary_value"].to_numpy()
+        spend = fit_spend_model(frequency, monetary, float(monetary[frequency > 0].mean())
+                                if (frequency > 0).any() else 0.0,
+                                list(params.spend_penalizers),
+                                params.max_spend_frequency_correlation)
+        value = float((predicted * spend.expected_value(frequency, monetary)).sum())
+        if np.isfinite(predicted.sum()) and np.isfinite(value):
+            found.append(WindowError(calibration_end, float(predicted.sum()), float(counts.sum()),
+                                     value, float(values.sum())))
+    return tuple(found)
+
+
+def held_out_interval(predicted: float, calibration_end: date,
+                      errors: tuple[WindowError, ...]) -> tuple[float, float] | None:
+    """The LEVEL interval of a window's predicted purchases from the other windows' errors
+    (leave-one-out), so that the window is not judged by its own miss."""
+    others = [e.log_error for e in errors
+              if e.calibration_end != calibration_end and e.log_error is not None]
+    factors = prediction_factors(others, LEVEL)
+    return (predicted * factors[0], predicted * factors[1]) if factors else None
+
+
+def held_out_coverage(errors: tuple[WindowError, ...], value: bool = False) -> tuple[int, int]:
+    """(inside, judged): how many windows' actual purchases (or their value) fell inside the
+    LEVEL interval made from the other windows' errors."""
+    def error(window: WindowError) -> float | None:
+        return window.log_value_error if value else window.log_error
+
+    judged = inside = 0
+    for window in errors:
+        own = error(window)
+        others = [found for e in errors if e is not window and (found := error(e)) is not None]
+        factors = prediction_factors(others, LEVEL)
+        if own is None or factors is None:
+            continue
+        judged += 1
+        inside += math.log(factors[0]) <= own <= math.log(factors[1])
+    return inside, judged
+
+
+def run_backtests(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
+                  family: str | None = None, errors: tuple[WindowError, ...] = (),
+                  candidates: tuple[CandidateScore, ...] = ()) -> tuple[Backtest, ...]:
     """The latest window, the one before it, and, when the history reaches back, the same
     weeks a year earlier: the season the forecast starts in. Latest first; the last-year
-    window only when it could run."""
+    window only when it could run. With `family`, the report's model is the one tested; with
+    `errors` (rolling_errors), each window's interval comes from the other windows' misses;
+    `candidates`: the models the latest window chose among, when it chose."""
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
-                             window="last_year")
-    return (run_backtest(purchases, observation_end, params),
+                             window="last_year", family=family, errors=errors)
+    return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
+                         candidates=candidates),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
-                         window="previous"),
+                         window="previous", family=family, errors=errors),
             *((last_year,) if last_year.available else ()))
 
 
 def run_backtest(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
-                 with_tracking: bool = True, window: str = "latest") -> Backtest:
+                 with_tracking: bool = True, window: str = "latest", family: str | None = None,
+                 errors: tuple[WindowError, ...] = (),
+                 candidates: tuple[CandidateScore, ...] = ()) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
-    fitted = fit_window(purchases, calibration_end, observation_end, params)
+    fitted = fit_window(purchases, calibration_end, observation_end, params, family)
     if isinstance(fitted, str):
         return Backtest(False, fitted, calibration_end, observation_end, params.backtest_weeks,
                         window=window)
-    model, fit_reason, calibration, candidates = fitted
+    model, fit_reason, calibration, chose_among = fitted
+    candidates = candidates or chose_among
     per_customer = summary_arrays(calibration)
     horizon = params.backtest_weeks * 7 / params.time_unit_days
     counts, values = holdout_actuals(purchases, calibration, calibration_end, observation_end)
@@ -204,10 +300,6 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
     spend, spend_errors = best_spend_model(calibration, counts, values, params)
     expected_value = spend.expected_value(per_customer.frequency,
                                           calibration["monetary_value"].to_numpy())
-    compressed = summary_arrays(compressed_summary(calibration))
-    draws = parameter_draws(model, parameter_covariance(model, compressed), SEED)
-    sample, _ = row_sample(compressed, compressed.weight, SEED)
-    base = total_purchases(model, sample, horizon)
     return Backtest(
         available=True,
         reason="",
@@ -228,8 +320,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
         actual_value=float(values.sum()),
         predicted_value=float((predicted * expected_value).sum()),
         top_capture=top_capture(predicted, counts),
-        interval=total_interval(draws, lambda m: total_purchases(m, sample, horizon) / base,
-                                float(predicted.sum()), float(predicted.sum()), SEED),
+        interval=held_out_interval(float(predicted.sum()), calibration_end, errors),
         season_factor=season_factor(purchases, calibration_end, observation_end, params, model),
         spend_method=spend.method,
         spend_errors=spend_errors,
@@ -240,9 +331,11 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
 
 
 def fit_window(
-    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: HoldoutSettings
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: HoldoutSettings,
+    family: str | None = None,
 ) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
-    """The model fitted on the calibration window (or why none can be)."""
+    """The model fitted on the calibration window (or why none can be): the `family` the
+    report uses when given (one model end to end), else the candidates or the ladder."""
     calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
     if calibration.height < MIN_CALIBRATION_CUSTOMERS:
         return (f"only {calibration.height} customers bought by {calibration_end:%d %b %Y}; "
@@ -256,6 +349,17 @@ def fit_window(
                 f"needs at least as long as the {holdout_days}-day window it predicts")
     compressed = summary_arrays(compressed_summary(calibration))
     candidates: tuple[CandidateScore, ...] = ()
+    if family == "nbd":
+        return fit_nbd(compressed), "the report's model", calibration, candidates
+    if family is not None:
+        # The family, or its no-dropout limit (NBD) where these data show no dropout: the
+        # window then tests NBD and says so (its model differs from the report's).
+        fitted = fit_purchase_model(compressed, [family], list(params.penalizers),
+                                    params.min_dropout_evidence, allow_no_dropout=True)
+        if fitted.model is None:
+            return (f"the report's model, {MODEL_LABELS[family]}, could not be fitted on the "
+                    f"data to {calibration_end:%d %b %Y} ({fitted.reason})")
+        return fitted.model, fitted.reason, calibration, candidates
     if params.select_by == "holdout":
         per_customer = summary_arrays(calibration)
         horizon = (holdout_end - calibration_end).days / params.time_unit_days
