@@ -258,7 +258,10 @@ def test_gamma_gamma_is_used_only_when_it_beats_the_shrunk_mean() -> None:
     rng = np.random.default_rng(2)
     frequency = rng.integers(0, 8, 400)
     monetary = np.where(frequency > 0, rng.gamma(4.0, 10.0, 400), 0.0)
-    calibration = pl.DataFrame({"frequency": frequency, "monetary_value": monetary})
+    first = rng.gamma(4.0, 10.0, 400)  # the first purchase counts in the expected value
+    calibration = pl.DataFrame({
+        "frequency": frequency, "monetary_value": monetary, "purchase_days": frequency + 1,
+        "mean_value": (first + frequency * monetary) / (frequency + 1)})
     counts = np.full(400, 2)
     params = ClvConfig()
     gamma_gamma = fit_spend_model(frequency, monetary, 0.0, [0.0], 0.3)
@@ -266,7 +269,7 @@ def test_gamma_gamma_is_used_only_when_it_beats_the_shrunk_mean() -> None:
     assert gamma_gamma.method == "gamma-gamma"
     # What happened next equals each model's own prediction: that model must win.
     for model in (gamma_gamma, shrunk):
-        values = counts * model.expected_value(frequency, monetary)
+        values = counts * model.expected_values(calibration)
         chosen, errors = best_spend_model(calibration, counts, values, params)
         assert chosen.method == model.method
         assert errors is not None and errors[model.method] == pytest.approx(0.0, abs=1e-9)

@@ -48,6 +48,12 @@ from reportgen.models.clv.season import (
     season,
 )
 from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.models.clv.states import (
+    customer_states,
+    factors_of,
+    held_out_state_error,
+    state_factors,
+)
 from reportgen.models.clv.summary import (
     compressed_summary,
     customer_summary,
@@ -113,6 +119,8 @@ class ClvForecast:
     grade: ForecastGrade | None  # None when the latest backtest could not run
     param_intervals: dict[str, tuple[float, float]] | None  # 95 % per model parameter
     spend_note: str  # why the spend model is what it is, when the backtest chose
+    state_factors: dict[str, float]  # expected purchases' correction by state (models.clv.states)
+    state_error: tuple[float, float] | None  # held-out state error without / with the factors
     group_a_share: float  # share of the total held by CLV group A
     at_risk_clv: float  # expected value of the high-value customers at risk
 
@@ -211,22 +219,27 @@ def clv_analysis(
     monetary = summary["monetary_value"].to_numpy()
     spend, spend_note = _spend_for_report(purchases, observation_end, data, monetary,
                                           backtests[0], params)
-    expected_value = spend.expected_value(data.frequency, monetary)
+    expected_value = spend.expected_values(summary)
     seasons = checked_against(
         season(purchases, observation_end, params.time_unit_days, spend.population_mean, model),
         [(b.aggregate_error, b.seasonal_error) for b in backtests
          if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days
-    cumulative = cumulative_purchases(model, data, params.horizon_months,
-                                      DAYS_PER_MONTH / params.time_unit_days)
+    # Expected purchases corrected by how customers in the same state bought in the backtest
+    # windows (models.clv.states): every horizon alike.
+    factors = state_factors([window.by_state for window in errors])
+    states = customer_states(summary, params.time_unit_days)
+    state_factor = factors_of(states, factors)
+    cumulative = [state_factor * purchases_by for purchases_by in cumulative_purchases(
+        model, data, params.horizon_months, DAYS_PER_MONTH / params.time_unit_days)]
     purchase_factor = _purchase_factor(seasons, model, data, params.time_unit_days)
     values = {
-        "expected_purchases_1w": seasons.purchase_factor(1) * model.expected_purchases(
-            weeks, data.frequency, data.recency, data.T),
-        "expected_purchases_4w": seasons.purchase_factor(1) * model.expected_purchases(
-            4 * weeks, data.frequency, data.recency, data.T),
-        "expected_purchases_12w": purchase_factor * model.expected_purchases(
-            12 * weeks, data.frequency, data.recency, data.T),
+        "expected_purchases_1w": seasons.purchase_factor(1) * state_factor
+        * model.expected_purchases(weeks, data.frequency, data.recency, data.T),
+        "expected_purchases_4w": seasons.purchase_factor(1) * state_factor
+        * model.expected_purchases(4 * weeks, data.frequency, data.recency, data.T),
+        "expected_purchases_12w": purchase_factor * state_factor
+        * model.expected_purchases(12 * weeks, data.frequency, data.recency, data.T),
         "expected_avg_value": expected_value,
         "clv": lifetime_value(model, data.frequency, data.recency, data.T, expected_value,
                               params.horizon_months, params.monthly_discount_rate,
@@ -240,12 +253,18 @@ def clv_analysis(
     p_alive = model.p_alive(data.frequency, data.recency, data.T)
     if model.estimates_dropout and not np.all(np.isfinite(p_alive)):
         return unavailable(f"{model.label} gave non-finite values for p_alive", fit)
+    last_year = (purchase_days(purchases, observation_end - timedelta(days=364), observation_end)
+                 .group_by("customer_id").agg(pl.col("value").sort().sum().round(6)
+                                              .alias("spend_12m")))
     customers = summary.with_columns(
+        pl.Series("state", states),
         # Empty where the model estimates no dropout: never a P(alive) that was not estimated.
         pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0),
         # Tiny negatives are floating-point noise of differences of cumulative expectations.
         *[pl.Series(name, np.clip(v, 0.0, None)) for name, v in values.items()],
-    ).with_columns(clv_group_expr())
+    ).with_columns(clv_group_expr()).join(last_year, on="customer_id", how="left",
+                                          maintain_order="left").with_columns(
+        pl.col("spend_12m").fill_null(0.0))
     profiles = clv_group_profiles(customers, rfm_customers)
     at_risk = high_value_at_risk(customers, rfm_customers, params.at_risk_segments)
     group_a = profiles.filter(pl.col("clv_group") == "A")["clv_share"]
@@ -277,6 +296,8 @@ def clv_analysis(
                if backtests[0].model == model.name else None),
         param_intervals=parameter_intervals(model, covariance),
         spend_note=spend_note,
+        state_factors=factors,
+        state_error=held_out_state_error([window.by_state for window in errors]),
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
     ))

@@ -29,6 +29,7 @@ from reportgen.models.clv.grade import (
 )
 from reportgen.models.clv.holdout import Backtest
 from reportgen.models.clv.purchase import MODEL_LABELS
+from reportgen.models.clv.states import STATE_LABELS
 
 AT_RISK_ROWS = 15
 
@@ -128,6 +129,26 @@ class MonthRow:
 
 
 @dataclass(frozen=True)
+class StateRow:
+    """A customer state and how its expected purchases are corrected."""
+
+    label: str
+    customers: int
+    factor: float
+
+
+@dataclass(frozen=True)
+class LapsingRow:
+    """A slipping segment's forecast beside what it did."""
+
+    segment: str
+    customers: int
+    clv: float
+    spend_12m: float
+    p_buy_90d: float | None
+
+
+@dataclass(frozen=True)
 class ForecastView:
     """What the CLV chapter shows of the forecast, when the models made one."""
 
@@ -158,6 +179,9 @@ class ForecastView:
     grade: GradeView | None
     months: tuple[MonthRow, ...]
     trust: str
+    states: tuple[StateRow, ...]
+    state_error: tuple[float, float] | None  # held-out error without / with the correction
+    lapsing: tuple[LapsingRow, ...]
 
 
 @dataclass(frozen=True)
@@ -285,6 +309,9 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         grade=grade_view(forecast.grade),
         months=months,
         trust=trust_paragraph(clv, forecast),
+        states=state_rows(customers, forecast.state_factors),
+        state_error=forecast.state_error,
+        lapsing=lapsing_rows(customers, [*params.at_risk_segments, "hibernating"]),
     )
     currency = inputs.config.currency
     interval = (f" (90 % range {money(forecast.clv_interval[0], currency)} – "
@@ -298,6 +325,28 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         f"customers are slipping, with {money(forecast.at_risk_clv, currency)} at stake."
     )
     return view, charts, headline
+
+
+def state_rows(customers: pl.DataFrame, factors: dict[str, float]) -> tuple[StateRow, ...]:
+    """Each state the customers are in, with its correction, in the states' order."""
+    counts = dict(customers.group_by("state").len().iter_rows())
+    return tuple(StateRow(label, counts[state], factors.get(state, 1.0))
+                 for state, label in STATE_LABELS.items() if state in counts)
+
+
+def lapsing_rows(customers: pl.DataFrame, segments: list[str]) -> tuple[LapsingRow, ...]:
+    """The slipping segments' CLV against their last 12 months' spend and their measured chance
+    of buying within 90 days."""
+    chance = (pl.col("p_buy_90d").mean() if "p_buy_90d" in customers.columns
+              else pl.lit(None, pl.Float64))
+    table = (customers.filter(pl.col("segment").is_in(segments))
+             .group_by("segment")
+             .agg(pl.len().alias("customers"), pl.col("clv").sum(), pl.col("spend_12m").sum(),
+                  chance.alias("p_buy_90d"))
+             .sort("clv", descending=True))
+    return tuple(LapsingRow(segment_label(row["segment"]), row["customers"], row["clv"],
+                            row["spend_12m"], row["p_buy_90d"])
+                 for row in table.iter_rows(named=True))
 
 
 def chance_view(clv: ClvResult) -> ChanceView | None:

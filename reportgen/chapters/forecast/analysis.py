@@ -204,7 +204,7 @@ def predicted_value(model: PurchaseModel, spend: SpendModel, summary: pl.DataFra
     """Expected revenue of the summary's customers over the next t time units."""
     data = summary_arrays(summary)
     purchases = model.expected_purchases(t, data.frequency, data.recency, data.T)
-    value = spend.expected_value(data.frequency, summary["monetary_value"].to_numpy())
+    value = spend.expected_values(summary)
     total = float(np.sum(purchases * value))
     return total if np.isfinite(total) else 0.0
 

@@ -43,6 +43,7 @@ from reportgen.models.clv.purchase import (
     fit_purchase_model,
 )
 from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
+from reportgen.models.clv.states import customer_states, state_sums
 from reportgen.models.clv.summary import (
     compressed_summary,
     customer_summary,
@@ -186,6 +187,7 @@ class WindowError:
     actual: float
     predicted_value: float
     actual_value: float
+    by_state: dict[str, tuple[float, float]]  # (predicted, actual) purchases per state
 
     @property
     def log_error(self) -> float | None:
@@ -222,10 +224,13 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
                                 if (frequency > 0).any() else 0.0,
                                 list(params.spend_penalizers),
                                 params.max_spend_frequency_correlation)
-        value = float((predicted * spend.expected_value(frequency, monetary)).sum())
+        value = float((predicted * spend.expected_values(calibration)).sum())
         if np.isfinite(predicted.sum()) and np.isfinite(value):
-            found.append(WindowError(calibration_end, float(predicted.sum()), float(counts.sum()),
-                                     value, float(values.sum())))
+            found.append(WindowError(
+                calibration_end, float(predicted.sum()), float(counts.sum()), value,
+                float(values.sum()),
+                state_sums(customer_states(calibration, params.time_unit_days), predicted,
+                           counts.astype(float))))
     return tuple(found)
 
 
@@ -298,8 +303,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
                         calibration_end, observation_end, params.backtest_weeks, window=window)
     baseline = naive_rate(per_customer, horizon)
     spend, spend_errors = best_spend_model(calibration, counts, values, params)
-    expected_value = spend.expected_value(per_customer.frequency,
-                                          calibration["monetary_value"].to_numpy())
+    expected_value = spend.expected_values(calibration)
     return Backtest(
         available=True,
         reason="",
@@ -411,7 +415,7 @@ def best_spend_model(
         return (gamma_gamma if gamma_gamma.method == "gamma-gamma" else shrunk), None
     actual = values[bought] / counts[bought]
     errors: dict[str, float] = {
-        model.method: float(np.abs(model.expected_value(frequency, monetary)[bought]
+        model.method: float(np.abs(model.expected_values(calibration)[bought]
                                    - actual).mean())
         for model in (gamma_gamma, shrunk)
     }

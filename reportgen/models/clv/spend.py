@@ -4,7 +4,12 @@ Gamma-Gamma is fitted on customers with repeat purchases and positive spend. Its
 that spend does not depend on purchase frequency is checked (Pearson correlation), and its
 population mean p*v/(q-1) only exists for q > 1. When no penalizer gives a usable fit, or
 the backtest finds it no better, each customer's shrunk mean is used instead: their own mean
-spend per repeat purchase, pulled towards everyone's by SHRINK_PURCHASES purchases' weight.
+spend, pulled towards everyone's by SHRINK_PURCHASES purchases' weight.
+
+The models are fitted as lifetimes fits them (repeat purchases), but a customer's expected
+value counts every purchase they made, the first included (`expected_values`): a customer
+who bought once is valued from their own first purchase, shrunk towards the population, never
+at the population's mean alone.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+import polars as pl
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
@@ -36,8 +42,15 @@ class SpendModel:
     population_mean: float
     warnings: tuple[str, ...]
 
+    def expected_values(self, summary: pl.DataFrame) -> np.ndarray:
+        """Expected value of each next purchase of the summary's customers, from all their
+        purchase days, the first included (`purchase_days`, `mean_value`)."""
+        return self.expected_value(summary["purchase_days"].to_numpy(),
+                                   summary["mean_value"].to_numpy())
+
     def expected_value(self, frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
-        """Expected value of each customer's next purchases."""
+        """Expected value of a next purchase of a customer with `frequency` purchases of mean
+        value `monetary` (the Gamma-Gamma posterior mean, or the shrunk mean)."""
         frequency = np.asarray(frequency, dtype=float)
         monetary = np.asarray(monetary, dtype=float)
         if self.method == "gamma-gamma":

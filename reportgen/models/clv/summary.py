@@ -5,6 +5,8 @@ Semantics of `lifetimes.utils.summary_data_from_transaction_data` with `freq="D"
 total. frequency = purchase days - 1 (repeat purchases); recency = first to last purchase day;
 T = first purchase day to the observation end (the last day observed); monetary_value = mean
 value of the repeat purchase days (0 without repeats). Times are in units of `unit_days`.
+Beside lifetimes' columns: purchase_days (the first included) and mean_value (their mean),
+what the expected value of a next purchase is estimated from (`SpendModel.expected_values`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ SUMMARY_SCHEMA = {
     "recency": pl.Float64,
     "T": pl.Float64,
     "monetary_value": pl.Float64,
+    "purchase_days": pl.Int64,
+    "mean_value": pl.Float64,
 }
 
 
@@ -85,6 +89,8 @@ def customer_summary(purchases: pl.DataFrame, observation_end: date, unit_days: 
             .then((pl.col("total_value") - pl.col("first_value")) / (pl.col("days") - 1))
             .otherwise(0.0)
             .alias("monetary_value"),
+            pl.col("days").cast(pl.Int64).alias("purchase_days"),
+            (pl.col("total_value") / pl.col("days")).alias("mean_value"),
         )
     )
 
