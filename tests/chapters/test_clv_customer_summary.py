@@ -48,8 +48,9 @@ def test_hand_worked_customer() -> None:
         "revenue": [10.0, 5.0, 20.0, 40.0, 7.0],
     })
     summary = customer_summary(purchases, date(2011, 2, 12), unit_days=7).sort("customer_id")
-    # A: days 1 Jan (15.00), 15 Jan (20), 29 Jan (40): 2 repeats, recency 4 weeks, T 6 weeks.
-    assert summary.rows() == [("A", 2, 4.0, 6.0, 30.0), ("B", 0, 0.0, 2.0, 0.0)]
+    # A: days 1 Jan (15.00), 15 Jan (20), 29 Jan (40): 2 repeats, recency 4 weeks, T 6 weeks;
+    # 3 purchase days of mean 25 (the first included, for the expected value of a purchase).
+    assert summary.rows() == [("A", 2, 4.0, 6.0, 30.0, 3, 25.0), ("B", 0, 0.0, 2.0, 0.0, 1, 7.0)]
 
 
 def test_equals_lifetimes_on_cdnow() -> None:
