@@ -31,7 +31,9 @@ from reportgen.models.clv.holdout import (
     rolling_errors,
     run_backtests,
 )
+from reportgen.models.clv.identification import p_alive_refused, unidentified_dropout
 from reportgen.models.clv.purchase import (
+    FitAttempt,
     ModelFit,
     PurchaseModel,
     SummaryArrays,
@@ -140,6 +142,7 @@ class ClvResult:
     history_months: float  # months of identified purchases up to observation_end
     rolling: tuple[WindowError, ...]  # the model's rolling-origin windows, latest first
     forecast: ClvForecast | None
+    p_alive_refused: str  # why a dropout model's P(alive) is not printed ("" when it is)
 
     @property
     def available(self) -> bool:
@@ -174,8 +177,10 @@ class ClvResult:
 
     @property
     def p_alive_estimated(self) -> bool:
-        """Whether P(alive) was estimated (the model has dropout); else it is left empty."""
-        return self.model is not None and self.model.estimates_dropout
+        """Whether P(alive) is printed: the model has dropout and its P(alive) passed the
+        backtest's check (`models.clv.identification`); else it is left empty."""
+        return (self.model is not None and self.model.estimates_dropout
+                and not self.p_alive_refused)
 
 
 def clv_analysis(
@@ -197,7 +202,7 @@ def clv_analysis(
     winner = None if chosen is None or isinstance(chosen, str) else chosen
     enough = (summary.height >= MIN_CUSTOMERS
               and summary["frequency"].sum() >= MIN_REPEAT_PURCHASES)
-    fit = _fit_for_report(summary, params, winner) if enough else None
+    fit = _identified_fit(summary, params, winner) if enough else None
     family = fit.model.name if fit is not None and fit.model is not None else None
     errors = rolling_errors(purchases, observation_end, params, family) if family else ()
     backtests = run_backtests(purchases, observation_end, params, family, errors,
@@ -205,7 +210,7 @@ def clv_analysis(
 
     def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
         return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,
-                         errors, forecast=None)
+                         errors, forecast=None, p_alive_refused="")
 
     if fit is None:
         return unavailable(
@@ -250,6 +255,10 @@ def clv_analysis(
     if broken:
         return unavailable(f"{model.label} gave non-finite values for {', '.join(broken)}",
                            fit)
+    latest = backtests[0]
+    refused = "" if not model.estimates_dropout else (
+        p_alive_refused(latest.alive_check) if latest.model == model.name
+        else "the latest backtest window could not fit the same model to check it") or ""
     p_alive = model.p_alive(data.frequency, data.recency, data.T)
     if model.estimates_dropout and not np.all(np.isfinite(p_alive)):
         return unavailable(f"{model.label} gave non-finite values for p_alive", fit)
@@ -259,7 +268,8 @@ def clv_analysis(
     customers = summary.with_columns(
         pl.Series("state", states),
         # Empty where the model estimates no dropout: never a P(alive) that was not estimated.
-        pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0),
+        pl.Series("p_alive", p_alive).fill_nan(None).clip(0.0, 1.0) if not refused
+        else pl.lit(None, pl.Float64).alias("p_alive"),
         # Tiny negatives are floating-point noise of differences of cumulative expectations.
         *[pl.Series(name, np.clip(v, 0.0, None)) for name, v in values.items()],
     ).with_columns(clv_group_expr()).join(last_year, on="customer_id", how="left",
@@ -276,7 +286,7 @@ def clv_analysis(
     value_factors = prediction_factors([e.log_value_error for e in errors
                                         if e.log_value_error is not None], LEVEL)
     return ClvResult(params, observation_end, fit.reason, fit, backtests, buying_again, history,
-                     errors, forecast=ClvForecast(
+                     errors, p_alive_refused=refused, forecast=ClvForecast(
         customers=customers,
         spend=spend,
         group_profiles=profiles,
@@ -311,7 +321,7 @@ def switched_off(observation_end: date, params: ClvConfig, buying_again: BuyingA
                         params.backtest_weeks)
     return ClvResult(params, observation_end,
                      "CLV is switched off for this unit (clv.enabled: false).", None,
-                     (backtest,), buying_again, 0.0, (), forecast=None)
+                     (backtest,), buying_again, 0.0, (), forecast=None, p_alive_refused="")
 
 
 def history_censored(purchases: pl.DataFrame) -> pl.DataFrame:
@@ -455,6 +465,32 @@ def high_value_at_risk(
                 "recency_days", "orders", "monetary")
         .sort(["clv", "customer_id"], descending=[True, False])
     )
+
+
+def _identified_fit(summary: pl.DataFrame, params: ClvConfig,
+                    winner: tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]]
+                    | None) -> ModelFit:
+    """The report's fit with its dropout identified: a dropout model whose dropout parameters'
+    ranges are unbounded (models.clv.identification) is refused and the ladder goes on without
+    it, down to no dropout where allowed."""
+    data = summary_arrays(compressed_summary(summary))
+    refused: list[FitAttempt] = []
+    models = list(params.models)
+    while True:
+        fit = _fit_for_report(summary, params.model_copy(update={"models": models}), winner)
+        model = fit.model
+        why = unidentified_dropout(model, data) if model is not None else None
+        if model is None or why is None:
+            if not refused:
+                return fit
+            return ModelFit(model, (*refused, *fit.attempts),
+                            f"{'; '.join(a.detail for a in refused)}. {fit.reason}",
+                            fit.nbd_log_likelihood)
+        refused.append(FitAttempt(model.name, model.penalizer, 0.0, "report", "unidentified",
+                                  f"{model.label} refused: {why}", model.params,
+                                  model.log_likelihood))
+        models = [name for name in models if name != model.name]
+        winner = None  # a refused winner: the ladder decides among the rest
 
 
 def _fit_for_report(summary: pl.DataFrame, params: ClvConfig,

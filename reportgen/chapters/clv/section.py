@@ -157,6 +157,7 @@ class ForecastView:
     model_reason: str
     model_params: tuple[tuple[str, float, tuple[float, float] | None], ...]  # with 95 % range
     p_alive_estimated: bool
+    p_alive_refused: str  # why the dropout model's P(alive) is not printed ("" otherwise)
     spend_method: str
     spend_params: tuple[tuple[str, float], ...]
     spend_correlation: float | None
@@ -285,6 +286,7 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         model_params=tuple((name, value, (forecast.param_intervals or {}).get(name))
                            for name, value in model.params.items()),
         p_alive_estimated=clv.p_alive_estimated,
+        p_alive_refused=clv.p_alive_refused,
         spend_method=spend.method,
         spend_params=tuple(spend.params.items()),
         spend_correlation=spend.frequency_spend_correlation,

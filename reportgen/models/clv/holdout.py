@@ -35,6 +35,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import polars as pl
 
+from reportgen.models.clv.identification import lapsed_buy_less
 from reportgen.models.clv.purchase import (
     MODEL_LABELS,
     PurchaseModel,
@@ -128,6 +129,8 @@ class Backtest:
     season_factor: float | None = None  # last year's actual / predicted on the same dates
     spend_method: str = ""  # the spend model that predicted best here
     spend_errors: dict[str, float] | None = None  # mean absolute error per purchase, by method
+    # P(alive)'s check: share who bought among P(alive) < 0.3, among the rest, how many below
+    alive_check: tuple[float, float, int] | None = None
     tracking: pl.DataFrame | None = None
     candidates: tuple[CandidateScore, ...] = ()
 
@@ -329,6 +332,9 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
+        alive_check=lapsed_buy_less(
+            model.p_alive(per_customer.frequency, per_customer.recency, per_customer.T),
+            counts > 0, per_customer.frequency) if model.estimates_dropout else None,
         tracking=tracking_curve(purchases, calibration, per_customer, model, calibration_end,
                                 params) if with_tracking else None,
     )

@@ -75,7 +75,7 @@ class FitAttempt:
     penalizer: float
     tolerance: float
     start: str
-    outcome: Literal["accepted", "no convergence", "boundary", "failed"]
+    outcome: Literal["accepted", "no convergence", "boundary", "failed", "unidentified"]
     detail: str
     params: dict[str, float] = field(default_factory=dict)
     log_likelihood: float | None = None
