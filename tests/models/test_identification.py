@@ -58,7 +58,7 @@ def test_dropout_is_kept_where_identified_and_refused_where_it_is_not() -> None:
     assert why is not None and "b's 95 % range" in why
     fit = _identified_fit(weak_summary, ClvConfig(models=["bgnbd"]), None)
     assert fit.model is not None and fit.model.name == "nbd"
-    assert [a.outcome for a in fit.attempts][0] == "unidentified"
+    assert fit.attempts[0].outcome == "unidentified"
     assert fit.reason.startswith("BG/NBD refused: its dropout parameter b")
 
 
