@@ -85,6 +85,7 @@ def test_suggestions_beat_popularity_by_half_on_the_issue_protocol(all_countries
     assert backtest.buy_again_hit_rate is not None and backtest.buy_again_hit_rate >= 0.8
 
 
+@pytest.mark.slow  # cleans all 541,909 rows
 def test_the_huge_cancelled_order_is_netted_out(all_countries: Path) -> None:
     config = load_unit_config(all_countries)
     source = read_transactions(config)
@@ -191,6 +192,7 @@ def reference_rfm(path: Path, analysis_date: datetime, country: str) -> dict[str
     }
 
 
+@pytest.mark.slow  # cleans the UK unit (shared with the reference checks)
 def test_the_uk_cleaning_log_adds_up(uk_to_november: CleanTransactions) -> None:
     from inputs.test_clean import reconciles
 

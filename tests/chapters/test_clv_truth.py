@@ -89,6 +89,7 @@ def test_dropout_is_found_and_its_parameters_recovered_within_their_intervals(
         assert low <= truth <= high, (name, truth, low, high)
 
 
+@pytest.mark.slow  # a full CLV chapter on 4,000 simulated customers (shared)
 def test_p_alive_is_calibrated_against_who_is_really_alive(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     _, simulated, clv = two_years
@@ -105,6 +106,7 @@ def test_p_alive_is_calibrated_against_who_is_really_alive(
     assert deciles.sort("decile")["alive"][0] < 0.2 < 0.95 < deciles.sort("decile")["alive"][-1]
 
 
+@pytest.mark.slow  # a full CLV chapter on 4,000 simulated customers (shared)
 def test_a_stationary_forecast_holds_within_its_intervals(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     _, _, clv = two_years
@@ -121,6 +123,7 @@ def test_a_stationary_forecast_holds_within_its_intervals(
     assert clv.forecast.grade is not None and clv.forecast.grade.letter == "A"
 
 
+@pytest.mark.slow  # a full CLV chapter on 4,000 simulated customers (shared)
 def test_no_season_is_applied_where_it_does_not_improve_the_backtests(
         two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
     _, _, clv = two_years
@@ -129,6 +132,7 @@ def test_no_season_is_applied_where_it_does_not_improve_the_backtests(
     assert clv.forecast.grade is not None and not clv.forecast.grade.season_scaled
 
 
+@pytest.mark.slow  # a full CLV chapter on 4,000 simulated customers (shared)
 def test_the_season_factor_reduces_the_backtest_error(seasonal: ClvResult) -> None:
     latest, previous = seasonal.backtests[:2]
     for backtest in (latest, previous):

@@ -45,7 +45,7 @@ def test_eighty_percent_intervals_cover_about_eighty_percent(drift: float,
     # so the interval is slightly conservative (84 % measured).
     rng = np.random.default_rng(11)
     inside = []
-    for _ in range(600):
+    for _ in range(400):
         walk = 0.2 + np.cumsum(rng.normal(0, drift, 24)) if drift else np.full(24, 0.2)
         errors = walk + rng.normal(0, 0.15, 24)
         forecasts = rng.uniform(500, 1500, 24)

@@ -20,6 +20,7 @@ import polars as pl
 
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
+from reportgen.models.clv.challenger import challenger_predictions
 from reportgen.models.clv.grade import ForecastGrade, forecast_grade
 from reportgen.models.clv.holdout import (
     LEVEL,
@@ -123,6 +124,7 @@ class ClvForecast:
     spend_note: str  # why the spend model is what it is, when the backtest chose
     state_factors: dict[str, float]  # expected purchases' correction by state (models.clv.states)
     state_error: tuple[float, float] | None  # held-out state error without / with the factors
+    challenger_used: bool  # the 12-week purchases come from the challenger (it won)
     group_a_share: float  # share of the total held by CLV group A
     at_risk_clv: float  # expected value of the high-value customers at risk
 
@@ -230,6 +232,10 @@ def clv_analysis(
         [(b.aggregate_error, b.seasonal_error) for b in backtests
          if b.aggregate_error is not None and b.seasonal_error is not None])
     weeks = 7 / params.time_unit_days
+    # The challenger makes the next 12 weeks' purchases where it beat the model in every
+    # backtest window it ran in (models.clv.challenger); the CLV's months stay the model's.
+    challenger_12w = (_challenger_purchases(purchases, observation_end, summary)
+                      if challenger_won(backtests) else None)
     # Expected purchases corrected by how customers in the same state bought in the backtest
     # windows (models.clv.states): every horizon alike.
     factors = state_factors([window.by_state for window in errors])
@@ -243,7 +249,8 @@ def clv_analysis(
         * model.expected_purchases(weeks, data.frequency, data.recency, data.T),
         "expected_purchases_4w": seasons.purchase_factor(1) * state_factor
         * model.expected_purchases(4 * weeks, data.frequency, data.recency, data.T),
-        "expected_purchases_12w": purchase_factor * state_factor
+        "expected_purchases_12w": challenger_12w if challenger_12w is not None
+        else purchase_factor * state_factor
         * model.expected_purchases(12 * weeks, data.frequency, data.recency, data.T),
         "expected_avg_value": expected_value,
         "clv": lifetime_value(model, data.frequency, data.recency, data.T, expected_value,
@@ -307,6 +314,7 @@ def clv_analysis(
         param_intervals=parameter_intervals(model, covariance),
         spend_note=spend_note,
         state_factors=factors,
+        challenger_used=challenger_12w is not None,
         state_error=held_out_state_error([window.by_state for window in errors]),
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
@@ -465,6 +473,29 @@ def high_value_at_risk(
                 "recency_days", "orders", "monetary")
         .sort(["clv", "customer_id"], descending=[True, False])
     )
+
+
+def challenger_won(backtests: tuple[Backtest, ...]) -> bool:
+    """Whether the challenger beat the model in every backtest window it ran in (one at
+    least)."""
+    judged = [b.challenger_beats_model for b in backtests
+              if b.available and b.challenger_beats_model is not None]
+    return bool(judged) and all(judged)
+
+
+def _challenger_purchases(purchases: pl.DataFrame, observation_end: date,
+                          summary: pl.DataFrame) -> np.ndarray | None:
+    """The challenger's next 12 weeks' purchases of the summary's customers (trained on
+    everything known at observation_end)."""
+    predicted = challenger_predictions(purchase_days(purchases, None, observation_end),
+                                       observation_end, 84)
+    if predicted is None:
+        return None
+    rows, count, _, _ = predicted
+    aligned = summary.select("customer_id").join(
+        rows.select("customer_id").with_columns(pl.Series("count", count)), on="customer_id",
+        how="left", maintain_order="left")["count"].fill_null(0.0)
+    return np.asarray(aligned.to_numpy())
 
 
 def _identified_fit(summary: pl.DataFrame, params: ClvConfig,

@@ -70,10 +70,24 @@ def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
         "B": ("Use CLV to prioritise customers; treat the totals as indicative, within about "
               f"{pct(max(abs(count), abs(value)), 0)}."),
     }.get(grade.letter, "Use CLV to rank customers, not to budget amounts.")
-    notes = [coverage_sentence(clv)]
+    notes = [coverage_sentence(clv), challenger_sentence(clv, forecast)]
     if not forecast.season.available:
         notes.append("The forecast is season-blind: a busy or quiet season ahead is not in it.")
     return " ".join([facts, verdict, *notes])
+
+
+def challenger_sentence(clv: ClvResult, forecast: ClvForecast) -> str:
+    """How the gradient-boosted challenger fared against the model, and whether it is used."""
+    judged = [b for b in clv.backtests if b.available and b.challenger_beats_model is not None]
+    if not judged:
+        return "The gradient-boosted challenger could not be trained: too little history."
+    won = sum(bool(b.challenger_beats_model) for b in judged)
+    label = clv.model.label if clv.model else "the model"
+    verdict = ("so the next 12 weeks' expected purchases come from it (the CLV's months stay "
+               f"{label}'s)" if forecast.challenger_used else f"so {label} is kept")
+    return (f"A challenger, gradient-boosted trees trained on the data's earlier cut-offs, beat "
+            f"{label} (lower error per customer and in total) in {won} of {len(judged)} "
+            f"backtest window{'' if len(judged) == 1 else 's'}, {verdict}.")
 
 
 def coverage_sentence(clv: ClvResult) -> str:

@@ -35,6 +35,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import polars as pl
 
+from reportgen.models.clv.challenger import ChallengerScore, challenger_predictions
 from reportgen.models.clv.identification import lapsed_buy_less
 from reportgen.models.clv.purchase import (
     MODEL_LABELS,
@@ -54,7 +55,7 @@ from reportgen.models.clv.summary import (
 from reportgen.models.forecast import log_error, prediction_factors
 
 MIN_CALIBRATION_CUSTOMERS = 50
-ROLLING_ORIGINS = 12  # rolling-origin windows at most
+ROLLING_ORIGINS = 8  # rolling-origin windows at most
 ROLLING_STEP_WEEKS = 4
 LEVEL = 0.9  # the intervals' level
 TOP_SHARE = 0.10
@@ -104,7 +105,8 @@ class Backtest:
 
     RECORD_PROPERTIES: ClassVar[tuple[str, ...]] = (
         "window_label", "holdout_start", "model_label", "aggregate_error", "value_error",
-        "baseline_error", "seasonal_error", "outside_interval")
+        "baseline_error", "seasonal_error", "outside_interval", "challenger_error",
+        "challenger_value_error", "challenger_beats_model")
 
     available: bool
     reason: str
@@ -131,6 +133,7 @@ class Backtest:
     spend_errors: dict[str, float] | None = None  # mean absolute error per purchase, by method
     # P(alive)'s check: share who bought among P(alive) < 0.3, among the rest, how many below
     alive_check: tuple[float, float, int] | None = None
+    challenger: ChallengerScore | None = None  # the gradient-boosted challenger on this window
     tracking: pl.DataFrame | None = None
     candidates: tuple[CandidateScore, ...] = ()
 
@@ -170,6 +173,27 @@ class Backtest:
         if self.season_factor is None:
             return None
         return relative_error(self.predicted * self.season_factor, self.actual)
+
+    @property
+    def challenger_error(self) -> float | None:
+        """The challenger's aggregate error (None without it)."""
+        return (relative_error(self.challenger.predicted, self.actual)
+                if self.challenger else None)
+
+    @property
+    def challenger_value_error(self) -> float | None:
+        """The challenger's error in the value of the purchases."""
+        return (relative_error(self.challenger.predicted_value, self.actual_value)
+                if self.challenger else None)
+
+    @property
+    def challenger_beats_model(self) -> bool | None:
+        """Whether the challenger had both the lower error per customer and the smaller total
+        error here (None without it)."""
+        if self.challenger is None or self.aggregate_error is None:
+            return None
+        return (self.challenger.rmse < self.rmse
+                and abs(self.challenger_error or 0.0) < abs(self.aggregate_error))
 
     @property
     def outside_interval(self) -> bool:
@@ -237,6 +261,21 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
     return tuple(found)
 
 
+def score_challenger(purchases: pl.DataFrame, calibration_end: date, horizon_days: int,
+                     counts: np.ndarray) -> ChallengerScore | None:
+    """The challenger trained on what was known at calibration_end, scored on the holdout
+    `counts` of the calibration customers (sorted by customer_id, as its rows are)."""
+    days = purchase_days(purchases, None, calibration_end + timedelta(days=horizon_days))
+    predicted = challenger_predictions(days, calibration_end, horizon_days)
+    if predicted is None:
+        return None
+    rows, count, value, training_rows = predicted
+    if rows.height != counts.size:
+        return None
+    return ChallengerScore(float(count.sum()), float(value.sum()), rmse(count, counts),
+                           top_capture(count, counts), training_rows)
+
+
 def held_out_interval(predicted: float, calibration_end: date,
                       errors: tuple[WindowError, ...]) -> tuple[float, float] | None:
     """The LEVEL interval of a window's predicted purchases from the other windows' errors
@@ -276,7 +315,8 @@ def run_backtests(purchases: pl.DataFrame, observation_end: date, params: Holdou
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
-                             window="last_year", family=family, errors=errors)
+                             window="last_year", family=family, errors=errors,
+                             with_challenger=False)
     return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
                          candidates=candidates),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
@@ -287,7 +327,8 @@ def run_backtests(purchases: pl.DataFrame, observation_end: date, params: Holdou
 def run_backtest(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
                  with_tracking: bool = True, window: str = "latest", family: str | None = None,
                  errors: tuple[WindowError, ...] = (),
-                 candidates: tuple[CandidateScore, ...] = ()) -> Backtest:
+                 candidates: tuple[CandidateScore, ...] = (),
+                 with_challenger: bool = True) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
     fitted = fit_window(purchases, calibration_end, observation_end, params, family)
@@ -332,6 +373,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
+        challenger=score_challenger(purchases, calibration_end, params.backtest_weeks * 7,
+                                    counts) if with_challenger else None,
         alive_check=lapsed_buy_less(
             model.p_alive(per_customer.frequency, per_customer.recency, per_customer.T),
             counts > 0, per_customer.frequency) if model.estimates_dropout else None,
