@@ -12,7 +12,9 @@ Training rows come from every cut-off STEP_DAYS apart whose horizon ends by the 
 backtest trains only on what was known before its window. Purchases: Poisson loss. Value: two
 parts, the zero-inflated lognormal shape of Wang, Liu & Miao (2019): the chance of buying at all
 (a classifier) times the expected value of those who buy (a regressor on log value, with the
-lognormal mean correction exp(sigma^2 / 2) from its residuals).
+lognormal mean correction exp(sigma^2 / 2) from its residuals). The trees are grown on one
+OpenMP thread (threadpoolctl): the same trees on any machine, and no fight for the cores with
+the rest of a run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 STEP_DAYS = 28
 CUTOFFS = 4
@@ -45,7 +48,10 @@ class Challenger:
 
     def predict(self, features: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Expected purchase days and their value over the horizon, per feature row."""
-        x = features.select(FEATURES).to_numpy()
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self._predict(features.select(FEATURES).to_numpy())
+
+    def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         purchases = np.clip(self.purchases.predict(x), 0.0, None)
         if self.buys is None or self.value is None:
             return purchases, np.zeros(len(x))
@@ -92,6 +98,11 @@ def train_challenger(days: pl.DataFrame, training_end: date,
                      horizon_days: int) -> Challenger | None:
     """The trees trained on the cut-offs whose horizon ends by `training_end`; None with fewer
     than MIN_TRAINING_ROWS rows."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _train(days, training_end, horizon_days)
+
+
+def _train(days: pl.DataFrame, training_end: date, horizon_days: int) -> Challenger | None:
     first = days["day"].min()
     if not isinstance(first, date):
         return None

@@ -315,12 +315,11 @@ def run_backtests(purchases: pl.DataFrame, observation_end: date, params: Holdou
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
-                             window="last_year", family=family, errors=errors,
-                             with_challenger=False)
+                             window="last_year", family=family, errors=errors)
     return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
-                         candidates=candidates),
+                         candidates=candidates, with_challenger=True),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
-                         window="previous", family=family, errors=errors),
+                         window="previous", family=family, errors=errors, with_challenger=True),
             *((last_year,) if last_year.available else ()))
 
 
@@ -328,7 +327,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
                  with_tracking: bool = True, window: str = "latest", family: str | None = None,
                  errors: tuple[WindowError, ...] = (),
                  candidates: tuple[CandidateScore, ...] = (),
-                 with_challenger: bool = True) -> Backtest:
+                 with_challenger: bool = False) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
     fitted = fit_window(purchases, calibration_end, observation_end, params, family)
