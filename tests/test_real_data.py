@@ -20,6 +20,7 @@ from conftest import (
     assert_only_single_day_buyers_lack_a_gap,
     run_report,
 )
+from scipy.stats import spearmanr
 
 from reportgen.chapters.movement.analysis import revenue_bridge
 from reportgen.chapters.segments.rfm import rfm_analysis
@@ -312,6 +313,17 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert low < manifest["clv"]["total_clv"] < high
     grade = manifest["clv"]["grade"]["letter"]
     assert grade in "ABCD"
+    # Issue 31: one model end to end; its ranges come from the rolling windows, with their
+    # coverage on the page; one-order customers are valued by their own order; the slipping
+    # segments are set beside what they spent.
+    clv = manifest["clv"]
+    assert {b["model"] for b in clv["backtests"]} == {clv["model"]["name"]} == {"nbd"}
+    held, judged = clv["interval_coverage"]["value"]
+    assert judged >= 6 and held >= judged - 1
+    assert f"held in {held} of {judged} past windows" in text
+    one_order = customers.filter(pl.col("frequency") == 1)
+    assert spearmanr(one_order["clv"], one_order["monetary"]).statistic >= 0.3
+    assert "Slipping segment" in html and "Spent, last 12 months" in html
     assert re.search(r"Customers are expected to spend £[\d,]+ \(90 % range £[\d,]+ – £[\d,]+\) "
                      rf"over the next 12 months, forecast grade {grade} \(season-blind\)", text)
     fired = manifest["recommendations"]
