@@ -15,7 +15,13 @@ from reportgen.config import load_unit_config
 from reportgen.demo_data import purchase_times, simulated_purchases
 from reportgen.inputs.clean import clean_transactions
 from reportgen.inputs.load import read_transactions
-from reportgen.models.clv.repurchase import PRIOR_WEIGHT, repurchase_chance
+from reportgen.models.clv.repurchase import (
+    PRIOR_WEIGHT,
+    RepurchaseChance,
+    calibration_error,
+    calibration_table,
+    repurchase_chance,
+)
 
 ANALYSIS = datetime(2011, 7, 1)
 
@@ -88,3 +94,41 @@ def test_no_cut_off_no_chance() -> None:
     lines = purchases(("1", "A", "2011-06-20 10:00:00", 10.0))
     assert repurchase_chance(lines, ANALYSIS, 90) is None
     assert pl.DataFrame().is_empty()
+
+
+def real_error(bought: pl.DataFrame, analysis: datetime, until: datetime,
+               chance: RepurchaseChance) -> float:
+    """The chances' calibration error on who bought in [analysis, until)."""
+    buyers = bought.filter(pl.col("invoice_date").is_between(analysis, until, closed="left"))[
+        "customer_id"].unique()
+    return calibration_error(calibration_table(chance.customers.with_columns(
+        pl.col("customer_id").is_in(buyers.implode()).alias("bought"))))
+
+
+@pytest.mark.slow  # simulates 4,000 customers over two years
+def test_last_years_season_scales_the_chances_only_where_it_helped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two years of customers whose purchases peak in November (+-60 %). A report at the end of
+    # September: last year's October-December is checked, and its season factor, which
+    # improved the latest check, brings the chances closer to who bought (8.2 % -> 4.7 %
+    # calibration error when written).
+    from chapters.test_clv_truth import simulate
+
+    import reportgen.models.clv.repurchase as repurchase
+
+    bought, _ = simulate(5, 104.0, 0.6, datetime(2023, 1, 2), 52.0)
+    analysis, until = datetime(2024, 10, 1), datetime(2024, 12, 30)
+    seasonal = repurchase_chance(bought, analysis, 90)
+    assert seasonal is not None and seasonal.season_factor is not None
+    assert seasonal.season_factor > 1.1 and seasonal.season_cutoff == date(2023, 10, 3)  # 364 d
+    assert seasonal.season_note.startswith("scaled by last year's season factor")
+    monkeypatch.setattr(repurchase, "_season_factor", lambda *args: (None, "off"))
+    blind = repurchase_chance(bought, analysis, 90)
+    assert blind is not None
+    assert real_error(bought, analysis, until, seasonal) < real_error(bought, analysis, until,
+                                                                       blind) - 0.02
+    # With one year of data the season cannot be checked, and nothing is scaled.
+    monkeypatch.undo()
+    young = repurchase_chance(bought.filter(pl.col("invoice_date") >= datetime(2023, 10, 1)),
+                              analysis, 90)
+    assert young is not None and young.season_factor is None

@@ -84,6 +84,9 @@ class ChanceView:
     cutoffs: int
     validated_on: date | None
     calibration_error: float | None
+    season_checked_on: date | None  # the same weeks a year earlier, where the data reach
+    season_calibration_error: float | None
+    season_note: str  # whether last year's season factor scales the chances, and why
     calibration: tuple[CalibrationRow, ...]
     twelve_months: bool  # the 12-month chance is estimated too
 
@@ -361,6 +364,9 @@ def chance_view(clv: ClvResult) -> ChanceView | None:
         cutoffs=len(chance.cutoffs),
         validated_on=chance.validated_on,
         calibration_error=chance.calibration_error,
+        season_checked_on=chance.season_cutoff,
+        season_calibration_error=chance.season_calibration_error,
+        season_note=chance.season_note,
         calibration=tuple(CalibrationRow(**row) for row in chance.calibration.to_dicts()),
         twelve_months=clv.buying_again.chance_12m is not None,
     )

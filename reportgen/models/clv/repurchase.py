@@ -11,6 +11,12 @@ Calibration is measured honestly: the chances are estimated again from all cut-o
 latest, applied at the latest one, and compared with what happened there, by decile of the
 predicted chance (calibration_error: the customer-weighted mean gap between predicted and
 observed shares).
+
+The season: where the data reach a year back, the same weeks a year earlier are a cut-off too
+(the season today's horizon falls in), checked the same way (season_calibration). A season
+factor — last year's observed share in those weeks over what the other cut-offs' chances
+predicted for them — scales today's chances only where the same kind of factor, measured a year
+before the latest cut-off, brought that cut-off's predictions closer to what happened.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ class RepurchaseChance:
     cutoffs: tuple[date, ...]  # the earlier dates it was estimated at, latest first
     calibration: pl.DataFrame  # decile, customers, predicted, observed (empty: not measured)
     calibration_error: float | None  # None with a single cut-off: nothing to validate on
+    season_cutoff: date | None = None  # the same weeks a year earlier, where the data reach
+    season_calibration: pl.DataFrame | None = None  # checked there (from the other cut-offs)
+    season_calibration_error: float | None = None
+    season_factor: float | None = None  # applied to today's chances (None: not applied)
+    season_note: str = ""  # why the season factor is or is not applied
 
     @property
     def validated_on(self) -> date | None:
@@ -136,6 +147,40 @@ def calibration_table(predicted: pl.DataFrame) -> pl.DataFrame:
     ).sort("decile")
 
 
+def calibration_error(table: pl.DataFrame) -> float:
+    """The customer-weighted mean gap between predicted and observed shares of a
+    calibration_table."""
+    return float(table.select(
+        (pl.col("customers") * (pl.col("predicted") - pl.col("observed")).abs()).sum()
+        / pl.col("customers").sum()).item())
+
+
+def held_out(observations: list[pl.DataFrame], checked: pl.DataFrame) -> pl.DataFrame:
+    """The chances estimated from `observations`, applied at the `checked` cut-off's cells."""
+    pooled = pl.concat(observations)
+    return apply_chances(cell_chances(pooled), checked,
+                         float(pooled["bought"].mean() or 0.0))  # type: ignore[arg-type]
+
+
+def season_ratio(days: pl.DataFrame, cutoff: date, horizon_days: int, step_days: int,
+                 most: int) -> float | None:
+    """Observed over predicted share of buyers at `cutoff`, predicted from the cut-offs before
+    it (as a report then would have); None without them."""
+    first = days["day"].min()
+    if not isinstance(first, date):
+        return None
+    starts = [cutoff - timedelta(days=horizon_days + k * step_days) for k in range(most)]
+    earlier = [states(days, start, horizon_days) for start in starts
+               if (start - first).days >= MIN_HISTORY_DAYS]
+    earlier = [table for table in earlier if table.height]
+    checked = states(days, cutoff, horizon_days)
+    if not earlier or checked.is_empty():
+        return None
+    predicted = float(held_out(earlier, checked)["p_buy"].mean() or 0.0)  # type: ignore[arg-type]
+    observed = float(checked["bought"].mean() or 0.0)  # type: ignore[arg-type]
+    return observed / predicted if predicted > 0 else None
+
+
 def repurchase_chance(
     purchases: pl.DataFrame, analysis_date: datetime, horizon_days: int = 90,
     step_days: int = 30, most_cutoffs: int = 6,
@@ -148,7 +193,14 @@ def repurchase_chance(
     observations = [table for table in observations if table.height]
     if not observations:
         return None
-    pooled = pl.concat(observations)
+    year = timedelta(days=364)
+    first = days["day"].min()
+    season_cutoff = analysis_date.date() - year
+    has_season = (isinstance(first, date) and (season_cutoff - first).days >= MIN_HISTORY_DAYS
+                  and season_cutoff + timedelta(days=horizon_days) <= analysis_date.date())
+    season_observed = states(days, season_cutoff, horizon_days) if has_season else None
+    pooled = pl.concat([*observations, *([season_observed] if season_observed is not None
+                                         and season_observed.height else [])])
     overall = float(pooled["bought"].mean() or 0.0)  # type: ignore[arg-type]
     cells = cell_chances(pooled)
     now = apply_chances(cells, states(days, analysis_date.date(), None), overall)
@@ -156,14 +208,17 @@ def repurchase_chance(
                                        "predicted": pl.Float64, "observed": pl.Float64})
     error = None
     if len(observations) > 1:
-        earlier = pl.concat(observations[1:])
-        held_out = apply_chances(cell_chances(earlier), observations[0],
-                                 float(earlier["bought"].mean() or 0.0))  # type: ignore[arg-type]
-        calibration = calibration_table(held_out)
-        gaps = calibration.select(
-            (pl.col("customers") * (pl.col("predicted") - pl.col("observed")).abs()).sum()
-            / pl.col("customers").sum())
-        error = float(gaps.item())
+        calibration = calibration_table(held_out(observations[1:], observations[0]))
+        error = calibration_error(calibration)
+    season_table = season_error = factor = None
+    note = "the data do not reach a year back"
+    if season_observed is not None and season_observed.height:
+        season_table = calibration_table(held_out(observations, season_observed))
+        season_error = calibration_error(season_table)
+        factor, note = _season_factor(days, cutoffs[0], season_cutoff, horizon_days,
+                                      step_days, most_cutoffs, observations)
+        if factor is not None:
+            now = now.with_columns((pl.col("p_buy") * factor).clip(0.0, 1.0))
     return RepurchaseChance(
         horizon_days=horizon_days,
         customers=now.select("customer_id", "p_buy").sort("customer_id"),
@@ -171,4 +226,28 @@ def repurchase_chance(
         cutoffs=tuple(cutoffs[:len(observations)]),
         calibration=calibration,
         calibration_error=error,
+        season_cutoff=season_cutoff if season_table is not None else None,
+        season_calibration=season_table,
+        season_calibration_error=season_error,
+        season_factor=factor,
+        season_note=note,
     )
+
+
+def _season_factor(days: pl.DataFrame, latest: date, season_cutoff: date, horizon_days: int,
+                   step_days: int, most: int, observations: list[pl.DataFrame]
+                   ) -> tuple[float | None, str]:
+    """Today's season factor (last year's ratio in today's weeks), applied only where the
+    ratio measured a year before the latest cut-off improved that cut-off's calibration."""
+    today = season_ratio(days, season_cutoff, horizon_days, step_days, most)
+    check = season_ratio(days, latest - timedelta(days=364), horizon_days, step_days, most)
+    if today is None or check is None or len(observations) < 2:
+        return None, "the data do not reach far enough back to check a season factor"
+    plain = held_out(observations[1:], observations[0])
+    scaled = plain.with_columns((pl.col("p_buy") * check).clip(0.0, 1.0))
+    before, after = (calibration_error(calibration_table(t)) for t in (plain, scaled))
+    if after >= before:
+        return None, (f"last year's season factor did not improve the latest check "
+                      f"({after:.1%} scaled against {before:.1%})")
+    return today, (f"scaled by last year's season factor {today:.2f} (it cut the latest "
+                   f"check's error from {before:.1%} to {after:.1%})")
