@@ -238,7 +238,10 @@ def clv_analysis(
                       if challenger_won(backtests) else None)
     # Expected purchases corrected by how customers in the same state bought in the backtest
     # windows (models.clv.states): every horizon alike.
-    factors = state_factors([window.by_state for window in errors])
+    # Applied only where, judged on windows they were not learnt from, they cut the error.
+    state_check = held_out_state_error([window.by_state for window in errors])
+    factors = (state_factors([window.by_state for window in errors])
+               if state_check is not None and state_check[1] < state_check[0] else {})
     states = customer_states(summary, params.time_unit_days)
     state_factor = factors_of(states, factors)
     cumulative = [state_factor * purchases_by for purchases_by in cumulative_purchases(
@@ -315,7 +318,7 @@ def clv_analysis(
         spend_note=spend_note,
         state_factors=factors,
         challenger_used=challenger_12w is not None,
-        state_error=held_out_state_error([window.by_state for window in errors]),
+        state_error=state_check,
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
     ))
