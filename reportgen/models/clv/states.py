@@ -27,11 +27,11 @@ ONE_PURCHASE_DAYS = (90, 180, 365)  # bands: under 90 days, 90-180, 180-365, ove
 QUIET_GAPS = (1.0, 2.0, 4.0, 8.0)  # bands: within 1 usual gap, 1-2, 2-4, 4-8, over 8
 PRIOR_PURCHASES = 20.0
 STATE_LABELS = {
-    "one_0": "one purchase, under 90 days ago", "one_1": "one purchase, 90–180 days ago",
-    "one_2": "one purchase, 180–365 days ago", "one_3": "one purchase, over a year ago",
-    "gap_0": "within their usual gap", "gap_1": "1–2 usual gaps quiet",
+    "one_0": "One purchase, under 90 days ago", "one_1": "One purchase, 90–180 days ago",
+    "one_2": "One purchase, 180–365 days ago", "one_3": "One purchase, over a year ago",
+    "gap_0": "Within their usual gap", "gap_1": "1–2 usual gaps quiet",
     "gap_2": "2–4 usual gaps quiet", "gap_3": "4–8 usual gaps quiet",
-    "gap_4": "over 8 usual gaps quiet",
+    "gap_4": "Over 8 usual gaps quiet",
 }
 
 
