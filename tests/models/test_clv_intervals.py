@@ -36,3 +36,21 @@ def test_rolling_window_ranges_hold_about_as_often_as_they_say() -> None:
         judged += count
     assert judged == 32
     assert 0.8 <= held / judged <= 1.0
+
+
+def test_each_clv_group_gets_its_range_from_its_own_quarter_in_the_windows() -> None:
+    from reportgen.models.clv.holdout import WindowError, group_factors, quarter_sums
+
+    predicted = np.array([8.0, 1.0, 4.0, 2.0, 6.0, 3.0, 7.0, 5.0])
+    actual = np.arange(8, dtype=float)
+    # A: the two highest predictions (8 and 7: customers 0 and 6), then B, C and D.
+    assert quarter_sums(predicted, actual) == {"A": (15.0, 6.0), "B": (11.0, 11.0),
+                                               "C": (7.0, 7.0), "D": (3.0, 4.0)}
+    windows = tuple(
+        WindowError(date(2024, 1, 1) + timedelta(weeks=4 * k), 1.0, 1.0, 1.0, 1.0, {},
+                    {"A": (100.0, 100.0 * ratio), "B": (10.0, 10.0)})
+        for k, ratio in enumerate((0.8, 1.0, 1.2, 0.9)))
+    factors = group_factors(windows)
+    assert set(factors) == {"A", "B"}  # C and D: no windows, no range
+    low, high = factors["A"]
+    assert low < 0.8 and high > 1.2 and factors["B"] == pytest.approx((1.0, 1.0))

@@ -28,6 +28,7 @@ from reportgen.models.clv.holdout import (
     CandidateScore,
     WindowError,
     fit_window,
+    group_factors,
     held_out_coverage,
     rolling_errors,
     run_backtests,
@@ -124,6 +125,7 @@ class ClvForecast:
     spend_note: str  # why the spend model is what it is, when the backtest chose
     state_factors: dict[str, float]  # expected purchases' correction by state (models.clv.states)
     state_error: tuple[float, float] | None  # held-out state error without / with the factors
+    group_intervals: dict[str, tuple[float, float]]  # 90 % range of each CLV group's total
     challenger_used: bool  # the 12-week purchases come from the challenger (it won)
     group_a_share: float  # share of the total held by CLV group A
     at_risk_clv: float  # expected value of the high-value customers at risk
@@ -319,6 +321,10 @@ def clv_analysis(
         state_factors=factors,
         challenger_used=challenger_12w is not None,
         state_error=state_check,
+        group_intervals={row["clv_group"]: (row["clv_total"] * low, row["clv_total"] * high)
+                         for row in profiles.iter_rows(named=True)
+                         for group, (low, high) in group_factors(errors).items()
+                         if group == row["clv_group"]},
         group_a_share=float(group_a[0]) if group_a.len() else 0.0,
         at_risk_clv=float(at_risk["clv"].sum()) if at_risk.height else 0.0,
     ))

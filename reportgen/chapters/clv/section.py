@@ -49,6 +49,7 @@ class ClvGroupRow:
     recency_mean: float
     orders_mean: float
     monetary_mean: float
+    clv_range: tuple[float, float] | None = None  # 90 % range of clv_total (rolling windows)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,8 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
     if chances is not None:
         customers = customers.join(chances, on="customer_id", how="left", maintain_order="left")
         risky = risky.join(chances, on="customer_id", how="left", maintain_order="left")
-    groups = tuple(ClvGroupRow(**row) for row in forecast.group_profiles.select(
+    groups = tuple(ClvGroupRow(**row, clv_range=forecast.group_intervals.get(row["group"]))
+                   for row in forecast.group_profiles.select(
         pl.col("clv_group").alias("group"), "customers", "share", "clv_total", "clv_share",
         "clv_mean", "p_alive_mean", "expected_purchases_12w_mean", "recency_mean", "orders_mean",
         "monetary_mean").to_dicts())

@@ -215,6 +215,8 @@ class WindowError:
     predicted_value: float
     actual_value: float
     by_state: dict[str, tuple[float, float]]  # (predicted, actual) purchases per state
+    # (predicted, actual) value per quarter of predicted value: A the top quarter, then B-D
+    by_group: dict[str, tuple[float, float]]
 
     @property
     def log_error(self) -> float | None:
@@ -251,13 +253,15 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
                                 if (frequency > 0).any() else 0.0,
                                 list(params.spend_penalizers),
                                 params.max_spend_frequency_correlation)
-        value = float((predicted * spend.expected_values(calibration)).sum())
+        predicted_values = predicted * spend.expected_values(calibration)
+        value = float(predicted_values.sum())
         if np.isfinite(predicted.sum()) and np.isfinite(value):
             found.append(WindowError(
                 calibration_end, float(predicted.sum()), float(counts.sum()), value,
                 float(values.sum()),
                 state_sums(customer_states(calibration, params.time_unit_days), predicted,
-                           counts.astype(float))))
+                           counts.astype(float)),
+                quarter_sums(predicted_values, values)))
     return tuple(found)
 
 
@@ -284,6 +288,34 @@ def held_out_interval(predicted: float, calibration_end: date,
               if e.calibration_end != calibration_end and e.log_error is not None]
     factors = prediction_factors(others, LEVEL)
     return (predicted * factors[0], predicted * factors[1]) if factors else None
+
+
+QUARTERS = ("A", "B", "C", "D")
+
+
+def quarter_sums(predicted: np.ndarray, actual: np.ndarray) -> dict[str, tuple[float, float]]:
+    """(predicted, actual) totals per quarter of the predicted values, A the highest (ties by
+    position, as the report's CLV groups)."""
+    order = np.argsort(-predicted, kind="stable")
+    quarters = np.empty(predicted.size, dtype=int)
+    quarters[order] = np.arange(predicted.size) * 4 // max(predicted.size, 1)
+    return {name: (float(predicted[quarters == index].sum()),
+                   float(actual[quarters == index].sum()))
+            for index, name in enumerate(QUARTERS)}
+
+
+def group_factors(errors: tuple[WindowError, ...]) -> dict[str, tuple[float, float]]:
+    """Per CLV group, the LEVEL interval's factors from the windows' errors in that group's
+    value (groups with fewer than three windows to judge by are left out)."""
+    found = {}
+    for name in QUARTERS:
+        logs = [found_error for window in errors if name in window.by_group
+                and (found_error := log_error(window.by_group[name][1],
+                                              window.by_group[name][0])) is not None]
+        factors = prediction_factors(logs, LEVEL)
+        if factors is not None:
+            found[name] = factors
+    return found
 
 
 def held_out_coverage(errors: tuple[WindowError, ...], value: bool = False) -> tuple[int, int]:
