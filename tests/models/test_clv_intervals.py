@@ -14,11 +14,11 @@ from reportgen.models.clv.holdout import held_out_coverage, rolling_errors
 from reportgen.models.clv.summary import daily_purchases
 
 
-@pytest.mark.slow  # four simulated populations, eight fits each
+@pytest.mark.slow  # four simulated populations, six fits each
 def test_rolling_window_ranges_hold_about_as_often_as_they_say() -> None:
     # BG/NBD customers (r 0.8, alpha 12 weeks, dropout Beta(0.7, 3)) arriving over two years:
-    # each window's 90 % range, made from the other windows' misses, held in 31 of 32 when
-    # written (0.97: with eight windows to learn from, a little conservative).
+    # each window's 90 % range, made from the other windows' misses, held in 21 of 24 when
+    # written (0.88; six windows a population, each judged on the other five).
     held = judged = 0
     for seed in (1, 2, 3, 4):
         rng = np.random.default_rng(seed)
@@ -30,11 +30,11 @@ def test_rolling_window_ranges_hold_about_as_often_as_they_say() -> None:
                                                      datetime(2023, 1, 2)))
         end = date(2023, 1, 2) + timedelta(weeks=104)
         windows = rolling_errors(bought, end, ClvConfig(models=["bgnbd"]), "bgnbd")
-        assert len(windows) == 8
+        assert len(windows) == 6
         inside, count = held_out_coverage(windows)
         held += inside
         judged += count
-    assert judged == 32
+    assert judged == 24
     assert 0.8 <= held / judged <= 1.0
 
 

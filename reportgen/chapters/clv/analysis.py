@@ -26,6 +26,7 @@ from reportgen.models.clv.holdout import (
     LEVEL,
     Backtest,
     CandidateScore,
+    FitCache,
     WindowError,
     fit_window,
     group_factors,
@@ -208,9 +209,10 @@ def clv_analysis(
               and summary["frequency"].sum() >= MIN_REPEAT_PURCHASES)
     fit = _identified_fit(summary, params, winner) if enough else None
     family = fit.model.name if fit is not None and fit.model is not None else None
-    errors = rolling_errors(purchases, observation_end, params, family) if family else ()
+    fits: FitCache = {}  # the windows' fits, shared by the rolling and the backtest windows
+    errors = rolling_errors(purchases, observation_end, params, family, fits) if family else ()
     backtests = run_backtests(purchases, observation_end, params, family, errors,
-                              winner[3] if winner else ())
+                              winner[3] if winner else (), fits)
 
     def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
         return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,

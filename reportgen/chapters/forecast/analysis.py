@@ -11,7 +11,8 @@ The forecast made at the end of a month for the month after it has three parts:
 
 The same forecast is made at the end of each of the MAX_BACKTESTS months before (those with at
 least MIN_HISTORY_MONTHS of data before them: rolling origins) and compared with what
-happened. Each forecast is corrected by
+happened; the model is refitted every REFIT_EVERY_MONTHS origins (and for the coming month),
+each origin in between using the latest earlier fit. Each forecast is corrected by
 the smoothed bias of the forecasts whose month had ended by then, and its interval comes from
 those corrected forecasts' errors (`models.forecast.judged_forecasts`), so a past month's
 forecast and interval are the ones its report would have printed. The coverage in the
@@ -45,6 +46,7 @@ LEVEL = 0.8
 RUN_RATE_MONTHS = 3
 MIN_HISTORY_MONTHS = 4
 MAX_BACKTESTS = 12  # rolling origins before the period: a year of forecasts to judge by
+REFIT_EVERY_MONTHS = 3
 MIN_CUSTOMERS = 20
 YEAR = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
 
@@ -118,12 +120,20 @@ def revenue_forecasts(orders: pl.DataFrame, period: Period, model: PurchaseModel
     daily = daily_purchases(orders)
     origins: list[Period] = []
     parts: list[tuple[float, float, float, bool]] = []
-    origin = start
+    fitted: PurchaseModel | None = None
+    origin, step = start, 0
     while origin <= period:
-        found = forecast_parts(daily, monthly, origin, model, spend_method, params)
-        if found is not None:
-            origins.append(origin)
-            parts.append(found)
+        summary = customer_summary(daily, origin.last_day, params.time_unit_days)
+        if summary.height >= MIN_CUSTOMERS:
+            # Refitted every REFIT_EVERY_MONTHS origins and for the coming month; in between
+            # the latest earlier fit serves (it knows nothing after its own origin).
+            if fitted is None or step % REFIT_EVERY_MONTHS == 0 or origin == period:
+                fitted = refit(model, summary, params)
+            step += 1
+            if fitted is not None:
+                origins.append(origin)
+                parts.append(forecast_parts(daily, monthly, origin, summary, fitted,
+                                            spend_method, params))
         origin = origin.shift(1)
     if not origins or origins[-1] != period:
         return ForecastResult(None, (), LEVEL, f"the {model.label} model could not be refitted "
@@ -154,17 +164,11 @@ def monthly_parts(orders: pl.DataFrame) -> pl.DataFrame:
 
 
 def forecast_parts(daily: pl.DataFrame, monthly: pl.DataFrame, origin: Period,
-                   model: PurchaseModel, spend_method: str, params: ClvConfig
-                   ) -> tuple[float, float, float, bool] | None:
+                   summary: pl.DataFrame, fitted: PurchaseModel, spend_method: str,
+                   params: ClvConfig) -> tuple[float, float, float, bool]:
     """(identified, new, anonymous, season-scaled) for the month after `origin`, from the data
-    up to its end; None when the model cannot be refitted there."""
+    up to its end (`summary`) and a model fitted on data no later than it."""
     end, target = origin.last_day, origin.shift(1)
-    summary = customer_summary(daily, end, params.time_unit_days)
-    if summary.height < MIN_CUSTOMERS:
-        return None
-    fitted = refit(model, summary, params)
-    if fitted is None:
-        return None
     spend = spend_model(daily, summary, end, spend_method, params)
     days = (target.last_day - end).days / params.time_unit_days
     identified = predicted_value(fitted, spend, summary, days)

@@ -33,7 +33,7 @@ MIN_TRAINING_ROWS = 200
 SEED = 20_111
 FEATURES = ("recency_days", "tenure_days", "days", "mean_value", "total_value", "mean_gap",
             "days_90", "value_90", "days_365", "value_365")
-MAX_ITER = 80
+MAX_ITER = 50
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ from reportgen.models.clv.summary import (
 from reportgen.models.forecast import log_error, prediction_factors
 
 MIN_CALIBRATION_CUSTOMERS = 50
-ROLLING_ORIGINS = 8  # rolling-origin windows at most
+ROLLING_ORIGINS = 6  # rolling-origin windows at most
 ROLLING_STEP_WEEKS = 4
 LEVEL = 0.9  # the intervals' level
 TOP_SHARE = 0.10
@@ -230,7 +230,8 @@ class WindowError:
 
 
 def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
-                   family: str | None) -> tuple[WindowError, ...]:
+                   family: str | None, cache: FitCache | None = None
+                   ) -> tuple[WindowError, ...]:
     """The model (`family`) fitted at every cut-off ROLLING_STEP_WEEKS apart, from the latest
     (a holdout before observation_end) back while the data allow a fit (at most
     ROLLING_ORIGINS), each asked for its holdout: how far forecasts made this way missed."""
@@ -240,7 +241,7 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
     for k in range(ROLLING_ORIGINS):
         holdout_end = observation_end - timedelta(weeks=ROLLING_STEP_WEEKS * k)
         calibration_end = holdout_end - holdout
-        fitted = fit_window(purchases, calibration_end, holdout_end, params, family)
+        fitted = fit_window(purchases, calibration_end, holdout_end, params, family, cache)
         if isinstance(fitted, str):
             break
         model, _, calibration, _ = fitted
@@ -338,7 +339,8 @@ def held_out_coverage(errors: tuple[WindowError, ...], value: bool = False) -> t
 
 def run_backtests(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
                   family: str | None = None, errors: tuple[WindowError, ...] = (),
-                  candidates: tuple[CandidateScore, ...] = ()) -> tuple[Backtest, ...]:
+                  candidates: tuple[CandidateScore, ...] = (), cache: FitCache | None = None
+                  ) -> tuple[Backtest, ...]:
     """The latest window, the one before it, and, when the history reaches back, the same
     weeks a year earlier: the season the forecast starts in. Latest first; the last-year
     window only when it could run. With `family`, the report's model is the one tested; with
@@ -347,11 +349,12 @@ def run_backtests(purchases: pl.DataFrame, observation_end: date, params: Holdou
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
-                             window="last_year", family=family, errors=errors)
+                             window="last_year", family=family, errors=errors, cache=cache)
     return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
-                         candidates=candidates, with_challenger=True),
+                         candidates=candidates, with_challenger=True, cache=cache),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
-                         window="previous", family=family, errors=errors, with_challenger=True),
+                         window="previous", family=family, errors=errors, with_challenger=True,
+                         cache=cache),
             *((last_year,) if last_year.available else ()))
 
 
@@ -359,10 +362,10 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
                  with_tracking: bool = True, window: str = "latest", family: str | None = None,
                  errors: tuple[WindowError, ...] = (),
                  candidates: tuple[CandidateScore, ...] = (),
-                 with_challenger: bool = False) -> Backtest:
+                 with_challenger: bool = False, cache: FitCache | None = None) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
-    fitted = fit_window(purchases, calibration_end, observation_end, params, family)
+    fitted = fit_window(purchases, calibration_end, observation_end, params, family, cache)
     if isinstance(fitted, str):
         return Backtest(False, fitted, calibration_end, observation_end, params.backtest_weeks,
                         window=window)
@@ -414,10 +417,29 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
     )
 
 
+FittedWindow = tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str
+FitCache = dict[tuple[date, date, str | None], FittedWindow]
+
+
 def fit_window(
     purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: HoldoutSettings,
+    family: str | None = None, cache: FitCache | None = None,
+) -> FittedWindow:
+    """fit_window_once, remembered in `cache` (one run's windows share their fits: the rolling
+    windows include the latest and previous backtest windows)."""
+    key = (calibration_end, holdout_end, family)
+    if cache is not None and key in cache:
+        return cache[key]
+    fitted = fit_window_once(purchases, calibration_end, holdout_end, params, family)
+    if cache is not None:
+        cache[key] = fitted
+    return fitted
+
+
+def fit_window_once(
+    purchases: pl.DataFrame, calibration_end: date, holdout_end: date, params: HoldoutSettings,
     family: str | None = None,
-) -> tuple[PurchaseModel, str, pl.DataFrame, tuple[CandidateScore, ...]] | str:
+) -> FittedWindow:
     """The model fitted on the calibration window (or why none can be): the `family` the
     report uses when given (one model end to end), else the candidates or the ladder."""
     calibration = customer_summary(purchases, calibration_end, params.time_unit_days)
