@@ -54,3 +54,16 @@ def test_each_clv_group_gets_its_range_from_its_own_quarter_in_the_windows() -> 
     assert set(factors) == {"A", "B"}  # C and D: no windows, no range
     low, high = factors["A"]
     assert low < 0.8 and high > 1.2 and factors["B"] == pytest.approx((1.0, 1.0))
+
+
+def test_each_segment_is_judged_on_the_customers_earlier_reports_put_in_it() -> None:
+    import polars as pl
+
+    from reportgen.models.clv.holdout import segment_sums
+
+    calibration = pl.DataFrame({"customer_id": ["a", "b", "c", "d"]})
+    segments = pl.DataFrame({"customer_id": ["a", "b", "c"],
+                             "segment": ["hibernating", "champions", "hibernating"]})
+    sums = segment_sums(calibration, segments, np.array([1.0, 5.0, 2.0, 9.0]),
+                        np.array([2.0, 4.0, 4.0, 1.0]))
+    assert sums == {"champions": (5.0, 4.0), "hibernating": (3.0, 6.0)}  # d: no segment

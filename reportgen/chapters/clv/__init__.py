@@ -4,6 +4,7 @@ risk, and a backtest that says how far to trust the forecast."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -21,6 +22,7 @@ from reportgen.chapters.clv.facts import FACT_SPECS
 from reportgen.chapters.clv.manifest import clv_manifest
 from reportgen.chapters.clv.section import ClvView, clv_section
 from reportgen.chapters.segments.analysis import SegmentsResult
+from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.models.clv.repurchase import repurchase_chance
 from reportgen.playbook.facts import FactValue
 
@@ -44,8 +46,15 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
                                    chance_12m=repurchase_chance(orders, analysis_date, 365),
                                    censored=censored)
         segments = inputs.results.of("segments", SegmentsResult)
+        returns, rfm = inputs.clean.return_orders, inputs.config.rfm
+
+        def segments_at(cutoff: date) -> pl.DataFrame:
+            """The segments a report at the end of `cutoff` would have named."""
+            analysis = datetime.combine(cutoff + timedelta(days=1), datetime.min.time())
+            return rfm_analysis(orders, returns, analysis, rfm).customers
+
         return clv_analysis(orders, segments.customers, inputs.period.last_day, params,
-                            buying_again)
+                            buying_again, segments_at)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
         """Total CLV, group A's share, the high-value customers at risk, when available."""

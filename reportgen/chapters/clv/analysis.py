@@ -127,6 +127,7 @@ class ClvForecast:
     state_factors: dict[str, float]  # expected purchases' correction by state (models.clv.states)
     state_error: tuple[float, float] | None  # held-out state error without / with the factors
     group_intervals: dict[str, tuple[float, float]]  # 90 % range of each CLV group's total
+    segment_intervals: dict[str, tuple[float, float]]  # and of each segment's (where measured)
     challenger_used: bool  # the 12-week purchases come from the challenger (it won)
     group_a_share: float  # share of the total held by CLV group A
     at_risk_clv: float  # expected value of the high-value customers at risk
@@ -191,6 +192,7 @@ class ClvResult:
 def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig,
     buying_again: BuyingAgain | None = None,
+    segments_at: Callable[[date], pl.DataFrame] | None = None,
 ) -> ClvResult:
     """Fit, backtest and apply the CLV models to every customer who bought by observation_end.
     `purchases`: orders (`CleanTransactions.orders`) or purchase lines, the same to this
@@ -210,7 +212,8 @@ def clv_analysis(
     fit = _identified_fit(summary, params, winner) if enough else None
     family = fit.model.name if fit is not None and fit.model is not None else None
     fits: FitCache = {}  # the windows' fits, shared by the rolling and the backtest windows
-    errors = rolling_errors(purchases, observation_end, params, family, fits) if family else ()
+    errors = (rolling_errors(purchases, observation_end, params, family, fits, segments_at)
+              if family else ())
     backtests = run_backtests(purchases, observation_end, params, family, errors,
                               winner[3] if winner else (), fits)
 
@@ -323,6 +326,7 @@ def clv_analysis(
         state_factors=factors,
         challenger_used=challenger_12w is not None,
         state_error=state_check,
+        segment_intervals=segment_intervals(customers, rfm_customers, errors),
         group_intervals={row["clv_group"]: (row["clv_total"] * low, row["clv_total"] * high)
                          for row in profiles.iter_rows(named=True)
                          for group, (low, high) in group_factors(errors).items()
@@ -484,6 +488,17 @@ def high_value_at_risk(
                 "recency_days", "orders", "monetary")
         .sort(["clv", "customer_id"], descending=[True, False])
     )
+
+
+def segment_intervals(customers: pl.DataFrame, rfm_customers: pl.DataFrame,
+                      errors: tuple[WindowError, ...]) -> dict[str, tuple[float, float]]:
+    """Each segment's CLV total times the 90 % factors of that segment's misses in the rolling
+    windows (segments as each cut-off's report named them)."""
+    factors = group_factors(errors, "by_segment")
+    totals = dict(customers.join(rfm_customers.select("customer_id", "segment"), on="customer_id")
+                  .group_by("segment").agg(pl.col("clv").sum()).iter_rows())
+    return {name: (totals[name] * low, totals[name] * high)
+            for name, (low, high) in factors.items() if name in totals}
 
 
 def challenger_won(backtests: tuple[Backtest, ...]) -> bool:

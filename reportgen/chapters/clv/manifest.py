@@ -35,7 +35,7 @@ def clv_manifest(clv: ClvResult) -> dict[str, Any]:
                               "level": 0.9},
         "history_months": clv.history_months,
         **({"spend": None, "grade": None, "season": {"available": False},
-            "param_intervals": None, "clv_interval": None, "group_intervals": None,
+            "param_intervals": None, "clv_interval": None, "group_intervals": None, "segment_intervals": None,
             "purchases_12w": None,
             "purchases_12w_interval": None, "total_clv": None, "high_value_at_risk": None}
            if forecast is None else {
@@ -45,6 +45,7 @@ def clv_manifest(clv: ClvResult) -> dict[str, Any]:
             "param_intervals": plain(forecast.param_intervals),
             "clv_interval": plain(forecast.clv_interval),
             "group_intervals": plain(forecast.group_intervals),
+            "segment_intervals": plain(forecast.segment_intervals),
             "purchases_12w": forecast.purchases_12w,
             "purchases_12w_interval": plain(forecast.purchases_12w_interval),
             "total_clv": forecast.total_clv,

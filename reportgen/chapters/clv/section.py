@@ -150,6 +150,7 @@ class LapsingRow:
     clv: float
     spend_12m: float
     p_buy_90d: float | None
+    clv_range: tuple[float, float] | None  # 90 % range from the segment's rolling misses
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         trust=trust_paragraph(clv, forecast),
         states=state_rows(customers, forecast.state_factors),
         state_error=forecast.state_error,
-        lapsing=lapsing_rows(customers, [*params.at_risk_segments, "hibernating"]),
+        lapsing=lapsing_rows(customers, [*params.at_risk_segments, "hibernating"],
+                             forecast.segment_intervals),
     )
     currency = inputs.config.currency
     interval = (f" (90 % range {money(forecast.clv_interval[0], currency)} – "
@@ -341,7 +343,8 @@ def state_rows(customers: pl.DataFrame, factors: dict[str, float]) -> tuple[Stat
                  for state, label in STATE_LABELS.items() if state in counts)
 
 
-def lapsing_rows(customers: pl.DataFrame, segments: list[str]) -> tuple[LapsingRow, ...]:
+def lapsing_rows(customers: pl.DataFrame, segments: list[str],
+                 ranges: dict[str, tuple[float, float]]) -> tuple[LapsingRow, ...]:
     """The slipping segments' CLV against their last 12 months' spend and their measured chance
     of buying within 90 days."""
     chance = (pl.col("p_buy_90d").mean() if "p_buy_90d" in customers.columns
@@ -352,7 +355,7 @@ def lapsing_rows(customers: pl.DataFrame, segments: list[str]) -> tuple[LapsingR
                   chance.alias("p_buy_90d"))
              .sort("clv", descending=True))
     return tuple(LapsingRow(segment_label(row["segment"]), row["customers"], row["clv"],
-                            row["spend_12m"], row["p_buy_90d"])
+                            row["spend_12m"], row["p_buy_90d"], ranges.get(row["segment"]))
                  for row in table.iter_rows(named=True))
 
 

@@ -27,8 +27,8 @@ they happened, and judged on windows it was not made from (`held_out_coverage`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import ClassVar, Protocol
 
@@ -217,6 +217,8 @@ class WindowError:
     by_state: dict[str, tuple[float, float]]  # (predicted, actual) purchases per state
     # (predicted, actual) value per quarter of predicted value: A the top quarter, then B-D
     by_group: dict[str, tuple[float, float]]
+    # (predicted, actual) value per customer segment at the cut-off (when segments were given)
+    by_segment: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def log_error(self) -> float | None:
@@ -230,11 +232,14 @@ class WindowError:
 
 
 def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
-                   family: str | None, cache: FitCache | None = None
+                   family: str | None, cache: FitCache | None = None,
+                   segments_at: Callable[[date], pl.DataFrame] | None = None
                    ) -> tuple[WindowError, ...]:
     """The model (`family`) fitted at every cut-off ROLLING_STEP_WEEKS apart, from the latest
     (a holdout before observation_end) back while the data allow a fit (at most
-    ROLLING_ORIGINS), each asked for its holdout: how far forecasts made this way missed."""
+    ROLLING_ORIGINS), each asked for its holdout: how far forecasts made this way missed.
+    `segments_at(cut-off)`: customer_id and segment as a report then would have named them,
+    for the misses per segment."""
     holdout = timedelta(weeks=params.backtest_weeks)
     horizon = params.backtest_weeks * 7 / params.time_unit_days
     found = []
@@ -262,7 +267,9 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
                 float(values.sum()),
                 state_sums(customer_states(calibration, params.time_unit_days), predicted,
                            counts.astype(float)),
-                quarter_sums(predicted_values, values)))
+                quarter_sums(predicted_values, values),
+                segment_sums(calibration, segments_at(calibration_end), predicted_values, values)
+                if segments_at is not None else {}))
     return tuple(found)
 
 
@@ -305,14 +312,28 @@ def quarter_sums(predicted: np.ndarray, actual: np.ndarray) -> dict[str, tuple[f
             for index, name in enumerate(QUARTERS)}
 
 
-def group_factors(errors: tuple[WindowError, ...]) -> dict[str, tuple[float, float]]:
-    """Per CLV group, the LEVEL interval's factors from the windows' errors in that group's
-    value (groups with fewer than three windows to judge by are left out)."""
+def segment_sums(calibration: pl.DataFrame, segments: pl.DataFrame, predicted: np.ndarray,
+                 actual: np.ndarray) -> dict[str, tuple[float, float]]:
+    """(predicted, actual) value per segment of the calibration customers (rows in order)."""
+    named = calibration.select("customer_id").join(
+        segments.select("customer_id", "segment"), on="customer_id", how="left",
+        maintain_order="left")["segment"].fill_null("").to_numpy()
+    return {str(name): (float(predicted[named == name].sum()),
+                        float(actual[named == name].sum()))
+            for name in sorted(set(named.tolist())) if name}
+
+
+def group_factors(errors: tuple[WindowError, ...], by: str = "by_group"
+                  ) -> dict[str, tuple[float, float]]:
+    """Per CLV group (or segment: by="by_segment"), the LEVEL interval's factors from the
+    windows' errors in its value (those with fewer than three windows to judge by are left
+    out)."""
+    names = sorted({name for window in errors for name in getattr(window, by)})
     found = {}
-    for name in QUARTERS:
-        logs = [found_error for window in errors if name in window.by_group
-                and (found_error := log_error(window.by_group[name][1],
-                                              window.by_group[name][0])) is not None]
+    for name in names:
+        logs = [found_error for window in errors if name in getattr(window, by)
+                and (found_error := log_error(getattr(window, by)[name][1],
+                                              getattr(window, by)[name][0])) is not None]
         factors = prediction_factors(logs, LEVEL)
         if factors is not None:
             found[name] = factors
