@@ -53,8 +53,26 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
             analysis = datetime.combine(cutoff + timedelta(days=1), datetime.min.time())
             return rfm_analysis(orders, returns, analysis, rfm).customers
 
+        months, evening = inputs.clean.customer_months, inputs.config.behaviour.evening_starts_hour
+
+        def habits_at(cutoff: date) -> pl.DataFrame:
+            """Each customer's return share over the year to `cutoff`, and the shares of their
+            orders placed at weekends and in the evening, as known then (the challenger's)."""
+            end = datetime.combine(cutoff + timedelta(days=1), datetime.min.time())
+            returned = (months.filter(pl.col("month").is_between(end - timedelta(days=365), end,
+                                                                 closed="left"))
+                        .group_by("customer_id").agg(
+                (pl.col("returned").sum() / pl.col("ordered").sum())
+                .clip(0.0, 1.0).alias("return_share")))
+            habits = (orders.filter(pl.col("customer_id").is_not_null()
+                                    & (pl.col("invoice_date") < end))
+                      .group_by("customer_id").agg(
+                (pl.col("invoice_date").dt.weekday() >= 6).mean().alias("weekend_share"),
+                (pl.col("invoice_date").dt.hour() >= evening).mean().alias("evening_share")))
+            return habits.join(returned, on="customer_id", how="left").sort("customer_id")
+
         return clv_analysis(orders, segments.customers, inputs.period.last_day, params,
-                            buying_again, segments_at)
+                            buying_again, segments_at, habits_at)
 
     def facts(self, result: ClvResult) -> dict[str, FactValue]:
         """Total CLV, group A's share, the high-value customers at risk, when available."""

@@ -20,7 +20,7 @@ import polars as pl
 
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClvConfig
-from reportgen.models.clv.challenger import challenger_predictions
+from reportgen.models.clv.challenger import ExtraFeatures, challenger_predictions
 from reportgen.models.clv.grade import ForecastGrade, forecast_grade
 from reportgen.models.clv.holdout import (
     LEVEL,
@@ -193,6 +193,7 @@ def clv_analysis(
     purchases: pl.DataFrame, rfm_customers: pl.DataFrame, observation_end: date, params: ClvConfig,
     buying_again: BuyingAgain | None = None,
     segments_at: Callable[[date], pl.DataFrame] | None = None,
+    habits_at: ExtraFeatures | None = None,
 ) -> ClvResult:
     """Fit, backtest and apply the CLV models to every customer who bought by observation_end.
     `purchases`: orders (`CleanTransactions.orders`) or purchase lines, the same to this
@@ -215,7 +216,7 @@ def clv_analysis(
     errors = (rolling_errors(purchases, observation_end, params, family, fits, segments_at)
               if family else ())
     backtests = run_backtests(purchases, observation_end, params, family, errors,
-                              winner[3] if winner else (), fits)
+                              winner[3] if winner else (), fits, habits_at)
 
     def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
         return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,
@@ -241,7 +242,7 @@ def clv_analysis(
     weeks = 7 / params.time_unit_days
     # The challenger makes the next 12 weeks' purchases where it beat the model in every
     # backtest window it ran in (models.clv.challenger); the CLV's months stay the model's.
-    challenger_12w = (_challenger_purchases(purchases, observation_end, summary)
+    challenger_12w = (_challenger_purchases(purchases, observation_end, summary, habits_at)
                       if challenger_won(backtests) else None)
     # Expected purchases corrected by how customers in the same state bought in the backtest
     # windows (models.clv.states): every horizon alike.
@@ -510,11 +511,12 @@ def challenger_won(backtests: tuple[Backtest, ...]) -> bool:
 
 
 def _challenger_purchases(purchases: pl.DataFrame, observation_end: date,
-                          summary: pl.DataFrame) -> np.ndarray | None:
+                          summary: pl.DataFrame, habits_at: ExtraFeatures | None
+                          ) -> np.ndarray | None:
     """The challenger's next 12 weeks' purchases of the summary's customers (trained on
     everything known at observation_end)."""
     predicted = challenger_predictions(purchase_days(purchases, None, observation_end),
-                                       observation_end, 84)
+                                       observation_end, 84, habits_at)
     if predicted is None:
         return None
     rows, count, _, _ = predicted

@@ -4,8 +4,9 @@ earlier cut-offs (scikit-learn's HistGradientBoosting).
 At a cut-off, each customer who has bought is described by what they did up to it
 (`features`): days since their last and first purchase, purchase days, their mean and total
 spend, their mean gap between purchase days, and their purchase days and spend in the last
-90 and 365 days. The target is what they did in the `horizon_days` after it: purchase days and
-their value.
+90 and 365 days; and whatever else the caller knows as of that cut-off (the CLV chapter passes
+each customer's return share and buying habits). The target is what they did in the
+`horizon_days` after it: purchase days and their value.
 
 Training rows come from every cut-off STEP_DAYS apart whose horizon ends by the training end
 (at most CUTOFFS of them, latest first); predictions are made at the training end, so a
@@ -19,6 +20,7 @@ the rest of a run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -45,11 +47,12 @@ class Challenger:
     value: HistGradientBoostingRegressor | None
     value_spread: float  # variance of the log-value residuals (the lognormal correction)
     training_rows: int
+    columns: tuple[str, ...]  # FEATURES and the extra ones it was trained with
 
     def predict(self, features: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Expected purchase days and their value over the horizon, per feature row."""
         with threadpool_limits(limits=1, user_api="openmp"):
-            return self._predict(features.select(FEATURES).to_numpy())
+            return self._predict(features.select(self.columns).to_numpy())
 
     def _predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         purchases = np.clip(self.purchases.predict(x), 0.0, None)
@@ -60,9 +63,26 @@ class Challenger:
         return purchases, chance * per_buyer
 
 
-def features(days: pl.DataFrame, cutoff: date) -> pl.DataFrame:
+ExtraFeatures = Callable[[date], pl.DataFrame]
+
+
+def features(days: pl.DataFrame, cutoff: date, extra: ExtraFeatures | None = None
+             ) -> pl.DataFrame:
     """customer_id and FEATURES of every customer who bought by `cutoff` (days: customer_id,
-    day, value: one row per customer and purchase day)."""
+    day, value: one row per customer and purchase day), and the `extra` features as of the
+    cut-off (customer_id and numeric columns, e.g. return share and buying habits; missing
+    values 0)."""
+    found = own_features(days, cutoff)
+    if extra is None:
+        return found
+    more = extra(cutoff)
+    names = [name for name in more.columns if name != "customer_id"]
+    return found.join(more, on="customer_id", how="left", maintain_order="left").with_columns(
+        pl.col(names).cast(pl.Float64).fill_null(0.0).fill_nan(0.0))
+
+
+def own_features(days: pl.DataFrame, cutoff: date) -> pl.DataFrame:
+    """customer_id and FEATURES as of `cutoff`."""
     known = days.filter(pl.col("day") <= cutoff)
     since = (pl.lit(cutoff) - pl.col("day")).dt.total_days()
     return (known.group_by("customer_id").agg(
@@ -94,15 +114,16 @@ def outcomes(days: pl.DataFrame, rows: pl.DataFrame, cutoff: date,
     return joined["count"].to_numpy(), joined["spent"].to_numpy()
 
 
-def train_challenger(days: pl.DataFrame, training_end: date,
-                     horizon_days: int) -> Challenger | None:
+def train_challenger(days: pl.DataFrame, training_end: date, horizon_days: int,
+                     extra: ExtraFeatures | None = None) -> Challenger | None:
     """The trees trained on the cut-offs whose horizon ends by `training_end`; None with fewer
     than MIN_TRAINING_ROWS rows."""
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _train(days, training_end, horizon_days)
+        return _train(days, training_end, horizon_days, extra)
 
 
-def _train(days: pl.DataFrame, training_end: date, horizon_days: int) -> Challenger | None:
+def _train(days: pl.DataFrame, training_end: date, horizon_days: int,
+           extra: ExtraFeatures | None) -> Challenger | None:
     first = days["day"].min()
     if not isinstance(first, date):
         return None
@@ -111,26 +132,27 @@ def _train(days: pl.DataFrame, training_end: date, horizon_days: int) -> Challen
         cutoff = training_end - timedelta(days=horizon_days + k * STEP_DAYS)
         if cutoff <= first + timedelta(days=STEP_DAYS):
             break
-        rows = features(days, cutoff)
+        rows = features(days, cutoff, extra)
         count, value = outcomes(days, rows, cutoff, horizon_days)
         frames.append(rows)
         counts.append(count)
         values.append(value)
     if not frames or sum(f.height for f in frames) < MIN_TRAINING_ROWS:
         return None
-    x = pl.concat(frames).select(FEATURES).to_numpy()
+    columns = tuple(name for name in frames[0].columns if name != "customer_id")
+    x = pl.concat(frames).select(columns).to_numpy()
     count, value = np.concatenate(counts), np.concatenate(values)
     purchases = HistGradientBoostingRegressor(loss="poisson", max_iter=MAX_ITER,
                                               random_state=SEED).fit(x, count)
     bought = value > 0
     if bought.all() or not bought.any():
-        return Challenger(purchases, None, None, 0.0, len(x))
+        return Challenger(purchases, None, None, 0.0, len(x), columns)
     buys = HistGradientBoostingClassifier(max_iter=MAX_ITER, random_state=SEED).fit(x, bought)
     log_value = np.log(value[bought])
     spend = HistGradientBoostingRegressor(max_iter=MAX_ITER, random_state=SEED).fit(
         x[bought], log_value)
     spread = float(np.var(log_value - spend.predict(x[bought])))
-    return Challenger(purchases, buys, spend, spread, len(x))
+    return Challenger(purchases, buys, spend, spread, len(x), columns)
 
 
 @dataclass(frozen=True)
@@ -144,14 +166,15 @@ class ChallengerScore:
     training_rows: int
 
 
-def challenger_predictions(days: pl.DataFrame, cutoff: date, horizon_days: int
+def challenger_predictions(days: pl.DataFrame, cutoff: date, horizon_days: int,
+                           extra: ExtraFeatures | None = None
                            ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, int] | None:
     """The challenger trained on what was known at `cutoff`, and its predictions for the
     customers known then (rows sorted by customer_id): rows, purchases, value, training
     rows; None when it cannot be trained."""
-    trained = train_challenger(days, cutoff, horizon_days)
+    trained = train_challenger(days, cutoff, horizon_days, extra)
     if trained is None:
         return None
-    rows = features(days, cutoff)
+    rows = features(days, cutoff, extra)
     purchases, value = trained.predict(rows)
     return rows, purchases, value, trained.training_rows

@@ -35,7 +35,11 @@ from typing import ClassVar, Protocol
 import numpy as np
 import polars as pl
 
-from reportgen.models.clv.challenger import ChallengerScore, challenger_predictions
+from reportgen.models.clv.challenger import (
+    ChallengerScore,
+    ExtraFeatures,
+    challenger_predictions,
+)
 from reportgen.models.clv.identification import lapsed_buy_less
 from reportgen.models.clv.purchase import (
     MODEL_LABELS,
@@ -274,11 +278,12 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
 
 
 def score_challenger(purchases: pl.DataFrame, calibration_end: date, horizon_days: int,
-                     counts: np.ndarray) -> ChallengerScore | None:
+                     counts: np.ndarray, extra: ExtraFeatures | None = None
+                     ) -> ChallengerScore | None:
     """The challenger trained on what was known at calibration_end, scored on the holdout
     `counts` of the calibration customers (sorted by customer_id, as its rows are)."""
     days = purchase_days(purchases, None, calibration_end + timedelta(days=horizon_days))
-    predicted = challenger_predictions(days, calibration_end, horizon_days)
+    predicted = challenger_predictions(days, calibration_end, horizon_days, extra)
     if predicted is None:
         return None
     rows, count, value, training_rows = predicted
@@ -360,8 +365,8 @@ def held_out_coverage(errors: tuple[WindowError, ...], value: bool = False) -> t
 
 def run_backtests(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
                   family: str | None = None, errors: tuple[WindowError, ...] = (),
-                  candidates: tuple[CandidateScore, ...] = (), cache: FitCache | None = None
-                  ) -> tuple[Backtest, ...]:
+                  candidates: tuple[CandidateScore, ...] = (), cache: FitCache | None = None,
+                  extra: ExtraFeatures | None = None) -> tuple[Backtest, ...]:
     """The latest window, the one before it, and, when the history reaches back, the same
     weeks a year earlier: the season the forecast starts in. Latest first; the last-year
     window only when it could run. With `family`, the report's model is the one tested; with
@@ -372,10 +377,11 @@ def run_backtests(purchases: pl.DataFrame, observation_end: date, params: Holdou
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
                              window="last_year", family=family, errors=errors, cache=cache)
     return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
-                         candidates=candidates, with_challenger=True, cache=cache),
+                         candidates=candidates, with_challenger=True, cache=cache,
+                         extra=extra),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
                          window="previous", family=family, errors=errors, with_challenger=True,
-                         cache=cache),
+                         cache=cache, extra=extra),
             *((last_year,) if last_year.available else ()))
 
 
@@ -383,7 +389,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
                  with_tracking: bool = True, window: str = "latest", family: str | None = None,
                  errors: tuple[WindowError, ...] = (),
                  candidates: tuple[CandidateScore, ...] = (),
-                 with_challenger: bool = False, cache: FitCache | None = None) -> Backtest:
+                 with_challenger: bool = False, cache: FitCache | None = None,
+                 extra: ExtraFeatures | None = None) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
     fitted = fit_window(purchases, calibration_end, observation_end, params, family, cache)
@@ -429,7 +436,7 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
         spend_errors=spend_errors,
         candidates=candidates,
         challenger=score_challenger(purchases, calibration_end, params.backtest_weeks * 7,
-                                    counts) if with_challenger else None,
+                                    counts, extra) if with_challenger else None,
         alive_check=lapsed_buy_less(
             model.p_alive(per_customer.frequency, per_customer.recency, per_customer.T),
             counts > 0, per_customer.frequency) if model.estimates_dropout else None,
