@@ -63,7 +63,6 @@ ROLLING_ORIGINS = 6  # rolling-origin windows at most
 ROLLING_STEP_WEEKS = 4
 LEVEL = 0.9  # the intervals' level
 TOP_SHARE = 0.10
-SEED = 20_111
 WINDOWS = {"latest": "Latest", "previous": "The window before",
            "last_year": "Same weeks last year"}
 
