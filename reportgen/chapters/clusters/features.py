@@ -8,6 +8,8 @@ from datetime import datetime
 
 import polars as pl
 
+from reportgen.models.frames import habit_shares
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
@@ -62,8 +64,7 @@ def customer_features(
         .select("customer_id", "products", pl.col("invoice_date").alias("when"))
     per_customer = orders.group_by("customer_id").agg(
         pl.col("products").mean().alias("products_per_order"),
-        (pl.col("when").dt.weekday() >= 6).mean().alias("weekend_share"),
-        (pl.col("when").dt.hour() >= evening_starts_hour).mean().alias("evening_share"),
+        *habit_shares(pl.col("when"), evening_starts_hour),
     )
     ranges = customer_products.group_by("customer_id").agg(
         pl.col("stock_code").n_unique().alias("product_range"))

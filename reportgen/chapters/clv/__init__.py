@@ -24,6 +24,7 @@ from reportgen.chapters.clv.section import ClvView, clv_section
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.chapters.segments.rfm import rfm_analysis
 from reportgen.models.clv.repurchase import repurchase_chance
+from reportgen.models.frames import habit_shares
 from reportgen.playbook.facts import FactValue
 
 
@@ -66,9 +67,7 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
                 .clip(0.0, 1.0).alias("return_share")))
             habits = (orders.filter(pl.col("customer_id").is_not_null()
                                     & (pl.col("invoice_date") < end))
-                      .group_by("customer_id").agg(
-                (pl.col("invoice_date").dt.weekday() >= 6).mean().alias("weekend_share"),
-                (pl.col("invoice_date").dt.hour() >= evening).mean().alias("evening_share")))
+                      .group_by("customer_id").agg(*habit_shares(pl.col("invoice_date"), evening)))
             return habits.join(returned, on="customer_id", how="left").sort("customer_id")
 
         return clv_analysis(orders, segments.customers, inputs.period.last_day, params,

@@ -23,9 +23,6 @@ from reportgen.config import TARGET_KEYS, TargetsConfig
 from reportgen.display.charts import Chart
 from reportgen.display.formatting import day, figure, money, pct, segment_label
 
-TARGET_LABELS = {"revenue": ("Revenue", "money"), "new_customers": ("New customers", "count"),
-                 "active_customers": ("Active customers", "count")}
-
 
 @dataclass(frozen=True)
 class BridgeRow:
@@ -141,7 +138,8 @@ def target_rows(targets: TargetsConfig, summary: SummaryResult,
         target = targets.for_month(key, month)
         if target is None:
             continue
-        label, kind = TARGET_LABELS[key]
+        kpi = next(kpi for kpi in KPIS if kpi.key == key)  # the catalogue names each target
+        label, kind = kpi.label, kpi.kind
         actual = getattr(summary.kpis, key)
         rows.append(TargetRow(label, kind, actual, target,
                               (actual - target) / target if actual is not None and target
