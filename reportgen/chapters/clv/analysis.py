@@ -23,6 +23,7 @@ from reportgen.config import ClvConfig
 from reportgen.models.clv.challenger import ExtraFeatures, challenger_predictions
 from reportgen.models.clv.grade import ForecastGrade, forecast_grade
 from reportgen.models.clv.holdout import (
+    CLV_GROUPS,
     LEVEL,
     Backtest,
     CandidateScore,
@@ -74,7 +75,6 @@ from reportgen.models.forecast import prediction_factors
 
 MIN_CUSTOMERS = 20
 MIN_REPEAT_PURCHASES = 10
-CLV_GROUPS = ("A", "B", "C", "D")
 CUSTOMER_COLUMNS = (
     "p_alive", "expected_purchases_1w", "expected_purchases_4w", "expected_purchases_12w",
     "expected_avg_value", "clv", "clv_group",

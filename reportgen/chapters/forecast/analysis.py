@@ -30,7 +30,7 @@ import polars as pl
 
 from reportgen.config import ClvConfig
 from reportgen.inputs.reduce import exact_sum
-from reportgen.models.clv.purchase import PurchaseModel, fit_nbd, fit_purchase_model
+from reportgen.models.clv.purchase import PurchaseModel, fit_family
 from reportgen.models.clv.spend import SpendModel, fit_spend_model, shrunk_mean_model
 from reportgen.models.clv.summary import (
     compressed_summary,
@@ -183,12 +183,8 @@ def refit(model: PurchaseModel, summary: pl.DataFrame, params: ClvConfig) -> Pur
     """The same family as the report's model, fitted on `summary` (compressed: one row per
     distinct history) with the penalizer the report's fit settled on and the unit's acceptance
     rules; NBD when the report's model is NBD."""
-    data = summary_arrays(compressed_summary(summary))
-    if model.name == "nbd":
-        return fit_nbd(data)
-    fit = fit_purchase_model(data, [model.name], [model.penalizer],
-                             params.min_dropout_evidence, params.allow_no_dropout_model)
-    return fit.model
+    return fit_family(summary_arrays(compressed_summary(summary)), model.name, [model.penalizer],
+                      params.min_dropout_evidence, params.allow_no_dropout_model).model
 
 
 def spend_model(daily: pl.DataFrame, summary: pl.DataFrame, end: date, method: str,

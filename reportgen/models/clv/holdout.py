@@ -45,6 +45,7 @@ from reportgen.models.clv.purchase import (
     MODEL_LABELS,
     PurchaseModel,
     SummaryArrays,
+    fit_family,
     fit_nbd,
     fit_purchase_model,
 )
@@ -302,7 +303,7 @@ def held_out_interval(predicted: float, calibration_end: date,
     return (predicted * factors[0], predicted * factors[1]) if factors else None
 
 
-QUARTERS = ("A", "B", "C", "D")
+CLV_GROUPS = ("A", "B", "C", "D")  # quarters of predicted value, A the highest
 
 
 def quarter_sums(predicted: np.ndarray, actual: np.ndarray) -> dict[str, tuple[float, float]]:
@@ -313,7 +314,7 @@ def quarter_sums(predicted: np.ndarray, actual: np.ndarray) -> dict[str, tuple[f
     quarters[order] = np.arange(predicted.size) * 4 // max(predicted.size, 1)
     return {name: (float(predicted[quarters == index].sum()),
                    float(actual[quarters == index].sum()))
-            for index, name in enumerate(QUARTERS)}
+            for index, name in enumerate(CLV_GROUPS)}
 
 
 def segment_sums(calibration: pl.DataFrame, segments: pl.DataFrame, predicted: np.ndarray,
@@ -482,13 +483,11 @@ def fit_window_once(
                 f"needs at least as long as the {holdout_days}-day window it predicts")
     compressed = summary_arrays(compressed_summary(calibration))
     candidates: tuple[CandidateScore, ...] = ()
-    if family == "nbd":
-        return fit_nbd(compressed), "the report's model", calibration, candidates
     if family is not None:
         # The family, or its no-dropout limit (NBD) where these data show no dropout: the
         # window then tests NBD and says so (its model differs from the report's).
-        fitted = fit_purchase_model(compressed, [family], list(params.penalizers),
-                                    params.min_dropout_evidence, allow_no_dropout=True)
+        fitted = fit_family(compressed, family, list(params.penalizers),
+                            params.min_dropout_evidence, allow_no_dropout=True)
         if fitted.model is None:
             return (f"the report's model, {MODEL_LABELS[family]}, could not be fitted on the "
                     f"data to {calibration_end:%d %b %Y} ({fitted.reason})")

@@ -350,6 +350,17 @@ def fit_purchase_model(
                     nbd.log_likelihood)
 
 
+def fit_family(data: SummaryArrays, name: str, penalizers: Sequence[float],
+               min_dropout_evidence: float, allow_no_dropout: bool) -> ModelFit:
+    """One family refitted by its ladder over `penalizers` (NBD where it shows no dropout and
+    that is allowed), or NBD itself for "nbd": how a backtest or forecast window refits the
+    report's model."""
+    if name == "nbd":
+        nbd = fit_nbd(data)
+        return ModelFit(nbd, (), "the report's model", nbd.log_likelihood)
+    return fit_purchase_model(data, [name], penalizers, min_dropout_evidence, allow_no_dropout)
+
+
 def _ladder(
     name: str,
     data: SummaryArrays,
