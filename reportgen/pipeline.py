@@ -27,6 +27,7 @@ from reportgen.period import Period
 from reportgen.playbook.audience import audience_table
 from reportgen.playbook.entries import load_playbook
 from reportgen.playbook.evaluate import evaluate_playbook
+from reportgen.playbook.no_action import NO_ACTION_FILE
 from reportgen.report.context import ReportContext, build_report_context
 from reportgen.report.render import Renderer
 
@@ -153,6 +154,8 @@ def build_report(
         files.update(email)
         files.update({f"actions/{key}.csv": csv_bytes(audience)
                       for key, audience in playbook.audiences.items()})
+        if playbook.no_action is not None:
+            files[NO_ACTION_FILE] = csv_bytes(playbook.no_action)
         chapter_entries = {chapter.key: None for chapter in chapters}
         for chapter, result in applied:
             del chapter_entries[chapter.key]

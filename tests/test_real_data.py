@@ -9,6 +9,7 @@ import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -286,7 +287,7 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert (customers["clv"] > 0).all()
     risky = pl.read_csv(result.folder / "high_value_at_risk.csv")
     assert risky.height and risky["p_alive"].null_count() == risky.height
-    winback = pl.read_csv(result.folder / "actions" / "winback_high_value.csv")
+    winback = pl.read_csv(result.folder / "actions" / "winback_key_accounts.csv")
     assert winback["p_alive"].null_count() == winback.height
     html = (result.folder / "report.html").read_text()
     assert ("P(alive), the chance that a customer is still active, is not estimated: no "
@@ -357,17 +358,21 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
              for r in fired]
     assert pl.concat([f.select("customer_id") for f in lists])["customer_id"].is_unique().all()
     assert sum(r["audience_value"] for r in fired) <= manifest["facts"]["clv.total"]
-    assert "winback_high_value" in [r["id"] for r in fired[:3]]
-    assert "seasonal_campaign" not in [r["id"] for r in fired]  # November is the peak itself
-    onboarding = next(r for r in fired if r["id"] == "onboarding_new")
-    assert (onboarding["audience_size"] + onboarding["assigned_elsewhere"]
-            == manifest["facts"]["kpi.new_customers"])
+    assert fired[0]["id"] == "winback_key_accounts"
+    assert "early_order_terms" not in [r["id"] for r in fired]  # November is the peak itself
+    # Onboarding (issue 32): first orders ever in the month, and only one order so far.
+    welcome = next(r for r in fired if r["id"] == "welcome_new_accounts")
+    first_timers = customers.filter(
+        (pl.col("first_purchase").str.to_date() >= date(2011, 11, 1))
+        & (pl.col("frequency") == 1))
+    assert welcome["audience_size"] + welcome["assigned_elsewhere"] == first_timers.height
+    check_actions_are_worth_their_cost(result.folder, manifest, customers)
     errors = manifest["suspected_entry_errors"]
     assert "541431" in [e["invoice"] for e in errors]
     assert "541431" in text and "Suspected entry errors" in text
     assert re.search(r"Revenue of £[\d,]+ in November 2011: up [\d.]+% on October 2011; no "
                      r"November 2010 to compare with \(the data start on 1 Dec 2010\)\.", text)
-    assert re.search(r"What to do first\s+Win back high-value customers who are slipping "
+    assert re.search(r"What to do first\s+Call key accounts who are slipping "
                      r"\([\d,]+ customers, expected to add £[\d,]+: forecast CLV over the next "
                      r"12 months, grade [A-D]\)\.", text)
     assert re.search(r"Orders without a customer id \([\d.]+% of the month's revenue\)", text)
@@ -384,12 +389,47 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert "For buyers and merchandisers" in text
 
 
-def check_octobers_lists_are_measured_in_november(unit_folder: Path) -> None:
-    """Every October list holds out about 10 % (the hash draw of unit, month, action and
-    customer, so a re-run gives the same groups), and November's measurement of them equals a
-    computation in plain Python from the published CSVs and November's purchases."""
-    from reportgen.playbook.control import with_groups
+def check_actions_are_worth_their_cost(folder: Path, manifest: dict[str, Any],
+                                       customers: pl.DataFrame) -> None:
+    """Issue 32's UK checks: a wholesale business; every play valued with its cost and none
+    at a loss; win-backs only for customers unlikely to buy on their own; balanced control
+    groups; every customer decided once; the valuable customers about to sleep in a list."""
+    assert manifest["business"] == "wholesale"
+    fired = manifest["recommendations"]
+    for recommendation in fired:
+        assert recommendation["cost"] is not None and recommendation["cost"] > 0
+        assert recommendation["expected_incremental_profit"] >= 0
+    for recommendation in manifest["recommendations_not_worth_it"]:
+        assert recommendation["expected_incremental_profit"] < 0
+    lists = {r["id"]: pl.read_csv(folder / r["action_file"],
+                                  schema_overrides={"customer_id": pl.String})
+             for r in fired}
+    for play, table in lists.items():
+        if play.startswith("winback"):
+            assert (table["p_buy_90d"] < 0.66).all(), play
+            overdue = table["recency_days"] > 1.5 * table["usual_gap_days"]
+            assert overdue.all(), play
+        control = table.filter(pl.col("group") == "control")
+        contact = table.filter(pl.col("group") != "control")
+        if table.height >= 150 and control.height:
+            assert abs(control["clv"].mean() / contact["clv"].mean() - 1) <= 0.15, play  # type: ignore[operator]
+    no_action = pl.read_csv(folder / "actions" / "no_action.csv",
+                            schema_overrides={"customer_id": pl.String})
+    listed = pl.concat([t.select("customer_id") for t in lists.values()])["customer_id"]
+    decided = pl.concat([listed, no_action["customer_id"]])
+    assert decided.is_unique().all()
+    assert set(decided) == set(customers["customer_id"].cast(pl.String))
+    median = customers["clv"].median()
+    sleeping = customers.filter((pl.col("segment") == "about_to_sleep")
+                                & (pl.col("clv") > median))["customer_id"].cast(pl.String)
+    assert sleeping.is_in(listed.implode()).mean() >= 0.9  # type: ignore[operator]
 
+
+def check_octobers_lists_are_measured_in_november(unit_folder: Path) -> None:
+    """Every October list holds out the control group its plan sized (stratified by value; key
+    accounts never), and November's measurement of them equals a computation in plain Python
+    from the published CSVs and November's purchases: stratum by stratum where the list was
+    drawn in strata."""
     config = load_unit_config(UK)
     lines = clean_lines(read_transactions(config).transactions, datetime(2011, 12, 1),
                         config.cleaning)
@@ -398,52 +438,48 @@ def check_octobers_lists_are_measured_in_november(unit_folder: Path) -> None:
             "customer_id", "invoice_date", "revenue").iter_rows():
         if customer is not None and datetime(2011, 11, 1) <= when < datetime(2011, 12, 1):
             spent[customer] += revenue
+    october = json.loads((unit_folder / "2011-10" / "manifest.json").read_text())
+    plans = {r["id"]: r["hold_out"] for r in october["recommendations"]}
     manifest = json.loads((unit_folder / "2011-11" / "manifest.json").read_text())
     results = {r["play"]: r for r in manifest["action_results"] if r["period"] == "2011-10"}
-    lists = sorted((unit_folder / "2011-10" / "actions").glob("*.csv"))
+    lists = sorted(p for p in (unit_folder / "2011-10" / "actions").glob("*.csv")
+                   if p.stem != "no_action")
     assert lists and set(results) == {path.stem for path in lists}
+    compared = 0
     for path in lists:
         table = pl.read_csv(path, schema_overrides={"customer_id": pl.String})
-        rows = table.select("customer_id", "group").rows()
-        control = [c for c, g in rows if g == "control"]
-        contact = [c for c, g in rows if g == "contact"]
-        assert len(control) + len(contact) == len(rows)
-        assert abs(len(control) - 0.1 * len(rows)) <= 4 * (0.09 * len(rows)) ** 0.5 + 1
-        redrawn = with_groups(table.select("customer_id"), "uk", "2011-10", path.stem, 0.1)
-        assert redrawn["group"].to_list() == table["group"].to_list()
+        rows = table.select("customer_id", "group", "stratum").rows()
+        control = [(c, s) for c, g, s in rows if g == "control"]
+        contact = [(c, s) for c, g, s in rows if g == "contact"]
+        keyed = [c for c, g, _ in rows if g == "contact_key_account"]
+        assert len(control) + len(contact) + len(keyed) == len(rows)
+        assert len(control) == plans[path.stem]["controls"]
+        assert len(keyed) == plans[path.stem]["key_accounts"]
         result = results[path.stem]
         assert (result["contact"], result["control"]) == (len(contact), len(control))
         assert result["measured_from"] == "2011-11-01" and not result["carried_out"]
-        bought = {group: sum(1 for c in ids if c in spent) for group, ids in
-                  (("contact", contact), ("control", control))}
-        revenue = {group: sum(spent.get(c, 0.0) for c in ids) for group, ids in
-                   (("contact", contact), ("control", control))}
-        assert result["response_contact"] == pytest.approx(bought["contact"] / len(contact))
-        assert result["revenue_per_customer_contact"] == pytest.approx(
-            revenue["contact"] / len(contact))
+        assert result["response_contact"] == pytest.approx(
+            sum(c in spent for c, _ in contact) / len(contact))
         if len(control) < 10:
             assert result["response_difference"] is None
             continue
-        p1, p0 = bought["contact"] / len(contact), bought["control"] / len(control)
-        assert result["response_control"] == pytest.approx(p0)
-        assert result["response_difference"] == pytest.approx(p1 - p0)
-        (l1, u1), (l0, u0) = (wilson(bought[g], n, 1.6448536) for g, n in
-                              (("contact", len(contact)), ("control", len(control))))
+        compared += 1
+        strata = sorted({s for _, s in contact} & {s for _, s in control})
+        total = sum(1 for c, s in contact + control if s in strata)
+        difference = revenue = 0.0
+        for stratum in strata:
+            ones = [c for c, s in contact if s == stratum]
+            zeros = [c for c, s in control if s == stratum]
+            weight = (len(ones) + len(zeros)) / total
+            difference += weight * (sum(c in spent for c in ones) / len(ones)
+                                    - sum(c in spent for c in zeros) / len(zeros))
+            revenue += weight * (sum(spent.get(c, 0.0) for c in ones) / len(ones)
+                                 - sum(spent.get(c, 0.0) for c in zeros) / len(zeros))
+        assert result["response_difference"] == pytest.approx(difference)
+        assert result["incremental_revenue"] == pytest.approx(revenue * len(contact))
         low, high = result["response_interval"]
-        assert low == pytest.approx(p1 - p0 - ((p1 - l1) ** 2 + (u0 - p0) ** 2) ** 0.5, abs=1e-6)
-        assert high == pytest.approx(p1 - p0 + ((u1 - p1) ** 2 + (p0 - l0) ** 2) ** 0.5, abs=1e-6)
-        difference = revenue["contact"] / len(contact) - revenue["control"] / len(control)
-        assert result["incremental_revenue"] == pytest.approx(difference * len(contact))
+        assert low < difference < high
         low, high = result["interval"]
         assert low < result["incremental_revenue"] < high
         assert result["significant"] == (low > 0 or high < 0)
-
-
-def wilson(successes: int, trials: int, z: float) -> tuple[float, float]:
-    """Wilson's score interval: the roots in p of (share - p)^2 = z^2 p (1 - p) / trials."""
-    share = successes / trials
-    a = 1 + z * z / trials
-    b = -(2 * share + z * z / trials)
-    c = share * share
-    root = (b * b - 4 * a * c) ** 0.5
-    return (-b - root) / (2 * a), (-b + root) / (2 * a)
+    assert compared >= 1  # the new accounts' welcome holds out enough to be compared

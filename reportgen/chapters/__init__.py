@@ -12,6 +12,7 @@ from typing import Any
 
 from reportgen.chapters.base import Chapter
 from reportgen.chapters.behaviour import BehaviourChapter
+from reportgen.chapters.business import BusinessChapter
 from reportgen.chapters.clusters import ClustersChapter
 from reportgen.chapters.clv import ClvChapter
 from reportgen.chapters.countries import CountriesChapter
@@ -35,6 +36,7 @@ CHAPTERS: tuple[Chapter[Any], ...] = (
     RecommendationsChapter(),
     MeasurementChapter(),
     SegmentsChapter(),
+    BusinessChapter(),
     ClvChapter(),
     ForecastChapter(),
     TrendsChapter(),

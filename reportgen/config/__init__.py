@@ -2,8 +2,9 @@
 
 One module per concept: `base` (strict models, zones, URLs), `source` (files and columns),
 `cleaning`, `analysis` (the chapters' settings), `playbook` (the playbook file's schema),
-`delivery` (email and SMTP), `targets`, `unit` (the whole unit) and `loading` (reading and merging the
-files, and every problem in one error). Everything is importable from `reportgen.config`.
+`delivery` (email and SMTP), `economics` (margin and costs of contact), `targets`, `unit` (the
+whole unit) and `loading` (reading and merging the files, and every problem in one error).
+Everything is importable from `reportgen.config`.
 """
 
 from __future__ import annotations
@@ -92,6 +93,15 @@ from reportgen.config.delivery import (
 from reportgen.config.delivery import (
     SmtpSettings as SmtpSettings,
 )
+from reportgen.config.economics import (
+    Channel as Channel,
+)
+from reportgen.config.economics import (
+    ContactCosts as ContactCosts,
+)
+from reportgen.config.economics import (
+    EconomicsConfig as EconomicsConfig,
+)
 from reportgen.config.loading import (
     ConfigErrors as ConfigErrors,
 )
@@ -106,6 +116,12 @@ from reportgen.config.loading import (
 )
 from reportgen.config.playbook import (
     AudienceFilter as AudienceFilter,
+)
+from reportgen.config.playbook import (
+    Business as Business,
+)
+from reportgen.config.playbook import (
+    HoldOutOptions as HoldOutOptions,
 )
 from reportgen.config.playbook import (
     PlaybookEntry as PlaybookEntry,

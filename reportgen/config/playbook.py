@@ -12,6 +12,9 @@ from pydantic import (
 )
 
 from reportgen.config.base import StrictModel
+from reportgen.config.economics import Channel
+
+Business = Literal["wholesale", "consumer"]
 
 
 class AudienceFilter(StrictModel):
@@ -35,6 +38,14 @@ class AudienceFilter(StrictModel):
     first_purchase_in_period: bool | None = Field(
         None, description="true: only customers whose first purchase is in the report's month "
         "(the month's new customers); false: only the others.")
+    overdue: bool | None = Field(
+        None, description="true: only customers whose time since their last order exceeds "
+        "their own usual gap between orders (usual_gap_days) by playbook.overdue_factor; "
+        "false: only those still within it.")
+    min_value_quantile: float | None = Field(
+        None, ge=0, le=1, description="Only customers whose value (forecast CLV where "
+        "estimated, else their last 12 months' revenue) is at least this quantile of every "
+        "customer's: 0.5 keeps the above-median half.")
 
 
 class PlaybookEntry(StrictModel):
@@ -59,17 +70,31 @@ class PlaybookEntry(StrictModel):
         "each customer's chance of not buying within 90 days); uplift: it raises the audience's "
         "spend (incremental value = uplift x the audience's CLV).")
     response: float = Field(
-        0.1, ge=0, le=1, description="Assumed share of the audience that responds (an "
-        "assumption, labelled so in the report, until measured response exists).")
+        0.1, ge=0, le=1, description="Assumed share of the contacted customers who would not "
+        "have bought without the play and respond to it (an assumption, labelled so in the "
+        "report, until measured on earlier campaigns against their control groups).")
     uplift: float = Field(
-        0.05, ge=0, le=1, description="For effect uplift: assumed increase of the audience's "
-        "expected spend over the CLV horizon, as a share of it.")
+        0.05, ge=0, le=5, description="For effect uplift: assumed increase of a responding "
+        "customer's expected spend over the CLV horizon, as a share of it (the play adds "
+        "response x uplift of the contacted customers' value).")
+    channel: Channel = Field(
+        "email", description="How customers are contacted (email, call, letter): sets the cost "
+        "per contact from economics.contact_cost.")
+    coupon: bool = Field(
+        False, description="The play offers a discount: economics.coupon_share of each "
+        "responder's order is a cost.")
+    business: list[Business] | None = Field(
+        None, description="The business profiles the play suits (wholesale, consumer); "
+        "omitted: both. A play for another profile does not fire.")
     control_share: float | None = Field(
         None, ge=0, lt=1, description="Share of this action's customers held out as a control "
         "group (not to be contacted); default: the unit's playbook.control_share.")
 
     @model_validator(mode="after")
     def _insight_has_no_audience(self) -> PlaybookEntry:
+        if self.id == "no_action":
+            raise ValueError("'no_action' names the list of customers in no action "
+                             "(actions/no_action.csv); give the entry another id")
         if self.kind == "insight" and self.audience != AudienceFilter():
             raise ValueError(f"entry '{self.id}': an insight has no audience; remove it or "
                              "make the entry kind: action")
@@ -94,6 +119,33 @@ class PlaybookFile(StrictModel):
         return self
 
 
+class NeverHeldOut(StrictModel):
+    """Customers always contacted, never drawn into a control group."""
+
+    top_accounts: int = Field(
+        0, ge=0, description="The unit's largest accounts by revenue over the last 12 months: "
+        "always contacted, reported as unmeasured.")
+
+
+class HoldOutOptions(StrictModel):
+    """Control-group sizing: stratified by value, and large enough to measure."""
+
+    never: NeverHeldOut = Field(default_factory=NeverHeldOut,
+                                description="Customers never held out.")
+    power: float = Field(0.8, gt=0, lt=1, description="Chance of detecting the play's "
+                         "assumed response when it is real.")
+    significance: float = Field(0.05, gt=0, lt=1, description="Two-sided significance level "
+                                "of the comparison of contacted and control customers.")
+    pool_months: int = Field(
+        12, ge=1, le=60, description="A play too small to measure in one month keeps its "
+        "control group when its lists pooled over at most this many months would detect the "
+        "expected effect; otherwise it holds out no one.")
+    max_share: float = Field(
+        0.25, gt=0, lt=1, description="The largest share of a list held out to reach the power "
+        "in one month; a play that would need more keeps its configured share and is measured "
+        "over several months' lists, or, if not even a year's would do, holds out no one.")
+
+
 class PlaybookOptions(StrictModel):
     """Which playbook a unit uses, and its own changes to it."""
 
@@ -112,6 +164,13 @@ class PlaybookOptions(StrictModel):
     control_shares: dict[str, float] = Field(
         default_factory=dict, description="This unit's control share of particular actions, "
         "by action id (over the entry's and playbook.control_share).")
+
+    overdue_factor: float = Field(
+        1.5, ge=1, description="A customer is overdue when the days since their last order "
+        "exceed their usual gap between orders times this.")
+    hold_out: HoldOutOptions = Field(
+        default_factory=lambda: HoldOutOptions(),
+        description="Who may be held out in control groups and how large the groups must be.")
 
     @field_validator("control_shares")
     @classmethod

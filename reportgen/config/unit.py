@@ -24,6 +24,7 @@ from reportgen.config.analysis import (
 from reportgen.config.base import ENV_PREFIX, StrictModel, ZoneName
 from reportgen.config.cleaning import CleaningConfig, FilterConfig
 from reportgen.config.delivery import DeliveryConfig
+from reportgen.config.economics import EconomicsConfig
 from reportgen.config.playbook import PlaybookOptions
 from reportgen.config.source import SourceConfig
 from reportgen.config.targets import TargetsConfig
@@ -86,6 +87,15 @@ class UnitConfig(BaseSettings):
                                    description="Monthly targets the report compares with.")
     playbook: PlaybookOptions = Field(default_factory=PlaybookOptions,
                                       description="Recommendation playbook.")
+    business: Literal["auto", "wholesale", "consumer"] = Field(
+        "auto", description="Who the unit sells to, which chooses the playbook's plays: "
+        "wholesale (accounts buying cases of many products: account calls, trade terms, "
+        "reorders) or consumer (households and shoppers: coupons, loyalty, cross-sell); auto "
+        "infers it from units per product line, products per order and the buying rhythm, and "
+        "the report says what it inferred.")
+    economics: EconomicsConfig = Field(
+        default_factory=EconomicsConfig, description="Margin and costs of contact that turn "
+        "an action's expected revenue into expected profit (defaults are assumptions).")
     engine: Literal["polars", "spark"] = Field(
         "polars", description="What reads and cleans the transactions and reduces them to the "
         "tables the chapters read: polars (this machine) or spark (Apache Spark, see `spark`).")

@@ -27,6 +27,7 @@ from reportgen.outputs.publish import write_atomic
 from reportgen.paths import CAMPAIGN_LOG
 from reportgen.period import Period
 from reportgen.playbook.control import CONTACT, CONTROL
+from reportgen.playbook.no_action import NO_ACTION_FILE
 
 PERIOD_FOLDER = re.compile(r"^\d{4}-\d{2}$")
 LOG_HEADER = (
@@ -43,7 +44,8 @@ class PublishedList:
     period: Period
     play: str
     title: str
-    groups: pl.DataFrame  # customer_id, group (contact / control)
+    groups: pl.DataFrame  # customer_id, group (contact / control / contact_key_account),
+    # stratum (the value stratum it was drawn in; empty for lists drawn before strata)
     has_control_column: bool  # lists published before control groups have none
     sent: date | None  # when it was carried out (None: not marked as carried out)
 
@@ -123,14 +125,24 @@ def action_titles(folder: Path) -> dict[str, str]:
         return {}
 
 
+def action_list_files(folder: Path) -> list[Path]:
+    """A published report folder's action lists (actions/<play>.csv), not the customers in no
+    list (actions/no_action.csv)."""
+    return sorted(path for path in (folder / "actions").glob("*.csv")
+                  if f"actions/{path.name}" != NO_ACTION_FILE)
+
+
 def read_groups(path: Path) -> tuple[pl.DataFrame, bool]:
-    """A published action list's customer_id and group (all contact in a list published before
-    control groups), and whether it had a group column. PolarsError or OSError when it cannot
-    be read."""
-    table = pl.read_csv(path, schema_overrides={"customer_id": pl.String, "group": pl.String})
+    """A published action list's customer_id, group (all contact in a list published before
+    control groups) and stratum (empty before strata), and whether it had a group column.
+    PolarsError or OSError when it cannot be read."""
+    table = pl.read_csv(path, schema_overrides={"customer_id": pl.String, "group": pl.String,
+                                                "stratum": pl.Int64})
     has_groups = "group" in table.columns
     groups = table.select(
         "customer_id", pl.col("group") if has_groups else pl.lit(CONTACT).alias("group"),
+        pl.col("stratum") if "stratum" in table.columns
+        else pl.lit(None, dtype=pl.Int64).alias("stratum"),
     ).drop_nulls("customer_id")
     return groups, has_groups
 
@@ -158,7 +170,7 @@ def earlier_action_lists(output_dir: Path, unit: str, period: Period,
     for month in earlier:
         folder = unit_folder / str(month)
         titles = action_titles(folder)
-        for path in sorted((folder / "actions").glob("*.csv")):
+        for path in action_list_files(folder):
             try:
                 groups, has_groups = read_groups(path)
             except (pl.exceptions.PolarsError, OSError) as exc:
@@ -175,7 +187,7 @@ def mark_campaign(output_dir: Path, unit: str, period: Period, play: str, sent: 
     when no such list is published or the date is before the list could exist."""
     folder = output_dir / unit / str(period)
     if not (folder / "actions" / f"{play}.csv").is_file():
-        published = sorted(path.stem for path in (folder / "actions").glob("*.csv"))
+        published = [path.stem for path in action_list_files(folder)]
         listed = ", ".join(published) if published else "none"
         raise ConfigError(f"no action list '{play}' is published for {period}", unit=unit,
                           file=folder, hint=f"published lists of {period}: {listed}")
@@ -205,7 +217,7 @@ def campaign_rows(output_dir: Path, unit: str) -> list[dict[str, Any]]:
     marks = read_campaign_log(campaign_log_path(output_dir, unit))
     rows = []
     for month in published_periods(output_dir / unit):
-        for path in sorted((output_dir / unit / str(month) / "actions").glob("*.csv")):
+        for path in action_list_files(output_dir / unit / str(month)):
             try:
                 groups, _ = read_groups(path)
             except (pl.exceptions.PolarsError, OSError):

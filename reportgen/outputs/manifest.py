@@ -17,6 +17,7 @@ from reportgen.inputs.load import InputReading
 from reportgen.period import Period
 from reportgen.playbook.entries import playbook_path
 from reportgen.playbook.evaluate import PlaybookOutcome, Recommendation
+from reportgen.playbook.no_action import NO_ACTION_FILE
 
 PACKAGES = (
     "reportgen", "polars", "numpy", "scikit-learn", "lifetimes", "jinja2", "weasyprint",
@@ -71,7 +72,10 @@ def run_manifest(
         **chapter_entries,
         "recommendations": [recommendation_entry(r) for r in playbook.recommendations],
         "insights": [asdict(i) for i in playbook.insights],
+        "recommendations_not_worth_it": [recommendation_entry(r)
+                                         for r in playbook.not_worth_it],
         "recommendations_not_fired": [asdict(s) for s in playbook.skipped],
+        "no_action": no_action_entry(playbook),
         "playbook_file": str(playbook_path(config)),
         "facts": playbook.facts,
         "outputs": {
@@ -87,7 +91,24 @@ def run_manifest(
 
 def recommendation_entry(recommendation: Recommendation) -> dict[str, object]:
     """A fired action as the manifest records it (values over the CLV horizon; null where
-    not estimated)."""
+    not estimated): its economics and control group, with the derived figures."""
+    economics = recommendation.economics
     return {**asdict(recommendation), "action_file": recommendation.action_file,
             "assigned_elsewhere": recommendation.assigned_elsewhere,
-            "contact_size": recommendation.contact_size}
+            "contact_size": recommendation.contact_size,
+            "cost": recommendation.cost,
+            "expected_incremental_profit": recommendation.expected_incremental_profit,
+            "break_even_response": recommendation.break_even_response,
+            "economics": None if economics is None else {
+                **asdict(economics), "value_factor": economics.value_factor,
+                "coupon_cost": economics.coupon_cost, "cost": economics.cost}}
+
+
+def no_action_entry(playbook: PlaybookOutcome) -> dict[str, object] | None:
+    """How many customers are in no list, by reason (actions/no_action.csv has each)."""
+    table = playbook.no_action
+    if table is None:
+        return None
+    counts = table.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    return {"customers": table.height, "file": NO_ACTION_FILE,
+            "by_reason": {reason: int(n) for reason, n in counts.iter_rows()}}

@@ -194,13 +194,48 @@ def test_measured_responses_pool_complete_campaigns_that_were_carried_out() -> N
     assert set(measured) == {"winback"}  # the list not carried out is not a campaign
     weights = [c.contact.customers for c in done]
     pooled = sum(w * (c.response_difference or 0) for w, c in zip(weights, done, strict=True))
-    assert measured["winback"].response == pytest.approx(pooled / sum(weights))
-    assert measured["winback"].campaigns == 2 and 0.05 < measured["winback"].response < 0.15
+    anyway = sum(w * c.control.response for w, c in zip(weights, done, strict=True))
+    assert measured["winback"].uplift == pytest.approx(pooled / sum(weights))
+    # The playbook's response: the extra buyers among those who would not have bought. The
+    # simulation adds 0.1 to a chance of 0.2: a response of 0.1 / 0.8 = 0.125.
+    assert measured["winback"].response == pytest.approx(
+        (pooled / sum(weights)) / (1 - anyway / sum(weights)))
+    assert measured["winback"].campaigns == 2 and 0.08 < measured["winback"].response < 0.17
     # one campaign is not enough; an open window does not count
     assert measured_responses(done[:1], 2) == {}
     still_open = measurement_analysis(pl.concat([data, more]), EarlierLists(tuple(lists)),
                                       NOVEMBER, "uk", MeasurementConfig(window_months=3))
     assert still_open.measured_responses == {}
+
+
+def test_a_list_drawn_in_value_strata_is_compared_stratum_by_stratum() -> None:
+    # Stratum 1 (high value): 4 contacted, 3 bought; 2 controls, 1 bought. Stratum 2: 6
+    # contacted, 1 bought; 2 controls, 0 bought. A whole-list comparison would mix them.
+    groups = pl.DataFrame({
+        "customer_id": [f"h{n}" for n in range(6)] + [f"l{n}" for n in range(8)],
+        "group": ["contact"] * 4 + ["control"] * 2 + ["contact"] * 6 + ["control"] * 2,
+        "stratum": [1] * 6 + [2] * 8})
+    data = purchases(("h0", "2011-11-03", 100), ("h1", "2011-11-03", 100),
+                     ("h2", "2011-11-03", 100), ("h4", "2011-11-03", 60),
+                     ("l0", "2011-11-03", 10))
+    lists = EarlierLists((PublishedList(OCTOBER, "play", "Play", groups, True, None),))
+    [campaign] = measurement_analysis(data, lists, NOVEMBER, "uk",
+                                      MeasurementConfig(min_group=2)).campaigns
+    weights = (6 / 14, 8 / 14)
+    assert campaign.response_difference == pytest.approx(
+        weights[0] * (3 / 4 - 1 / 2) + weights[1] * (1 / 6 - 0))
+    assert campaign.revenue_difference == pytest.approx(
+        weights[0] * (300 / 4 - 60 / 2) + weights[1] * (10 / 6 - 0))
+    low, high = campaign.response_interval  # type: ignore[misc]
+    assert low < campaign.response_difference < high
+    # Key accounts, never drawn, are left out of the comparison.
+    keyed = groups.vstack(pl.DataFrame({"customer_id": ["key"], "group": ["contact_key_account"],
+                                        "stratum": [None]}, schema=groups.schema))
+    lists = EarlierLists((PublishedList(OCTOBER, "play", "Play", keyed, True, None),))
+    [with_key] = measurement_analysis(data, lists, NOVEMBER, "uk",
+                                      MeasurementConfig(min_group=2)).campaigns
+    assert with_key.contact.customers == 10 and with_key.response_difference == pytest.approx(
+        campaign.response_difference)
 
 
 def write_list(folder: Path, play: str, rows: str) -> None:

@@ -42,6 +42,7 @@ def customers() -> pl.DataFrame:
                 "tenure_days": tenure, "clv": {"A": 900.0, "B": 300.0, "C": 100.0,
                                                "D": 10.0}[group],
                 "clv_group": group, "p_alive": 0.8, "first_purchase_in_period": tenure <= 30,
+                "usual_gap_days": 30.0,  # overdue beyond 45 days
             })
     return pl.DataFrame(rows)
 
@@ -53,6 +54,7 @@ def base_facts() -> dict[str, FactValue]:
         names = [f"{spec.name}.{s}" for s in SEGMENTS] if spec.per_segment else [spec.name]
         for name in names:
             facts[name] = "Regency cakestand" if spec.kind == "text" else 0.5
+    del facts["business.profile"]  # no profile: every play applies (see test_actions_worth_it)
     return facts
 
 
@@ -70,9 +72,13 @@ def meeting(trigger: str, facts: dict[str, FactValue], met: bool) -> dict[str, F
 
 SPECS = fact_specs()
 SHIPPED_UK = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
-# The hand-computed values below count every customer as contacted: no control group.
+# The hand-computed values below count every customer as contacted (no control group) and
+# plays that cost nothing (so that none is set aside as not worth it).
+FREE = SHIPPED_UK.economics.model_validate({
+    "contact_cost": {"email": 0, "call": 0, "letter": 0}, "coupon_share": 0,
+    "campaign_cost": 0})
 UK = SHIPPED_UK.model_copy(update={"playbook": SHIPPED_UK.playbook.model_copy(
-    update={"control_share": 0.0})})
+    update={"control_share": 0.0}), "economics": FREE})
 PLAYBOOK = load_playbook(UK, SPECS)
 ENTRIES = list(PLAYBOOK.entries)
 
@@ -303,7 +309,8 @@ def test_a_lapsing_audience_follows_the_units_lapsing_segments(write_unit: UnitF
     facts = meeting(entry.trigger, base_facts(), True)
     default = evaluate([entry], facts).audiences[entry.id]
     assert set(default["segment"]) == {"at_risk", "cant_lose"}
-    hibernating = load_unit_config(write_unit(rfm={"lapsing_segments": ["hibernating"]}))
+    hibernating = load_unit_config(write_unit(rfm={"lapsing_segments": ["hibernating"]})) \
+        .model_copy(update={"economics": FREE})
     changed = evaluate([entry], facts, hibernating).audiences[entry.id]
     assert set(changed["segment"]) == {"hibernating"}
 
@@ -362,33 +369,37 @@ def test_control_groups_are_a_reproducible_random_tenth_of_each_list() -> None:
     audience = pl.DataFrame({"customer_id": [f"{n}" for n in range(20_000)],
                              "clv": [1.0] * 20_000})
     grouped = with_groups(audience, "uk", "2011-10", "winback_at_risk", 0.1)
-    assert grouped.columns == ["customer_id", "group", "clv"]
-    control = int((grouped["group"] == "control").sum())
-    # binomial(20,000, 0.1): mean 2,000, sd 42; 4 sd either way
-    assert abs(control - 2_000) <= 4 * (20_000 * 0.1 * 0.9) ** 0.5
+    assert grouped.columns == ["customer_id", "group", "stratum", "clv"]
+    # one control in each block of ten customers: exactly a tenth
+    assert int((grouped["group"] == "control").sum()) == 2_000
     again = with_groups(audience, "uk", "2011-10", "winback_at_risk", 0.1)
     assert again["group"].equals(grouped["group"])
-    # another month or action draws afresh, independently
+    # another month or action draws afresh, independently: the same pick in a block 1 in 10
     other = with_groups(audience, "uk", "2011-11", "winback_at_risk", 0.1)
     both = int(((other["group"] == "control") & (grouped["group"] == "control")).sum())
-    assert abs(both - 200) <= 4 * (20_000 * 0.01 * 0.99) ** 0.5
+    assert abs(both - 200) <= 4 * (2_000 * 0.1 * 0.9) ** 0.5
     assert set(with_groups(audience, "uk", "2011-10", "x", 0.0)["group"]) == {"contact"}
     assert 0 <= uniform_draw("uk", "2011-10", "x", "1") < 1
 
 
 def test_the_held_out_customers_are_counted_and_add_no_value() -> None:
-    outcome = evaluate_playbook(playbook_of([e for e in ENTRIES if e.id == "loyalty_champions"]),
-                                meeting(next(e for e in ENTRIES if e.id == "loyalty_champions")
-                                        .trigger, base_facts(), True),
-                                customers(), SPECS, SHIPPED_UK, period="2011-10")
+    many = pl.concat([customers().with_columns(pl.col("customer_id") + f"-{copy}")
+                      for copy in range(50)])
+    with_control = UK.model_copy(update={"playbook": SHIPPED_UK.playbook})
+    entry = next(e for e in ENTRIES if e.id == "loyalty_champions")
+    outcome = evaluate_playbook(playbook_of([entry]), meeting(entry.trigger, base_facts(), True),
+                                many, SPECS, with_control, period="2011-10")
     champions = outcome.recommendations[0]
     audience = outcome.audiences["loyalty_champions"]
     control = audience.filter(pl.col("group") == "control")
-    assert champions.control_size == control.height
+    # 10 % of the 400 less the unit's 20 key accounts, never held out; pooled over months
+    assert champions.key_accounts == 20
+    assert champions.control_size == control.height == 38
+    assert champions.hold_out is not None and "pooled" in champions.hold_out.note
     assert champions.contact_size == audience.height - control.height
-    # the assumed uplift applies to the contacted customers' CLV only
-    contacted_clv = float(audience.filter(pl.col("group") == "contact")["clv"].sum())
-    assert champions.expected_incremental_value == pytest.approx(0.03 * contacted_clv)
+    # the assumed response x uplift applies to the contacted customers' CLV only
+    contacted_clv = float(audience.filter(pl.col("group") != "control")["clv"].sum())
+    assert champions.expected_incremental_value == pytest.approx(0.2 * 0.15 * contacted_clv)
     assert champions.audience_value == pytest.approx(float(audience["clv"].sum()))
 
 

@@ -355,17 +355,22 @@ def test_fired_recommendations_export_their_audiences(published: RunResult) -> N
     assert fired and [r["priority"] for r in fired] == list(range(1, len(fired) + 1))
     urgent = [r["urgent"] for r in fired]
     assert urgent == sorted(urgent, reverse=True)  # urgent first
-    for group in (True, False):
-        values = [r["expected_incremental_value"] for r in fired if r["urgent"] is group]
-        assert values == sorted(values, reverse=True)
+    for group in (True, False):  # then by expected profit; none recommended at a loss
+        profits = [r["expected_incremental_profit"] for r in fired if r["urgent"] is group]
+        assert profits == sorted(profits, reverse=True) and all(p >= 0 for p in profits)
     assert sum(r["audience_value"] for r in fired) <= manifest["facts"]["clv.total"] + 1e-6
     exported = sorted(p.stem for p in (published.folder / "actions").glob("*.csv"))
-    assert exported == sorted(r["id"] for r in fired)
+    assert exported == sorted([r["id"] for r in fired] + ["no_action"])
     lists = []
     for recommendation in fired:
         assert set(recommendation) >= {"priority", "id", "title", "audience_size",
                                        "audience_value", "expected_response",
-                                       "expected_incremental_value", "action_file"}
+                                       "expected_incremental_value", "action_file", "cost",
+                                       "expected_incremental_profit", "break_even_response"}
+        economics = recommendation["economics"]
+        assert recommendation["expected_incremental_profit"] == pytest.approx(
+            economics["gross_margin"] * recommendation["expected_incremental_value"]
+            - recommendation["cost"])
         audience = pl.read_csv(published.folder / recommendation["action_file"],
                                schema_overrides={"customer_id": pl.String,
                                                  "also_eligible": pl.String})
@@ -373,6 +378,15 @@ def test_fired_recommendations_export_their_audiences(published: RunResult) -> N
         assert "also_eligible" in audience.columns
         lists.append(audience.select("customer_id"))
     assert pl.concat(lists)["customer_id"].is_unique().all()  # nobody in two lists
+    # Everyone else is in no_action.csv, with a reason: every customer decided once.
+    no_action = pl.read_csv(published.folder / "actions" / "no_action.csv",
+                            schema_overrides={"customer_id": pl.String})
+    assert no_action["reason"].null_count() == 0 and no_action.height == \
+        manifest["no_action"]["customers"]
+    customers = pl.read_csv(published.folder / "customers.csv",
+                            schema_overrides={"customer_id": pl.String})
+    decided = pl.concat([*lists, no_action.select("customer_id")])["customer_id"]
+    assert decided.is_unique().all() and set(decided) == set(customers["customer_id"])
     html = (published.folder / "report.html").read_text()
     assert "Top recommendations" in html and "Segment migration since November 2024" in html
     moves = pl.read_csv(published.folder / "segment_moves.csv")
@@ -616,7 +630,8 @@ def test_suggestions_are_published_beside_the_customers(published: RunResult) ->
     joined = customers.join(first_three, on="customer_id", how="left")
     assert (joined["suggested_products"].fill_null("") == joined["expected"].fill_null("")).all()
     for action_list in (folder / "actions").glob("*.csv"):
-        assert "suggested_products" in pl.read_csv(action_list).columns, action_list.name
+        if action_list.stem != "no_action":  # to contact: with what to offer
+            assert "suggested_products" in pl.read_csv(action_list).columns, action_list.name
     assert set(manifest) >= {"method", "tested_method", "fallback", "backtest"}
     html = (folder / "report.html").read_text()
     assert "Product affinity and suggestions" in html and "For buyers and merchandisers" in html

@@ -4,6 +4,8 @@ Each list is measured from its campaign date (when marked as carried out) or els
 first day after the month that proposed it, for `window_months`, up to the analysis date. A
 customer responded when they bought anything in that window; revenue is what they spent in it.
 A list not carried out measures its audience's natural response (neither group was contacted).
+Key accounts (group contact_key_account) were never drawn, so they are left out; a list drawn
+in value strata is compared stratum by stratum (`stats`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import polars as pl
 from reportgen.chapters.measurement.stats import (
     mean_difference_interval,
     proportion_difference_interval,
+    stratified_mean_difference,
+    stratified_proportion_difference,
 )
 from reportgen.config import MeasurementConfig
 from reportgen.outputs.campaigns import EarlierLists, PublishedList
 from reportgen.period import Period
-from reportgen.playbook.control import CONTROL, MeasuredResponse
+from reportgen.playbook.control import CONTACT, CONTROL, MeasuredResponse
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,11 @@ class MeasurementResult:
     params: MeasurementConfig
 
     @property
+    def has_page(self) -> bool:
+        """Whether there is anything to measure, report or feed back (else no page)."""
+        return bool(self.campaigns or self.problems or self.measured_responses)
+
+    @property
     def months(self) -> tuple[Period, ...]:
         """The proposing months shown, newest first."""
         return tuple(sorted({c.period for c in self.campaigns}, reverse=True))
@@ -167,9 +176,10 @@ def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: Pub
                  .with_columns(pl.col("revenue").is_not_null().alias("bought"),
                                pl.col("revenue").fill_null(0.0)))
     not_in_data = customers.join(in_data, on="customer_id", how="anti").height
-    contact_rows = customers.filter(pl.col("group") != CONTROL)
+    contact_rows = customers.filter(pl.col("group") == CONTACT)
     control_rows = customers.filter(pl.col("group") == CONTROL)
     contact, control = outcome(contact_rows), outcome(control_rows)
+    strata = paired_strata(contact_rows, control_rows)
     note = None
     if not published.has_control_column:
         note = "published before control groups: no control group to compare with"
@@ -177,17 +187,25 @@ def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: Pub
         note = (f"a group has fewer than {params.min_group} customers: the difference is not "
                 "measured")
     response_difference = response_interval = revenue_difference = revenue_interval = None
-    if note is None:
+    seed = stable_seed(unit, str(published.period), published.play)
+    if note is None and strata:  # drawn in value strata: like compared with like
+        response_difference, response_interval = stratified_proportion_difference(
+            [(outcome(c).buyers, c.height, outcome(k).buyers, k.height) for c, k in strata],
+            params.confidence)
+        revenue_difference, interval = stratified_mean_difference(
+            [(c["revenue"].to_numpy(), k["revenue"].to_numpy()) for c, k in strata],
+            params.confidence, params.bootstrap_samples if with_revenue_interval else 1, seed)
+        revenue_interval = interval if with_revenue_interval else None
+    elif note is None:
         response_difference = contact.response - control.response
         response_interval = proportion_difference_interval(
             contact.buyers, contact.customers, control.buyers, control.customers,
             params.confidence)
         revenue_difference = contact.revenue_per_customer - control.revenue_per_customer
-    if note is None and with_revenue_interval:
-        revenue_interval = mean_difference_interval(
-            contact_rows["revenue"].to_numpy(), control_rows["revenue"].to_numpy(),
-            params.confidence, params.bootstrap_samples,
-            seed=stable_seed(unit, str(published.period), published.play))
+        if with_revenue_interval:
+            revenue_interval = mean_difference_interval(
+                contact_rows["revenue"].to_numpy(), control_rows["revenue"].to_numpy(),
+                params.confidence, params.bootstrap_samples, seed=seed)
     return CampaignResult(
         period=published.period, play=published.play, title=published.title,
         sent=datetime.combine(published.sent, datetime.min.time()) if published.sent else None,
@@ -197,6 +215,18 @@ def measure_list(identified: pl.DataFrame, in_data: pl.DataFrame, published: Pub
         revenue_difference=revenue_difference, revenue_interval=revenue_interval,
         not_in_data=not_in_data, note=note,
     )
+
+
+def paired_strata(contact: pl.DataFrame, control: pl.DataFrame
+                  ) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """The value strata holding both groups, as (contact rows, control rows); empty for a list
+    drawn without strata (or with one), which is compared as a whole."""
+    if "stratum" not in contact.columns or contact["stratum"].null_count() == contact.height:
+        return []
+    pairs = [(contact.filter(pl.col("stratum") == s), control.filter(pl.col("stratum") == s))
+             for s in sorted(set(contact["stratum"].drop_nulls().to_list()))]
+    pairs = [(c, k) for c, k in pairs if c.height and k.height]
+    return pairs if len(pairs) > 1 else []
 
 
 def outcome(rows: pl.DataFrame) -> GroupOutcome:
@@ -213,8 +243,9 @@ def stable_seed(*keys: str) -> int:
 def measured_responses(results: list[CampaignResult], min_campaigns: int
                        ) -> dict[str, MeasuredResponse]:
     """Per play with at least `min_campaigns` campaigns carried out and measured over their
-    whole window with a control group: the response difference pooled over them, weighted by
-    contacted customers, clipped to [0, 1]."""
+    whole window with a control group: the response difference pooled over them (weighted by
+    contacted customers) over the pooled share of the control groups not buying, clipped to
+    [0, 1]."""
     by_play: dict[str, list[CampaignResult]] = {}
     for result in results:
         if result.carried_out and result.complete and result.response_difference is not None:
@@ -226,6 +257,11 @@ def measured_responses(results: list[CampaignResult], min_campaigns: int
         weights = np.array([c.contact.customers for c in campaigns], dtype=float)
         differences = np.array([c.response_difference for c in campaigns], dtype=float)
         uplift = float((weights * differences).sum() / weights.sum())
-        responses[play] = MeasuredResponse(min(max(uplift, 0.0), 1.0), len(campaigns), uplift)
+        buying_anyway = float((weights * np.array([c.control.response for c in campaigns]))
+                              .sum() / weights.sum())
+        # the extra buyers as a share of those who would not have bought: the playbook's
+        # response (an expected effect of response x (1 - buying anyway))
+        response = uplift / (1 - buying_anyway) if buying_anyway < 1 else 0.0
+        responses[play] = MeasuredResponse(min(max(response, 0.0), 1.0), len(campaigns), uplift)
     return responses
 

@@ -72,7 +72,7 @@ class MeasurementView:
 def measurement_section(result: MeasurementResult, inputs: SectionInputs
                         ) -> Section[MeasurementView] | None:
     """The page; None when there is nothing to measure, to report or to feed back."""
-    if not result.campaigns and not result.problems and not result.measured_responses:
+    if not result.has_page:
         return None
     months: list[MonthBlock] = []
     charts: dict[str, Chart] = {}

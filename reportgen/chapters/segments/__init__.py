@@ -14,7 +14,7 @@ from reportgen.chapters.segments.section import SegmentsView, segments_section
 from reportgen.playbook.facts import FactValue
 
 CUSTOMER_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
-                    "m_score", "segment", "first_purchase", "last_purchase")
+                    "m_score", "segment", "first_purchase", "last_purchase", "usual_gap_days")
 
 
 class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer segments (RFM)",
@@ -35,7 +35,8 @@ class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer s
         return segments_facts(result)
 
     def customer_columns(self, result: SegmentsResult) -> pl.DataFrame:
-        """Every identified customer: R, F, M, scores, segment, first and last purchase."""
+        """Every identified customer: R, F, M, scores, segment, first and last purchase, and
+        their usual gap between purchase days."""
         return result.customers.select(CUSTOMER_COLUMNS)
 
     def exports(self, result: SegmentsResult) -> dict[str, pl.DataFrame]:

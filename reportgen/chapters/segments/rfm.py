@@ -53,6 +53,8 @@ def rfm_analysis(
     if scoring == "cycles":
         scored = with_cycle_scores(scored, orders, analysis_date, gap)
     customers = segment_customers(scored, params.segments)
+    customers = customers.join(own_rhythm(customers, orders, analysis_date, gap),
+                               on="customer_id", how="left", maintain_order="left")
     return RfmResult(
         customers=customers,
         segment_profiles=segment_profiles(customers),
@@ -101,6 +103,36 @@ def usual_gaps(orders: pl.DataFrame, analysis_date: datetime, unit_gap_days: int
             pl.col("invoice_date").dt.date().n_unique().alias("days"))
         .select("customer_id", (pl.col("span") / pl.col("days")).alias("usual_gap_days"))
     )
+
+
+# A customer's own mean gap counts as this many gaps of their segment's usual one: a customer
+# of two purchase days (one gap) is a third their own rhythm and two thirds their segment's.
+PRIOR_GAPS = 2
+
+
+def own_rhythm(customers: pl.DataFrame, orders: pl.DataFrame, analysis_date: datetime,
+               unit_gap_days: int) -> pl.DataFrame:
+    """Per customer of `customers` (with `segment`), `usual_gap_days`: their own mean gap
+    between purchase days, shrunk towards their segment's (the median of its customers' own
+    gaps; the unit's gap where no customer of the segment bought twice) by PRIOR_GAPS: a
+    customer of one purchase day gets the segment's, one of many their own."""
+    own = (
+        orders.filter(pl.col("customer_id").is_not_null()
+                      & (pl.col("invoice_date") < analysis_date))
+        .group_by("customer_id").agg(
+            (pl.col("invoice_date").max().dt.date() - pl.col("invoice_date").min().dt.date())
+            .dt.total_days().alias("span"),
+            (pl.col("invoice_date").dt.date().n_unique() - 1).alias("gaps"))
+        .with_columns(pl.when(pl.col("gaps") > 0).then(pl.col("span") / pl.col("gaps"))
+                      .alias("own_gap"))
+    )
+    joined = customers.select("customer_id", "segment").join(own, on="customer_id", how="left")
+    segment_gap = pl.col("own_gap").median().over("segment").fill_null(float(unit_gap_days))
+    gaps = pl.col("gaps").fill_null(0)
+    return joined.select(
+        "customer_id",
+        ((gaps * pl.col("own_gap").fill_null(0.0) + PRIOR_GAPS * segment_gap)
+         / (gaps + PRIOR_GAPS)).round(1).alias("usual_gap_days"))
 
 
 def cycle_band(score: int) -> tuple[float, float]:
