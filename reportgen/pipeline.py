@@ -124,7 +124,8 @@ def build_report(
                  for name, value in chapter.facts(result).items()}
         customers = customer_table(applied)
         audience = audience_table(customers, clean.orders, inputs.window_start,
-                                  period.start, period.analysis_date)
+                                  period.start, period.analysis_date,
+                                  reorder_first=facts.get("business.profile") == "wholesale")
         measured = next((responses for chapter, result in applied
                          if (responses := chapter.measured_responses(result)) is not None), None)
         playbook = evaluate_playbook(

@@ -300,15 +300,17 @@ def drafted_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def assert_only_single_day_buyers_lack_a_gap(customers: pl.DataFrame) -> None:
     """Every column is filled, except the purchase gap of customers who bought on one day and
-    the suggestions of customers who returned everything they bought (nothing kept to learn
-    their taste from)."""
+    the suggestions and products to reorder of customers who returned everything they bought
+    (nothing kept to learn their taste from)."""
     gap_missing = customers["avg_days_between_purchases"].is_null()
     single_day = customers["first_purchase"] == customers["last_purchase"]
     assert (gap_missing == single_day).all()
     if "suggested_products" in customers.columns:
         unsuggested = customers["suggested_products"].is_null()
         assert (unsuggested == (customers["return_rate"] == 1.0)).all()
-        customers = customers.drop("suggested_products")
+        # their own products to reorder: none kept, none to reorder either
+        assert (customers["reorder_products"].is_null() == unsuggested).all()
+        customers = customers.drop("suggested_products", "reorder_products")
     others = customers.drop("avg_days_between_purchases")
     assert others.null_count().sum_horizontal().item() == 0
     assert set(customers["preferred_daypart"]) <= {"morning", "afternoon", "evening"}

@@ -16,9 +16,12 @@ import pytest
 import yaml
 from conftest import PROJECT_DIR, DraftRenderer, run_report
 
+from reportgen.chapters import fact_specs
 from reportgen.config import load_unit_config
 from reportgen.demo_shapes import ShapeSpec, simulate_shape
 from reportgen.period import Period
+from reportgen.playbook.audience import select_audience
+from reportgen.playbook.entries import load_playbook
 
 pytestmark = pytest.mark.slow  # two whole reports
 PERIOD = Period(2024, 12)
@@ -124,3 +127,26 @@ def test_the_shops_returns_are_one_figure_everywhere(shop: Path) -> None:
     assert sum(row["value"] for row in returns["by_segment"]) == pytest.approx(
         returns["value_12m"])
     assert manifest["kpis"]["returns_value"] == pytest.approx(by_month["2024-12"])
+
+
+def test_the_grocery_panel_is_consumer_and_urges_no_one_inside_their_rhythm(
+        grocery: Path) -> None:
+    manifest = json.loads((grocery / "manifest.json").read_text())
+    assert manifest["business"] == "consumer"
+    assert manifest["business_profile"]["rhythm_days"] <= 10
+    customers = pl.read_csv(grocery / "customers.csv", schema_overrides={"customer_id": pl.String})
+    inside = customers.filter(pl.col("recency_days") <= 1.5 * pl.col("usual_gap_days"))
+    assert inside.height > 0
+    for recommendation in manifest["recommendations"]:
+        assert recommendation["channel"] != "call"  # no household is called personally
+        if recommendation["urgent"]:
+            listed = pl.read_csv(grocery / recommendation["action_file"],
+                                 schema_overrides={"customer_id": pl.String})
+            assert not listed["customer_id"].is_in(inside["customer_id"].implode()).any()
+    # and no urgent play of the shipped playbook would take any of them
+    config = load_unit_config(grocery.parents[2] / "unit.yaml")
+    for entry in load_playbook(config, fact_specs()).entries:
+        if entry.urgent:
+            chosen = select_audience(customers, entry.audience, config.rfm.lapsing_segments,
+                                     config.playbook.overdue_factor)
+            assert not chosen["customer_id"].is_in(inside["customer_id"].implode()).any()

@@ -14,23 +14,26 @@ AUDIENCE_COLUMNS = ("customer_id", "segment", "recency_days", "frequency", "mone
                     "return_rate", "revenue_12m", "tenure_days", "first_purchase_in_period",
                     "usual_gap_days")
 CLV_COLUMNS = ("clv", "clv_group", "p_alive", "p_buy_90d")
-OFFER_COLUMNS = ("suggested_products",)
+OFFER_COLUMNS = ("suggested_products", "reorder_products")
 PLACE_COLUMNS = ("country",)
 
 
 def audience_table(
     customers: pl.DataFrame, orders: pl.DataFrame, window_start: datetime,
-    period_start: datetime, analysis_date: datetime,
+    period_start: datetime, analysis_date: datetime, reorder_first: bool = False,
 ) -> pl.DataFrame:
     """One row per customer: segment, R, F, M, return rate, last 12 months' revenue, tenure
-    in days, whether the first purchase is in the report's month, and CLV, group, P(alive),
-    the chance of buying within 90 days and the products to offer (suggested_products) when
-    the customer table has them. `orders`: one row per order (`CleanTransactions.orders`)."""
+    in days, whether the first purchase is in the report's month, their usual gap, and CLV,
+    group, P(alive), the chance of buying within 90 days and the products to offer
+    (suggested_products, reorder_products: their own usual products first when
+    `reorder_first`, as a wholesale unit's accounts reorder) when the customer table has them.
+    `orders`: one row per order (`CleanTransactions.orders`)."""
     window = orders.filter(
         pl.col("customer_id").is_not_null()
         & pl.col("invoice_date").is_between(window_start, analysis_date, closed="left")
     ).group_by("customer_id").agg(pl.col("revenue").sum().alias("revenue_12m"))
-    optional = [name for name in (*PLACE_COLUMNS, *CLV_COLUMNS, *OFFER_COLUMNS)
+    offers = tuple(reversed(OFFER_COLUMNS)) if reorder_first else OFFER_COLUMNS
+    optional = [name for name in (*PLACE_COLUMNS, *CLV_COLUMNS, *offers)
                 if name in customers.columns]
     # Without returns in the data there are no return rates (`select_audience` then finds no
     # one for an audience on them).

@@ -311,3 +311,98 @@ def test_suggestions_leave_out_customers_inactive_in_the_last_months() -> None:
                                   SuggestionsConfig(min_product_customers=1))
     assert result is not None and result.active_customers == 3
     assert "old" not in result.suggestions["customer_id"].to_list()
+
+
+# Issue 32: suggestions that fit the moment and add something new.
+
+def test_variant_descriptions_share_a_family() -> None:
+    from reportgen.models.recommend.variants import family_key
+    assert family_key("RED RETROSPOT CAKE CASES") == family_key("pink retrospot cake cases")
+    assert family_key("SET OF 3 CAKE TINS PANTRY DESIGN") == "CAKE TINS PANTRY DESIGN"
+    assert family_key("FLUID MILK") == family_key("Fluid milk")
+    assert family_key("JUMBO BAG APPLES") != family_key("JUMBO BAG VINTAGE LEAF")
+    assert family_key("RED") == "RED" and family_key(None) is None
+
+
+def named(purchases: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    return purchases.with_columns(pl.col("stock_code").replace_strict(names).alias("description"))
+
+
+def test_suggestions_leave_out_families_the_customer_buys_and_repeat_none() -> None:
+    # M1 and M2 are both FLUID MILK (two codes); R1 and R2 are variants (colours) of one tin.
+    purchases = named(baskets(
+        ("a", "M1 B1 R1"), ("b", "M1 B1 R1"), ("c", "M2 B1 R2"), ("d", "M2 B1 R2"),
+        ("e", "M1 R1 C1"), ("f", "M2 C1"), ("g", "M1"), ("h", "B1")),
+        {"M1": "FLUID MILK", "M2": "FLUID MILK", "B1": "BREAD", "R1": "RED TIN",
+         "R2": "BLUE TIN", "C1": "CHEESE"})
+    config = SuggestionsConfig(min_product_customers=1, per_customer=5, backtest_months=1)
+    segments = pl.DataFrame({"customer_id": list("abcdefgh"), "segment": ["x"] * 8})
+    result = suggestions_analysis(*reduced(purchases), segments, PERIOD, config)
+    assert result is not None
+    lists = {customer: group.sort("rank")["description"].to_list()
+             for (customer,), group in result.suggestions.group_by("customer_id")}
+    # g bought FLUID MILK (M1): never M2, the same milk under another code
+    assert "FLUID MILK" not in lists.get("g", [])
+    # h gets at most one of the two tins, and ranks are consecutive
+    assert sum(d.endswith("TIN") for d in lists["h"]) == 1
+    for group in result.suggestions.partition_by("customer_id"):
+        assert group.sort("rank")["rank"].to_list() == list(range(1, group.height + 1))
+        assert group["description"].is_unique().all()
+    # no pair of the same family (M1-M2 are bought by no one together; R1-R2 neither)
+    for a, b in result.pairs.select("description_a", "description_b").rows():
+        assert a != b
+
+
+def test_product_pairs_never_pair_a_family_with_itself() -> None:
+    pairs = kept_products(customer_products_of(baskets(
+        ("a", "P1 P2 P3"), ("b", "P1 P2 P3"), ("c", "P1 P2"), ("d", "P3 P4"), ("e", "P4"))),
+        datetime(2011, 1, 1), PERIOD.analysis_date)
+    matrix = purchase_matrix(pairs)
+    # P1 and P2 are one family: the best pair becomes P1-P3 (or P2-P3)
+    table = product_pairs(matrix, np.ones(4, dtype=bool), 2, 1.0, 10,
+                          family=np.array([1, 1, 2, 3]))
+    assert ("P1", "P2") not in table.select("stock_code_a", "stock_code_b").rows()
+    assert table.height >= 1
+
+
+def months(code: str, monthly: list[int], first: datetime, lines: int = 10) -> list[dict]:  # type: ignore[type-arg]
+    rows = []
+    for offset, quantity in enumerate(monthly):
+        month = datetime(first.year + (first.month - 1 + offset) // 12,
+                         (first.month - 1 + offset) % 12 + 1, 1)
+        if quantity:
+            rows.append({"stock_code": code, "month": month, "quantity": quantity,
+                         "lines": lines})
+    return rows
+
+
+def test_products_whose_season_is_over_are_not_suggested() -> None:
+    from reportgen.models.recommend.season import off_season_products, out_of_season, season_of
+    # Dec 2010 .. Nov 2011, calendar order Jan..Dec below
+    winter = [24, 5, 87, 12, 17, 344, 233, 350, 1953, 3126, 7629, 2441]  # peak November
+    assert season_of(winter) == (8, 11)  # September to December (0-based months)
+    assert out_of_season(winter, (8, 11), 12)  # December: after the peak, January is over
+    assert not out_of_season(winter, (8, 11), 11)  # November: its peak
+    assert not out_of_season(winter, (8, 11), 7)  # July: stocking up two months ahead
+    assert out_of_season(winter, (8, 11), 5)  # May: long before
+    assert season_of([100] * 12) is None  # sells all year
+    analysis = datetime(2011, 12, 1)
+    rows = (months("XMAS", winter[11:] + winter[:11], datetime(2010, 12, 1))
+            + months("ALLYEAR", [100] * 12, datetime(2010, 12, 1))
+            + months("FEW", [0] * 9 + [5, 5, 0], datetime(2010, 12, 1), lines=1))
+    # five older products named WINTER ... teach the word's season to a new one
+    for n in range(5):
+        rows += months(f"W{n}", winter[11:] + winter[:11], datetime(2010, 12, 1))
+    rows += months("NEWW", [0] * 8 + [300, 900, 2000, 0], datetime(2010, 12, 1))
+    frame = pl.DataFrame(rows)
+    names = pl.DataFrame({"stock_code": ["XMAS", "ALLYEAR", "FEW", "NEWW"]
+                          + [f"W{n}" for n in range(5)],
+                          "description": ["SNOW GLOBE", "TEA TOWEL", "RARE VASE",
+                                          "WINTER LANTERN"]
+                          + [f"WINTER THING {n}" for n in range(5)]})
+    off = off_season_products(frame, analysis, 12, names)
+    assert set(off["stock_code"]) == {"XMAS", "NEWW", *(f"W{n}" for n in range(5))}
+    learnt = dict(off.select("stock_code", "learnt_from").iter_rows())
+    assert learnt["XMAS"] is None and learnt["NEWW"] == "WINTER"
+    # in November all are in season
+    assert off_season_products(frame, datetime(2011, 11, 1), 11, names).is_empty()

@@ -85,7 +85,9 @@ def test_customers_csv_has_one_row_per_customer(published: RunResult) -> None:
     # products to offer: for every customer who bought in the last 12 months, and only them
     active = customers["last_purchase"].str.to_date() >= datetime(2024, 1, 1).date()
     assert (customers["suggested_products"].is_not_null() == active).all()
-    assert_only_single_day_buyers_lack_a_gap(customers.drop("suggested_products"))
+    assert (customers["reorder_products"].is_not_null() == active).all()
+    assert_only_single_day_buyers_lack_a_gap(customers.drop("suggested_products",
+                                                            "reorder_products"))
     assert set(customers["segment"]) <= {
         "hibernating", "at_risk", "cant_lose", "about_to_sleep", "need_attention",
         "loyal_customers", "promising", "new_customers", "potential_loyalists", "champions",

@@ -32,11 +32,14 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
         counted = clean.customer_products.join(clean.volume_products.select("stock_code"),
                                                on="stock_code", how="anti")
         return suggestions_analysis(counted, clean.descriptions, clean.orders,
-                                    segments.customers, inputs.period, params)
+                                    segments.customers, inputs.period, params,
+                                    clean.product_months.filter(~pl.col("cancelled")))
 
     def customer_columns(self, result: SuggestionsResult) -> pl.DataFrame:
-        """suggested_products: the first three suggestions' descriptions."""
-        return result.suggested_products
+        """reorder_products and suggested_products: the first three products of the customer's
+        buy-again list and of their suggestions, by description."""
+        return result.reorder_products.join(result.suggested_products, on="customer_id",
+                                            how="full", coalesce=True)
 
     def exports(self, result: SuggestionsResult) -> dict[str, pl.DataFrame]:
         """suggestions.csv and buy_again.csv."""
@@ -58,6 +61,8 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
             "customers": result.active_customers,
             "products": result.products,
             "suggestable_products": result.suggestable,
+            "campaign_month": result.campaign_month,
+            "out_of_season": result.off_season.height,
             "backtest": None if backtest is None else record(backtest),
             "backtest_missing": result.backtest_missing,
         }}

@@ -3,9 +3,10 @@ the product pairs bought by the same customers; the method's backtest against po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from reportgen.chapters.products.analysis import main_descriptions
@@ -21,12 +22,15 @@ from reportgen.models.recommend.ranking import (
     fit_suggestions,
     top_suggestions,
 )
+from reportgen.models.recommend.season import off_season_products
+from reportgen.models.recommend.variants import product_families
 from reportgen.models.recommend.weights import ProductWeights
 from reportgen.period import Period
 
 OFFERS_WITHIN_RANK = 3  # a segment's offers count the first three suggestions of its customers
 OFFERS_PER_SEGMENT = 3
 SHOWN_IN_CUSTOMER_TABLE = 3  # suggested_products: the first three descriptions
+CANDIDATES_PER_SUGGESTION = 3  # ranked per suggestion kept, before families are taken out
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class SuggestionsResult:
     pairs: pl.DataFrame  # product_pairs() plus description_a, description_b
     segment_offers: pl.DataFrame  # offers_by_segment() plus description
     params: SuggestionsConfig
+    off_season: pl.DataFrame  # stock_code, description, season_start, season_end,
+    # learnt_from: not suggested in the campaign month (`campaign_month`), its season over
+    campaign_month: int  # the month after the report's, when its lists go out (1-12)
 
     @property
     def suggested_products(self) -> pl.DataFrame:
@@ -56,6 +63,18 @@ class SuggestionsResult:
             .sort("customer_id", "rank")
             .group_by("customer_id", maintain_order=True)
             .agg(pl.col("description").str.join("; ").alias("suggested_products"))
+        )
+
+    @property
+    def reorder_products(self) -> pl.DataFrame:
+        """customer_id and the descriptions of the first three products of their buy-again
+        list, "; "-separated."""
+        return (
+            self.buy_again.filter(pl.col("rank") <= SHOWN_IN_CUSTOMER_TABLE)
+            .sort("customer_id", "rank")
+            .group_by("customer_id", maintain_order=True)
+            .agg(pl.col("description").fill_null(pl.col("stock_code")).str.join("; ")
+                 .alias("reorder_products"))
         )
 
     @property
@@ -69,14 +88,21 @@ class SuggestionsResult:
 
 def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataFrame,
                          orders: pl.DataFrame, segments: pl.DataFrame, period: Period,
-                         params: SuggestionsConfig) -> SuggestionsResult | None:
+                         params: SuggestionsConfig,
+                         product_months: pl.DataFrame | None = None
+                         ) -> SuggestionsResult | None:
     """Fit the configured method to the history window, test it against popularity on the
     last `backtest_months`, and suggest products to every active customer with the method that
     won (popularity when the method lost or could not be tested). None when no identified
     customer bought anything in the history window.
 
-    Reads the reduced tables `customer_products`, `descriptions` and `orders`
-    (`inputs.reduce`)."""
+    What is suggested adds something new and fits the moment: no product out of season in the
+    month after the report's (`models.recommend.season`, from `product_months`), no product of
+    a family the customer already buys under any code, one product per family, and no pair of
+    two variants (`models.recommend.variants`). The backtest judges the method unfiltered.
+
+    Reads the reduced tables `customer_products`, `descriptions`, `orders` and
+    `product_months` (`inputs.reduce`)."""
     window = purchase_window(period, params)
     fitted = fit_suggestions(customer_products, window, params, params.method)
     if fitted is None:
@@ -100,13 +126,22 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
               ["customer_id"].unique().sort())
     active = active.filter(active.is_in(matrix.customers.implode()))
     names = main_descriptions(descriptions.filter(in_months(window.start, window.end)))
-    suggestions = customer_suggestions(fitted, model, active, names,
-                                       params.per_customer)
+    campaign_month = period.shift(1).start.month
+    off_season = off_season_products(
+        product_months if product_months is not None else _no_months(),
+        period.analysis_date, campaign_month, names).join(names, on="stock_code", how="left")
+    in_season = ~matrix.products.is_in(off_season["stock_code"].implode()).to_numpy()
+    fitted = replace(fitted, can_suggest=fitted.can_suggest & in_season)
+    families = matrix.products.to_frame("stock_code").join(
+        product_families(names), on="stock_code", how="left", maintain_order="left")
+    family_ids = families["family"].fill_null(families["stock_code"]).rank("dense").to_numpy()
+    suggestions = customer_suggestions(fitted, model, active, names, params.per_customer,
+                                       family_ids)
     buy_again = buy_again_lists(customer_products, active, window, params.per_customer).join(
         names, on="stock_code", how="left", maintain_order="left").select(
         "customer_id", "rank", "stock_code", "description", "days_bought", "last_bought")
     pairs = product_pairs(matrix, fitted.can_suggest, params.min_pair_customers,
-                          params.min_pair_lift, params.top_pairs)
+                          params.min_pair_lift, params.top_pairs, family_ids)
     return SuggestionsResult(
         tested_method=fitted.model.method, method=model.method, fallback=fallback,
         backtest=backtest, backtest_missing=missing,
@@ -120,7 +155,15 @@ def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataF
             offers_by_segment(suggestions, segments, OFFERS_WITHIN_RANK, OFFERS_PER_SEGMENT),
             names, ("stock_code", "description")),
         params=params,
+        off_season=off_season.select("stock_code", "description", "season_start",
+                                     "season_end", "learnt_from"),
+        campaign_month=campaign_month,
     )
+
+
+def _no_months() -> pl.DataFrame:
+    return pl.DataFrame(schema={"stock_code": pl.String, "month": pl.Datetime("us"),
+                                "quantity": pl.Int64, "lines": pl.Int64})
 
 
 def purchase_window(period: Period, params: SuggestionsConfig) -> PurchaseWindow:
@@ -152,12 +195,30 @@ METHOD_NAMES: dict[str, str] = {"ease": "EASE", "item_item": "item-to-item",
 
 
 def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
-                         customers: pl.Series, descriptions: pl.DataFrame, count: int
-                         ) -> pl.DataFrame:
+                         customers: pl.Series, descriptions: pl.DataFrame, count: int,
+                         family: np.ndarray | None = None) -> pl.DataFrame:
     """suggestions.csv: customer_id, rank, stock_code, description, score, because_stock_code,
-    because_description for the given customers."""
+    because_description for the given customers. With product families (an id per matrix
+    column), a product of a family the customer bought is left out, and so is every product
+    after the first of its family."""
     matrix = fitted.matrix
-    ranked = top_suggestions(fitted, model, matrix.rows_of(customers), count)
+    rows = matrix.rows_of(customers)
+    ranked = top_suggestions(fitted, model, rows,
+                             count * CANDIDATES_PER_SUGGESTION if family is not None else count)
+    if family is not None and ranked.height:
+        bought = matrix.bought[rows].tocoo()
+        owned = pl.DataFrame({"row": rows[bought.row].astype(np.int64),
+                              "family": family[bought.col].astype(np.int64)}).unique()
+        ranked = (
+            ranked.with_columns(pl.Series("family", family[ranked["column"].to_numpy()])
+                                .cast(pl.Int64))
+            .join(owned, on=["row", "family"], how="anti")
+            .sort("row", "rank")
+            .unique(["row", "family"], keep="first", maintain_order=True)
+            .with_columns((pl.int_range(pl.len()).over("row") + 1).cast(pl.Int64).alias("rank"))
+            .filter(pl.col("rank") <= count)
+            .drop("family")
+        )
     table = pl.DataFrame({
         "customer_id": matrix.customers.gather(ranked["row"]),
         "rank": ranked["rank"],

@@ -3,6 +3,7 @@ strongest product pairs, what to offer each segment and a few customers' suggest
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,6 +90,9 @@ class SuggestionsView:
     min_pair_lift: float
     segment_offers: tuple[SegmentOffers, ...]
     examples: tuple[ExampleSuggestion, ...]
+    campaign_month: str  # the month the lists go out, e.g. December
+    off_season: int  # products out of season then, not suggested
+    off_season_examples: tuple[str, ...]  # a few of them, by description
 
 
 def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
@@ -134,6 +138,11 @@ def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
             tested_until=backtest.tested_until if backtest else None,
             tested_customers=backtest.customers if backtest else None,
             verdict=backtest_verdict(result),
+            campaign_month=calendar.month_name[result.campaign_month],
+            off_season=result.off_season.height,
+            off_season_examples=tuple(
+                str(name) for name in result.off_season.sort("stock_code")
+                .get_column("description").drop_nulls().head(3)),
             scores=scores,
             buy_again_customers=backtest.buy_again_customers if backtest else None,
             pairs=tuple(

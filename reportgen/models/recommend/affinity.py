@@ -11,17 +11,21 @@ from reportgen.models.recommend.matrix import PurchaseMatrix
 
 
 def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: int,
-                  min_lift: float, top: int) -> pl.DataFrame:
+                  min_lift: float, top: int, family: np.ndarray | None = None
+                  ) -> pl.DataFrame:
     """Among the `allowed` products (a mask of the matrix's columns), the `top` pairs with
     the highest cosine affinity (customers who bought both over the square root of the product
     of each one's buyers) among pairs bought by at least `min_customers` customers, each
     product in one pair at most (so that a family of variants bought together does not fill
-    the list): stock_code_a (the one with more buyers), stock_code_b, customers_both,
+    the list), never two products of one `family` (an id per column: variants of a product):
+    stock_code_a (the one with more buyers), stock_code_b, customers_both,
     buyers_a, buyers_b, share_of_a_buyers, share_of_b_buyers, affinity, lift
     (customers_both x customers / (buyers_a x buyers_b))."""
     bought = matrix.bought
     co_bought = sp.triu(bought.T @ bought, k=1).tocoo()
     keep = (co_bought.data >= min_customers) & allowed[co_bought.row] & allowed[co_bought.col]
+    if family is not None:
+        keep &= family[co_bought.row] != family[co_bought.col]
     first, second, both = co_bought.row[keep], co_bought.col[keep], co_bought.data[keep]
     if both.size == 0:
         return pl.DataFrame(schema={
