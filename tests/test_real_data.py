@@ -374,7 +374,8 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
                      r"November 2010 to compare with \(the data start on 1 Dec 2010\)\.", text)
     assert re.search(r"What to do first\s+Call key accounts who are slipping "
                      r"\([\d,]+ customers, expected to add £[\d,]+: forecast CLV over the next "
-                     r"12 months, grade [A-D]\)\.", text)
+                     r"12 months, grade [A-D]; £[\d,]+ of profit after £[\d,]+ of costs\)\.",
+                     text)
     assert re.search(r"Orders without a customer id \([\d.]+% of the month's revenue\)", text)
     # Product suggestions: EASE wins its backtest; every active customer gets ten.
     suggestions = manifest["suggestions"]

@@ -266,7 +266,7 @@ def evaluate_playbook(
 
 
 def _share(value: float | None) -> str:
-    return f"{value:.1%}" if value is not None else "none: no response rate makes it pay"
+    return f"{value:.1%}" if value is not None else "beyond reach: no response rate makes it pay"
 
 
 def _names_customers(entry: PlaybookEntry) -> bool:

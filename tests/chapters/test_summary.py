@@ -98,7 +98,24 @@ def test_the_revenue_line_compares_both_months_and_the_first_action_is_named() -
         "over the next 12 months, grade C).")
     assert first_action_line([first_action(None)], "GBP") == (
         "Win back high-value customers (117 customers).")
+    from dataclasses import replace
+
+    from reportgen.config import EconomicsConfig, PlaybookEntry
+    from reportgen.playbook.economics import play_economics
+    contact = pl.DataFrame({"clv": [1_000.0], "monetary": [500.0], "frequency": [2],
+                            "p_buy_90d": [0.2]})
+    entry = PlaybookEntry(id="w", title="W", trigger="kpi.orders > 0", evidence="e",
+                          action="a", effect="retain", channel="call")
+    costed = replace(first_action(120.0), economics=play_economics(
+        entry, contact, 0.15, "assumed", "p_buy_90d", EconomicsConfig()))
+    # 0.15 x 1,000 x 0.8 = 120 added; profit 0.3 x 120 - 8 - 250 = -222
+    assert first_action_line([costed], "GBP") == (
+        "Win back high-value customers (117 customers, expected to add £120: forecast CLV "
+        "over the next 12 months, grade C; −£222 of profit after £258 of costs).")
     assert first_action_line([], "GBP") == "No action of the playbook was triggered this month."
+    assert first_action_line([], "GBP", not_worth_it=3) == (
+        "No action this month: the 3 plays that fired do not pay at this unit's margin and "
+        "costs (see Recommendations, Not worth it at these costs).")
     # A year of data: the same month a year earlier is compared too.
     year_earlier = pl.concat([PURCHASES, PURCHASES.head(1).with_columns(
         pl.lit(datetime(2010, 11, 5)).alias("invoice_date"), pl.lit(200.0).alias("revenue"))])

@@ -391,6 +391,11 @@ def test_fired_recommendations_export_their_audiences(published: RunResult) -> N
     assert decided.is_unique().all() and set(decided) == set(customers["customer_id"])
     html = (published.folder / "report.html").read_text()
     assert "Top recommendations" in html and "Segment migration since November 2024" in html
+    # nothing measured yet: no measurement page, and no reference to one
+    assert 'id="measurement"' not in html and "Did earlier actions work" not in html
+    # the business profile and the costs every value rests on, labelled
+    assert manifest["business"] == "wholesale" and "inferred wholesale from" in html
+    assert "Gross margin" in html and "set the unit's own under" in html
     moves = pl.read_csv(published.folder / "segment_moves.csv")
     assert moves.columns == ["customer_id", "from_segment", "to_segment"]
     assert (moves["from_segment"] != moves["to_segment"]).all()
@@ -680,6 +685,8 @@ def test_two_measured_campaigns_replace_the_assumed_response(tmp_path: Path) -> 
     html = report.files["report.html"].decode()
     assert "Expected responses now measured" in html
     assert f"Turn potential loyalists into regulars: {measured['response']:.1%}" in html
+    # the recommendations cite the measurement page, which this report has
+    assert 'id="measurement"' in html and "(see Did earlier actions work?)" in html
     others = [r for r in fired.values() if r["id"] != "nurture_potential_loyalists"]
     assert others and all(r["response_basis"] == "assumed" for r in others)
     # the May and June campaigns' windows ended before December: not shown again

@@ -44,9 +44,9 @@ class BusinessResult:
             return f"set to {self.profile} in the unit's configuration (business)"
         if self.units_per_line is None or self.products_per_order is None:
             return "inferred consumer: there are no identified customers' orders to read"
-        shapes = (f"a median of {self.products_per_order:g} products an order, "
-                  f"{self.units_per_line:g} units of each, and a usual gap of "
-                  f"{self.rhythm_days} days between a customer's purchases")
+        shapes = (f"a median of {_count(self.products_per_order, 'product')} an order, "
+                  f"{_count(self.units_per_line, 'unit')} of each, and a usual gap of "
+                  f"{_count(self.rhythm_days, 'day')} between a customer's purchases")
         if self.profile == "wholesale":
             return f"inferred wholesale from {shapes} (trade accounts buying by the case)"
         return f"inferred consumer from {shapes}"
@@ -76,6 +76,11 @@ def business_profile(orders: pl.DataFrame, customer_products: pl.DataFrame,
     else:
         profile = "consumer"
     return BusinessResult(profile, setting == "auto", units, products, rhythm, value)
+
+
+def _count(value: float, noun: str) -> str:
+    """'1 product', '15 products', '2.5 units'."""
+    return f"{value:g} {noun}" + ("" if value == 1 else "s")
 
 
 def _median(values: pl.Series) -> float | None:

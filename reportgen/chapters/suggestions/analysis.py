@@ -58,24 +58,13 @@ class SuggestionsResult:
     @property
     def suggested_products(self) -> pl.DataFrame:
         """customer_id and the descriptions of their first three suggestions, "; "-separated."""
-        return (
-            self.suggestions.filter(pl.col("rank") <= SHOWN_IN_CUSTOMER_TABLE)
-            .sort("customer_id", "rank")
-            .group_by("customer_id", maintain_order=True)
-            .agg(pl.col("description").str.join("; ").alias("suggested_products"))
-        )
+        return first_three(self.suggestions, "suggested_products")
 
     @property
     def reorder_products(self) -> pl.DataFrame:
         """customer_id and the descriptions of the first three products of their buy-again
         list, "; "-separated."""
-        return (
-            self.buy_again.filter(pl.col("rank") <= SHOWN_IN_CUSTOMER_TABLE)
-            .sort("customer_id", "rank")
-            .group_by("customer_id", maintain_order=True)
-            .agg(pl.col("description").fill_null(pl.col("stock_code")).str.join("; ")
-                 .alias("reorder_products"))
-        )
+        return first_three(self.buy_again, "reorder_products")
 
     @property
     def hit_rate(self) -> float | None:
@@ -84,6 +73,17 @@ class SuggestionsResult:
             return None
         return (self.backtest.popularity if self.method == "popularity"
                 else self.backtest.method).hit_rate
+
+
+def first_three(ranked: pl.DataFrame, name: str) -> pl.DataFrame:
+    """customer_id and, as `name`, the descriptions (else stock codes) of the customer's first
+    SHOWN_IN_CUSTOMER_TABLE products of a ranked list, "; "-separated."""
+    return (
+        ranked.filter(pl.col("rank") <= SHOWN_IN_CUSTOMER_TABLE)
+        .sort("customer_id", "rank")
+        .group_by("customer_id", maintain_order=True)
+        .agg(pl.col("description").fill_null(pl.col("stock_code")).str.join("; ").alias(name))
+    )
 
 
 def suggestions_analysis(customer_products: pl.DataFrame, descriptions: pl.DataFrame,

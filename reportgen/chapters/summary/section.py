@@ -96,8 +96,8 @@ def story(result: SummaryResult, inputs: SectionInputs) -> tuple[StoryLine, ...]
         lines = [StoryLine("What happened", f"{happened} {drivers}".strip()),
                   StoryLine("Who moved", who_moved(movement, currency)),
                   StoryLine("What stands out", what_stands_out(movement.anomalies, currency))]
-    lines.append(StoryLine("What to do first", first_action(inputs.playbook.recommendations,
-                                                            currency)))
+    lines.append(StoryLine("What to do first", first_action(
+        inputs.playbook.recommendations, currency, len(inputs.playbook.not_worth_it))))
     forecast = inputs.results.get("forecast", ForecastResult)
     if forecast is not None:
         target = inputs.config.targets.for_month("revenue", str(inputs.period.shift(1)))
@@ -105,14 +105,24 @@ def story(result: SummaryResult, inputs: SectionInputs) -> tuple[StoryLine, ...]
     return tuple(lines)
 
 
-def first_action(recommendations: Sequence[Recommendation], currency: str) -> str:
-    """The action to take first, with its audience and value, in one sentence."""
+def first_action(recommendations: Sequence[Recommendation], currency: str,
+                 not_worth_it: int = 0) -> str:
+    """The action to take first, with its audience and value, in one sentence (or why there
+    is none: no play fired, or none of the `not_worth_it` plays that fired pays)."""
+    if not recommendations and not_worth_it:
+        plays = "play that fired does" if not_worth_it == 1 else \
+            f"{not_worth_it} plays that fired do"
+        return (f"No action this month: the {plays} not pay at this unit's margin and costs "
+                "(see Recommendations, Not worth it at these costs).")
     if not recommendations:
         return "No action of the playbook was triggered this month."
     first = recommendations[0]
     gain = (f", expected to add {money(first.expected_incremental_value, currency)}: "
             f"{first.value_basis}" if first.expected_incremental_value is not None else "")
-    return f"{first.title} ({first.audience_size:,} customers{gain})."
+    profit = first.expected_incremental_profit
+    earns = (f"; {money(profit, currency)} of profit after {money(first.cost, currency)} of "
+             "costs" if profit is not None else "")
+    return f"{first.title} ({first.audience_size:,} customers{gain}{earns})."
 
 
 def revenue_line(result: SummaryResult, currency: str) -> str:
