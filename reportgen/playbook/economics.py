@@ -4,8 +4,9 @@ For the contacted customers (the control group is not contacted) of a play with 
 
 - incremental revenue = r x base, where the base is, for a retain play, the contacted
   customers' forecast value weighted by each one's chance of not buying on their own
-  (sum of CLV x (1 - chance)), and for an uplift play the assumed uplift of a responder's
-  spend times the contacted customers' forecast value (sum of CLV x uplift);
+  (sum of CLV x (1 - chance), the chance of buying within 90 days where estimated), and
+  for an uplift play the assumed uplift of a responder's spend times the contacted
+  customers' forecast value (sum of CLV x uplift);
 - cost = the campaign's fixed cost + contacts x the channel's cost per contact + for a play
   with an offer, the discount (coupon share) on every redeemed order (at each customer's mean
   order value): the responders' orders and, for a retain play, the orders of those who would

@@ -426,9 +426,13 @@ def assign_customers(eligible: dict[str, pl.DataFrame], order: list[str]) -> dic
 
 
 def _chance_of_returning(audience: pl.DataFrame) -> tuple[str, str] | None:
-    """The column giving each customer's chance of staying, and its name for the reader."""
-    for column, label in (("p_alive", "1 − P(alive)"),
-                          ("p_buy_90d", "1 − chance of buying within 90 days")):
+    """The column giving each customer's chance of coming back on their own, and its name for
+    the reader: the chance of buying within 90 days where estimated (what the win-backs'
+    audiences, the offers' redemptions and the control groups' power read too), else
+    P(alive). P(alive) comes second: a dropout model holds every one-order customer alive
+    (dropout follows a repeat purchase), which would put none of their value at risk."""
+    for column, label in (("p_buy_90d", "1 − chance of buying within 90 days"),
+                          ("p_alive", "1 − P(alive)")):
         if column in audience.columns and audience[column].null_count() < audience.height:
             return column, label
     return None

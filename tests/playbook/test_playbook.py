@@ -164,8 +164,8 @@ def test_values_add_up_to_no_more_than_the_whole_clv() -> None:
 def test_incremental_value_retain_and_uplift_by_hand() -> None:
     outcome = fired_together("winback_high_value", "loyalty_champions")
     by_id = {r.id: r for r in outcome.recommendations}
-    # Win-back: 4 group-A customers at 900 each, P(alive) 0.8, assumed response 15 %:
-    # 0.15 x 4 x 900 x (1 - 0.8) = 108.
+    # Win-back: 4 group-A customers at 900 each, P(alive) 0.8 (no chance of buying within 90
+    # days in this table), assumed response 15 %: 0.15 x 4 x 900 x (1 - 0.8) = 108.
     winback = by_id["winback_high_value"]
     assert winback.audience_value == 3_600 and winback.expected_response == 0.15
     assert winback.expected_incremental_value == pytest.approx(108.0)
@@ -175,14 +175,16 @@ def test_incremental_value_retain_and_uplift_by_hand() -> None:
     champions = by_id["loyalty_champions"]
     assert champions.audience_value == 2_620
     assert champions.expected_incremental_value == pytest.approx(78.6)
-    # Without P(alive) (no dropout measured), the chance of buying within 90 days stands in.
-    table = customers().with_columns(pl.lit(None, pl.Float64).alias("p_alive"),
-                                     pl.lit(0.5).alias("p_buy_90d"))
+    # Where the chance of buying within 90 days is estimated, it comes first, beside P(alive)
+    # or without it (no dropout measured): 0.15 x 3,600 x (1 - 0.5).
     entry = next(e for e in ENTRIES if e.id == "winback_high_value")
-    fallback = evaluate([entry], meeting(entry.trigger, base_facts(), True), table=table)
-    assert fallback.recommendations[0].expected_incremental_value == pytest.approx(
-        0.15 * 3_600 * 0.5)
-    assert "chance of buying within 90 days" in fallback.recommendations[0].incremental_note
+    for alive in (0.8, None):
+        table = customers().with_columns(pl.lit(alive, pl.Float64).alias("p_alive"),
+                                         pl.lit(0.5).alias("p_buy_90d"))
+        chance = evaluate([entry], meeting(entry.trigger, base_facts(), True), table=table)
+        assert chance.recommendations[0].expected_incremental_value == pytest.approx(
+            0.15 * 3_600 * 0.5)
+        assert "chance of buying within 90 days" in chance.recommendations[0].incremental_note
 
 
 def test_without_clv_the_values_are_empty_and_say_why() -> None:
