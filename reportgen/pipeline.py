@@ -139,8 +139,10 @@ def build_report(
             charts = renderer.chart_svgs(context)
         with timer.stage("html"):
             html = renderer.html(context, charts)
+            board = renderer.html(context, charts, board=True) \
+                if config.report.pdf == "board" else html
         with timer.stage("pdf"):
-            pdf, pages = renderer.pdf(html)
+            pdf, pages = renderer.pdf(board)
         with timer.stage("email"):
             email = renderer.email(context)
     except Exception as exc:

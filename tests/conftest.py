@@ -8,6 +8,7 @@ import fcntl
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -362,3 +363,43 @@ def central_difference(function: Callable[..., tuple[float, Any]], params: tuple
         up[i], down[i] = value + h, value - h
         slopes.append((function(*up, *data)[0] - function(*down, *data)[0]) / (2 * h))
     return np.array(slopes)
+
+
+# The board pack (issue 33): words a director should not meet before the appendix, and how
+# much of a page is inked.
+JARGON = re.compile(r"likelihood|silhouette|Calinski|Davies|\bAMI\b|\bEASE\b|\balpha\b|"
+                    r"penali[sz]er|\br\s*=|\bNBD\b|BG/NBD|Gamma-Gamma|K-Means|Pareto",
+                    re.IGNORECASE)
+LOW_INK = 0.03
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """Each page's text."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    return [document[index].get_textpage().get_text_range()
+            for index in range(len(document))]
+
+
+def inked_shares(pdf: bytes, dpi: int = 30) -> list[float]:
+    """Each page's share of pixels darker than light grey."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    shares = []
+    for index in range(len(document)):
+        image = document[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        shares.append(float((np.asarray(image) < 200).mean()))
+    return shares
+
+
+def before_the_appendix(pages: list[str]) -> str:
+    """The text of the pages after the cover, up to the first heading 'Appendix: …'."""
+    text = ""
+    for page in pages[1:]:
+        heading = re.search(r"^Appendix:", page, re.MULTILINE)
+        if heading:
+            return text + page[:heading.start()]
+        text += page
+    return text

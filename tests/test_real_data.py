@@ -15,10 +15,14 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from conftest import (
+    JARGON,
+    LOW_INK,
     PROJECT_DIR,
-    ChartsRenderer,
     DraftRenderer,
     assert_only_single_day_buyers_lack_a_gap,
+    before_the_appendix,
+    inked_shares,
+    pdf_pages,
     run_report,
 )
 from scipy.stats import spearmanr
@@ -35,6 +39,7 @@ from reportgen.inputs.clean import (
 )
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
+from reportgen.report.render import Renderer
 
 pytestmark = pytest.mark.real_data
 UK = PROJECT_DIR / "config" / "uk.yaml"
@@ -269,10 +274,11 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
         "clusters": load_unit_config(UK).clusters.model_copy(update={"enabled": False}),
         "suggestions": load_unit_config(UK).suggestions.model_copy(update={"enabled": False})})
     run_report(october, Period(2011, 10), tmp_path, renderer=DraftRenderer())
-    # November with its charts; the PDF's layout is the demo report's test (test_report.py).
-    result = run_report(load_unit_config(UK), Period(2011, 11), tmp_path, renderer=ChartsRenderer())
+    # November rendered for real: the board pack (issue 33) is laid out as management gets it.
+    result = run_report(load_unit_config(UK), Period(2011, 11), tmp_path, renderer=Renderer())
     check_octobers_lists_are_measured_in_november(tmp_path / "uk")
     assert result.incomplete == ()
+    check_the_board_pack((result.folder / "report.pdf").read_bytes())
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800
     # Tie-consistent scores: every one-order customer scores F1, whatever their position.
@@ -388,6 +394,18 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     assert suggested["customer_id"].n_unique() == suggestions["customers"] > 3_800
     assert suggested["because_stock_code"].null_count() == 0
     assert "For buyers and merchandisers" in text
+
+
+def check_the_board_pack(pdf: bytes) -> None:
+    """At most 16 pages; no model name or statistical score before the appendix; at most one
+    page besides the cover with less than 3 % of it inked."""
+    pages = pdf_pages(pdf)
+    assert len(pages) <= 16
+    main = before_the_appendix(pages)
+    assert "Recommendations" in main and not JARGON.search(main), JARGON.search(main)
+    assert sum(share < LOW_INK for share in inked_shares(pdf)[1:]) <= 1
+    # one November in the data: said so, not "on average"
+    assert "strongest month in the one year of data that holds it" in " ".join(main.split())
 
 
 def check_actions_are_worth_their_cost(folder: Path, manifest: dict[str, Any],

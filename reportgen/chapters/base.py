@@ -123,6 +123,14 @@ class Chapter(Generic[ResultT]):
     money_columns: ClassVar[tuple[str, ...]] = ()
     # False for a chapter shown only through other chapters' pages (no partial of its own).
     has_page: ClassVar[bool] = True
+    # Where the report shows it: "main" among the chapters management reads; "appendix" after
+    # them (data quality, method); "analysis" in the appendix of the full report only (an
+    # analyst's chapter that leads to no action).
+    placement: ClassVar[str] = "main"
+    # True when its partial has a part for analysts (`detail`): models, backtests, scores,
+    # shown as "Appendix: <title> in detail" in the full report and the HTML, never in the
+    # board pack.
+    has_detail: ClassVar[bool] = False
 
     def __init_subclass__(
         cls, key: str = "", title: str = "", needs: tuple[str, ...] = (),

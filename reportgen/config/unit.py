@@ -51,6 +51,11 @@ class ReportConfig(StrictModel):
         None, description="The unit's local time zone (an IANA name such as Europe/London): "
         "every day, hour and month of the report (daypart, peak hour, the period's boundaries) "
         "is local time there. Default: source.timezone, that is the times as written.")
+    pdf: Literal["board", "full"] = Field(
+        "board", description="What report.pdf holds: board, the pack management reads (the "
+        "summary, actions and the chapters that lead to them, with a short appendix: data "
+        "quality, method, glossary); full, every chapter, with the analyses in detail (models, "
+        "backtests, cluster selection) in the appendix. report.html always holds everything.")
 
 
 class UnitConfig(BaseSettings):

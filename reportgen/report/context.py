@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,9 @@ class ChapterPage:
     template: str  # The chapter's partial, templates/chapters/<key>
     view: Any  # The chapter's own data, `s` in its partial
     charts: dict[str, Chart]  # The chapter's charts by key
+    detail: bool = False  # the partial's part for analysts (`detail` in the partial)
+    appendix: bool = False  # after the main chapters, under the heading Appendix
+    board: bool = True  # in the board pack (report.pdf: board)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def build_report_context(
     cover's figures come from the cleaned transactions, whichever chapters the unit shows."""
     inputs = SectionInputs(config, period, results, playbook)
     pages: list[ChapterPage] = []
+    details: list[ChapterPage] = []
     appendix: list[ChapterPage] = []
     headlines: list[str] = []
     for chapter in chapters:
@@ -79,9 +83,18 @@ def build_report_context(
         section = chapter.section(result, inputs)
         if section is None:
             continue
-        title = f"Appendix: {chapter.title}" if section.appendix else chapter.title
-        (appendix if section.appendix else pages).append(ChapterPage(
-            chapter.key, chapter.anchor, title, chapter.template, section.view, section.charts))
+        placement = "analysis" if section.appendix else chapter.placement
+        page = ChapterPage(chapter.key, chapter.anchor, chapter.title, chapter.template,
+                           section.view, section.charts)
+        if placement == "main":
+            pages.append(page)
+        else:
+            appendix.append(replace(page, title=f"Appendix: {chapter.title}", appendix=True,
+                                    board=placement == "appendix"))
+        if chapter.has_detail:
+            details.append(replace(page, anchor=f"{chapter.anchor}-detail",
+                                   title=f"Appendix: {chapter.title} in detail",
+                                   detail=True, appendix=True, board=False))
         headlines.extend(section.headlines)
     first_day, last_day = clean.purchase_days
     return ReportContext(
@@ -99,5 +112,5 @@ def build_report_context(
         recommendations=playbook.recommendations,
         insights=playbook.insights,
         top_in_summary=config.playbook.top_in_summary,
-        chapters=(*pages, *appendix),
+        chapters=(*pages, *details, *appendix),
     )

@@ -83,11 +83,15 @@ class Renderer:
         """Every chart of the report as inline SVG, by key."""
         return {key: self.drawn_svg(chart.spec, key) for key, chart in context.charts.items()}
 
-    def html(self, context: ReportContext, charts: dict[str, Markup]) -> str:
-        """The full report as one self-contained HTML document, with the charts as chart_svgs
-        drew them."""
+    def html(self, context: ReportContext, charts: dict[str, Markup], board: bool = False
+             ) -> str:
+        """The report as one self-contained HTML document, with the charts as chart_svgs drew
+        them: every page, or with `board` the board pack's (`ChapterPage.board`)."""
+        pages = [page for page in context.chapters if page.board or not board]
         return self.env.get_template("report.html.j2").render(
             **template_variables(context),
+            pages=pages,
+            board=board,
             chart_svgs=charts,
             font_faces=font_face_css(),
             stylesheet=Markup((ASSETS_DIR / "report.css").read_text(encoding="utf-8") + "\n"

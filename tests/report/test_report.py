@@ -15,9 +15,14 @@ import polars as pl
 import pytest
 import yaml
 from conftest import (
+    JARGON,
+    LOW_INK,
     DraftRenderer,
     assert_only_single_day_buyers_lack_a_gap,
+    before_the_appendix,
+    inked_shares,
     on_every_core,
+    pdf_pages,
     run_cli,
     run_report,
     write_demo_unit,
@@ -210,13 +215,16 @@ def test_templates_use_only_what_the_context_provides() -> None:
                  TEMPLATES_DIR / "email.txt.j2", *sorted((TEMPLATES_DIR / "chapters").glob("*.j2"))]:
         used |= jinja2.meta.find_undeclared_variables(env.parse(path.read_text()))
     # A partial also sees its page and the page's view, `s`; the report its assets.
-    local = {"page", "s", "chart", "chart_svgs", "font_faces", "stylesheet", "image_ids"}
+    local = {"page", "s", "chart", "chart_svgs", "font_faces", "stylesheet", "image_ids",
+             "pages", "board", "detail"}
     assert used <= provided | local, used - provided - local
-    assert provided - used == set()
+    # every page is `chapters`; the renderer passes the ones shown (all, or the board pack's)
+    assert provided - used == {"chapters"}
     page_fields = {name for path in (TEMPLATES_DIR / "chapters").glob("*.j2")
                    for name in re.findall(r"page\.(\w+)", path.read_text())}
     page_fields |= set(re.findall(r"page\.(\w+)", (TEMPLATES_DIR / "report.html.j2").read_text()))
-    assert {f.name for f in fields(ChapterPage)} - {"key"} <= page_fields
+    # `board` is read by the renderer, which passes the board pack's pages as `pages`
+    assert {f.name for f in fields(ChapterPage)} - {"key", "board"} <= page_fields
 
 
 def test_undefined_names_fail_loudly() -> None:
@@ -316,9 +324,10 @@ def test_clv_section_explains_the_forecast(published: RunResult) -> None:
     assert "Customer lifetime value" in html and "How far to trust the forecast" in html
     assert "Forecast grade" in html and "Same weeks last year" in html
     # Two years of demo data, whose season last year's factors did not make worse: applied.
-    clv = section_html(html, "clv")
+    clv = section_html(html, "clv-detail")  # the analyst's part, in the appendix
     assert "Expected value by coming month" in clv and "Season-blind" not in clv
     assert "Each month is scaled by the same month" in clv
+    assert "Season-blind" not in section_html(html, "clv")
     assert html.count("<svg") >= 6
 
 
@@ -520,19 +529,20 @@ def test_a_one_country_unit_shows_no_country_breakdowns(tmp_path: Path) -> None:
 def test_the_forecast_is_explained_in_plain_words_before_any_parameter(
     published: RunResult,
 ) -> None:
-    clv = section_html((published.folder / "report.html").read_text(), "clv")
+    clv = section_html((published.folder / "report.html").read_text(), "clv-detail")
     plain = clv.index("Each customer&#39;s purchases over the next 12 months are predicted")
     assert plain < clv.index("How the forecast is made</h3>") + 200
     assert plain < clv.index("Purchase model</dt>")  # where the parameters are, r = ...
 
 
 def test_segments_say_what_their_rules_mean_in_days_and_orders(published: RunResult) -> None:
-    segments = section_html((published.folder / "report.html").read_text(), "segments")
+    segments = section_html((published.folder / "report.html").read_text(), "segments-detail")
     assert "What the scores mean this month" in segments
     assert re.search(r"<dt>Hibernating</dt><dd>[^<]* This month: last order [\d,]+–[\d,]+ days "
                      r"ago, [\d–]+ orders?\.</dd>", segments)
     # The segment of one recent order does not borrow the KPI's name.
-    assert "swatch-new_customers\"></span>Recent, fewest orders</td>" in segments
+    main = section_html((published.folder / "report.html").read_text(), "segments")
+    assert "swatch-new_customers\"></span>Recent, fewest orders</td>" in main
 
 
 def test_the_glossary_defines_every_term_a_manager_meets(published: RunResult) -> None:
@@ -691,3 +701,49 @@ def test_two_measured_campaigns_replace_the_assumed_response(tmp_path: Path) -> 
     assert others and all(r["response_basis"] == "assumed" for r in others)
     # the May and June campaigns' windows ended before December: not shown again
     assert manifest["action_results"] == []
+
+
+def test_the_pdf_is_a_board_pack_and_the_html_has_everything(published: RunResult) -> None:
+    pdf = (published.folder / "report.pdf").read_bytes()
+    pages = pdf_pages(pdf)
+    manifest = json.loads((published.folder / "manifest.json").read_text())
+    assert len(pages) == manifest["pdf_pages"] <= 16
+    main = before_the_appendix(pages)
+    assert "Recommendations" in main and "Customer lifetime value" in main
+    assert not JARGON.search(main), JARGON.search(main)
+    # the appendix holds data quality and the glossary; the analyst's parts are not printed
+    text = "".join(pages)
+    assert "Appendix: Data quality" in text and "Appendix: Glossary and method" in text
+    assert not re.search(r"^Appendix: .* in detail", text, re.MULTILINE)
+    assert "Customer clusters" not in text
+    # at most one page besides the cover is mostly blank
+    assert sum(share < LOW_INK for share in inked_shares(pdf)[1:]) <= 1
+    # report.html is complete: every chapter, and every analyst's part in the appendix
+    html = (published.folder / "report.html").read_text()
+    for anchor in ("clv-detail", "suggestions-detail", "segments-detail", "clusters",
+                   "data-quality", "method"):
+        assert f'<section id="{anchor}"' in html, anchor
+    assert html.index('id="clv-detail"') > html.index('id="returns"')  # after the main pages
+
+
+class PdfHtml(DraftRenderer):
+    """A draft renderer that keeps the HTML it was asked to lay out as the PDF."""
+
+    laid_out: str = ""
+
+    def pdf(self, html: str) -> tuple[bytes, int]:
+        PdfHtml.laid_out = html
+        return super().pdf(html)
+
+
+def test_report_pdf_full_lays_out_every_chapter_and_board_the_pack(tmp_path: Path) -> None:
+    config = load_unit_config(write_demo_unit(tmp_path))
+    report = build_report(config.model_copy(update={"report": config.report.model_copy(
+        update={"pdf": "full"})}), PERIOD, renderer=PdfHtml())
+    full = PdfHtml.laid_out
+    assert full == report.files["report.html"].decode()
+    assert 'id="clv-detail"' in full and 'id="clusters"' in full
+    build_report(config, PERIOD, renderer=PdfHtml())
+    board = PdfHtml.laid_out
+    assert 'class="board"' in board and 'id="clv-detail"' not in board
+    assert 'id="clusters"' not in board and 'id="method"' in board

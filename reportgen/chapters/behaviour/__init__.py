@@ -15,6 +15,8 @@ class BehaviourChapter(Chapter[BehaviourResult], key="behaviour", title="When cu
                        facts=FACT_SPECS):
     """When customers buy."""
 
+    has_detail = True  # price and quantity
+
     customer_position = 2
 
     def compute(self, inputs: AnalysisInputs) -> BehaviourResult:

@@ -26,6 +26,8 @@ class ClustersChapter(Chapter[ClusterResult], key="clusters", title="Customer cl
                       needs=("segments", "clv", "behaviour", "returns")):
     """Customer clusters; left out when switched off or with too few customers."""
 
+    placement = "analysis"
+
     customer_position = 5
 
     def compute(self, inputs: AnalysisInputs) -> ClusterResult | None:

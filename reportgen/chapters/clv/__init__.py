@@ -32,6 +32,8 @@ class ClvChapter(Chapter[ClvResult], key="clv", title="Customer lifetime value",
                  needs=("segments",), facts=FACT_SPECS):
     """Customer lifetime value."""
 
+    has_detail = True  # the models, the backtests, the tables behind the forecast
+
     customer_position = 4
     money_columns = ("clv", "expected_avg_value")
 

@@ -17,7 +17,7 @@ from reportgen.chapters.clv.charts import (
     monthly_value_chart,
     probability_chart,
 )
-from reportgen.chapters.clv.words import plain_method, trust_paragraph
+from reportgen.chapters.clv.words import challenger_sentence, plain_method, trust_paragraph
 from reportgen.chapters.segments.analysis import SegmentsResult
 from reportgen.display.charts import Chart
 from reportgen.display.formatting import money, number, pct, segment_label
@@ -185,6 +185,7 @@ class ForecastView:
     grade: GradeView | None
     months: tuple[MonthRow, ...]
     trust: str
+    challenger: str  # how the gradient-boosted challenger fared (for the analyst)
     states: tuple[StateRow, ...]
     state_error: tuple[float, float] | None  # held-out error without / with the correction
     lapsing: tuple[LapsingRow, ...]
@@ -317,6 +318,7 @@ def forecast_view(clv: ClvResult, forecast: ClvForecast, rfm_customers: pl.DataF
         grade=grade_view(forecast.grade),
         months=months,
         trust=trust_paragraph(clv, forecast),
+        challenger=challenger_sentence(clv, forecast),
         states=state_rows(customers, forecast.state_factors),
         state_error=forecast.state_error,
         lapsing=lapsing_rows(customers, [*params.at_risk_segments, "hibernating"],

@@ -46,8 +46,8 @@ def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
     backtest, grade = clv.backtest, forecast.grade
     if not backtest.available or grade is None:
         why = backtest.reason or (
-            f"on the data before {day(backtest.holdout_start)} the {clv.model.label if clv.model else ''} "
-            f"model shows no dropout, so the window tested {backtest.model_label} instead")
+            f"on the data before {day(backtest.holdout_start)} the purchase model shows no "
+            "dropout, so the window tested a simpler model instead")
         return (f"The forecast could not be tested this month ({why}); "
                 "use CLV to rank customers rather than to budget amounts.")
     start = backtest.holdout_start
@@ -70,7 +70,7 @@ def trust_paragraph(clv: ClvResult, forecast: ClvForecast) -> str:
         "B": ("Use CLV to prioritise customers; treat the totals as indicative, within about "
               f"{pct(max(abs(count), abs(value)), 0)}."),
     }.get(grade.letter, "Use CLV to rank customers, not to budget amounts.")
-    notes = [coverage_sentence(clv), challenger_sentence(clv, forecast)]
+    notes = [coverage_sentence(clv)]
     if not forecast.season.available:
         notes.append("The forecast is season-blind: a busy or quiet season ahead is not in it.")
     return " ".join([facts, verdict, *notes])

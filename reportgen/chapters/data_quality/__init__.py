@@ -69,6 +69,10 @@ FIELDS = ("invoice", "cancellation_invoice", "invoice_date", "customer_id", "sto
 class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data quality"):
     """Data quality."""
 
+    has_detail = True  # suspected entry errors and large lines, row by row
+
+    placement = "appendix"
+
     def compute(self, inputs: AnalysisInputs) -> DataQuality:
         """The input's files and counts, the cleaning log, where the unreadable values are."""
         source, clean = inputs.source, inputs.clean

@@ -37,6 +37,8 @@ class Glossary:
 class MethodChapter(TextChapter, key="method", title="Glossary and method"):
     """Glossary and method."""
 
+    placement = "appendix"
+
     def section(self, result: Text, inputs: SectionInputs) -> Section[Glossary]:
         """The definitions, with the unit's segments and settings."""
         config = inputs.config

@@ -27,6 +27,8 @@ class MovementChapter(Chapter[MovementResult], key="movement", title="The month 
                       needs=("summary",), facts=FACT_SPECS):
     """What changed and why, who moved, what stands out, what next month holds."""
 
+    has_detail = True  # the record of earlier forecasts
+
     def compute(self, inputs: AnalysisInputs) -> MovementResult:
         """The bridges, movers and anomalies of the period."""
         orders = inputs.clean.orders.filter(pl.col("invoice_date") < inputs.period.analysis_date)

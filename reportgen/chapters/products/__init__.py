@@ -13,6 +13,8 @@ from reportgen.models.frames import in_months
 class ProductsChapter(Chapter[ProductResult], key="products", title="Products", facts=FACT_SPECS):
     """Products."""
 
+    has_detail = True  # the products with the highest return rates
+
     def compute(self, inputs: AnalysisInputs) -> ProductResult:
         """Rank the products of the window's months."""
         clean, window = inputs.clean, in_months(inputs.window_start, inputs.period.analysis_date)

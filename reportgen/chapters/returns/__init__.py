@@ -18,6 +18,8 @@ class ReturnsChapter(Chapter[ReturnsResult], key="returns", title="Returns and c
                      needs=("segments",), facts=FACT_SPECS):
     """Returns and cancellations."""
 
+    has_detail = True  # returns by segment and country
+
     customer_position = 3
 
     def compute(self, inputs: AnalysisInputs) -> ReturnsResult | None:

@@ -21,6 +21,8 @@ class SegmentsChapter(Chapter[SegmentsResult], key="segments", title="Customer s
                       facts=FACT_SPECS):
     """Customer segments (RFM)."""
 
+    has_detail = True  # the score grid, the scores' meaning, every move
+
     customer_position = 0
     money_columns = ("monetary",)
 

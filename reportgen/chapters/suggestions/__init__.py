@@ -21,6 +21,8 @@ class SuggestionsChapter(Chapter[SuggestionsResult], key="suggestions",
                          facts=FACT_SPECS):
     """Product affinity and suggestions."""
 
+    has_detail = True  # the method, its backtest, example lists
+
     def compute(self, inputs: AnalysisInputs) -> SuggestionsResult | None:
         """Suggestions for the active customers; None when switched off or nothing to learn."""
         params = inputs.config.suggestions

@@ -90,6 +90,7 @@ class SuggestionsView:
     min_pair_lift: float
     segment_offers: tuple[SegmentOffers, ...]
     examples: tuple[ExampleSuggestion, ...]
+    plain_verdict: str | None  # the backtest without the method's name
     campaign_month: str  # the month the lists go out, e.g. December
     off_season: int  # products out of season then, not suggested
     off_season_examples: tuple[str, ...]  # a few of them, by description
@@ -138,6 +139,7 @@ def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
             tested_until=backtest.tested_until if backtest else None,
             tested_customers=backtest.customers if backtest else None,
             verdict=backtest_verdict(result),
+            plain_verdict=plain_verdict(result),
             campaign_month=calendar.month_name[result.campaign_month],
             off_season=result.off_season.height,
             off_season_examples=tuple(
@@ -157,6 +159,23 @@ def suggestions_section(result: SuggestionsResult, inputs: SectionInputs
         ),
         charts=charts,
     )
+
+
+def plain_verdict(result: SuggestionsResult) -> str | None:
+    """The backtest in a manager's words, without the method's name (None without one)."""
+    backtest = result.backtest
+    if backtest is None:
+        return None
+    used = result.hit_rate
+    months = result.params.backtest_months
+    test = f"In a test on the last {months} month{'s' if months != 1 else ''}"
+    if result.method == "popularity":
+        return (f"{test}, {pct(used)} of the customers tested bought one of the "
+                f"{backtest.per_customer} best sellers suggested to them; suggestions from what "
+                "customers bought together did no better, so the lists offer best sellers.")
+    return (f"{test}, {pct(used)} of the customers tested bought one of the "
+            f"{backtest.per_customer} products suggested to them, against "
+            f"{pct(backtest.popularity.hit_rate)} for the same number of best sellers.")
 
 
 def backtest_verdict(result: SuggestionsResult) -> str | None:

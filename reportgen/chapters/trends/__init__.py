@@ -13,6 +13,8 @@ class TrendsChapter(Chapter[TrendsResult], key="trends", title="Trends and cohor
                     facts=FACT_SPECS):
     """Trends and cohorts."""
 
+    has_detail = True  # the monthly figures
+
     def compute(self, inputs: AnalysisInputs) -> TrendsResult:
         """Cohorts and seasonality up to the period."""
         return trends_analysis(inputs.clean.orders, inputs.period, inputs.config.cohorts)

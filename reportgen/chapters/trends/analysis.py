@@ -24,6 +24,7 @@ class TrendsResult:
     retention_after_3: float | None
     peak_month: str  # calendar month with the highest average revenue ("" without data)
     peak_month_lift: float  # its average revenue over that of an average month
+    peak_month_years: int  # the years of data the peak month's average rests on
     months_to_peak: int | None  # months from the report's month to the peak month (0: in it)
 
     @property
@@ -45,6 +46,7 @@ def trends_analysis(orders: pl.DataFrame, period: Period, params: CohortConfig) 
         retention_after_3=curve_at(cohorts.average_curve, 3),
         peak_month=peak_month(seasons),
         peak_month_lift=peak_month_lift(seasons),
+        peak_month_years=peak_month_years(seasons),
         months_to_peak=months_to_peak(seasons, period.start.month),
     )
 
@@ -68,6 +70,14 @@ def peak_month_number(seasons: pl.DataFrame) -> int | None:
     best = seasons.group_by("month").agg(pl.col("revenue").mean()).sort(
         ["revenue", "month"], descending=[True, False]).row(0, named=True)
     return int(best["month"])
+
+
+def peak_month_years(seasons: pl.DataFrame) -> int:
+    """How many years of data hold the peak month (what its average rests on)."""
+    number = peak_month_number(seasons)
+    if number is None:
+        return 0
+    return seasons.filter(pl.col("month") == number).height
 
 
 def months_to_peak(seasons: pl.DataFrame, report_month: int) -> int | None:

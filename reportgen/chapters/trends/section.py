@@ -29,6 +29,7 @@ class TrendsView:
     retention_after_1: float | None
     retention_after_3: float | None
     peak_month: str
+    peak_month_years: int  # the years of data its average rests on
     min_cohorts_for_average: int
     data_start_shown: bool  # the heatmap shows the cohort where the data start
 
@@ -54,7 +55,7 @@ def trends_section(result: TrendsResult, inputs: SectionInputs) -> Section[Trend
     months = tuple(month_kpis(with_data, Period.of(month)) for month in with_data["month"])
     return Section(
         TrendsView(months, cohorts.grain, shown_sizes.height, result.retention_after_1,
-                   result.retention_after_3, result.peak_month,
+                   result.retention_after_3, result.peak_month, result.peak_month_years,
                    cohorts.params.min_cohorts_for_average,
                    bool(shown_sizes["data_starts"].any())),
         charts=charts,
