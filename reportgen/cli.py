@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reportgen.config import DEFAULTS_FILE_NAME, UnitConfig, load_unit_config
-from reportgen.errors import ConfigError, ReportgenError
+from reportgen.errors import ConfigError, OutputError, ReportgenError
 from reportgen.paths import CONFIG_DIR
 from reportgen.period import Period
 
@@ -341,6 +341,22 @@ def write_demo_data(shape: str, customers: int, seed: int, path: Path) -> None:
     write_atomic(path, export.write_csv().encode("utf-8"))
 
 
+@app.command()
+def site(output: OutputOpt = Path("output")) -> None:
+    """Write OUTPUT/index.html: every unit and published month with its headline figures,
+    links to its report and files, and each unit's history as small charts. Opens from disk
+    or any static file server; run and run-all refresh it after publishing."""
+    from reportgen.jobs.site import write_site
+
+    try:
+        path = write_site(output)
+    except OSError as exc:
+        raise OutputError(f"cannot write the index of reports: {exc.strerror or exc}",
+                          file=output / "index.html",
+                          hint="choose a writable --output") from exc
+    out.print(f"index of reports: {path}")
+
+
 @app.command("generate-data")
 def generate_data(
     path: Annotated[Path, typer.Argument(help="CSV file to write.")],
@@ -373,10 +389,26 @@ def _period(text: str | None) -> Period:
 
 
 def _run_unit(config: UnitConfig, period: Period, output: Path, force: bool) -> UnitOutcome:
+    """Run and publish the unit's month; after a publish, refresh OUTPUT/index.html."""
     from reportgen.jobs.runner import run_unit
 
-    return _with_progress(config, period, output, lambda on_stage: run_unit(
+    outcome = _with_progress(config, period, output, lambda on_stage: run_unit(
         config, period, output, datetime.now().astimezone(), force=force, on_stage=on_stage))
+    if outcome.result is not None:
+        _refresh_site(output)
+    return outcome
+
+
+def _refresh_site(output: Path) -> Path | None:
+    """Rewrite OUTPUT/index.html; a failure is a warning (the report itself is published)."""
+    from reportgen.jobs.site import write_site
+
+    try:
+        return write_site(output)
+    except OSError as exc:
+        err.print(f"[yellow]warning:[/yellow] {output / 'index.html'}: could not write the "
+                  f"index of reports ({exc.strerror or exc}); run reportgen site to retry")
+        return None
 
 
 def _with_progress(config: UnitConfig, period: Period, output: Path,

@@ -196,6 +196,7 @@ def run_report(config: Any, period: Any, output: Path, renderer: Renderer | None
 DEMO_PERIOD = "2024-12"
 
 
+DEMO_REPORT_URL = "https://reports.example.com/{unit}/{period}/"
 DEMO_TARGETS = {"revenue": {"2024-12": 70_000, "2025-01": 60_000}, "new_customers": 20}
 
 
@@ -252,8 +253,10 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from reportgen.period import Period
 
     def build(folder: Path) -> Any:
-        # With targets, so that the month-explained page and the story compare with them.
-        config = load_unit_config(write_demo_unit(folder, targets=DEMO_TARGETS))
+        # With targets, so that the month-explained page and the story compare with them,
+        # and the report's address, so that the email links to it.
+        config = load_unit_config(write_demo_unit(folder, targets=DEMO_TARGETS, delivery={
+            "to": ["director@example.com"], "report_url": DEMO_REPORT_URL}))
         outcome = run_unit(config, Period.parse(DEMO_PERIOD), folder / "output",
                            datetime(2025, 1, 2, 6, 0, tzinfo=UTC))
         assert outcome.result is not None
@@ -403,3 +406,59 @@ def before_the_appendix(pages: list[str]) -> str:
             return text + page[:heading.start()]
         text += page
     return text
+
+
+def render_email_at(folder: Path, config: Any, period: Any, width: int = 375) -> tuple[str, bool]:
+    """The email of a published folder as a mail client shows it: the .eml composed, its HTML
+    part with every cid: image resolved from the message's own parts, opened in headless
+    Chromium at `width` pixels. Its HTML, and whether the page fits the width with every image
+    drawn (a probe paints a corner green or red, read back from the screenshot)."""
+    import base64
+    import shutil
+    import tempfile
+    from email import policy
+    from email.parser import BytesParser
+
+    from PIL import Image
+
+    from reportgen.jobs.deliver import compose
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run installs it)")
+    message = BytesParser(policy=policy.default).parsebytes(
+        compose(folder, config, period, "reports@example.com").as_bytes())
+    body = message.get_body(preferencelist=("html",))
+    assert body is not None
+    html = body.get_content()
+    images = {part["Content-ID"].strip("<>"): part.get_payload(decode=True)
+              for part in message.walk()
+              if part["Content-ID"] and part.get_content_maintype() == "image"}
+    resolved = re.sub(r"cid:([^\"']+)", lambda m: "data:image/png;base64,"
+                      + base64.b64encode(images[m.group(1)]).decode(), html)
+    # Measured again after every resize: headless Chromium opens its window wider, then
+    # narrows it to the screenshot's width.
+    probe = ("<script>const mark = document.createElement('div');"
+             "mark.style = 'position:fixed;left:0;top:0;width:16px;height:16px;z-index:99999';"
+             "function check() {"
+             "const fits = document.documentElement.scrollWidth <= window.innerWidth"
+             f" && window.innerWidth <= {width};"
+             "const drawn = [...document.images].every(i => i.complete && i.naturalWidth > 0);"
+             "mark.style.background = fits && drawn ? '#00ff00' : '#ff0000';}"
+             "window.addEventListener('load', () => {document.body.appendChild(mark); check();"
+             "setTimeout(check, 1000);});"
+             "window.addEventListener('resize', check);</script>")
+    with tempfile.TemporaryDirectory() as temp:
+        page = Path(temp) / "email.html"
+        page.write_text(resolved.replace("</body>", probe + "</body>"), encoding="utf-8")
+        shot = Path(temp) / "shot.png"
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={temp}/profile", f"--window-size={width},1600",
+                        "--virtual-time-budget=5000", f"--screenshot={shot}", page.as_uri()],
+                       capture_output=True, timeout=120, check=False)
+        image = Image.open(shot).convert("RGB")
+        assert image.size[0] == width
+        red, green, _ = image.getpixel((6, 6))  # type: ignore[misc]
+    return html, green > 200 and red < 80

@@ -279,6 +279,10 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
     check_octobers_lists_are_measured_in_november(tmp_path / "uk")
     assert result.incomplete == ()
     check_the_board_pack((result.folder / "report.pdf").read_bytes())
+    # every month in one place: both published months, linked to their PDFs
+    from reportgen.jobs.site import write_site
+    index = write_site(tmp_path).read_text()
+    assert re.findall(r'href="uk/(\d{4}-\d{2})/report\.pdf"', index) == ["2011-11", "2011-10"]
     customers = pl.read_csv(result.folder / "customers.csv")
     assert customers.height > 3_800
     # Tie-consistent scores: every one-order customer scores F1, whatever their position.

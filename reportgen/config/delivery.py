@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 from pydantic import (
     Field,
     SecretStr,
+    field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,27 @@ class DeliveryConfig(StrictModel):
         "{title}: customer report for {period_label}",
         description="Subject; {title}, {unit}, {period} and {period_label} are filled in.",
     )
+    report_url: str | None = Field(
+        None, description="Where the published report can be opened, as a template with "
+        "{unit} and {period} (e.g. https://reports.example.com/{unit}/{period}/): the email "
+        "links to it. Without it the email says the report is attached.")
+
+    @field_validator("report_url")
+    @classmethod
+    def _url_template(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        names = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+        if names - {"unit", "period"}:
+            raise ValueError("report_url may use only {unit} and {period}, not "
+                             + ", ".join("{" + n + "}" for n in sorted(names - {"unit", "period"})))
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("report_url must start with https:// or http://")
+        return url
+
+    def report_link(self, unit: str, period: str) -> str | None:
+        """The report's address for the unit's month, or None without report_url."""
+        return self.report_url.format(unit=unit, period=period) if self.report_url else None
 
 
 class SmtpSettings(BaseSettings):

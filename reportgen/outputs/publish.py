@@ -14,6 +14,13 @@ STAGING = ".staging-"
 OLD = ".old-"
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then set back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to a temporary file beside `path`, flush it to disk, then rename it over."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,6 +29,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
             temp.flush()
+            # a temporary file is private (0600); the file it becomes is an ordinary one
+            os.fchmod(temp.fileno(), 0o666 & ~_umask())
             os.fsync(temp.fileno())
         os.replace(temp_name, path)
     except BaseException:

@@ -49,6 +49,7 @@ class ReportContext:
     insights: tuple[Insight, ...]  # Fired evergreen observations, not ranked
     top_in_summary: int  # Recommendations on the summary page
     chapters: tuple[ChapterPage, ...]  # The report's pages, in order
+    report_url: str | None = None  # Where the published report opens (delivery.report_url)
 
     @property
     def views(self) -> dict[str, Any]:
@@ -113,4 +114,5 @@ def build_report_context(
         insights=playbook.insights,
         top_in_summary=config.playbook.top_in_summary,
         chapters=(*pages, *details, *appendix),
+        report_url=config.delivery.report_link(config.unit, str(period)),
     )

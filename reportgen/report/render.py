@@ -34,7 +34,7 @@ FONT_FILES = {
     ("normal", 700): "Lato-Bold.ttf",
     ("normal", 900): "Lato-Black.ttf",
 }
-EMAIL_CHARTS = ("revenue_trend", "segment_share", "backtest")
+EMAIL_CHARTS = ("revenue_trend", "segment_share")
 
 
 class Renderer:
@@ -122,12 +122,22 @@ class Renderer:
         images = {key: png for key, png in drawn.items() if png is not None}
         image_ids = {key: f"{key}.png" for key in images}
         variables = template_variables(context)
-        html = self.env.get_template("email.html.j2").render(**variables, image_ids=image_ids)
+        html = inline_css(self.env.get_template("email.html.j2").render(**variables,
+                                                                          image_ids=image_ids))
         text = self.env.get_template("email.txt.j2").render(**variables)
         parts = {"email/summary.html": html.encode("utf-8"),
                  "email/summary.txt": text.encode("utf-8")}
         parts.update({f"email/{image_ids[key]}": png for key, png in images.items()})
         return parts
+
+
+def inline_css(html: str) -> str:
+    """The email's stylesheet moved into style attributes, as mail clients need; @media rules
+    (the phone layout) stay in a <style> block. Nothing is fetched."""
+    import css_inline
+
+    inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+    return str(inliner.inline(html))
 
 
 @cache

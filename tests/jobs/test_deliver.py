@@ -108,10 +108,14 @@ def test_the_message_and_its_parts(unit: Path, published: Path,
     assert message["From"] == "reports@example.com"
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and "Top recommendations" in text.get_content()
+    assert text is not None and "What to do this month" in text.get_content()
     assert html is not None
     html_text = html.get_content()
-    assert "<style" not in html_text and 'style="' in html_text  # inline CSS only
+    # inline CSS; a <style> block keeps only the phone layout's @media rules
+    assert 'style="' in html_text
+    blocks = re.findall(r"<style>(.*?)</style>", html_text, re.DOTALL)
+    assert all(block.strip().startswith("@media") and block.count("@media") == 1
+               for block in blocks)
     referenced = set(re.findall(r'src="cid:([^"]+)"', html_text))
     present = {part["Content-ID"].strip("<>") for part in message.walk()
                if part.get_content_type() == "image/png"}

@@ -102,6 +102,9 @@ def test_run_all_isolates_a_failing_unit(
     assert (tmp_path / "out" / "demo" / "2024-12" / "report.pdf").is_file()
     assert (tmp_path / "out" / "demo" / "2024-12" / "summary.eml").is_file()
     assert "email dry run" in result.stdout
+    # the index of reports is refreshed after publishing, listing what was published
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="demo/2024-12/report.pdf"' in index and "broken" not in index
 
 
 @pytest.mark.slow  # runs the unit for several months

@@ -59,13 +59,14 @@ def test_total_clv_is_the_same_everywhere(outputs: dict[str, str]) -> None:
     grade = manifest["clv"]["grade"]["letter"]
     headline = (f"Customers are expected to spend {pounds(total)} (90 % range {pounds(low)} – "
                 f"{pounds(high)}) over the next 12 months, forecast grade {grade}")
-    for document in ("report", "email_html", "email_text"):
-        assert headline in outputs[document], document
+    # in the report's headlines; the email carries the month's story and actions instead
+    assert headline in outputs["report"]
     assert re.search(rf'Expected value, next 12 months</p><p class="kpi-value">'
                      rf"{re.escape(pounds(total))}<", outputs["report"])
 
 
 def test_segment_sizes_are_the_same_everywhere(outputs: dict[str, str]) -> None:
+    # (the email shows the segment chart, not the table)
     manifest = json.loads(outputs["manifest"])
     sizes = manifest["segments"]
     assert sum(sizes.values()) > 100
@@ -74,6 +75,4 @@ def test_segment_sizes_are_the_same_everywhere(outputs: dict[str, str]) -> None:
         label, count = segment_label(name), number(customers)
         assert re.search(rf'swatch-{name}"></span>{re.escape(label)}</td>\s*<td>{count}</td>',
                          outputs["report"]), name
-        assert re.search(rf">{re.escape(label)}</td><td[^>]*>{count}</td>",
-                         outputs["email_html"]), name
-        assert f"- {label}: {count} (" in outputs["email_text"], name
+

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 import yaml
 from conftest import (
+    DEMO_REPORT_URL,
     JARGON,
     LOW_INK,
     DraftRenderer,
@@ -23,6 +24,7 @@ from conftest import (
     inked_shares,
     on_every_core,
     pdf_pages,
+    render_email_at,
     run_cli,
     run_report,
     write_demo_unit,
@@ -416,7 +418,7 @@ def test_the_emails_plain_text_part_is_text_not_markup(published: RunResult) -> 
     assert "&amp;" not in text and "&#39;" not in text
     # One KPI a line, sections apart.
     assert re.search(r"^Revenue: £[\d,]+.*\nOrders: [\d,]+", text, re.MULTILINE)
-    assert "\n\nHeadlines\n- Revenue was" in text
+    assert "\n\nWhat to do this month\n1. " in text
 
 
 def months_in_chart(spec: dict) -> list[str]:  # type: ignore[type-arg]
@@ -556,12 +558,13 @@ def test_the_glossary_defines_every_term_a_manager_meets(published: RunResult) -
 def test_the_email_fits_a_phone_screen(published: RunResult) -> None:
     html = (published.folder / "email" / "summary.html").read_text()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
-    assert "width:100%;max-width:600px" in html and 'width="600"' not in html
+    assert "width: 100%;max-width: 600px" in html and 'width="600"' not in html
     images = re.findall(r"<img [^>]*>", html)
-    assert images and all("width:100%;max-width:560px;height:auto" in img for img in images)
+    assert images and all("width: 100%;max-width: 560px;height: auto" in img
+                          for img in images)
     # Nothing wider than a 375-px screen but the fluid container: KPI blocks wrap two a row.
     fixed = [int(w) for w in re.findall(r"(?<![-\w])width:\s*(\d+)px", html)]
-    assert fixed and max(fixed) <= 2 * 138 and 2 * (138 + 12) <= 375 - 2 * 8 - 2 * 20
+    assert fixed and max(fixed) <= 2 * 132 and 2 * (132 + 12) <= 375 - 2 * 8 - 2 * 20
 
 
 def test_the_email_shows_the_same_comparisons_as_the_summary(published: RunResult) -> None:
@@ -747,3 +750,20 @@ def test_report_pdf_full_lays_out_every_chapter_and_board_the_pack(tmp_path: Pat
     board = PdfHtml.laid_out
     assert 'class="board"' in board and 'id="clv-detail"' not in board
     assert 'id="clusters"' not in board and 'id="method"' in board
+
+
+def test_the_email_links_the_report_and_reads_on_a_phone(published: RunResult) -> None:
+    config = load_unit_config(published.folder.parents[2] / "demo.yaml")
+    html, fits = render_email_at(published.folder, config, PERIOD, width=375)
+    link = DEMO_REPORT_URL.format(unit="demo", period="2024-12")
+    assert f'href="{link}"' in html
+    assert len(html.encode("utf-8")) < 100_000  # Gmail clips a message's HTML at 102 KB
+    assert "<style>" in html and 'style="' in html  # inlined, the phone rules kept
+    assert re.search(r'src="cid:revenue_trend\.png"', html)
+    # the story, the KPIs with the anonymous share, net revenue and returns
+    for words in ("What happened", "What to do first", "Revenue without a customer id",
+                  "Net revenue", "Returns", "expected profit"):
+        assert words in html, words
+    assert fits  # no sideways scrolling at 375 px, and every image shown inline
+    text = (published.folder / "email" / "summary.txt").read_text()
+    assert f"The full report: {link}" in text
