@@ -26,7 +26,7 @@ def weekday_hour_chart(weekday_hour: pl.DataFrame) -> ChartSpec:
     base = alt.Chart(theme.inline_data(rows)).encode(
         x=alt.X("hour_label:N", sort=hours, scale=alt.Scale(domain=hours),
                 title="Hour of the day", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("day:N", sort=days, scale=alt.Scale(domain=days), title=None),
+        y=alt.Y("day:N", sort=days, scale=alt.Scale(domain=days), title="Day of the week"),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("orders:Q", legend=None, scale=alt.Scale(scheme="blues")))

@@ -68,7 +68,7 @@ def probability_chart(by_segment: pl.DataFrame, column: str, title: str) -> Char
         pl.col("segment").map_elements(segment_label, return_dtype=pl.String).alias("label")
     ).sort(column, descending=True)
     base = alt.Chart(theme.inline_data(rows)).encode(
-        y=alt.Y("label:N", sort=rows["label"].to_list(), title=None),
+        y=alt.Y("label:N", sort=rows["label"].to_list(), title="Group"),
         x=alt.X(f"{column}:Q", title=title, scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
     )
@@ -84,7 +84,7 @@ def monthly_value_chart(months: pl.DataFrame, currency_symbol: str) -> ChartSpec
     labels = months["label"].to_list()
     bars = alt.Chart(theme.inline_data(months)).mark_bar(
         color=theme.PALETTE["revenue"]).encode(
-        x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9)),
+        x=alt.X("label:N", sort=labels, title="Month", axis=alt.Axis(labelAngle=0, labelFontSize=9)),
         y=alt.Y("value:Q", title=f"Expected value ({currency_symbol})",
                 axis=alt.Axis(format="~s")),
     )

@@ -13,8 +13,8 @@ def countries_chart(countries: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     """Revenue of the largest countries."""
     rows = countries.head(12)
     base = alt.Chart(theme.inline_data(rows)).encode(
-        y=alt.Y("country:N", sort=rows["country"].to_list(), title=None),
-        x=alt.X("revenue:Q", title=None, axis=theme.money_axis(currency_symbol)),
+        y=alt.Y("country:N", sort=rows["country"].to_list(), title="Country"),
+        x=alt.X("revenue:Q", title="Revenue", axis=theme.money_axis(currency_symbol)),
     )
     bars = base.mark_bar(color=theme.HIGHLIGHT, height={"band": 0.7})
     text = base.mark_text(align="left", dx=3, fontSize=9, color=theme.MUTED).encode(

@@ -24,7 +24,7 @@ def past_forecasts_chart(forecasts: tuple[MonthForecast, ...], currency: str,
                 "forecast_text": pl.String})
     order = rows["month"].to_list()
     base = alt.Chart(theme.inline_data(rows)).encode(
-        x=alt.X("month:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9)))
+        x=alt.X("month:N", sort=order, title="Month", axis=alt.Axis(labelAngle=0, labelFontSize=9)))
     interval = base.transform_filter("datum.low != null").mark_rule(
         strokeWidth=6, opacity=0.35, color=theme.PALETTE["customers"]).encode(
         y=alt.Y("low:Q", title=f"Revenue ({currency_symbol})",

@@ -15,7 +15,7 @@ def response_difference_chart(rows: pl.DataFrame) -> ChartSpec:
     lists not carried out (`carried_out` false) in grey."""
     order = rows["action"].to_list()
     base = alt.Chart(theme.inline_data(rows)).encode(
-        y=alt.Y("action:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)))
+        y=alt.Y("action:N", sort=order, title="Action", axis=alt.Axis(labelLimit=300)))
     colour = alt.Color("carried_out:N", legend=None, scale=alt.Scale(
         domain=[True, False], range=[theme.HIGHLIGHT, "#9aa3ad"]))
     interval = base.mark_rule(strokeWidth=3, opacity=0.45).encode(

@@ -30,7 +30,7 @@ def bridge_chart(bridge: RevenueBridge, currency: str, currency_symbol: str) -> 
     frame = pl.DataFrame(rows).with_columns(pl.max_horizontal("start", "end").alias("top"))
     order = frame["step"].to_list()
     base = alt.Chart(theme.inline_data(frame)).encode(
-        x=alt.X("step:N", sort=order, title=None,
+        x=alt.X("step:N", sort=order, title="Part of the change",
                 axis=alt.Axis(labelAngle=0, labelFontSize=9, labelLimit=110)))
     bars = base.mark_bar(size=38).encode(
         y=alt.Y("start:Q", title=f"Revenue ({currency_symbol})",

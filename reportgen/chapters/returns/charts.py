@@ -17,8 +17,9 @@ def returns_by_month_chart(by_month: pl.DataFrame, currency_symbol: str) -> Char
         .otherwise(pl.lit("")).alias("text"))
     labels = rows["label"].to_list()
     base = alt.Chart(theme.inline_data(rows)).encode(
-        x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=9)),
-        y=alt.Y("value:Q", title=None, axis=theme.money_axis(currency_symbol)),
+        x=alt.X("label:N", sort=labels, title="Month the goods came back",
+                axis=alt.Axis(labelAngle=0, labelFontSize=9)),
+        y=alt.Y("value:Q", title="Value returned", axis=theme.money_axis(currency_symbol)),
     )
     bars = base.mark_bar(color=theme.PALETTE["revenue"])
     text = base.mark_text(dy=-6, fontSize=9, color=theme.MUTED).encode(text="text:N")

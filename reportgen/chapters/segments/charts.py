@@ -30,9 +30,9 @@ def segment_share_chart(profiles: pl.DataFrame) -> ChartSpec:
     )
     labels = [segment_label(s) for s in order]
     base = alt.Chart(theme.inline_data(long)).encode(
-        y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelFontSize=12)),
+        y=alt.Y("label:N", sort=labels, title="Segment", axis=alt.Axis(labelFontSize=12)),
         yOffset=alt.YOffset("measure:N"),
-        x=alt.X("value:Q", axis=alt.Axis(format="%", tickCount=5), title=None,
+        x=alt.X("value:Q", axis=alt.Axis(format="%", tickCount=5), title="Share",
                 scale=alt.Scale(domain=[0, max(0.05, theme.largest(long["value"]) * 1.15)])),
     )
     bars = base.mark_bar(height={"band": 1}).encode(

@@ -16,9 +16,9 @@ def hit_rate_chart(rows: pl.DataFrame) -> ChartSpec:
         ((pl.col("hit_rate") * 100).round(1).cast(pl.String) + "%").alias("text"))
     order = rows["list"].to_list()
     base = alt.Chart(theme.inline_data(rows)).encode(
-        y=alt.Y("list:N", sort=order, title=None,
+        y=alt.Y("list:N", sort=order, title="List",
                 axis=alt.Axis(labelLimit=260, labelFontSize=11)),
-        x=alt.X("hit_rate:Q", title=None, scale=alt.Scale(domain=[0, 1]),
+        x=alt.X("hit_rate:Q", title="Hit rate", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%", tickCount=5)),
     )
     bars = base.mark_bar(height=16).encode(

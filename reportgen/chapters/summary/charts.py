@@ -19,8 +19,8 @@ def revenue_trend_chart(trend: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     )
     labels = rows["label"].to_list()
     base = alt.Chart(theme.inline_data(rows)).encode(
-        x=alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10)),
-        y=alt.Y("revenue:Q", title=None, axis=theme.money_axis(currency_symbol)),
+        x=alt.X("label:N", sort=labels, title="Month", axis=alt.Axis(labelAngle=0, labelFontSize=10)),
+        y=alt.Y("revenue:Q", title="Revenue", axis=theme.money_axis(currency_symbol)),
     )
     bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
         color=alt.Color(

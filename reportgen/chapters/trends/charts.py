@@ -20,7 +20,8 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         pl.col("average_order_value").fill_null(0.0),
     )
     labels = rows["label"].to_list()
-    x = alt.X("label:N", sort=labels, title=None, axis=alt.Axis(labelAngle=-45, labelFontSize=9))
+    x = alt.X("label:N", sort=labels, title="Month",
+              axis=alt.Axis(labelAngle=-45, labelFontSize=9))
     colour = alt.Color("kind:N", legend=None, scale=alt.Scale(
         domain=["Earlier months", "Reported month"], range=[theme.EARLIER, theme.HIGHLIGHT]))
     money = theme.money_axis(currency_symbol, ticks=3)
@@ -29,7 +30,7 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         chart: alt.Chart = alt.Chart(
             theme.inline_data(rows), title=alt.Title(title, anchor="start", fontSize=11, color=theme.INK)
         ).mark_bar().encode(
-            x=x, y=alt.Y(f"{field}:Q", title=None, axis=axis or alt.Axis(tickCount=3)),
+            x=x, y=alt.Y(f"{field}:Q", title=title, axis=axis or alt.Axis(tickCount=3)),
             color=colour,
         ).properties(width=265, height=105)
         return chart
@@ -42,7 +43,7 @@ def trends_chart(trends: pl.DataFrame, currency_symbol: str) -> ChartSpec:
         pl.col("customer_type").replace_strict({"new_customers": "New",
                                                 "returning_customers": "Returning"}))
     bars = alt.Chart(theme.inline_data(customers)).mark_bar().encode(
-        x=x, y=alt.Y("customers:Q", title=None, axis=alt.Axis(tickCount=3)),
+        x=x, y=alt.Y("customers:Q", title="Customers", axis=alt.Axis(tickCount=3)),
         color=alt.Color("customer_type:N", title=None, scale=alt.Scale(
             domain=["Returning", "New"], range=[RETURNING, NEW]),
             legend=alt.Legend(orient="bottom", direction="horizontal", offset=4)),
@@ -85,7 +86,7 @@ def cohort_heatmap(retention: pl.DataFrame, sizes: pl.DataFrame, grain: str) -> 
     base = alt.Chart(theme.inline_data(labelled)).encode(
         x=alt.X("offset_label:N", sort=offsets, title="Periods after the first purchase",
                 axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y("label:N", sort=order, title=None),
+        y=alt.Y("label:N", sort=order, title="Cohort (first purchase)"),
     )
     # Cells carry their percentage, so no colour legend (WeasyPrint cannot paint gradients).
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
@@ -113,10 +114,7 @@ def retention_curve_chart(curve: pl.DataFrame, period_name: str) -> ChartSpec:
         x=x, y=alt.Y("retention:Q", title="Share still buying", axis=alt.Axis(format="%"),
                      scale=alt.Scale(domain=[0, max(0.05, theme.largest(rows["retention"]) * 1.25)])),
     )
-    # Label the first periods, every third after and the last, so long curves stay readable.
-    last = rows["offset"].max()
-    labelled = rows.filter((pl.col("offset") <= 3) | (pl.col("offset") % 3 == 0)
-                           | (pl.col("offset") == last))
+    labelled = rows  # every point labelled (a curve of at most a few dozen points)
     labels = alt.Chart(theme.inline_data(labelled)).mark_text(
         dy=-9, fontSize=9, color=theme.MUTED).encode(
         x="offset:Q", y="retention:Q", text=alt.Text("retention:Q", format=".0%"))
@@ -139,9 +137,9 @@ def seasonality_chart(table: pl.DataFrame, currency_symbol: str) -> ChartSpec:
     years = sorted(rows["year"].unique().to_list())
     greys = ["#c9d6e3", "#9fb8cf", "#5f8fb8", theme.HIGHLIGHT]
     chart = alt.Chart(theme.inline_data(rows)).mark_bar().encode(
-        x=alt.X("label:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("label:N", sort=names, title="Calendar month", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("year:N", sort=years),
-        y=alt.Y("revenue:Q", title=None, axis=theme.money_axis(currency_symbol)),
+        y=alt.Y("revenue:Q", title="Revenue", axis=theme.money_axis(currency_symbol)),
         color=alt.Color("year:N", title=None, sort=years,
                         scale=alt.Scale(domain=years, range=greys[-len(years):]),
                         legend=alt.Legend(orient="top-left", direction="horizontal")),
