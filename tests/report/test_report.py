@@ -699,7 +699,7 @@ def test_two_measured_campaigns_replace_the_assumed_response(tmp_path: Path) -> 
     assert "Expected responses now measured" in html
     assert f"Turn potential loyalists into regulars: {measured['response']:.1%}" in html
     # the recommendations cite the measurement page, which this report has
-    assert 'id="measurement"' in html and "(see Did earlier actions work?)" in html
+    assert 'id="measurement"' in html and '(see <a href="#measurement">Did earlier actions work?</a>)' in html
     others = [r for r in fired.values() if r["id"] != "nurture_potential_loyalists"]
     assert others and all(r["response_basis"] == "assumed" for r in others)
     # the May and June campaigns' windows ended before December: not shown again

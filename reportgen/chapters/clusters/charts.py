@@ -47,8 +47,10 @@ def cluster_map_chart(projection: pl.DataFrame, names: dict[int, str]) -> ChartS
         pl.col("cluster").replace_strict(numbered, return_dtype=pl.String).alias("name"))
     order = [numbered[k] for k in sorted(numbered)]
     chart = alt.Chart(theme.inline_data(rows)).mark_circle(size=14, opacity=0.6).encode(
-        x=alt.X("x:Q", title="Component 1", axis=alt.Axis(labels=False, ticks=False)),
-        y=alt.Y("y:Q", title="Component 2", axis=alt.Axis(labels=False, ticks=False)),
+        x=alt.X("x:Q", title="Component 1 of the scaled features",
+                axis=alt.Axis(tickCount=5, format=".1f")),
+        y=alt.Y("y:Q", title="Component 2 of the scaled features",
+                axis=alt.Axis(tickCount=5, format=".1f")),
         color=alt.Color("name:N", title=None, sort=order,
                         scale=alt.Scale(domain=order, range=CLUSTER_COLOURS[:len(order)]),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=300)),
