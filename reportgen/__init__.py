@@ -3,3 +3,22 @@
 config -> inputs -> chapters (analyses) -> facts -> playbook -> sections (report) -> render
 -> outputs -> jobs; pipeline.build_report runs it, cli.py is the command line.
 """
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reportgen.api import RunResult as RunResult
+    from reportgen.api import run as run
+    from reportgen.api import validate as validate
+
+__all__ = ["RunResult", "run", "validate"]
+
+
+def __getattr__(name: str) -> Any:
+    """The Python API (`reportgen.api`), loaded when first asked for, so that importing a part
+    of reportgen (the models, say) loads nothing else."""
+    if name in __all__:
+        from reportgen import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'reportgen' has no attribute '{name}'")

@@ -3,17 +3,21 @@ generate-data."""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 import traceback
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from reportgen.api import RunResult as ApiRunResult
 from reportgen.config import DEFAULTS_FILE_NAME, UnitConfig, load_unit_config
 from reportgen.errors import ConfigError, OutputError, ReportgenError
 from reportgen.paths import CONFIG_DIR
@@ -54,6 +58,10 @@ SendOpt = Annotated[bool, typer.Option("--send", help="Email the summary (once) 
                                        "delivery.to and delivery.cc.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Write the email as summary.eml "
                                          "next to the report instead of sending it.")]
+SkipOpt = Annotated[int | None, typer.Option(
+    "--skip-exit-code", min=1, max=255, help="Exit with this code when there is nothing to "
+    "do: the period is already published from the same input and configuration (Airflow "
+    "treats 99 as skipped).")]
 ResendOpt = Annotated[bool, typer.Option("--resend", help="Send again even if the run ledger says "
                                          "sent or unknown.")]
 OutputOpt = Annotated[
@@ -64,12 +72,40 @@ OutputOpt = Annotated[
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", help="text: progress for a terminal; json: one JSON object per line "
+        "on stderr (run_id, unit, period, stage, seconds, level, message), for schedulers."
+    )] = "text",
 ) -> None:
     """Monthly CRM reports from transaction logs."""
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"unknown --log-format '{log_format}'", hint="use text or json")
     _state["debug"] = debug
+    _state["json"] = log_format == "json"
 
 
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "json": False, "run": None}
+RUN_ID = uuid.uuid4().hex[:12]  # one command's runs share it in the JSON log
+
+
+def log_event(level: str, message: str, *, unit: str | None = None,
+              period: str | None = None, stage: str | None = None,
+              seconds: float | None = None) -> None:
+    """One JSON line on stderr (--log-format json only)."""
+    if not _state["json"]:
+        return
+    record = {"time": datetime.now().astimezone().isoformat(timespec="seconds"),
+              "run_id": RUN_ID, "unit": unit, "period": period, "stage": stage,
+              "seconds": None if seconds is None else round(seconds, 3), "level": level,
+              "message": message}
+    sys.stderr.write(json.dumps(record) + "\n")
+    sys.stderr.flush()
+
+
+def print_summary(result: ApiRunResult) -> None:
+    """The run's one-line JSON summary, the last line on stdout, for orchestrators."""
+    sys.stdout.write(json.dumps(result.summary()) + "\n")
+    sys.stdout.flush()
 
 
 @app.command()
@@ -84,23 +120,56 @@ def run(
     send: SendOpt = False,
     dry_run: DryRunOpt = False,
     resend: ResendOpt = False,
+    skip_exit_code: SkipOpt = None,
 ) -> None:
     """Compute the unit's report for one month and write report.pdf, report.html,
     customers.csv and manifest.json into OUTPUT/<unit>/<period>/. A period already published
-    from the same input and configuration is left as it is unless --force."""
+    from the same input and configuration is left as it is unless --force. The last line on
+    stdout is the run's JSON summary."""
     unit_config = load_unit_config(config)
     chosen = _period(period)
+    started = time.monotonic()
+    _state["run"] = (unit_config.unit, str(chosen), started)
     outcome = _run_unit(unit_config, chosen, output, force)
     if outcome.result is None:
-        out.print(f"{unit_config.unit} {chosen}: up to date in {outcome.folder}/ "
-                  "(same input and configuration; --force recomputes)")
-    else:
+        _say(f"{unit_config.unit} {chosen}: up to date in {outcome.folder}/ "
+             "(same input and configuration; --force recomputes)")
+    elif not _state["json"]:
         _print_result(unit_config, chosen, outcome.result)
     if send or dry_run or resend:
         delivered = _deliver(unit_config, chosen, outcome.folder, dry_run, resend)
-        out.print(f"{unit_config.unit} {chosen}: email {delivered.state} ({delivered.detail})")
-    if outcome.result is not None:
-        _exit_if_incomplete(unit_config, outcome.result)
+        _say(f"{unit_config.unit} {chosen}: email {delivered.state} ({delivered.detail})")
+    summary = _summary(outcome, time.monotonic() - started, skip_exit_code)
+    _state["run"] = None
+    for problem in summary.incomplete:
+        if not _state["json"]:
+            err.print(f"[yellow]warning:[/yellow] {unit_config.unit}: {problem}")
+        log_event("warning", problem, unit=unit_config.unit, period=str(chosen))
+    log_event("info", f"finished: {summary.status}", unit=unit_config.unit,
+              period=str(chosen), seconds=summary.seconds)
+    print_summary(summary)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
+
+
+def _say(text: str) -> None:
+    """A line for a person at a terminal (text log format only)."""
+    if not _state["json"]:
+        out.print(text)
+
+
+def _summary(outcome: UnitOutcome, seconds: float, skip_exit_code: int | None
+             ) -> ApiRunResult:
+    """The run's summary: published, incomplete (exit 6) or up to date (exit 0, or
+    --skip-exit-code)."""
+    result = outcome.result
+    if result is None:
+        return ApiRunResult(outcome.unit, outcome.period, "up to date", skip_exit_code or 0,
+                            str(outcome.folder), None, round(seconds, 2))
+    return ApiRunResult(outcome.unit, outcome.period,
+                        "incomplete" if result.incomplete else "published",
+                        EXIT_INCOMPLETE if result.incomplete else 0, str(result.folder),
+                        result.pdf_pages, round(seconds, 2), result.incomplete)
 
 
 @app.command("run-all")
@@ -118,9 +187,11 @@ def run_all(
     send: SendOpt = False,
     dry_run: DryRunOpt = False,
     resend: ResendOpt = False,
+    skip_exit_code: SkipOpt = None,
 ) -> None:
     """Run every unit in FOLDER (all *.yaml but defaults.yaml and playbook.yaml). A failing
-    unit never stops the others; the exit status is 1 when any unit failed."""
+    unit never stops the others; the exit status is 1 when any unit failed. Each unit's month
+    ends with its JSON summary line on stdout, after the table."""
     files = unit_files(folder)
     if not files:
         raise ConfigError("no unit YAML files in the folder", file=folder,
@@ -130,6 +201,7 @@ def run_all(
     for column in ("Unit", "Period", "Status", "Pages", "Seconds", "Detail"):
         table.add_column(column, justify="right" if column in ("Pages", "Seconds") else "left")
     failed = incomplete = 0
+    summaries: list[ApiRunResult] = []
     from reportgen.jobs.runner import catch_up_periods
 
     for path in files:
@@ -140,6 +212,9 @@ def run_all(
         except ReportgenError as exc:
             failed += 1
             table.add_row(path.stem, "", "[red]failed[/red]", "", "", exc.one_line())
+            summaries.append(ApiRunResult(path.stem, str(chosen), "failed", exc.exit_code,
+                                          None, None, 0.0, error=exc.one_line()))
+            log_event("error", exc.one_line(), unit=path.stem, period=str(chosen))
             continue
         for month in periods:
             try:
@@ -148,13 +223,23 @@ def run_all(
                 failed += 1
                 table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
                               exc.one_line())
+                summaries.append(ApiRunResult(unit_config.unit, str(month), "failed",
+                                              exc.exit_code, None, None, 0.0,
+                                              error=exc.one_line()))
+                log_event("error", exc.one_line(), unit=unit_config.unit, period=str(month))
                 continue
             except Exception as exc:  # one unit's bug must not stop the others
                 failed += 1
+                message = f"internal error: {type(exc).__name__}: {exc}"
                 table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
-                              f"internal error: {type(exc).__name__}: {exc}")
+                              message)
+                summaries.append(ApiRunResult(unit_config.unit, str(month), "failed", 1,
+                                              None, None, 0.0, error=message))
+                log_event("error", message, unit=unit_config.unit, period=str(month))
                 continue
             result = outcome.result
+            summaries.append(_summary(outcome, sum(result.seconds.values()) if result else 0.0,
+                                      skip_exit_code))
             email = ""
             if send or dry_run or resend:
                 try:
@@ -174,11 +259,16 @@ def run_all(
             table.add_row(unit_config.unit, str(month), status, str(result.pdf_pages),
                           f"{sum(result.seconds.values()):.1f}",
                           ("; ".join(result.incomplete) or str(result.folder)) + email)
-    out.print(table)
+    if not _state["json"]:
+        out.print(table)
+    for summary in summaries:
+        print_summary(summary)
     if failed:
         raise typer.Exit(1)
     if incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)
+    if skip_exit_code and summaries and all(s.status == "up to date" for s in summaries):
+        raise typer.Exit(skip_exit_code)
 
 
 @app.command()
@@ -413,6 +503,12 @@ def _refresh_site(output: Path) -> Path | None:
 
 def _with_progress(config: UnitConfig, period: Period, output: Path,
                    work: Callable[[Callable[[str], None]], T]) -> T:
+    if _state["json"]:
+        started = time.monotonic()
+        log_event("info", "started", unit=config.unit, period=str(period))
+        return work(lambda stage: log_event(
+            "info", f"stage {stage}", unit=config.unit, period=str(period),
+            stage=stage.split(" ")[0], seconds=time.monotonic() - started))
     with err.status(f"{config.unit} {period}: starting…") as status:
         return work(lambda stage: status.update(f"{config.unit} {period}: {stage}…"))
 
@@ -438,6 +534,19 @@ def _exit_if_incomplete(config: UnitConfig, result: RunResult) -> None:
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
+def _failed(message: str, code: int) -> None:
+    """After an error during `run`: its JSON log line and summary."""
+    current = _state.get("run")
+    if not current:
+        log_event("error", message)
+        return
+    unit, period, started = current
+    log_event("error", message, unit=unit, period=period)
+    print_summary(ApiRunResult(str(unit), str(period), "failed", code, None, None,
+                               round(time.monotonic() - started, 2), error=message))
+    _state["run"] = None
+
+
 def main() -> None:
     """Entry point: typer handles usage errors; reportgen errors print as one line."""
     try:
@@ -445,7 +554,9 @@ def main() -> None:
     except ReportgenError as exc:
         if _state["debug"]:
             traceback.print_exc()
-        err.print(f"[red]error:[/red] {exc.one_line()}")
+        if not _state["json"]:  # the JSON log carries it as an error line
+            err.print(f"[red]error:[/red] {exc.one_line()}")
+        _failed(exc.one_line(), exc.exit_code)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
