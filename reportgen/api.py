@@ -9,6 +9,7 @@ run's summary as a typed result, the same one the command line prints as its las
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,7 +66,10 @@ def run(config_path: str | Path, period: str | None = None, output: str | Path =
                          round(seconds, 2))
     from reportgen.jobs.site import write_site
 
-    write_site(Path(output))
+    try:
+        write_site(Path(output))
+    except Exception as exc:  # the report is published; say so, do not fail the run
+        warnings.warn(f"the index of reports was not written: {exc}", stacklevel=2)
     status: Status = "incomplete" if result.incomplete else "published"
     return RunResult(config.unit, str(chosen), status,
                      EXIT_INCOMPLETE if result.incomplete else 0, str(result.folder),

@@ -495,9 +495,11 @@ def _refresh_site(output: Path) -> Path | None:
 
     try:
         return write_site(output)
-    except OSError as exc:
+    except Exception as exc:  # the report is published; the index must not fail the run
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         err.print(f"[yellow]warning:[/yellow] {output / 'index.html'}: could not write the "
-                  f"index of reports ({exc.strerror or exc}); run reportgen site to retry")
+                  f"index of reports ({reason}); run reportgen site to retry")
+        log_event("warning", f"index of reports not written: {reason}")
         return None
 
 

@@ -12,17 +12,20 @@ or from any static file server, with no network access. It is written atomically
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from reportgen.errors import ReportgenError
 from reportgen.jobs.ledger import read_ledger
 from reportgen.outputs.publish import write_atomic
 from reportgen.period import Period
 
 SITE_FILE = "index.html"
+PERIOD_FOLDER = re.compile(r"^\d{4}-\d{2}$")
 # The headline figures listed for each month: manifest kpis key, label, kind.
 HEADLINES = (("revenue", "Revenue", "money"), ("orders", "Orders", "count"),
              ("active_customers", "Active customers", "count"),
@@ -73,11 +76,11 @@ def published_units(output_dir: Path) -> tuple[PublishedUnit, ...]:
 
 def _published_month(output_dir: Path, folder: Path) -> PublishedMonth | None:
     """The month a period folder holds, or None when it is not a complete published run."""
-    if not folder.is_dir():
-        return None
+    if not folder.is_dir() or not PERIOD_FOLDER.match(folder.name):
+        return None  # another folder (demo data, a lock, a staging folder): not a month
     try:
         period = Period.parse(folder.name)
-    except ValueError:
+    except ReportgenError:
         return None
     ledger = read_ledger(folder)
     manifest = _manifest(folder)

@@ -80,3 +80,16 @@ def test_the_site_command_writes_the_index(published: Path) -> None:
 def test_an_empty_output_folder_says_nothing_is_published(tmp_path: Path) -> None:
     index = write_site(tmp_path / "none").read_text()
     assert "No report is published in this folder yet." in index
+
+
+def test_other_folders_and_files_beside_the_units_are_not_months(published: Path,
+                                                                 tmp_path: Path) -> None:
+    (published / "demo-data").mkdir(exist_ok=True)
+    (published / "demo-data" / "transactions.csv").write_text("x\n")
+    (published / "test" / "before").mkdir(parents=True, exist_ok=True)
+    (published / "notes.txt").write_text("hello\n")
+    (published / "demo" / ".lock").write_text("")
+    (published / "demo" / "2024-13").mkdir(exist_ok=True)  # not a month
+    index = write_site(published).read_text()
+    assert re.findall(r'href="(\w+)/(\d{4}-\d{2})/report\.pdf"', index) == [
+        ("demo", "2024-12"), ("demo", "2024-11")]
