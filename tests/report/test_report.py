@@ -741,13 +741,14 @@ class PdfHtml(DraftRenderer):
 
 def test_report_pdf_full_lays_out_every_chapter_and_board_the_pack(tmp_path: Path) -> None:
     config = load_unit_config(write_demo_unit(tmp_path))
+    renderer = PdfHtml()
     report = build_report(config.model_copy(update={"report": config.report.model_copy(
-        update={"pdf": "full"})}), PERIOD, renderer=PdfHtml())
+        update={"pdf": "full"})}), PERIOD, renderer=renderer)
     full = PdfHtml.laid_out
     assert full == report.files["report.html"].decode()
     assert 'id="clv-detail"' in full and 'id="clusters"' in full
-    build_report(config, PERIOD, renderer=PdfHtml())
-    board = PdfHtml.laid_out
+    # the default, board: the same pages less the analysts' (one build, both renderings)
+    board = renderer.html(report.context, renderer.chart_svgs(report.context), board=True)
     assert 'class="board"' in board and 'id="clv-detail"' not in board
     assert 'id="clusters"' not in board and 'id="method"' in board
 
