@@ -13,9 +13,12 @@ import warnings
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from reportgen.jobs.runner import UnitOutcome
 
 EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV)
 
@@ -59,19 +62,25 @@ def run(config_path: str | Path, period: str | None = None, output: str | Path =
         Period.last_complete(datetime.now().date())
     started = datetime.now().astimezone()
     outcome = run_unit(config, chosen, Path(output), started, force=force)
-    seconds = (datetime.now().astimezone() - started).total_seconds()
+    if outcome.result is not None:
+        from reportgen.jobs.site import refresh_site
+
+        failure = refresh_site(Path(output))  # the report is published: warn, do not fail
+        if failure:
+            warnings.warn(f"the index of reports was not written: {failure}", stacklevel=2)
+    return summary_of(outcome, (datetime.now().astimezone() - started).total_seconds())
+
+
+def summary_of(outcome: UnitOutcome, seconds: float, skip_exit_code: int | None = None
+               ) -> RunResult:
+    """A run's summary: published, incomplete (exit EXIT_INCOMPLETE), or up to date (exit 0,
+    or `skip_exit_code`: nothing to do)."""
     result = outcome.result
     if result is None:
-        return RunResult(config.unit, str(chosen), "up to date", 0, str(outcome.folder), None,
-                         round(seconds, 2))
-    from reportgen.jobs.site import write_site
-
-    try:
-        write_site(Path(output))
-    except Exception as exc:  # the report is published; say so, do not fail the run
-        warnings.warn(f"the index of reports was not written: {exc}", stacklevel=2)
-    status: Status = "incomplete" if result.incomplete else "published"
-    return RunResult(config.unit, str(chosen), status,
+        return RunResult(outcome.unit, outcome.period, "up to date", skip_exit_code or 0,
+                         str(outcome.folder), None, round(seconds, 2))
+    return RunResult(outcome.unit, outcome.period,
+                     "incomplete" if result.incomplete else "published",
                      EXIT_INCOMPLETE if result.incomplete else 0, str(result.folder),
                      result.pdf_pages, round(seconds, 2), result.incomplete)
 

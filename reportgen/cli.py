@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from reportgen.api import EXIT_INCOMPLETE, summary_of
 from reportgen.api import RunResult as ApiRunResult
 from reportgen.config import DEFAULTS_FILE_NAME, UnitConfig, load_unit_config
 from reportgen.errors import ConfigError, OutputError, ReportgenError
@@ -33,7 +34,6 @@ T = TypeVar("T")
 # The analysis and rendering stack is imported inside the commands that need it, so that
 # --help and configuration errors answer at once.
 DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
-EXIT_INCOMPLETE = 6  # the report was published without a section (e.g. CLV); see the warning
 DEMO_PERIOD = "2024-12"
 DEMO_CUSTOMERS = 4_000
 DEMO_SEED = 20240101
@@ -139,7 +139,7 @@ def run(
     if send or dry_run or resend:
         delivered = _deliver(unit_config, chosen, outcome.folder, dry_run, resend)
         _say(f"{unit_config.unit} {chosen}: email {delivered.state} ({delivered.detail})")
-    summary = _summary(outcome, time.monotonic() - started, skip_exit_code)
+    summary = summary_of(outcome, time.monotonic() - started, skip_exit_code)
     _state["run"] = None
     for problem in summary.incomplete:
         if not _state["json"]:
@@ -156,20 +156,6 @@ def _say(text: str) -> None:
     """A line for a person at a terminal (text log format only)."""
     if not _state["json"]:
         out.print(text)
-
-
-def _summary(outcome: UnitOutcome, seconds: float, skip_exit_code: int | None
-             ) -> ApiRunResult:
-    """The run's summary: published, incomplete (exit 6) or up to date (exit 0, or
-    --skip-exit-code)."""
-    result = outcome.result
-    if result is None:
-        return ApiRunResult(outcome.unit, outcome.period, "up to date", skip_exit_code or 0,
-                            str(outcome.folder), None, round(seconds, 2))
-    return ApiRunResult(outcome.unit, outcome.period,
-                        "incomplete" if result.incomplete else "published",
-                        EXIT_INCOMPLETE if result.incomplete else 0, str(result.folder),
-                        result.pdf_pages, round(seconds, 2), result.incomplete)
 
 
 @app.command("run-all")
@@ -238,7 +224,7 @@ def run_all(
                 log_event("error", message, unit=unit_config.unit, period=str(month))
                 continue
             result = outcome.result
-            summaries.append(_summary(outcome, sum(result.seconds.values()) if result else 0.0,
+            summaries.append(summary_of(outcome, sum(result.seconds.values()) if result else 0.0,
                                       skip_exit_code))
             email = ""
             if send or dry_run or resend:
@@ -489,18 +475,15 @@ def _run_unit(config: UnitConfig, period: Period, output: Path, force: bool) -> 
     return outcome
 
 
-def _refresh_site(output: Path) -> Path | None:
+def _refresh_site(output: Path) -> None:
     """Rewrite OUTPUT/index.html; a failure is a warning (the report itself is published)."""
-    from reportgen.jobs.site import write_site
+    from reportgen.jobs.site import refresh_site
 
-    try:
-        return write_site(output)
-    except Exception as exc:  # the report is published; the index must not fail the run
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    reason = refresh_site(output)
+    if reason:
         err.print(f"[yellow]warning:[/yellow] {output / 'index.html'}: could not write the "
                   f"index of reports ({reason}); run reportgen site to retry")
         log_event("warning", f"index of reports not written: {reason}")
-        return None
 
 
 def _with_progress(config: UnitConfig, period: Period, output: Path,
