@@ -42,6 +42,8 @@ class PublishedMonth:
     figures: dict[str, float | None]  # HEADLINES' values
     files: tuple[str, ...]  # LINKED_FILES present, then the action lists
     pages: int | None
+    title: str  # the unit's title and currency as this month's report printed them
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -59,18 +61,11 @@ def published_units(output_dir: Path) -> tuple[PublishedUnit, ...]:
     units = []
     for unit_folder in sorted(p for p in output_dir.iterdir() if p.is_dir()) \
             if output_dir.is_dir() else []:
-        months = []
-        title = currency = ""
-        for folder in sorted(unit_folder.iterdir(), reverse=True):
-            month = _published_month(output_dir, folder)
-            if month is None:
-                continue
-            manifest = _manifest(folder)
-            title = title or str(manifest.get("title", unit_folder.name))
-            currency = currency or str(manifest.get("config", {}).get("currency", ""))
-            months.append(month)
-        if months:
-            units.append(PublishedUnit(unit_folder.name, title, currency, tuple(months)))
+        months = [month for folder in sorted(unit_folder.iterdir(), reverse=True)
+                  if (month := _published_month(output_dir, folder)) is not None]
+        if months:  # the newest month's title and currency
+            units.append(PublishedUnit(unit_folder.name, months[0].title, months[0].currency,
+                                       tuple(months)))
     return tuple(units)
 
 
@@ -93,7 +88,9 @@ def _published_month(output_dir: Path, folder: Path) -> PublishedMonth | None:
                     if f"actions/{path.name}" not in files)
     pages = manifest.get("pdf_pages")
     return PublishedMonth(period, folder.relative_to(output_dir).as_posix(), figures,
-                          tuple(files), pages if isinstance(pages, int) else None)
+                          tuple(files), pages if isinstance(pages, int) else None,
+                          str(manifest.get("title", folder.parent.name)),
+                          str(manifest.get("config", {}).get("currency", "")))
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -148,3 +145,13 @@ def write_site(output_dir: Path) -> Path:
     path = output_dir / SITE_FILE
     write_atomic(path, site_html(published_units(output_dir)).encode("utf-8"))
     return path
+
+
+def refresh_site(output_dir: Path) -> str | None:
+    """Rewrite the index after a publish; the reason when it could not be written (the
+    report itself is published, so this is a warning, never a failed run)."""
+    try:
+        write_site(output_dir)
+    except Exception as exc:  # the index must not fail the run that published a report
+        return str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    return None
