@@ -68,7 +68,7 @@ class PlaybookEntry(StrictModel):
         "uplift", description="How the action adds value. retain: it keeps customers who would "
         "otherwise not buy again (incremental value = response x the audience's CLV weighted by "
         "each customer's chance of not buying within 90 days); uplift: it raises the audience's "
-        "spend (incremental value = uplift x the audience's CLV).")
+        "spend (incremental value = response x uplift x the audience's CLV).")
     response: float = Field(
         0.1, ge=0, le=1, description="Assumed share of the contacted customers who would not "
         "have bought without the play and respond to it (an assumption, labelled so in the "

@@ -73,14 +73,17 @@ class AudienceConditions:
     @property
     def holds(self) -> pl.Expr:
         """Every condition."""
-        conditions = [c.holds for c in (*self.who, *self.which)]
-        return pl.all_horizontal(conditions) if conditions else pl.lit(True)
+        return _every(self.who + self.which)
 
     @property
     def is_for(self) -> pl.Expr:
         """The `who` conditions only."""
-        conditions = [c.holds for c in self.who]
-        return pl.all_horizontal(conditions) if conditions else pl.lit(True)
+        return _every(self.who)
+
+
+def _every(conditions: tuple[Condition, ...]) -> pl.Expr:
+    """True where every condition holds (everywhere for none)."""
+    return pl.all_horizontal([c.holds for c in conditions]) if conditions else pl.lit(True)
 
 
 def value_column(customers: pl.DataFrame) -> str:

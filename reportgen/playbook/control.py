@@ -167,8 +167,9 @@ def with_groups(audience: pl.DataFrame, unit: str, period: str, action: str,
               else np.zeros(size))
     best = np.zeros(size, dtype=bool)
     best_gap = math.inf
-    for attempt in range(BALANCE_ATTEMPTS if value is not None else 1):
-        chosen = _block_draw(ids, _draws(ids, unit, period, action, attempt), share,
+    attempts = 0 if share <= 0 or size == 0 else BALANCE_ATTEMPTS if value is not None else 1
+    for attempt in range(attempts):
+        chosen = _block_draw(_draws(ids, unit, period, action, attempt), share,
                              uniform_draw(unit, period, action, "last block", attempt))
         gap = _imbalance(values, chosen)
         if gap < best_gap:
@@ -198,15 +199,13 @@ def _draws(ids: list[str], unit: str, period: str, action: str, attempt: int) ->
     return np.random.default_rng(seed).random(len(ids))
 
 
-def _block_draw(ids: list[str], draws: np.ndarray, share: float, last_draw: float
-                ) -> np.ndarray:
-    """Control or not, one per block of consecutive customers (block of position i:
-    floor(i x share)): the customer of the smallest draw in the block; the last block, when
+def _block_draw(draws: np.ndarray, share: float, last_draw: float) -> np.ndarray:
+    """Control or not for each customer of the list (one draw each, in the list's order;
+    `share` above 0), one per block of consecutive customers (the block of position i is
+    floor(i x share)): the customer of the smallest draw in the block. The last block, when
     partial, holds one with the chance its size allows (`last_draw` below size x share)."""
-    size = len(ids)
+    size = draws.size
     held = np.zeros(size, dtype=bool)
-    if share <= 0 or size == 0:
-        return held
     blocks = np.floor(np.arange(size) * share).astype(np.int64)
     order = np.lexsort((draws, blocks))  # by block, then draw
     firsts = order[np.r_[True, blocks[order][1:] != blocks[order][:-1]]]

@@ -184,10 +184,9 @@ def evaluate_playbook(
     not_listed: dict[str, str] = {}  # why a play for the unit made no list
     entries = {entry.id: entry for entry in playbook.entries}
     for entry in playbook.entries:
-        if entry.business is not None and isinstance(profile, str) \
-                and profile not in entry.business:
-            skipped.append(Skipped(entry.id, f"for {' and '.join(entry.business)} units; this "
-                                             f"unit is {profile}"))
+        if for_another_business(entry, profile):
+            skipped.append(Skipped(entry.id, f"for {' and '.join(entry.business or ())} units; "
+                                             f"this unit is {profile}"))
             continue
         try:
             if not trigger_holds(entry.trigger, facts):
@@ -242,20 +241,23 @@ def evaluate_playbook(
         losing.update(newly_losing)
     skipped.extend(empty)
     drafts.sort(key=lambda item: ranking_key(item[0]))
-    recommendations = tuple(_ranked(r, index) for index, (r, _) in enumerate(drafts, 1))
+    recommendations = tuple(replace(r, priority=index) for index, (r, _) in enumerate(drafts, 1))
     audiences = {r.id: audience for r, audience in drafts}
     for name in losing:
         not_listed[name] = (f"the play {NOT_WORTH_IT} (break-even response "
                             f"{_share(losing[name].break_even_response)})")
     # the plays that made a list speak first, then those that lost money, then the rest
     candidates = [name for name in playbook.priority
-                  if name in entries and name not in _other_profile(entries, profile)]
-    considered = [Considered(name, audience_conditions(
-        customers, entries[name].audience, config.rfm.lapsing_segments,
-        config.playbook.overdue_factor), not_listed.get(name))
-        for name in sorted(candidates, key=lambda n: (n not in audiences, n not in losing))
-        # a play that did not fire speaks only for the customers it names (segments, ...)
-        if name in audiences or name in losing or _names_customers(entries[name])]
+                  if name in entries and not for_another_business(entries[name], profile)]
+    conditions = {name: audience_conditions(customers, entries[name].audience,
+                                            config.rfm.lapsing_segments,
+                                            config.playbook.overdue_factor)
+                  for name in candidates}
+    considered = [Considered(name, conditions[name], not_listed.get(name))
+                  for name in sorted(candidates, key=lambda n: (n not in audiences,
+                                                                n not in losing))
+                  # a play that did not fire speaks only for the customers it names
+                  if name in audiences or name in losing or conditions[name].who]
     listed = pl.concat([a["customer_id"] for a in audiences.values()]) if audiences \
         else customers["customer_id"].clear()
     return PlaybookOutcome(
@@ -269,19 +271,11 @@ def _share(value: float | None) -> str:
     return f"{value:.1%}" if value is not None else "beyond reach: no response rate makes it pay"
 
 
-def _names_customers(entry: PlaybookEntry) -> bool:
-    """Whether the play's audience names whom it is for (segments, lapsing, new or not)."""
-    audience = entry.audience
-    return any(value is not None for value in (audience.segments, audience.lapsing,
-                                                audience.first_purchase_in_period))
-
-
-def _other_profile(entries: dict[str, PlaybookEntry], profile: FactValue | None) -> set[str]:
-    """Plays for another business profile than the unit's."""
-    if not isinstance(profile, str):
-        return set()
-    return {name for name, entry in entries.items()
-            if entry.business is not None and profile not in entry.business}
+def for_another_business(entry: PlaybookEntry, profile: FactValue | None) -> bool:
+    """Whether the play is for another business profile than the unit's (`business.profile`;
+    every play applies when the profile is unknown)."""
+    return (entry.business is not None and isinstance(profile, str)
+            and profile not in entry.business)
 
 
 def ranking_key(recommendation: Recommendation) -> tuple[bool, float, float, str]:
@@ -289,10 +283,6 @@ def ranking_key(recommendation: Recommendation) -> tuple[bool, float, float, str
     profit = recommendation.expected_incremental_profit
     return (not recommendation.urgent, -(profit if profit is not None else -1e18),
             -(recommendation.expected_incremental_value or 0.0), recommendation.id)
-
-
-def _ranked(recommendation: Recommendation, priority: int) -> Recommendation:
-    return replace(recommendation, priority=priority)
 
 
 def buying_anyway(audience: pl.DataFrame) -> float:
@@ -344,7 +334,8 @@ def recommend(entry: PlaybookEntry, audience: pl.DataFrame, eligible: int,
         economics = play_economics(entry, contact, response, label,
                                    chance[0] if chance is not None else None, config.economics)
         note = incremental_note(entry, economics, contact.height < audience.height,
-                                chance[1] if chance is not None else "")
+                                chance[1] if chance is not None else "",
+                                "measured" if measured_response else "assumed")
     incremental = economics.expected_incremental_value if economics else None
     extra = {"audience_size": number(audience.height)}
     if audience_value is not None:
@@ -369,10 +360,10 @@ def recommend(entry: PlaybookEntry, audience: pl.DataFrame, eligible: int,
 
 
 def incremental_note(entry: PlaybookEntry, economics: PlayEconomics, held_out: bool,
-                     chance_label: str) -> str:
-    """How the incremental value was worked out, with the factor actually used."""
+                     chance_label: str, basis: str) -> str:
+    """How the incremental value was worked out (`basis`: measured or assumed response),
+    with the factor actually used."""
     who = "contacted customers" if held_out else "customers"
-    basis = "measured" if "measured" in economics.response_label else "assumed"
     if entry.effect == "uplift":
         return (f"{basis} response of {economics.response:.0%} x assumed uplift of "
                 f"{entry.uplift:.0%} of a responder's forecast value = "
