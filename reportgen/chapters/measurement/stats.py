@@ -48,6 +48,13 @@ def mean_difference_interval(values1: np.ndarray, values0: np.ndarray, confidenc
                              samples: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap interval of mean(values1) - mean(values0)."""
     rng = np.random.default_rng(seed)
+    return _percentiles(_resampled_differences(values1, values0, samples, rng), confidence)
+
+
+def _resampled_differences(values1: np.ndarray, values0: np.ndarray, samples: int,
+                           rng: np.random.Generator) -> np.ndarray:
+    """`samples` bootstrap draws of mean(values1) - mean(values0), each group resampled with
+    replacement on its own (in chunks of BOOTSTRAP_CELLS values)."""
     differences = np.empty(samples)
     chunk = max(1, BOOTSTRAP_CELLS // max(values1.size + values0.size, 1))
     for start in range(0, samples, chunk):
@@ -55,8 +62,13 @@ def mean_difference_interval(values1: np.ndarray, values0: np.ndarray, confidenc
         means1 = values1[rng.integers(0, values1.size, (count, values1.size))].mean(axis=1)
         means0 = values0[rng.integers(0, values0.size, (count, values0.size))].mean(axis=1)
         differences[start:start + count] = means1 - means0
+    return differences
+
+
+def _percentiles(draws: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central `confidence` interval of the draws."""
     tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(differences, [tail, 100 - tail])
+    low, high = np.percentile(draws, [tail, 100 - tail])
     return float(low), float(high)
 
 
@@ -87,12 +99,5 @@ def stratified_mean_difference(strata: list[tuple[np.ndarray, np.ndarray]], conf
     for values1, values0 in strata:
         weight = (values1.size + values0.size) / total
         difference += weight * (values1.mean() - values0.mean())
-        chunk = max(1, BOOTSTRAP_CELLS // max(values1.size + values0.size, 1))
-        for start in range(0, samples, chunk):
-            count = min(chunk, samples - start)
-            means1 = values1[rng.integers(0, values1.size, (count, values1.size))].mean(axis=1)
-            means0 = values0[rng.integers(0, values0.size, (count, values0.size))].mean(axis=1)
-            draws[start:start + count] += weight * (means1 - means0)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(difference), (float(low), float(high))
+        draws += weight * _resampled_differences(values1, values0, samples, rng)
+    return float(difference), _percentiles(draws, confidence)

@@ -89,20 +89,27 @@ def buying_rhythm_days(orders: pl.DataFrame, analysis_date: datetime) -> int:
     return max(1, int(median)) if isinstance(median, int | float) else 1
 
 
+def purchase_days(orders: pl.DataFrame, analysis_date: datetime) -> pl.DataFrame:
+    """Per identified customer who bought before the analysis date: `span`, the days from
+    their first to their last purchase day, and `days`, their distinct purchase days."""
+    return (
+        orders.filter(pl.col("customer_id").is_not_null()
+                      & (pl.col("invoice_date") < analysis_date))
+        .group_by("customer_id").agg(
+            (pl.col("invoice_date").max().dt.date() - pl.col("invoice_date").min().dt.date())
+            .dt.total_days().alias("span"),
+            pl.col("invoice_date").dt.date().n_unique().alias("days"))
+    )
+
+
 def usual_gaps(orders: pl.DataFrame, analysis_date: datetime, unit_gap_days: int
                ) -> pl.DataFrame:
     """Per identified customer, `usual_gap_days`: the days from their first to their last
     purchase day plus the unit's usual gap, over their purchase days. Many purchases give
     their own mean gap; a customer of one purchase day gets the unit's, and of few, a blend."""
-    return (
-        orders.filter(pl.col("customer_id").is_not_null()
-                      & (pl.col("invoice_date") < analysis_date))
-        .group_by("customer_id").agg(
-            ((pl.col("invoice_date").max().dt.date() - pl.col("invoice_date").min().dt.date())
-             .dt.total_days() + unit_gap_days).alias("span"),
-            pl.col("invoice_date").dt.date().n_unique().alias("days"))
-        .select("customer_id", (pl.col("span") / pl.col("days")).alias("usual_gap_days"))
-    )
+    return purchase_days(orders, analysis_date).select(
+        "customer_id",
+        ((pl.col("span") + unit_gap_days) / pl.col("days")).alias("usual_gap_days"))
 
 
 # A customer's own mean gap counts as this many gaps of their segment's usual one: a customer
@@ -116,16 +123,9 @@ def own_rhythm(customers: pl.DataFrame, orders: pl.DataFrame, analysis_date: dat
     between purchase days, shrunk towards their segment's (the median of its customers' own
     gaps; the unit's gap where no customer of the segment bought twice) by PRIOR_GAPS: a
     customer of one purchase day gets the segment's, one of many their own."""
-    own = (
-        orders.filter(pl.col("customer_id").is_not_null()
-                      & (pl.col("invoice_date") < analysis_date))
-        .group_by("customer_id").agg(
-            (pl.col("invoice_date").max().dt.date() - pl.col("invoice_date").min().dt.date())
-            .dt.total_days().alias("span"),
-            (pl.col("invoice_date").dt.date().n_unique() - 1).alias("gaps"))
-        .with_columns(pl.when(pl.col("gaps") > 0).then(pl.col("span") / pl.col("gaps"))
-                      .alias("own_gap"))
-    )
+    own = purchase_days(orders, analysis_date).with_columns(
+        (pl.col("days") - 1).alias("gaps")).with_columns(
+        pl.when(pl.col("gaps") > 0).then(pl.col("span") / pl.col("gaps")).alias("own_gap"))
     joined = customers.select("customer_id", "segment").join(own, on="customer_id", how="left")
     segment_gap = pl.col("own_gap").median().over("segment").fill_null(float(unit_gap_days))
     gaps = pl.col("gaps").fill_null(0)

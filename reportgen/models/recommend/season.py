@@ -57,8 +57,8 @@ def off_season_products(product_months: pl.DataFrame, analysis_date: datetime,
     by_product: dict[str, list[float]] = {}
     for code, calendar, quantity in units.iter_rows():
         by_product.setdefault(code, [0.0] * 12)[calendar - 1] += max(float(quantity), 0.0)
-    word_seasons = _word_seasons(by_product, old_enough, descriptions)
     words_of = _words_of(descriptions)
+    word_seasons = _word_seasons(by_product, old_enough, words_of)
     rows = []
     for code, monthly in sorted(by_product.items()):
         if code in old_enough:
@@ -87,12 +87,12 @@ def _words_of(descriptions: pl.DataFrame | None) -> dict[str, set[str]]:
 
 
 def _word_seasons(by_product: dict[str, list[float]], old_enough: set[str],
-                  descriptions: pl.DataFrame | None) -> dict[str, tuple[float, list[float]]]:
+                  words_of: dict[str, set[str]]) -> dict[str, tuple[float, list[float]]]:
     """For each seasonal word of the products with a year of history: the share of its pooled
     pattern in its season, and the pattern."""
     pooled: dict[str, list[float]] = {}
     products: dict[str, int] = {}
-    for code, words in _words_of(descriptions).items():
+    for code, words in words_of.items():
         monthly = by_product.get(code)
         if code not in old_enough or monthly is None or sum(monthly) <= 0:
             continue
