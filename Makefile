@@ -47,7 +47,7 @@ update-deps:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet pip-tools
-	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --extra dev --extra spark \
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --extra dev --extra spark --extra database \
 		--strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) \
 		pyproject.toml build-requirements.in
 	rm -rf .venv-lock $(STAMP)

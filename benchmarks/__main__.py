@@ -1,5 +1,6 @@
 """`make bench`: every benchmark, or those named:
-python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions] [spark].
+python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions] [spark]
+[database].
 The 100 M-line run is separate: `make bench-large` (benchmarks/large.py)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from benchmarks import (
     aggregation,
     clustering,
     clv_fitting,
+    database_read,
     pipeline_stages,
     report,
     spark_engine,
@@ -20,6 +22,7 @@ BENCHMARKS = {
     "aggregation": aggregation.main, "clv": clv_fitting.main, "report": report.main,
     "pipeline": pipeline_stages.main, "clusters": clustering.main,
     "suggestions": suggestions.main, "spark": spark_engine.main,
+    "database": database_read.main,
 }
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from reportgen.api import EXIT_INCOMPLETE, summary_of
@@ -143,7 +144,7 @@ def run(
     _state["run"] = None
     for problem in summary.incomplete:
         if not _state["json"]:
-            err.print(f"[yellow]warning:[/yellow] {unit_config.unit}: {problem}")
+            err.print(f"[yellow]warning:[/yellow] {unit_config.unit}: {escape(problem)}")
         log_event("warning", problem, unit=unit_config.unit, period=str(chosen))
     log_event("info", f"finished: {summary.status}", unit=unit_config.unit,
               period=str(chosen), seconds=summary.seconds)
@@ -197,7 +198,7 @@ def run_all(
                        else [chosen])
         except ReportgenError as exc:
             failed += 1
-            table.add_row(path.stem, "", "[red]failed[/red]", "", "", exc.one_line())
+            table.add_row(path.stem, "", "[red]failed[/red]", "", "", escape(exc.one_line()))
             summaries.append(ApiRunResult(path.stem, str(chosen), "failed", exc.exit_code,
                                           None, None, 0.0, error=exc.one_line()))
             log_event("error", exc.one_line(), unit=path.stem, period=str(chosen))
@@ -208,7 +209,7 @@ def run_all(
             except ReportgenError as exc:
                 failed += 1
                 table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
-                              exc.one_line())
+                              escape(exc.one_line()))
                 summaries.append(ApiRunResult(unit_config.unit, str(month), "failed",
                                               exc.exit_code, None, None, 0.0,
                                               error=exc.one_line()))
@@ -218,7 +219,7 @@ def run_all(
                 failed += 1
                 message = f"internal error: {type(exc).__name__}: {exc}"
                 table.add_row(unit_config.unit, str(month), "[red]failed[/red]", "", "",
-                              message)
+                              escape(message))
                 summaries.append(ApiRunResult(unit_config.unit, str(month), "failed", 1,
                                               None, None, 0.0, error=message))
                 log_event("error", message, unit=unit_config.unit, period=str(month))
@@ -234,7 +235,7 @@ def run_all(
                 except ReportgenError as exc:
                     failed += 1
                     table.add_row(unit_config.unit, str(month), "[red]email failed[/red]", "",
-                                  "", exc.one_line())
+                                  "", escape(exc.one_line()))
                     continue
             if result is None:
                 table.add_row(unit_config.unit, str(month), "up to date", "", "",
@@ -364,9 +365,9 @@ def validate(config: ConfigArg) -> None:
 
     report = validate_unit(config, checks=[check_playbook])
     for problem in report.problems:
-        err.print(f"[red]✗[/red] {problem}")
+        err.print(f"[red]✗[/red] {escape(problem)}")
     for fact in report.facts:
-        out.print(f"  {fact}")
+        out.print(f"  {escape(fact)}")
     if report.problems:
         err.print(f"[red]{len(report.problems)} problem(s) found in {config}[/red]")
         raise typer.Exit(report.exit_code)
@@ -514,7 +515,7 @@ def _print_result(config: UnitConfig, period: Period, result: RunResult) -> None
 def _exit_if_incomplete(config: UnitConfig, result: RunResult) -> None:
     """Exit with EXIT_INCOMPLETE when the report had to leave a section out."""
     for problem in result.incomplete:
-        err.print(f"[yellow]warning:[/yellow] {config.unit}: {problem}")
+        err.print(f"[yellow]warning:[/yellow] {config.unit}: {escape(problem)}")
     if result.incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)
 
@@ -540,7 +541,7 @@ def main() -> None:
         if _state["debug"]:
             traceback.print_exc()
         if not _state["json"]:  # the JSON log carries it as an error line
-            err.print(f"[red]error:[/red] {exc.one_line()}")
+            err.print(f"[red]error:[/red] {escape(exc.one_line())}")
         _failed(exc.one_line(), exc.exit_code)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

@@ -86,7 +86,7 @@ def read_and_clean(config: UnitConfig, period: Period, timer: StageTimer
         with timer.stage("spark", config.spark.master):
             return clean_with_spark(config, period.analysis_date)
     with timer.stage("load"):
-        source = read_transactions(config)
+        source = read_transactions(config, period.analysis_date)
     with timer.stage("clean", f"{source.transactions.height:,} lines"):
         return source, clean_transactions(source, period.analysis_date, config.cleaning)
 

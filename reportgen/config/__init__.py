@@ -69,6 +69,12 @@ from reportgen.config.base import (
 from reportgen.config.base import (
     known_zone as known_zone,
 )
+from reportgen.config.base import (
+    masked_url as masked_url,
+)
+from reportgen.config.base import (
+    url_password as url_password,
+)
 from reportgen.config.cleaning import (
     DEFAULT_NON_PRODUCT_RULES as DEFAULT_NON_PRODUCT_RULES,
 )

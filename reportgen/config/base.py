@@ -45,3 +45,24 @@ ZoneName = Annotated[str, AfterValidator(known_zone)]
 def is_url(path: Path | str) -> bool:
     """Whether a source path is a URL (scheme://...) rather than a local path."""
     return isinstance(path, str) and URL_PATTERN.match(path) is not None
+
+
+# A password in a URL's user part (scheme://user:password@host) or in its query (?password=).
+URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)(?P<secret>.*)(?P<at>@[^@]*)$")
+QUERY_PASSWORD = re.compile(r"(?i)(?P<key>[?&](password|passwd|pwd)=)[^&]*")
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password (in the user part or the query) replaced by ***: the only
+    form of a database URL any message, log line, manifest or ledger shows."""
+    masked = URL_PASSWORD.sub(r"\g<head>***\g<at>", url)
+    return QUERY_PASSWORD.sub(r"\g<key>***", masked)
+
+
+def url_password(url: str) -> str | None:
+    """The password written in the URL, if any (to scrub it from a driver's messages)."""
+    found = URL_PASSWORD.match(url)
+    if found and found["secret"]:
+        return found["secret"]
+    query = QUERY_PASSWORD.search(url)
+    return query[0].split("=", 1)[1] or None if query else None

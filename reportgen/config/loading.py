@@ -62,9 +62,22 @@ def load_unit_config(path: Path) -> UnitConfig:
         "files": [file.model_copy(update={"path": resolve(file.path)})
                   for file in config.source.files],
     })
+    if config.source.url is not None:
+        source = source.model_copy(update={"url": resolved_file_url(config.source.url, path)})
     resolved = config.model_copy(update={"source": source})
     resolved._config_file = path
     return resolved
+
+
+def resolved_file_url(url: str, config_path: Path) -> str:
+    """A sqlite:/// or duckdb:/// URL whose relative file path is resolved from the YAML file's
+    folder (sqlite:////abs/path and other databases unchanged)."""
+    scheme, _, rest = url.partition(":///")
+    if not rest or scheme.split("+", 1)[0].lower() not in ("sqlite", "duckdb"):
+        return url
+    if rest.startswith("/") or rest.startswith(":memory:"):
+        return url
+    return f"{scheme}:///{(config_path.parent / rest).resolve()}"
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:

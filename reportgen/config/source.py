@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 from pydantic import (
     Field,
+    field_serializer,
     field_validator,
     model_validator,
 )
 
-from reportgen.config.base import StrictModel, ZoneName, is_url
+from reportgen.config.base import StrictModel, ZoneName, is_url, masked_url
 
 CANONICAL_COLUMNS = (
     "invoice",
@@ -23,6 +24,10 @@ CANONICAL_COLUMNS = (
     "customer_id",
     "country",
 )
+
+
+# Databases a source.url may name (a scheme may add SQLAlchemy's +driver, e.g. postgresql+psycopg).
+DATABASE_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb", "sqlite", "duckdb")
 
 
 class ColumnMap(StrictModel):
@@ -85,6 +90,19 @@ class SourceConfig(StrictModel):
         description="strftime format of invoice_date in text files, e.g. '%m/%d/%Y %H:%M'; "
         "default: ISO 8601 or the Online Retail export's M/D/YYYY H:MM.",
     )
+    url: str | None = Field(
+        None, description="A database to read the transactions from instead of files: "
+        "postgresql://user@host:5432/db, mysql://user@host/db, duckdb:///path/shop.duckdb or "
+        "sqlite:///path/shop.db (a relative path resolves from the YAML file's folder). The "
+        "password may be written in the URL, set with REPORTGEN_SOURCE__URL, or left to the "
+        "driver (PGPASSWORD, ~/.pgpass); reportgen shows the URL with the password masked.")
+    table: str | None = Field(
+        None, min_length=1, description="With url: the table or view holding one row per "
+        "order line (schema.table where needed).")
+    query: str | None = Field(
+        None, min_length=1, description="With url, instead of table: a SELECT whose rows are "
+        "the order lines; reportgen reads it as a subquery and adds the period's bound and "
+        "the country filter to it.")
     columns: ColumnMap = Field(default_factory=ColumnMap, description="Column mapping.")
     timezone: ZoneName | None = Field(
         None, description="The time zone the export's times are written in (an IANA name such "
@@ -99,11 +117,55 @@ class SourceConfig(StrictModel):
             return value
         return Path(value)
 
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, url: str | None) -> str | None:
+        """A URL of a known database; the message never repeats the URL (it may hold a
+        password)."""
+        if url is None:
+            return None
+        scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError("a database URL starts with " + ", ".join(
+                f"{name}://" for name in DATABASE_SCHEMES))
+        return url
+
+    @field_serializer("url")
+    def _url_without_password(self, url: str | None) -> str | None:
+        """Dumped (manifest, ledger hash) with the password masked."""
+        return None if url is None else masked_url(url)
+
     @model_validator(mode="after")
-    def _some_file(self) -> SourceConfig:
+    def _files_or_database(self) -> SourceConfig:
+        if self.url is not None:
+            if self.path is not None or self.files:
+                raise ValueError("give source.path (files) or source.url (a database), not both")
+            if (self.table is None) == (self.query is None):
+                raise ValueError("with source.url, give source.table or source.query (one of "
+                                 "them)")
+            return self
+        if self.table is not None or self.query is not None:
+            raise ValueError("source.table and source.query go with source.url (a database)")
         if self.path is None and not self.files:
-            raise ValueError("give source.path, or list the files under source.files")
+            raise ValueError("give source.path, or list the files under source.files, or "
+                             "source.url for a database")
         return self
+
+    @property
+    def database(self) -> str | None:
+        """The database's kind (postgresql, mysql, sqlite, duckdb) when the source is one."""
+        if self.url is None:
+            return None
+        scheme = self.url.split("://", 1)[0].split("+", 1)[0].lower()
+        return {"postgres": "postgresql", "mariadb": "mysql"}.get(scheme, scheme)
+
+    @property
+    def label(self) -> str:
+        """How messages name the whole source: the first file, or the database (password
+        masked) and its table or query."""
+        if self.url is None:
+            return str(self.first_path)
+        return f"{masked_url(self.url)}, " + (f"table {self.table}" if self.table else "query")
 
     def readers(self) -> list[SourceConfig]:
         """One source per file entry (path first, then files), each with its own settings."""

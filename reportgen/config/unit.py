@@ -9,6 +9,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -117,6 +118,14 @@ class UnitConfig(BaseSettings):
         if not known_currency(code):
             raise ValueError(f"'{code}' is not an ISO 4217 currency code (e.g. GBP, USD, EUR)")
         return code
+
+    @model_validator(mode="after")
+    def _spark_reads_files(self) -> UnitConfig:
+        if self.engine == "spark" and self.source.url is not None:
+            raise ValueError(
+                "engine: spark reads files (source.path), not a database (source.url): read "
+                "the database with engine: polars, or export the table to Parquet for Spark")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -166,6 +166,13 @@ def cleaned(source: InputReading, plan: CleaningPlan, tables: dict[str, pl.DataF
     """The clean transactions from the plan's collected tables (`CleaningPlan.names`), with
     the reading's own log entries before the cleaning rules'."""
     counts = tables.pop("counts").row(0, named=True)
+    if source.later_rows:  # a database's rows after the bound, counted there, not read
+        counts["future_rows"] = int(counts["future_rows"] or 0) + source.later_rows
+        counts["future_revenue"] = float(counts["future_revenue"] or 0.0) + source.later_revenue
+    if source.time_range is not None:
+        first, last = source.time_range
+        counts["first_line"] = min(t for t in (counts["first_line"], first) if t is not None)
+        counts["last_line"] = max(t for t in (counts["last_line"], last) if t is not None)
     set_aside = tables.pop("set_aside")
     return CleanTransactions(
         **in_line_order(tables),
@@ -204,6 +211,8 @@ def reading_log(source: InputReading) -> list[CleaningLogEntry]:
             source.revenue_other_countries, "row dropped", True,
         ),
     ]
+    log.extend(CleaningLogEntry(conversion.rule, conversion.rows, 0.0, "converted", False)
+               for conversion in source.conversions)
     for reading in source.date_readings:
         log.append(CleaningLogEntry(
             f"Dates read {reading.order} ({reading.date_format}) in {Path(reading.file).name}: "

@@ -82,6 +82,80 @@ class MalformedValue:
 
 
 @dataclass(frozen=True)
+class TypeConversion:
+    """A column stored as a type that reportgen reads another way (the cleaning log lists it)."""
+
+    column: str  # canonical name
+    stored: str
+    read_as: str
+    rows: int
+
+    @property
+    def rule(self) -> str:
+        """The cleaning log's wording."""
+        return f"{self.column} stored as {self.stored}, read as {self.read_as}"
+
+
+def type_conversions(config: UnitConfig, raw: pl.DataFrame) -> list[TypeConversion]:
+    """How the typed values of a source (Parquet, a database) are normalised: exact decimals
+    to floating point, numeric ids to text ids, times with a zone to the unit's local time,
+    dates to midnight. Text sources (CSV) are parsed, not converted, and list nothing."""
+    mapping = config.source.columns.model_dump()
+    stored = {canon: (stored_kind(raw.schema[mapping[canon]]),
+                      raw.height - raw[mapping[canon]].null_count())
+              for canon in CANONICAL_COLUMNS if mapping[canon] in raw.schema}
+    return conversions_of(stored, config.local_zone)
+
+
+def stored_kind(dtype: pl.DataType) -> str | None:
+    """decimal, integer, float, date or zoned:<zone> where reading converts the type."""
+    if isinstance(dtype, pl.Decimal):
+        return "decimal"
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return f"zoned:{dtype.time_zone}"
+    if dtype == pl.Date:
+        return "date"
+    if dtype.is_integer():
+        return "integer"
+    return "float" if dtype.is_float() else None
+
+
+def conversions_of(stored: dict[str, tuple[str | None, int]], local_zone: str | None
+                   ) -> list[TypeConversion]:
+    """The conversions of the canonical columns stored as `stored` (kind, values present),
+    for any engine's reader."""
+    found = []
+    for canon, (kind, rows) in stored.items():
+        is_id = canon in (*TEXT_COLUMNS, "customer_id")
+        if kind == "decimal":
+            found.append(TypeConversion(canon, "exact decimals (DECIMAL/NUMERIC)",
+                                        "floating-point numbers", rows))
+        elif kind == "integer" and is_id:
+            found.append(TypeConversion(canon, "whole numbers", "text ids (12346 and '12346' "
+                                        "are the same id)", rows))
+        elif kind == "float" and is_id:
+            found.append(TypeConversion(canon, "decimal numbers", "text ids (12346.0 read as "
+                                        "'12346')", rows))
+        elif kind is not None and kind.startswith("zoned:"):
+            zone = kind.split(":", 1)[1]
+            found.append(TypeConversion(canon, f"times with a zone ({zone})",
+                                        f"local times of {local_zone or zone}", rows))
+        elif kind == "date":
+            found.append(TypeConversion(canon, "dates without a time", "midnight of the day",
+                                        rows))
+    return found
+
+
+def merged_conversions(conversions: list[TypeConversion]) -> tuple[TypeConversion, ...]:
+    """One conversion per column and kind, its rows added over the files."""
+    merged: dict[tuple[str, str, str], int] = {}
+    for conversion in conversions:
+        key = (conversion.column, conversion.stored, conversion.read_as)
+        merged[key] = merged.get(key, 0) + conversion.rows
+    return tuple(TypeConversion(*key, rows) for key, rows in merged.items())
+
+
+@dataclass(frozen=True)
 class DateReading:
     """A file whose dates read one way only (the other order gives impossible dates)."""
 
@@ -97,7 +171,7 @@ class DateReading:
 
 
 def typed_columns(
-    config: UnitConfig, path: Path, raw: pl.DataFrame, local_zone: str | None
+    config: UnitConfig, path: Path | str, raw: pl.DataFrame, local_zone: str | None
 ) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
     """Map the file's columns to canonical names and types, times in `local_zone`; return
     (good rows, malformed rows, how the dates were read when the data decided it)."""
@@ -113,7 +187,7 @@ def typed_columns(
     return good, bad, reading
 
 
-def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
+def missing_column_problems(config: UnitConfig, path: Path | str, columns: list[str]
                             ) -> list[InputError]:
     """One error per mapped column that the file does not have. In a workbook where most
     mapped columns are missing, the data is likely on another sheet: one error listing the
@@ -129,7 +203,7 @@ def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
             unit=config.unit, file=path,
             hint=f"set source.delimiter: \"{shown}\" in {config.config_file}")]
     if file_format(config, path) == "xlsx" and len(missing) > len(CANONICAL_COLUMNS) // 2:
-        sheets = workbook_sheets(path)
+        sheets = workbook_sheets(Path(path))
         read = config.source.sheet or (sheets[0] if sheets else "the first sheet")
         if len(sheets) > 1:
             return [InputError(
@@ -137,9 +211,10 @@ def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
                 f"the workbook's sheets: {', '.join(sheets)}", unit=config.unit, file=path,
                 hint=f"set source.sheet to the sheet with the transactions in "
                 f"{config.config_file}")]
+    holder = "the table" if config.source.table else "the query" if config.source.query else "the file"
     return [
         InputError(
-            f"not found (mapped from {canon}); the file has: {', '.join(columns)}",
+            f"not found (mapped from {canon}); {holder} has: {', '.join(columns)}",
             unit=config.unit, file=path, column=mapping[canon],
             hint=f"fix source.columns.{canon} in {config.config_file}",
         )
@@ -147,7 +222,7 @@ def missing_column_problems(config: UnitConfig, path: Path, columns: list[str]
     ]
 
 
-def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame,
+def typed_frame(config: UnitConfig, path: Path | str, raw: pl.DataFrame,
                 local_zone: str | None = None) -> tuple[pl.DataFrame, DateReading | None]:
     """Raw and typed canonical columns side by side, a source row number and a malformed flag;
     and how the dates were read when the data decided their day-month order. Times are the
@@ -174,7 +249,7 @@ def typed_frame(config: UnitConfig, path: Path, raw: pl.DataFrame,
 
 
 def unreadable_column_problems(
-    config: UnitConfig, path: Path, typed: pl.DataFrame
+    config: UnitConfig, path: Path | str, typed: pl.DataFrame
 ) -> list[InputError]:
     """One error per column where most values cannot be read as the column's type."""
     mapping = config.source.columns.model_dump()
@@ -264,7 +339,7 @@ def cast_column(column: str, dtype: pl.DataType, date_format: str | None,
     return pl.when(as_price.is_finite()).then(as_price).otherwise(None)
 
 
-def checked_date_format(config: UnitConfig, path: Path, values: pl.Series
+def checked_date_format(config: UnitConfig, path: Path | str, values: pl.Series
                         ) -> tuple[str | None, DateReading | None]:
     """The format that reads the most dates, and, when the other day-month order gives
     impossible dates, how they were read (for the cleaning log). InputError when the dates read
@@ -324,7 +399,7 @@ def line_revenue(frame: pl.DataFrame) -> float:
     return float(value or 0.0)
 
 
-def malformed_examples(path: Path, bad: pl.DataFrame) -> list[MalformedValue]:
+def malformed_examples(path: Path | str, bad: pl.DataFrame) -> list[MalformedValue]:
     examples = []
     for row in bad.head(5).iter_rows(named=True):
         for column in CANONICAL_COLUMNS:

@@ -52,9 +52,21 @@ def check_fits_in_memory(config: UnitConfig) -> None:
         raise InputError(
             f"the input needs about {size_text(needed)} of memory once read and this "
             f"machine has {size_text(available)} free", unit=config.unit,
-            file=config.source.first_path,
+            file=config.source.label,
             hint="free memory, run on a larger machine, or split the data into smaller files "
             "and report fewer years (source.files)")
+
+
+def check_lines_fit_in_memory(config: UnitConfig, lines: int) -> None:
+    """InputError, before a database's rows are read, when `lines` would not fit in memory."""
+    available = available_memory()
+    needed = float(lines) * MEMORY_PER_LINE
+    if available is not None and needed > available:
+        raise InputError(
+            f"the {lines:,} rows to read need about {size_text(needed)} of memory and this "
+            f"machine has {size_text(available)} free", unit=config.unit,
+            file=config.source.label, hint="free memory, run on a larger machine, or narrow "
+            "source.query to the years the report needs")
 
 
 def memory_needed(path: Path, form: str) -> float:
@@ -98,14 +110,18 @@ def input_paths(config: UnitConfig) -> list[Path]:
     return [path]
 
 
-def file_format(config: UnitConfig, path: Path) -> str:
-    """Return csv, xlsx or parquet: the declared format, or the one the extension implies."""
+def file_format(config: UnitConfig, path: Path | str) -> str:
+    """Return csv, xlsx or parquet: the declared format, or the one the extension implies
+    (database for a source.url)."""
+    if config.source.url is not None:
+        return "database"
     if config.source.format != "auto":
         return config.source.format
-    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    suffix = Path(path).suffix
+    fmt = FORMAT_BY_SUFFIX.get(suffix.lower())
     if fmt is None:
         raise InputError(
-            f"cannot tell the format from the extension '{path.suffix}'", unit=config.unit,
+            f"cannot tell the format from the extension '{suffix}'", unit=config.unit,
             file=path, hint="set source.format to csv, xlsx or parquet",
         )
     return fmt
@@ -182,7 +198,7 @@ def suggest_encoding(data: bytes) -> str:
     return "latin-1"
 
 
-def other_delimiter(config: UnitConfig, path: Path, columns: list[str]) -> str | None:
+def other_delimiter(config: UnitConfig, path: Path | str, columns: list[str]) -> str | None:
     """The separator a CSV read as one column seems to use instead of the declared one."""
     if file_format(config, path) != "csv" or len(columns) != 1:
         return None

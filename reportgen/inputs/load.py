@@ -1,8 +1,10 @@
-"""Read a unit's transaction files (CSV, XLSX, Parquet, or a glob of them) into canonical columns."""
+"""Read a unit's transactions (CSV, XLSX, Parquet, a glob of them, or a database table or
+query) into canonical columns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
@@ -11,11 +13,31 @@ from reportgen.errors import InputError
 from reportgen.inputs.columns import (
     DateReading,
     MalformedValue,
+    TimeZones,
+    TypeConversion,
+    cast_column,
     line_revenue,
     malformed_examples,
+    merged_conversions,
+    missing_column_problems,
+    type_conversions,
     typed_columns,
 )
-from reportgen.inputs.files import check_fits_in_memory, file_sha256, input_paths, read_raw_file
+from reportgen.inputs.database import (
+    SourceCounts,
+    connected,
+    pushdown,
+    read_rows,
+    source_columns,
+    source_counts,
+)
+from reportgen.inputs.files import (
+    check_fits_in_memory,
+    check_lines_fit_in_memory,
+    file_sha256,
+    input_paths,
+    read_raw_file,
+)
 
 # What makes two files' lines the same line: descriptions and countries may be written
 # differently by two exports of the same sale.
@@ -47,6 +69,12 @@ class InputReading:
     overlap_rows: int = 0  # lines dropped because an earlier file holds them too
     overlap_revenue: float = 0.0
     date_readings: tuple[DateReading, ...] = ()  # files whose date order was decided by the data
+    conversions: tuple[TypeConversion, ...] = ()  # typed columns read another way
+    # A database source: the rows dated on or after the period's bound, counted in the
+    # database and not read, and the first and last time of the unit's rows there.
+    later_rows: int = 0
+    later_revenue: float = 0.0
+    time_range: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,10 +89,14 @@ class TransactionInput(InputReading):
         return cls((), transactions.height, 0, 0.0, 0.0, 0, 0.0, (), transactions=transactions)
 
 
-def read_transactions(config: UnitConfig) -> TransactionInput:
+def read_transactions(config: UnitConfig, until: datetime | None = None) -> TransactionInput:
     """Read every file of the unit's source, map and type its columns, keep once each line that
-    two files both hold, and apply the country filter."""
+    two files both hold, and apply the country filter. A database source reads only the rows
+    dated before `until` (the period's analysis date; None: every row)."""
+    if config.source.url is not None:
+        return read_database(config, until)
     frames: list[pl.DataFrame] = []
+    conversions: list[TypeConversion] = []
     files: list[InputFile] = []
     examples: list[MalformedValue] = []
     readings: list[DateReading] = []
@@ -76,6 +108,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         for path in input_paths(entry):
             raw = read_raw_file(entry, path)
             typed, bad, reading = typed_columns(entry, path, raw, config.local_zone)
+            conversions.extend(type_conversions(entry, raw))
             if reading is not None:
                 readings.append(reading)
             files.append(InputFile(str(path), file_sha256(path), raw.height))
@@ -86,7 +119,7 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
     rows_read = sum(f.rows for f in files)
     if rows_read == 0:
         raise InputError(
-            "the input contains no rows", unit=config.unit, file=config.source.first_path,
+            "the input contains no rows", unit=config.unit, file=config.source.label,
             hint="point source.path at a file with transactions",
         )
     stacked = pl.concat(frames) if len(frames) > 1 else frames[0]
@@ -105,7 +138,64 @@ def read_transactions(config: UnitConfig) -> TransactionInput:
         overlap_rows=overlap.height,
         overlap_revenue=line_revenue(overlap),
         date_readings=tuple(readings),
+        conversions=merged_conversions(conversions),
     )
+
+
+def read_database(config: UnitConfig, until: datetime | None) -> TransactionInput:
+    """Read the unit's table or query: the rows before `until` and of the unit's countries,
+    where the column types let the database filter them (`database.pushdown`); the rows it
+    leaves there are counted there, so the cleaning log accounts for every row."""
+    label = config.source.label
+    with connected(config) as database:
+        problems = missing_column_problems(config, label, source_columns(database))
+        if problems:
+            raise problems[0]
+        pushed = pushdown(database, until)
+        counts = source_counts(database, pushed)
+        check_lines_fit_in_memory(
+            config, counts.rows - counts.other_country_rows - counts.later_rows)
+        raw = read_rows(database, pushed)
+    if counts.rows == 0:
+        raise InputError(f"the {'table' if config.source.table else 'query'} has no rows",
+                         unit=config.unit, file=label,
+                         hint="point source.table or source.query at the order lines")
+    typed, bad, reading = typed_columns(config, label, raw, config.local_zone)
+    if pushed.countries is not None:
+        check_countries_present(config, set(counts.countries))
+        filtered = typed
+    else:
+        filtered = filter_countries(config, typed)
+    other = other_countries(config, typed) if pushed.countries is None else typed.clear()
+    return TransactionInput(
+        transactions=filtered,
+        files=(InputFile(label, counts.digest, counts.rows),),
+        rows_read=raw.height + counts.other_country_rows + counts.later_rows,
+        rows_other_countries=counts.other_country_rows + other.height,
+        revenue_read=line_revenue(typed) + line_revenue(bad) + counts.other_country_revenue
+        + counts.later_revenue,
+        revenue_other_countries=counts.other_country_revenue + line_revenue(other),
+        malformed_rows=bad.height,
+        malformed_revenue=line_revenue(bad),
+        malformed_examples=tuple(malformed_examples(label, bad)[:5]),
+        date_readings=(reading,) if reading is not None else (),
+        conversions=tuple(type_conversions(config, raw)),
+        later_rows=counts.later_rows,
+        later_revenue=counts.later_revenue,
+        time_range=local_time_range(config, counts) if pushed.until is not None else None,
+    )
+
+
+def local_time_range(config: UnitConfig, counts: SourceCounts) -> tuple[datetime, datetime] | None:
+    """The database's first and last time of the unit's rows as the unit's local times."""
+    if counts.first_time is None or counts.last_time is None:
+        return None
+    times = pl.DataFrame({"raw_invoice_date": [counts.first_time, counts.last_time]})
+    zones = TimeZones(config.source.timezone, config.local_zone)
+    local = times.select(cast_column("invoice_date", times.schema["raw_invoice_date"], None,
+                                     zones=zones).alias("invoice_date"))["invoice_date"]
+    first, last = local[0], local[1]
+    return (first, last) if first is not None and last is not None else None
 
 
 def drop_overlaps(stacked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

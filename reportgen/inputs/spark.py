@@ -39,6 +39,7 @@ from reportgen.inputs.columns import (
     MalformedValue,
     TimeZones,
     checked_date_format,
+    conversions_of,
     missing_column_problems,
 )
 from reportgen.inputs.files import FORMAT_BY_SUFFIX, available_memory, codec_name, file_sha256
@@ -164,8 +165,25 @@ def read_on_spark(config: UnitConfig, session: SparkSession) -> tuple[InputReadi
         revenue_read=totals["revenue"], revenue_other_countries=other_revenue,
         malformed_rows=totals["malformed_rows"], malformed_revenue=totals["malformed_revenue"],
         malformed_examples=examples, overlap_rows=overlap_rows, overlap_revenue=overlap_revenue,
-        date_readings=tuple(readings))
+        date_readings=tuple(readings),
+        conversions=tuple(conversions_of(
+            {canon: (spark_kind(raw.schema[mapping[canon]].dataType), totals["present"][canon])
+             for canon in CANONICAL_COLUMNS}, config.local_zone)))
     return reading, lines
+
+
+def spark_kind(data_type: Any) -> str | None:
+    """`columns.stored_kind` of a Spark column type (Spark's timestamps carry no zone of their
+    own: the session's zone is applied by `canonical_lines`)."""
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.DecimalType):
+        return "decimal"
+    if isinstance(data_type, T.DateType):
+        return "date"
+    if isinstance(data_type, T.IntegralType):
+        return "integer"
+    return "float" if isinstance(data_type, T.FractionalType) else None
 
 
 def line_value() -> Any:
@@ -328,6 +346,7 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
         *money_parts(F.when(F.col("_malformed"), value), "malformed"),
         *(F.sum(F.col(f"_failed_{c}").cast("long")).alias(f"failed_{c}")
           for c in CANONICAL_COLUMNS),
+        *(F.count(F.col(f"raw_{c}")).alias(f"present_{c}") for c in CANONICAL_COLUMNS),
         F.collect_set(F.when(readable, F.col("country"))).alias("countries"),
         F.sum(other.cast("long")).alias("other_rows"),
         *money_parts(F.when(other, value), "other"),
@@ -361,6 +380,8 @@ def reading_totals(config: UnitConfig, typed: DataFrame, path: str
         "malformed_revenue": malformed_revenue,
         "files": [(str(r["_file"]), int(r["rows"])) for r in per_file],
         "countries": {country for r in per_file for country in r["countries"]},
+        "present": {c: sum(int(r[f"present_{c}"] or 0) for r in per_file)
+                    for c in CANONICAL_COLUMNS},
         "other_rows": sum(int(r["other_rows"] or 0) for r in per_file),
         "other_revenue": parts_total(per_file, "other"),
     }, examples

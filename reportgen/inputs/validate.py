@@ -16,8 +16,9 @@ from reportgen.display.formatting import day, money
 from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, nothing_left
 from reportgen.inputs.columns import missing_column_problems, typed_frame, unreadable_column_problems
+from reportgen.inputs.database import connected, source_columns
 from reportgen.inputs.files import check_fits_in_memory, input_paths, read_raw_file
-from reportgen.inputs.load import TransactionInput, filter_countries
+from reportgen.inputs.load import TransactionInput, filter_countries, read_transactions
 
 
 @dataclass
@@ -60,6 +61,8 @@ def validate_unit(
             report.config_problems += 1
     if config.engine == "spark":
         return validated_on_spark(config, report)
+    if config.source.url is not None:
+        return validated_database(config, report)
     try:
         paths = input_paths(config)
         check_fits_in_memory(config)
@@ -103,6 +106,42 @@ def validate_unit(
     if report.problems or not typed_frames:
         return report
     transactions = pl.concat([f.select(pl.exclude("^raw_.*$")) for f in typed_frames])
+    return with_cleaning_facts(config, transactions, report)
+
+
+def validated_database(config: UnitConfig, report: ValidationReport) -> ValidationReport:
+    """A database source: connect, check every mapped column against the table's (or query's)
+    columns, read it as a run would, then the cleaning checks every source gets."""
+    label = config.source.label
+    try:
+        with connected(config) as database:
+            columns = source_columns(database)
+        missing = missing_column_problems(config, label, columns)
+        if missing:
+            report.problems.extend(p.one_line() for p in missing)
+            return report
+        reading = read_transactions(config)
+    except InputError as exc:
+        report.problems.append(exc.one_line())
+        return report
+    report.facts.append(f"{label}: {reading.rows_read:,} rows" + (
+        f", {reading.malformed_rows:,} with unreadable values (they will be dropped and "
+        "counted)" if reading.malformed_rows else "") + (
+        f", {reading.rows_other_countries:,} of other countries (counted in the database, "
+        "not read)" if reading.rows_other_countries else ""))
+    report.facts.extend(f"{label}: {c.rule}" for c in reading.conversions)
+    if reading.transactions.is_empty():
+        report.problems.append(InputError(
+            "no row of the unit's countries can be read", unit=config.unit, file=label,
+            hint="check source.columns and filters.countries").one_line())
+        return report
+    return with_cleaning_facts(config, reading.transactions, report)
+
+
+def with_cleaning_facts(config: UnitConfig, transactions: pl.DataFrame,
+                        report: ValidationReport) -> ValidationReport:
+    """The unit's lines (typed, any source) through the country filter and the cleaning rules:
+    what would be left, and the facts worth checking (suspected non-products, volume goods)."""
     try:
         transactions = filter_countries(config, transactions)
     except InputError as exc:
@@ -115,7 +154,7 @@ def validate_unit(
     emptied = nothing_left(clean)
     if emptied:
         report.problems.append(InputError(
-            emptied, unit=config.unit, file=config.source.first_path,
+            emptied, unit=config.unit, file=config.source.label,
             hint="check the column mapping (source.columns) and the cleaning rules").one_line())
         return report
     report.facts.append(

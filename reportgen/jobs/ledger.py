@@ -22,19 +22,31 @@ from reportgen.period import Period
 LEDGER = "ledger.json"
 
 
-def fingerprint(config: UnitConfig, campaign_log: Path | None = None) -> dict[str, Any]:
-    """What a report depends on: input file hashes, configuration hash, reportgen version, and
-    the unit's campaign log (marking a campaign changes what the report measures)."""
+def fingerprint(config: UnitConfig, campaign_log: Path | None = None,
+                until: datetime | None = None) -> dict[str, Any]:
+    """What a report depends on: input file hashes (a database source: the counts of the rows
+    before `until`, the period's analysis date, that the run reads), configuration hash (the
+    database password masked), reportgen version, and the unit's campaign log (marking a
+    campaign changes what the report measures)."""
     config_json = json.dumps(config.model_dump(mode="json"), sort_keys=True)
     found = {}
     if campaign_log is not None and campaign_log.is_file():
         found = {"campaign_log": file_sha256(campaign_log)}
     return {
-        "inputs": {str(path): file_sha256(path) for path in input_paths(config)},
+        "inputs": input_fingerprints(config, until),
         "config_sha256": hashlib.sha256(config_json.encode()).hexdigest(),
         "reportgen": metadata.version("reportgen"),
         **found,
     }
+
+
+def input_fingerprints(config: UnitConfig, until: datetime | None) -> dict[str, str]:
+    """Each input's name and content hash."""
+    if config.source.url is not None:
+        from reportgen.inputs.database import database_digest
+
+        return {config.source.label: database_digest(config, until)}
+    return {str(path): file_sha256(path) for path in input_paths(config)}
 
 
 def read_ledger(folder: Path) -> dict[str, Any] | None:

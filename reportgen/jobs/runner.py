@@ -83,7 +83,8 @@ def run_unit(
     """Run the unit's report for the period unless an identical one is already published."""
     folder = output_dir / config.unit / str(period)
     with unit_lock(output_dir / config.unit, config.unit):
-        current = fingerprint(config, output_dir / config.unit / CAMPAIGN_LOG)
+        current = fingerprint(config, output_dir / config.unit / CAMPAIGN_LOG,
+                              period.analysis_date)
         previous = read_ledger(folder)
         if not force and is_up_to_date(folder, previous, current):
             return UnitOutcome(config.unit, str(period), "up to date", folder, None)

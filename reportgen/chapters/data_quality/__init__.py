@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reportgen.chapters.base import AnalysisInputs, Chapter, Section, SectionInputs
+from reportgen.config import is_url
 from reportgen.inputs.clean import CleaningLogEntry
 
 
@@ -77,7 +78,8 @@ class DataQualityChapter(Chapter[DataQuality], key="data_quality", title="Data q
         """The input's files and counts, the cleaning log, where the unreadable values are."""
         source, clean = inputs.source, inputs.clean
         return DataQuality(
-            input_files=tuple(Path(f.path).name for f in source.files),
+            input_files=tuple(f.path if is_url(f.path) else Path(f.path).name
+                              for f in source.files),
             rows_in=clean.rows_in,
             revenue_in=clean.revenue_in,
             purchase_lines=clean.purchase_lines,

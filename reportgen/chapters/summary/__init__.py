@@ -19,7 +19,7 @@ class SummaryChapter(Chapter[SummaryResult], key="summary", title="Executive sum
     def compute(self, inputs: AnalysisInputs) -> SummaryResult:
         """The month's KPIs; NoDataError when the month has no purchases."""
         return summary_analysis(inputs.clean, inputs.period, inputs.config.unit,
-                                inputs.config.source.first_path)
+                                inputs.config.source.label)
 
 
     def section(self, result: SummaryResult, inputs: SectionInputs) -> Section[SummaryView]:

@@ -144,7 +144,7 @@ class SummaryResult:
 
 
 def summary_analysis(
-    clean: CleanTransactions, period: Period, unit: str, path: Path
+    clean: CleanTransactions, period: Period, unit: str, path: Path | str
 ) -> SummaryResult:
     """KPIs of the period and its comparison months; NoDataError when the period has none."""
     months = monthly_kpis(clean.orders, clean.return_orders, period)
