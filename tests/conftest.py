@@ -218,7 +218,8 @@ def write_demo_unit(folder: Path, title: str = "Demo <Unit> & Co", **overrides: 
 # The longest modules (ten seconds and more, measured with --durations): run first, so that
 # with one worker per core (make test, which keeps this order: --no-loadscope-reorder) none of
 # them starts last while the other cores sit idle.
-LONGEST_FIRST = ("inputs/test_spark_engine.py", "test_real_data.py", "report/test_report.py",
+LONGEST_FIRST = ("inputs/test_spark_engine.py", "test_real_data.py",
+                 "inputs/test_database_servers.py", "report/test_report.py",
                  "test_messy_export.py", "chapters/test_clv.py", "test_report_values_property.py",
                  "faults/test_cleaning_properties.py", "chapters/test_trends.py",
                  "jobs/test_runner.py", "faults/test_kill.py")

@@ -204,16 +204,37 @@ class Database:
         yield from self.sqlalchemy_frames(sql, params)
 
     def sqlalchemy_frames(self, sql: str, params: dict[str, Any]) -> Iterator[pl.DataFrame]:
+        """Batches from the driver's own server-side cursor (SQLAlchemy compiles the statement
+        for the driver's parameter style; its per-row Row objects would double the time)."""
         import sqlalchemy
 
         with self.failures("read"):
-            streaming = self._connection.execution_options(
-                stream_results=True, max_row_buffer=BATCH_ROWS)
-            result = streaming.execute(sqlalchemy.text(sql), params)
-            names = list(result.keys())
-            while rows := result.fetchmany(BATCH_ROWS):
-                yield pl.DataFrame([tuple(row) for row in rows], schema=names, orient="row",
-                                   infer_schema_length=None)
+            compiled = sqlalchemy.text(sql).compile(dialect=self._connection.dialect)
+            values = compiled.construct_params(params)
+            bound: Any = values
+            if compiled.positiontup is not None:  # qmark style (SQLite)
+                bound = tuple(values[name] for name in compiled.positiontup)
+            cursor = self.server_side_cursor()
+            try:
+                cursor.execute(compiled.string, bound)
+                names = [column[0] for column in cursor.description]
+                while rows := cursor.fetchmany(BATCH_ROWS):
+                    yield pl.DataFrame([pl.Series(name, values, strict=False) for name, values
+                                        in zip(names, zip(*rows, strict=True), strict=True)])
+            finally:
+                cursor.close()
+
+    def server_side_cursor(self) -> Any:
+        """A cursor that fetches rows from the server as they are asked for: a named cursor
+        (PostgreSQL), an unbuffered one (MySQL); SQLite steps through its file anyway."""
+        driver_connection = self._connection.connection.driver_connection
+        if self.kind == "postgresql":
+            return driver_connection.cursor(name="reportgen_lines")
+        if self.kind == "mysql":
+            import pymysql
+
+            return driver_connection.cursor(pymysql.cursors.SSCursor)
+        return driver_connection.cursor()
 
     @contextmanager
     def failures(self, doing: str) -> Iterator[None]:

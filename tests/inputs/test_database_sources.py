@@ -220,6 +220,20 @@ def test_the_password_is_masked_in_every_form(tmp_path: Path,
     dumped = yaml.safe_dump(config.model_dump(mode="json"))  # what the manifest records
     assert "from-env" not in dumped and "reports:***@db" in dumped
     assert "from-env" not in config.source.label
+    monkeypatch.setenv("REPORTGEN_SOURCE__URL", "postgresql://reports:rotated@db:5432/shop")
+    rotated = load_unit_config(unit_file(tmp_path, source))
+    assert rotated.model_dump(mode="json") == config.model_dump(mode="json")  # same config hash
+
+
+def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    from servers import free_port
+
+    url = f"postgresql://reports:hidden-pw@127.0.0.1:{free_port()}/shop"
+    ran = run_cli("validate", unit_file(tmp_path, {"url": url, "table": "order_lines"}))
+    assert ran.returncode == 3
+    said = ran.stdout + ran.stderr
+    assert "cannot connect to the database" in said and "check the host, port" in said
+    assert "hidden-pw" not in said and "Traceback" not in said
 
 
 @pytest.mark.parametrize(("source", "message"), [
