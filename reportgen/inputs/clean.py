@@ -23,7 +23,7 @@ class CleaningLogEntry:
 
     rule: str
     rows: int
-    revenue: float
+    revenue: float | None  # None where the rule is about how values were read, not money
     action: str
     removed: bool
     examples: tuple[str, ...] = ()  # the commonest codes and descriptions the rule caught
@@ -211,13 +211,13 @@ def reading_log(source: InputReading) -> list[CleaningLogEntry]:
             source.revenue_other_countries, "row dropped", True,
         ),
     ]
-    log.extend(CleaningLogEntry(conversion.rule, conversion.rows, 0.0, "converted", False)
+    log.extend(CleaningLogEntry(conversion.rule, conversion.rows, None, "converted", False)
                for conversion in source.conversions)
     for reading in source.date_readings:
         log.append(CleaningLogEntry(
             f"Dates read {reading.order} ({reading.date_format}) in {Path(reading.file).name}: "
             f"the other order gives impossible dates such as '{reading.example}'",
-            reading.rows, 0.0, "dates read this way", False,
+            reading.rows, None, "dates read this way", False,
         ))
     if len(source.files) > 1:
         log.append(CleaningLogEntry(

@@ -87,8 +87,8 @@ def assert_same_reading(database: Any, parquet: Any) -> None:
                 for reading in (database, parquet)]
     for name in ("orders", "customer_months", "customer_products", "return_orders"):
         assert_frame_equal(getattr(cleaning[0], name), getattr(cleaning[1], name))
-    logged = [{entry.rule: (entry.rows, round(entry.revenue, 6)) for entry in c.log
-               if entry.action != "converted"} for c in cleaning]
+    logged = [{entry.rule: (entry.rows, entry.revenue and round(entry.revenue, 6))
+               for entry in c.log if entry.action != "converted"} for c in cleaning]
     assert logged[0] == logged[1]
     assert cleaning[0].first_line == cleaning[1].first_line
     assert cleaning[0].last_line == cleaning[1].last_line
