@@ -106,6 +106,40 @@ def test_item_item_keeps_each_products_nearest_neighbours_by_cosine() -> None:
     assert np.count_nonzero(dense) == 3
 
 
+def test_item_item_in_blocks_keeps_the_top_neighbours_of_the_whole_cosine_matrix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Co-purchases counted 7 products at a time (issue 35: memory that grows with the
+    catalogue, not its square) keep, for each candidate product, the same top-5 cosine
+    neighbours as the whole matrix computed densely; products outside the candidates are
+    neither inputs nor outputs."""
+    from reportgen.models.recommend import weights as weights_module
+
+    bought = sp.random(80, 40, density=0.12, random_state=5, format="csr", dtype=np.float32)
+    bought.data[:] = 1.0
+    candidates = np.flatnonzero(np.arange(40) % 4 != 3)  # every fourth product left out
+    monkeypatch.setattr(weights_module, "BLOCK_PRODUCTS", 7)
+    fitted = fit_item_item(bought, 5, np.zeros(40, np.float32), candidates)
+    blocked = fitted.weights.toarray()
+    dense = bought.toarray()[:, candidates]
+    norm = np.sqrt(dense.sum(axis=0))
+    norm[norm == 0] = 1.0
+    cosine = (dense.T @ dense) / norm[:, None] / norm[None, :]
+    np.fill_diagonal(cosine, 0.0)
+    for j in range(candidates.size):
+        similar = np.flatnonzero(cosine[:, j] > 0)
+        top = similar[np.argsort(-cosine[similar, j], kind="stable")][:5]
+        assert set(np.flatnonzero(blocked[:, j])) == set(top), j
+        assert blocked[top, j] == pytest.approx(cosine[top, j], rel=1e-5)
+    # Scores and contributions in the purchase matrix's columns: none for a left-out product.
+    scores = fitted.scores(bought[:3])
+    assert scores.shape == (3, candidates.size)
+    assert scores == pytest.approx(dense[:3] @ blocked, rel=1e-5)
+    left_out = np.array([3, 7]), np.array([0, 1])
+    assert not fitted.contributions(*left_out).any()
+    i, j = np.unravel_index(np.argmax(blocked), blocked.shape)
+    assert fitted.contributions(candidates[[i]], candidates[[j]])[0] == blocked[i, j]
+
+
 @pytest.mark.parametrize("method", ["ease", "item_item"])
 def test_suggestions_follow_what_similar_customers_bought_and_say_why(method: str) -> None:
     purchases = baskets(

@@ -218,7 +218,8 @@ def cluster_profiles(labelled: pl.DataFrame, features: list[str]) -> pl.DataFram
 
 def _score_k(sample: np.ndarray, k: int, params: ClusterConfig,
              scorer: SilhouetteScorer) -> tuple[int, float, float]:
-    model = KMeans(n_clusters=k, n_init=params.n_init, random_state=params.random_state)
+    model = KMeans(n_clusters=k, n_init=min(params.search_n_init, params.n_init),
+                   random_state=params.random_state)
     labels = model.fit_predict(sample)
     return k, float(model.inertia_), scorer.score(labels)
 

@@ -21,6 +21,7 @@ from reportgen.models.recommend.ranking import (
     buy_again_lists,
     fit_suggestions,
     top_suggestions,
+    with_because,
 )
 from reportgen.models.recommend.season import off_season_products
 from reportgen.models.recommend.variants import product_families
@@ -203,8 +204,11 @@ def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
     after the first of its family."""
     matrix = fitted.matrix
     rows = matrix.rows_of(customers)
-    ranked = top_suggestions(fitted, model, rows,
-                             count * CANDIDATES_PER_SUGGESTION if family is not None else count)
+    if family is None:
+        ranked = top_suggestions(fitted, model, rows, count)
+    else:
+        ranked = top_suggestions(fitted, model, rows, count * CANDIDATES_PER_SUGGESTION,
+                                 with_because=False)
     if family is not None and ranked.height:
         bought = matrix.bought[rows].tocoo()
         owned = pl.DataFrame({"row": rows[bought.row].astype(np.int64),
@@ -219,6 +223,8 @@ def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
             .filter(pl.col("rank") <= count)
             .drop("family")
         )
+    if family is not None:
+        ranked = with_because(fitted, model, ranked)
     table = pl.DataFrame({
         "customer_id": matrix.customers.gather(ranked["row"]),
         "rank": ranked["rank"],
