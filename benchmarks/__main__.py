@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, or those named:
 python -m benchmarks [aggregation] [clv] [report] [pipeline] [clusters] [suggestions] [spark]
-[database].
+[database] [large_catalogue].
 The 100 M-line run is separate: `make bench-large` (benchmarks/large.py)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from benchmarks import (
     clustering,
     clv_fitting,
     database_read,
+    large_catalogue,
     pipeline_stages,
     report,
     spark_engine,
@@ -22,7 +23,7 @@ BENCHMARKS = {
     "aggregation": aggregation.main, "clv": clv_fitting.main, "report": report.main,
     "pipeline": pipeline_stages.main, "clusters": clustering.main,
     "suggestions": suggestions.main, "spark": spark_engine.main,
-    "database": database_read.main,
+    "database": database_read.main, "large_catalogue": large_catalogue.main,
 }
 
 if __name__ == "__main__":

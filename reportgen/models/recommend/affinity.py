@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 
 from reportgen.models.recommend.matrix import PurchaseMatrix
+from reportgen.models.recommend.weights import co_purchase_blocks
 
 
 def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: int,
@@ -22,11 +22,22 @@ def product_pairs(matrix: PurchaseMatrix, allowed: np.ndarray, min_customers: in
     buyers_a, buyers_b, share_of_a_buyers, share_of_b_buyers, affinity, lift
     (customers_both x customers / (buyers_a x buyers_b))."""
     bought = matrix.bought
-    co_bought = sp.triu(bought.T @ bought, k=1).tocoo()
-    keep = (co_bought.data >= min_customers) & allowed[co_bought.row] & allowed[co_bought.col]
-    if family is not None:
-        keep &= family[co_bought.row] != family[co_bought.col]
-    first, second, both = co_bought.row[keep], co_bought.col[keep], co_bought.data[keep]
+    columns = np.flatnonzero(allowed)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start, block in co_purchase_blocks(bought[:, columns]):  # never products x products
+        co_bought = block.tocoo()
+        row = co_bought.row + start
+        keep = (co_bought.col > row) & (co_bought.data >= min_customers)
+        first, second = columns[row[keep]], columns[co_bought.col[keep]]
+        both = np.rint(co_bought.data[keep]).astype(np.int64)
+        if family is not None:
+            other_family = family[first] != family[second]
+            first, second, both = first[other_family], second[other_family], both[other_family]
+        found.append((first, second, both))
+    if found:
+        first, second, both = (np.concatenate(part) for part in zip(*found, strict=True))
+    else:
+        first = second = both = np.zeros(0, np.int64)
     if both.size == 0:
         return pl.DataFrame(schema={
             "stock_code_a": pl.String, "stock_code_b": pl.String, "customers_both": pl.Int64,

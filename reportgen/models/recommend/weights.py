@@ -14,6 +14,7 @@ the product i with the largest term is the suggestion's "because you bought".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,9 +110,36 @@ def symmetric_from_upper(matrix: np.ndarray, block: int = 512) -> np.ndarray:
     return matrix
 
 
-# Candidate products whose co-purchases are counted at a time (item_item): memory is bounded by
-# this many rows of the co-purchase matrix, never products x products.
-BLOCK_PRODUCTS = 2_000
+# Candidate products whose co-purchases are counted at a time (item_item, product pairs):
+# memory is bounded by this many rows of the co-purchase matrix, never products x products.
+BLOCK_PRODUCTS = 1_000
+
+
+def co_purchase_blocks(bought: sp.csr_matrix, scale: np.ndarray | None = None
+                       ) -> Iterator[tuple[int, sp.csr_matrix]]:
+    """(first product, rows) of the product-by-product co-purchase matrix (customers who bought
+    both; with `scale`, each product's column divided by it first), BLOCK_PRODUCTS rows at a
+    time (each row's columns in no particular order)."""
+    by_customer = bought.astype(np.float32)
+    if scale is not None:
+        by_customer = (by_customer @ sp.diags(1.0 / scale)).tocsr()
+    by_product = by_customer.T.tocsr()
+    for start in range(0, by_product.shape[0], BLOCK_PRODUCTS):
+        yield start, (by_product[start:start + BLOCK_PRODUCTS] @ by_customer).tocsr()
+
+
+def largest(data: np.ndarray, index: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `count` largest values and their indices (ties: the lower index, as a stable sort
+    by value would keep), best first; linear time where a sort would be n log n."""
+    if data.size > count:
+        kth = np.partition(data, data.size - count)[data.size - count]
+        above = np.flatnonzero(data > kth)
+        ties = np.flatnonzero(data == kth)
+        ties = ties[np.argsort(index[ties], kind="stable")[:count - above.size]]
+        chosen = np.concatenate([above, ties])
+        data, index = data[chosen], index[chosen]
+    order = np.lexsort((index, -data))
+    return data[order], index[order]
 
 
 def fit_item_item(bought: sp.csr_matrix, neighbours: int, popularity: np.ndarray,
@@ -120,28 +148,23 @@ def fit_item_item(bought: sp.csr_matrix, neighbours: int, popularity: np.ndarray
     most similar candidates i keep weight[i, j] = similarity (ties: lower column first).
     Co-purchases are counted for BLOCK_PRODUCTS products at a time, and only each product's
     top `neighbours` are kept, so memory grows with the catalogue, not its square."""
-    inputs = (bought if columns is None else bought[:, columns]).tocsc().astype(np.float32)
+    inputs = (bought if columns is None else bought[:, columns]).tocsr()
     size = inputs.shape[1]
     norm = np.sqrt(np.asarray(inputs.sum(axis=0)).ravel()).astype(np.float32)
     norm[norm == 0] = 1.0
-    by_customer = (inputs @ sp.diags(1.0 / norm)).tocsr()
     rows, targets, values = [], [], []
-    for start in range(0, size, BLOCK_PRODUCTS):
-        block = by_customer[:, start:start + BLOCK_PRODUCTS]
-        similarity = (block.T @ by_customer).tocsr()  # block products x every product
-        similarity.sort_indices()
+    for start, similarity in co_purchase_blocks(inputs, norm):
         for offset in range(similarity.shape[0]):  # products similar to product j
             j = start + offset
             begin, end = similarity.indptr[offset], similarity.indptr[offset + 1]
             data, index = similarity.data[begin:end], similarity.indices[begin:end]
             other = index != j
-            data, index = data[other], index[other]
-            if data.size == 0:
+            if not other.any():
                 continue
-            keep = np.argsort(-data, kind="stable")[:neighbours]
-            rows.append(index[keep])
-            targets.append(np.full(keep.size, j))
-            values.append(data[keep])
+            data, index = largest(data[other], index[other], neighbours)
+            rows.append(index)
+            targets.append(np.full(index.size, j))
+            values.append(data)
     if not rows:
         return ProductWeights("item_item", sp.csr_matrix((size, size), dtype=np.float32),
                               popularity, columns)
