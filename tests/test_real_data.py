@@ -396,7 +396,13 @@ def test_uk_report_for_november_2011(shared_data: Path, tmp_path: Path) -> None:
                             schema_overrides={"customer_id": pl.String})
     assert suggested.group_by("customer_id").len()["len"].min() == 10
     assert suggested["customer_id"].n_unique() == suggestions["customers"] > 3_800
-    assert suggested["because_stock_code"].null_count() == 0
+    # A suggestion says which bought product it follows from; the only exceptions are the few
+    # customers (5 of 3,873) whose every purchase in the window is of products too rare to be
+    # suggested (fewer than 2 recent buyers), which the model leaves out: they get the most
+    # popular products, with no "because".
+    without_reason = suggested.filter(pl.col("because_stock_code").is_null())
+    assert without_reason["customer_id"].n_unique() <= 5
+    assert without_reason.height == 10 * without_reason["customer_id"].n_unique()
     assert "For buyers and merchandisers" in text
 
 

@@ -191,6 +191,23 @@ def _panel_groups(m: np.ndarray, n: float, low_alpha: np.ndarray, low_beta: np.n
                              low_alpha[chunk], low_beta[chunk])
 
 
+def log_sum_exp_rows(values: np.ndarray) -> np.ndarray:
+    """scipy.special.logsumexp(values, axis=1), bit for bit (the largest terms kept out of the
+    sum, log1p of the rest), without its argument handling, which cost 0.27 ms a call: two
+    thirds of a fit's time on a small unit."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        top = values.max(axis=1, keepdims=True)
+        is_top = values == top
+        count = is_top.sum(axis=1, keepdims=True, dtype=values.dtype)
+        rest = np.exp(np.where(is_top, -np.inf, values) - top).sum(axis=1, keepdims=True)
+        rest = np.where(rest == 0, rest, rest / count)
+        result = (np.log1p(rest) + np.log(count) + top)[:, 0]
+        infinite = ~np.isfinite(result)
+        if infinite.any():  # as SciPy: the direct sum's logarithm (-inf for no terms)
+            result[infinite] = np.log(np.exp(values[infinite]).sum(axis=1))
+    return result
+
+
 def _integral_and_gradient(rows: _PanelRows, alpha: float, beta: float, m: np.ndarray,
                            n: float) -> tuple[np.ndarray, np.ndarray]:
     """log I and its gradient in (r, alpha, s, beta) for one group of rows."""
@@ -201,7 +218,7 @@ def _integral_and_gradient(rows: _PanelRows, alpha: float, beta: float, m: np.nd
         log_terms = (np.log(rows.width[..., None] * FIT_WEIGHTS / 2.0)
                      - m[:, None, None] * log_alpha_part - n * log_beta_part)
     flat = log_terms.reshape(len(rows.index), -1)
-    log_relative = logsumexp(flat, axis=1)
+    log_relative = log_sum_exp_rows(flat)
     share = np.exp(flat - log_relative[:, None])  # each node's part of the integral
 
     def mean(values: np.ndarray) -> np.ndarray:
