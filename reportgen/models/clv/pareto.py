@@ -201,7 +201,7 @@ def log_sum_exp_rows(values: np.ndarray) -> np.ndarray:
         count = is_top.sum(axis=1, keepdims=True, dtype=values.dtype)
         rest = np.exp(np.where(is_top, -np.inf, values) - top).sum(axis=1, keepdims=True)
         rest = np.where(rest == 0, rest, rest / count)
-        result = (np.log1p(rest) + np.log(count) + top)[:, 0]
+        result: np.ndarray = (np.log1p(rest) + np.log(count) + top)[:, 0]
         infinite = ~np.isfinite(result)
         if infinite.any():  # as SciPy: the direct sum's logarithm (-inf for no terms)
             result[infinite] = np.log(np.exp(values[infinite]).sum(axis=1))
