@@ -9,6 +9,7 @@ import contextlib
 import glob
 import os
 import pwd
+import signal
 import shutil
 import socket
 import subprocess
@@ -142,7 +143,9 @@ def mariadb_server() -> Iterator[Server]:
         admin.close()
         yield Server("mysql", port, "reports", "shop")
     finally:
-        if process is not None:
+        if process is not None:  # its data are thrown away: no clean shutdown to wait for
+            with contextlib.suppress(OSError, ValueError):  # the server itself (not runuser)
+                os.kill(int((folder / "mysqld.pid").read_text().strip()), signal.SIGKILL)
             process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=30)

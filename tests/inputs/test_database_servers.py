@@ -27,6 +27,9 @@ from reportgen.config import load_unit_config
 from reportgen.inputs.load import read_transactions
 from reportgen.period import Period
 
+# Each module starts its own servers (seconds): make test runs them, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 # The database's own names for the columns, as a shop's schema would have them.
 COLUMNS = {"invoice": "invoice_no", "stock_code": "stock_code", "description": "description",
            "quantity": "quantity", "invoice_date": "invoice_date", "unit_price": "unit_price",
