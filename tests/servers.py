@@ -9,8 +9,8 @@ import contextlib
 import glob
 import os
 import pwd
-import signal
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile

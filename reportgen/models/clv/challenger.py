@@ -31,6 +31,12 @@ from threadpoolctl import threadpool_limits
 
 STEP_DAYS = 28
 CUTOFFS = 4
+# Customers whose histories train the trees, at most: their fit costs time in proportion to
+# the rows (a cut-off per customer, single-threaded), and at 1 M customers it was most of the
+# CLV chapter. Measured on 100,000 simulated customers, a 50,000 sample scored the backtest
+# within 0.1 % of RMSE and 0.4 points of top-decile capture of training on all (chapter
+# 13.9 -> 9.8 s); a unit with fewer customers trains on all of them.
+MAX_TRAINING_CUSTOMERS = 50_000
 MIN_TRAINING_ROWS = 200
 SEED = 20_111
 FEATURES = ("recency_days", "tenure_days", "days", "mean_value", "total_value", "mean_gap",
@@ -127,6 +133,10 @@ def _train(days: pl.DataFrame, training_end: date, horizon_days: int,
     first = days["day"].min()
     if not isinstance(first, date):
         return None
+    customers = days["customer_id"].unique().sort()
+    if customers.len() > MAX_TRAINING_CUSTOMERS:  # a sample: see MAX_TRAINING_CUSTOMERS
+        chosen = customers.sample(MAX_TRAINING_CUSTOMERS, seed=SEED)
+        days = days.filter(pl.col("customer_id").is_in(chosen.implode()))
     frames, counts, values = [], [], []
     for k in range(CUTOFFS):
         cutoff = training_end - timedelta(days=horizon_days + k * STEP_DAYS)
