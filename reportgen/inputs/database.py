@@ -278,6 +278,7 @@ class Database:
                     "select table_name from information_schema.tables").fetchall())
             import sqlalchemy
 
+            self._connection.rollback()  # PostgreSQL refuses more after a failed statement
             inspector = sqlalchemy.inspect(self._connection)
             return sorted({*inspector.get_table_names(), *inspector.get_view_names()})
         except Exception:  # a list of tables is a hint, never a failure
@@ -321,8 +322,7 @@ def source_columns(database: Database) -> list[str]:
     config = database.config
     sql = f"SELECT * FROM {database.source_sql()} WHERE 1 = 0"
     try:
-        with database.failures("describe"):
-            return database.column_names(sql, "describe")
+        return database.column_names(sql, "describe")
     except InputError as exc:
         if config.source.table is None:
             raise

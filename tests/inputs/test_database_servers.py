@@ -116,6 +116,14 @@ def test_a_wrong_password_is_one_line_and_exit_3(postgres: Server, tmp_path: Pat
     assert not (tmp_path / "out" / "shop" / "2011-01" / "report.pdf").exists()
 
 
+def test_an_unknown_table_lists_the_tables_there(postgres: Server, tmp_path: Path) -> None:
+    unit = unit_file(tmp_path, {"url": postgres.url(), "table": "orders", "columns": COLUMNS})
+    ran = run_cli("validate", unit)
+    assert ran.returncode == 3
+    assert "table 'orders' cannot be read" in ran.stderr and "order_lines" in ran.stderr
+    assert PASSWORD not in ran.stdout + ran.stderr
+
+
 def test_the_password_is_in_no_output(postgres: Server, tmp_path: Path,
                                       draft_rendering: None) -> None:
     """A published run from PostgreSQL: the password is in no file, log line or summary."""
