@@ -751,6 +751,15 @@ def test_report_pdf_full_lays_out_every_chapter_and_board_the_pack(tmp_path: Pat
     board = renderer.html(report.context, renderer.chart_svgs(report.context), board=True)
     assert 'class="board"' in board and 'id="clv-detail"' not in board
     assert 'id="clusters"' not in board and 'id="method"' in board
+    # Every chart of every chapter is a valid Vega-Lite spec, with the report's look (runs skip
+    # Altair's own validation, which cost a second a report).
+    import jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    validator = jsonschema.Draft7Validator(load_schema())
+    assert len(report.context.charts) > 15
+    for key, chart in report.context.charts.items():
+        assert not [error.message for error in validator.iter_errors(chart.spec)], key
 
 
 def test_the_email_links_the_report_and_reads_on_a_phone(published: RunResult) -> None:
