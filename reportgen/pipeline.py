@@ -6,6 +6,7 @@ config -> inputs (load, clean) -> every chapter's analysis -> facts -> playbook
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -134,6 +135,8 @@ def build_report(
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook, clean)
     renderer = renderer or Renderer()
+    warming = threading.Thread(target=renderer.warm_up, name="pdf-warm-up", daemon=True)
+    warming.start()  # beside the charts, whose drawing waits on native code
     try:
         with timer.stage("charts", f"{len(context.charts)} charts"):
             charts = renderer.chart_svgs(context)
@@ -141,6 +144,7 @@ def build_report(
             html = renderer.html(context, charts)
             board = renderer.html(context, charts, board=True) \
                 if config.report.pdf == "board" else html
+        warming.join()
         with timer.stage("pdf"):
             pdf, pages = renderer.pdf(board)
         with timer.stage("email"):
