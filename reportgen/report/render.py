@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -101,10 +102,11 @@ class Renderer:
     def warm_up(self) -> None:
         """Load WeasyPrint and lay out one line in the report's fonts, so that `pdf` starts
         warm (0.6 s less on a 15-page report); run beside the charts, which wait on native
-        code. Does nothing for a renderer that lays out no PDF of its own; never fails (it is
-        only a head start)."""
-        if type(self).pdf is not Renderer.pdf:
-            return
+        code. Does nothing for a renderer that lays out no PDF of its own, or where the process has
+        one core to itself (POLARS_MAX_THREADS=1, as make test runs): there the head start
+        would take the charts' core. Never fails (it is only a head start)."""
+        if type(self).pdf is not Renderer.pdf or os.environ.get("POLARS_MAX_THREADS") == "1":
+            return  # no PDF of its own, or one core to itself (make test's workers): no gain
         try:
             from weasyprint import HTML
 
