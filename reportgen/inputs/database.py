@@ -253,7 +253,7 @@ class Database:
         config = self.config
         message = scrubbed(first_line(getattr(exc, "orig", None) or exc),
                            config.source.url or "")
-        if doing == "connect" or (UNREACHABLE.search(message) and doing != "query"):
+        if doing == "connect" or UNREACHABLE.search(message):
             hint = ("check the user and password (in source.url, REPORTGEN_SOURCE__URL or the "
                     "driver's own settings such as PGPASSWORD or ~/.pgpass)"
                     if REFUSED_LOGIN.search(message) else
