@@ -390,3 +390,23 @@ def test_gamma_gamma_fit_reaches_lifetimes_optimum() -> None:
     ours = fit_gamma_gamma(frequency, monetary, 0.0)
     for key in ("p", "q", "v"):
         assert ours[key] == pytest.approx(theirs.params_[key], rel=1e-3), key
+
+
+def test_bgnbd_predictions_on_distinct_histories_are_the_same_to_the_bit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above DISTINCT_FROM customers the hypergeometric term is computed once per distinct
+    (x, T) (issue 35: half the time at 1 M customers): the same predictions, bit for bit,
+    including customers where its first form overflows."""
+    from reportgen.models.clv import beta_geometric
+
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.poisson(2, 3_000), [400.0, 400.0]]).astype(float)
+    T = np.concatenate([rng.integers(1, 60, 3_000), [50.0, 50.0]]).astype(float)
+    t_x = np.where(x > 0, T * rng.uniform(0, 1, T.size), 0.0)
+    args = ("bgnbd", 0.8, 10.0, 0.9, 2.5, 40.0)
+    monkeypatch.setattr(beta_geometric, "DISTINCT_FROM", 10**9)
+    each = beta_geometric.expected_purchases(*args, x, t_x, T)
+    monkeypatch.setattr(beta_geometric, "DISTINCT_FROM", 10)
+    distinct = beta_geometric.expected_purchases(*args, x, t_x, T)
+    assert np.isfinite(each).all()
+    assert np.array_equal(each, distinct)

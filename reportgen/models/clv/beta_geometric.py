@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import polars as pl
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 
@@ -105,13 +106,15 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     z = t / (alpha + T + t)
     if model == "bgnbd":
-        top_a, top_b, bottom = r + x, b + x, a + b + x - 1
-        log_term = np.log(hyp2f1(top_a, top_b, bottom, z))
-        overflow = np.isinf(log_term)
-        if overflow.any():
-            c, ta, tb, zo = bottom[overflow], top_a[overflow], top_b[overflow], z[overflow]
-            log_term[overflow] = (np.log(hyp2f1(c - ta, c - tb, c, zo))
-                                  + (c - ta - tb) * np.log(1 - zo))
+        if x.size >= DISTINCT_FROM:  # the term depends on (x, T) only: once per distinct pair
+            pairs = pl.DataFrame({"x": x, "T": T})
+            distinct = pairs.unique().with_row_index("pair")
+            index = pairs.join(distinct, on=["x", "T"], how="left",
+                               maintain_order="left")["pair"].to_numpy()
+            log_term = bgnbd_log_term(r, alpha, a, b, t, distinct["x"].to_numpy(),
+                                      distinct["T"].to_numpy())[index]
+        else:
+            log_term = bgnbd_log_term(r, alpha, a, b, t, x, T)
         numerator = (a + b + x - 1) / (a - 1) * (
             1 - np.exp(log_term + (r + x) * np.log((alpha + T) / (alpha + t + T))))
         odds = np.where(x > 0, a / (b + np.maximum(x, 1.0) - 1), 0.0)
@@ -121,6 +124,27 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     term = hyp2f1(r + x, b + x + 1, a + b + x, z)
     numerator = (a + b + x) / (a - 1) * (1 - term * ((alpha + T) / (alpha + t + T)) ** (r + x))
     return np.asarray(numerator / (1 + (a / (b + x)) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
+
+
+# Customers from which BG/NBD's hypergeometric term is computed once per distinct (x, T):
+# at 1 M customers 0.26 s a call against 0.12 s with the dedupe, which costs more than it saves
+# on small units.
+DISTINCT_FROM = 50_000
+
+
+def bgnbd_log_term(r: float, alpha: float, a: float, b: float, t: float, x: np.ndarray,
+                   T: np.ndarray) -> np.ndarray:
+    """log 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)), by the second form where
+    the first overflows."""
+    z = t / (alpha + T + t)
+    top_a, top_b, bottom = r + x, b + x, a + b + x - 1
+    log_term = np.log(hyp2f1(top_a, top_b, bottom, z))
+    overflow = np.isinf(log_term)
+    if overflow.any():
+        c, ta, tb, zo = bottom[overflow], top_a[overflow], top_b[overflow], z[overflow]
+        log_term[overflow] = (np.log(hyp2f1(c - ta, c - tb, c, zo))
+                              + (c - ta - tb) * np.log(1 - zo))
+    return np.asarray(log_term)
 
 
 def p_alive(model: str, r: float, alpha: float, a: float, b: float, x: np.ndarray,
