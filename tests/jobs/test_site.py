@@ -37,7 +37,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two months of the demo unit (no models) published, and a month whose run failed."""
     units = tmp_path_factory.mktemp("units")
     write_demo_unit(units, title="Demo <Unit>", clv={"enabled": False},
-                    clusters={"enabled": False})
+                    clusters={"enabled": False}, suggestions={"enabled": False})
     config = load_unit_config(units / "demo.yaml")
     output = tmp_path_factory.mktemp("out")
     for month in (11, 12):

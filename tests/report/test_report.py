@@ -739,6 +739,7 @@ class PdfHtml(DraftRenderer):
         return super().pdf(html)
 
 
+@pytest.mark.slow  # lays out the full report (30 pages) for real
 def test_report_pdf_full_lays_out_every_chapter_and_board_the_pack(tmp_path: Path) -> None:
     config = load_unit_config(write_demo_unit(tmp_path))
     renderer = PdfHtml()
