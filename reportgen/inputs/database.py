@@ -80,7 +80,12 @@ class Pushdown:
 
     until: datetime | None
     countries: tuple[str, ...] | None
-    why_not: str = ""  # why nothing is pushed, where it is not
+
+    @property
+    def anything(self) -> bool:
+        """Whether the query leaves some rows in the database (then counted with their value:
+        pushing needs quantity and price stored as numbers)."""
+        return self.until is not None or self.countries is not None
 
 
 class Database:
@@ -348,15 +353,14 @@ def pushdown(database: Database, until: datetime | None) -> Pushdown:
         f"WHERE {date_column} IS NOT NULL AND {quantity} IS NOT NULL AND {price} IS NOT NULL "
         "LIMIT 1", {}, "sample")
     if not sample:
-        return Pushdown(None, None, "no row has a date, quantity and price")
+        return Pushdown(None, None)  # no row has a date, quantity and price
     stored_date, stored_quantity, stored_price = sample[0]
     numbers = (int, float, Decimal)
     if not (isinstance(stored_quantity, numbers) and isinstance(stored_price, numbers)):
-        return Pushdown(None, None, "quantity or price is stored as text")
+        return Pushdown(None, None)  # quantity or price stored as text: no sum in SQL
     countries = tuple(config.filters.countries) if config.filters.countries else None
     if until is None or not isinstance(stored_date, date):
-        return Pushdown(None, countries,
-                        "" if until is None else "invoice_date is stored as text")
+        return Pushdown(None, countries)  # dates as text do not compare as times
     return Pushdown(stored_bound(config, until, stored_date), countries)
 
 
@@ -402,7 +406,7 @@ def source_counts(database: Database, pushed: Pushdown) -> SourceCounts:
     if pushed.until is not None:
         later = f"CASE WHEN {date_column} >= {database.marker('until')} THEN 1 ELSE 0 END"
         params["until"] = pushed.until
-    value = f"SUM({quantity} * {price})" if pushed.why_not == "" else "0"
+    value = f"SUM({quantity} * {price})" if pushed.anything else "0"
     groups = database.rows(
         f"SELECT TRIM({country}), {later}, COUNT(*), {value}, MIN({date_column}), "
         f"MAX({date_column}) FROM {database.source_sql()} GROUP BY 1, 2", params, "count")

@@ -149,6 +149,15 @@ def test_a_query_and_sqlite_text_dates(tmp_path: Path) -> None:
     read = read_transactions(config, UNTIL)
     assert read.later_rows == 0 and read.transactions.height == LINES.height
     assert_same_reading(read, reference(tmp_path, LINES))
+    # With a country filter the countries are still pushed (quantity and price are numbers),
+    # and the other countries' lines are counted with their value.
+    uk = {"filters": {"countries": ["United Kingdom"]}}
+    config = load_unit_config(unit_file(tmp_path, {
+        "url": "sqlite:///shop.db", "table": "sales"}, **uk))
+    read = read_transactions(config, UNTIL)
+    assert read.rows_other_countries == 2
+    assert read.revenue_other_countries == pytest.approx(3 * 4.25 + 2 * 4.25)
+    assert_same_reading(read, reference(tmp_path, LINES, **uk))
 
 
 def test_the_fingerprint_changes_with_the_period_not_after_it(tmp_path: Path) -> None:
