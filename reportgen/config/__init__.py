@@ -75,6 +75,9 @@ from reportgen.config.base import (
 from reportgen.config.base import (
     url_password as url_password,
 )
+from reportgen.config.base import (
+    url_scheme as url_scheme,
+)
 from reportgen.config.cleaning import (
     DEFAULT_NON_PRODUCT_RULES as DEFAULT_NON_PRODUCT_RULES,
 )

@@ -52,6 +52,12 @@ URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:)(?P<sec
 QUERY_PASSWORD = re.compile(r"(?i)(?P<key>[?&](password|passwd|pwd)=)[^&]*")
 
 
+def url_scheme(url: str) -> str:
+    """A URL's scheme in lower case, without SQLAlchemy's +driver (postgresql+psycopg ->
+    postgresql); "" for text that is no URL."""
+    return url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+
+
 def masked_url(url: str) -> str:
     """The URL with its password (in the user part or the query) replaced by ***: the only
     form of a database URL any message, log line, manifest or ledger shows."""

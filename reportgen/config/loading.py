@@ -13,7 +13,8 @@ from pydantic import (
     ValidationError,
 )
 
-from reportgen.config.base import DEFAULTS_FILE_NAME, ENV_PREFIX
+from reportgen.config.base import DEFAULTS_FILE_NAME, ENV_PREFIX, url_scheme
+from reportgen.config.source import FILE_DATABASES
 from reportgen.config.unit import UnitConfig
 from reportgen.errors import ConfigError
 
@@ -73,7 +74,7 @@ def resolved_file_url(url: str, config_path: Path) -> str:
     """A sqlite:/// or duckdb:/// URL whose relative file path is resolved from the YAML file's
     folder (sqlite:////abs/path and other databases unchanged)."""
     scheme, _, rest = url.partition(":///")
-    if not rest or scheme.split("+", 1)[0].lower() not in ("sqlite", "duckdb"):
+    if not rest or url_scheme(url) not in FILE_DATABASES:
         return url
     if rest.startswith("/") or rest.startswith(":memory:"):
         return url

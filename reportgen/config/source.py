@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen.config.base import StrictModel, ZoneName, is_url, masked_url
+from reportgen.config.base import StrictModel, ZoneName, is_url, masked_url, url_scheme
 
 CANONICAL_COLUMNS = (
     "invoice",
@@ -28,6 +28,7 @@ CANONICAL_COLUMNS = (
 
 # Databases a source.url may name (a scheme may add SQLAlchemy's +driver, e.g. postgresql+psycopg).
 DATABASE_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb", "sqlite", "duckdb")
+FILE_DATABASES = ("sqlite", "duckdb")  # a file on this machine: sqlite:///path, duckdb:///path
 
 
 class ColumnMap(StrictModel):
@@ -124,8 +125,7 @@ class SourceConfig(StrictModel):
         password)."""
         if url is None:
             return None
-        scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
-        if scheme not in DATABASE_SCHEMES:
+        if url_scheme(url) not in DATABASE_SCHEMES:
             raise ValueError("a database URL starts with " + ", ".join(
                 f"{name}://" for name in DATABASE_SCHEMES))
         return url
@@ -156,8 +156,15 @@ class SourceConfig(StrictModel):
         """The database's kind (postgresql, mysql, sqlite, duckdb) when the source is one."""
         if self.url is None:
             return None
-        scheme = self.url.split("://", 1)[0].split("+", 1)[0].lower()
+        scheme = url_scheme(self.url)
         return {"postgres": "postgresql", "mariadb": "mysql"}.get(scheme, scheme)
+
+    @property
+    def database_file(self) -> str | None:
+        """The file of a sqlite:/// or duckdb:/// URL (":memory:" for none), else None."""
+        if self.database not in FILE_DATABASES or self.url is None:
+            return None
+        return self.url.split(":///", 1)[-1]
 
     @property
     def label(self) -> str:

@@ -123,9 +123,7 @@ class Database:
 
     def check_file(self) -> None:
         """SQLite and DuckDB: the file must exist (SQLite would create an empty one)."""
-        if self.kind not in ("sqlite", "duckdb"):
-            return
-        path = self.config.source.url.split(":///", 1)[-1] if self.config.source.url else ""
+        path = self.config.source.database_file
         if path and not path.startswith(":memory:") and not Path(path).is_file():
             raise InputError("database file not found", unit=self.config.unit, file=path,
                              hint=f"check source.url in {self.config.config_file}")
@@ -133,7 +131,7 @@ class Database:
     def duckdb_connection(self) -> Any:
         import duckdb
 
-        path = str(self.config.source.url).split(":///", 1)[-1]
+        path = str(self.config.source.database_file)
         connection = duckdb.connect(path, read_only=path != ":memory:")
         connection.execute("SET TimeZone = 'UTC'")  # times with a zone come back in UTC
         self._quote = quote_identifier
@@ -412,7 +410,7 @@ def source_counts(database: Database, pushed: Pushdown) -> SourceCounts:
         f"MAX({date_column}) FROM {database.source_sql()} GROUP BY 1, 2", params, "count")
     unit_countries = set(pushed.countries or ())
     rows = revenue = other_rows = other_revenue = later_rows = later_revenue = 0.0
-    firsts, lasts, read = [], [], []
+    times, read = [], []
     for name, after, count, total, first, last in groups:
         total = float(total or 0.0)
         rows += count
@@ -421,27 +419,28 @@ def source_counts(database: Database, pushed: Pushdown) -> SourceCounts:
             other_rows += count
             other_revenue += total
             continue
-        firsts.append(first)
-        lasts.append(last)
+        times += [time for time in (first, last) if time is not None]
         if after:
             later_rows += count
             later_revenue += total
         else:
             read.append((str(name), int(count), round(total, 6), str(first), str(last)))
-    present = [f for f in firsts if f is not None]
-    present_last = [f for f in lasts if f is not None]
     return SourceCounts(
         int(rows), revenue, int(other_rows), other_revenue, int(later_rows), later_revenue,
-        min(present) if present else None, max(present_last) if present_last else None,
+        min(times) if times else None, max(times) if times else None,
         frozenset(str(name) for name, *_ in groups if name is not None),
         hashlib.sha256(repr(sorted(read)).encode()).hexdigest())
 
 
+def mapped_columns(config: UnitConfig) -> list[str]:
+    """The source's columns the mapping names, each once."""
+    return list(dict.fromkeys(config.source.columns.model_dump().values()))
+
+
 def reading_query(database: Database, pushed: Pushdown) -> tuple[str, dict[str, Any]]:
-    """SELECT of the mapped columns (each once) with the pushed predicates."""
-    mapped = list(dict.fromkeys(database.config.source.columns.model_dump().values()))
+    """SELECT of the mapped columns with the pushed predicates."""
     where, params = predicates(database, pushed)
-    columns = ", ".join(database.column(name) for name in mapped)
+    columns = ", ".join(database.column(name) for name in mapped_columns(database.config))
     return f"SELECT {columns} FROM {database.source_sql()}{where}", params
 
 
@@ -450,8 +449,7 @@ def read_rows(database: Database, pushed: Pushdown) -> pl.DataFrame:
     sql, params = reading_query(database, pushed)
     frames = list(database.frames(sql, params))
     if not frames:
-        names = list(dict.fromkeys(database.config.source.columns.model_dump().values()))
-        return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+        return pl.DataFrame(schema=dict.fromkeys(mapped_columns(database.config), pl.String))
     return pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
 
 

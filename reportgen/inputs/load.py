@@ -161,12 +161,11 @@ def read_database(config: UnitConfig, until: datetime | None) -> TransactionInpu
                          unit=config.unit, file=label,
                          hint="point source.table or source.query at the order lines")
     typed, bad, reading = typed_columns(config, label, raw, config.local_zone)
-    if pushed.countries is not None:
+    if pushed.countries is not None:  # the database kept the other countries' lines
         check_countries_present(config, set(counts.countries))
-        filtered = typed
+        filtered, other = typed, typed.clear()
     else:
-        filtered = filter_countries(config, typed)
-    other = other_countries(config, typed) if pushed.countries is None else typed.clear()
+        filtered, other = filter_countries(config, typed), other_countries(config, typed)
     return TransactionInput(
         transactions=filtered,
         files=(InputFile(label, counts.digest, counts.rows),),
