@@ -8,6 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
 
 from reportgen.chapters.products.analysis import main_descriptions
 from reportgen.config import SuggestionMethod, SuggestionsConfig
@@ -206,25 +207,10 @@ def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
     rows = matrix.rows_of(customers)
     if family is None:
         ranked = top_suggestions(fitted, model, rows, count)
-    else:
-        ranked = top_suggestions(fitted, model, rows, count * CANDIDATES_PER_SUGGESTION,
-                                 with_because=False)
-    if family is not None and ranked.height:
-        bought = matrix.bought[rows].tocoo()
-        owned = pl.DataFrame({"row": rows[bought.row].astype(np.int64),
-                              "family": family[bought.col].astype(np.int64)}).unique()
-        ranked = (
-            ranked.with_columns(pl.Series("family", family[ranked["column"].to_numpy()])
-                                .cast(pl.Int64))
-            .join(owned, on=["row", "family"], how="anti")
-            .sort("row", "rank")
-            .unique(["row", "family"], keep="first", maintain_order=True)
-            .with_columns((pl.int_range(pl.len()).over("row") + 1).cast(pl.Int64).alias("rank"))
-            .filter(pl.col("rank") <= count)
-            .drop("family")
-        )
-    if family is not None:
-        ranked = with_because(fitted, model, ranked)
+    else:  # more candidates, one per family; "because" only for those kept
+        ranked = with_because(fitted, model, one_per_family(
+            top_suggestions(fitted, model, rows, count * CANDIDATES_PER_SUGGESTION,
+                            with_because=False), matrix.bought[rows], rows, family, count))
     table = pl.DataFrame({
         "customer_id": matrix.customers.gather(ranked["row"]),
         "rank": ranked["rank"],
@@ -237,6 +223,28 @@ def customer_suggestions(fitted: FittedSuggestions, model: ProductWeights,
         ("because_stock_code", "because_description"),
     ).select("customer_id", "rank", "stock_code", "description", "score",
              "because_stock_code", "because_description")
+
+
+def one_per_family(ranked: pl.DataFrame, purchases: sp.csr_matrix, rows: np.ndarray,
+                   family: np.ndarray, count: int) -> pl.DataFrame:
+    """The ranked suggestions less products of a family the row's customer bought
+    (`purchases`: the rows' lines of the purchase matrix) and less every product after the
+    first of its family, ranked again and cut to `count`."""
+    if ranked.is_empty():
+        return ranked
+    bought = purchases.tocoo()
+    owned = pl.DataFrame({"row": rows[bought.row].astype(np.int64),
+                          "family": family[bought.col].astype(np.int64)}).unique()
+    return (
+        ranked.with_columns(pl.Series("family", family[ranked["column"].to_numpy()])
+                            .cast(pl.Int64))
+        .join(owned, on=["row", "family"], how="anti")
+        .sort("row", "rank")
+        .unique(["row", "family"], keep="first", maintain_order=True)
+        .with_columns((pl.int_range(pl.len()).over("row") + 1).cast(pl.Int64).alias("rank"))
+        .filter(pl.col("rank") <= count)
+        .drop("family")
+    )
 
 
 def with_descriptions(frame: pl.DataFrame, descriptions: pl.DataFrame,

@@ -123,9 +123,7 @@ def _top_of_chunk(fitted: FittedSuggestions, model: ProductWeights, rows: np.nda
     scores = model.scores(bought)  # rows x candidates
     scores[:, ~fitted.can_suggest[candidates]] = -np.inf
     bought_row = np.repeat(np.arange(rows.size), np.diff(bought.indptr))
-    local = np.full(fitted.can_suggest.size, -1, dtype=np.int64)
-    local[candidates] = np.arange(candidates.size)
-    bought_local = local[bought.indices]
+    bought_local = model.positions(bought.indices)
     is_candidate = bought_local >= 0
     scores[bought_row[is_candidate], bought_local[is_candidate]] = -np.inf
     take = min(count, scores.shape[1])

@@ -41,6 +41,12 @@ class ProductWeights:
         """The products scored (columns of the purchase matrix)."""
         return np.arange(self.popularity.size) if self.columns is None else self.columns
 
+    def positions(self, products: np.ndarray) -> np.ndarray:
+        """Each product's position among the candidates (-1 for one that is none)."""
+        position = np.full(self.popularity.size, -1, dtype=np.int64)
+        position[self.candidates] = np.arange(self.candidates.size)
+        return np.asarray(position[products])
+
     def scores(self, bought: sp.csr_matrix) -> np.ndarray:
         """Each row's score for each candidate product (rows of a purchase matrix; columns in
         the order of `candidates`)."""
@@ -57,14 +63,9 @@ class ProductWeights:
         not a candidate)."""
         if self.weights is None:
             return np.zeros(bought_products.size, dtype=np.float32)
-        rows, columns = bought_products, suggested
-        found = np.ones(rows.size, dtype=bool)
-        if self.columns is not None:
-            local = np.full(self.popularity.size, -1, dtype=np.int64)
-            local[self.columns] = np.arange(self.columns.size)
-            rows, columns = local[rows], local[columns]
-            found = (rows >= 0) & (columns >= 0)
-            rows, columns = np.where(found, rows, 0), np.where(found, columns, 0)
+        rows, columns = self.positions(bought_products), self.positions(suggested)
+        found = (rows >= 0) & (columns >= 0)
+        rows, columns = np.where(found, rows, 0), np.where(found, columns, 0)
         if sp.issparse(self.weights):
             values = np.asarray(self.weights[rows, columns], dtype=np.float32).ravel()
         else:
