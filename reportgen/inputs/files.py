@@ -18,13 +18,15 @@ FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "
 
 
 # Memory a run needs at its peak, per byte of a text file on disk: text expands into typed
-# columns, and cleaning and the chapters hold several tables of lines (measured: 10 M
-# synthetic lines, a 0.96 GB CSV, peaked at 6.2 GiB; make bench-large). Parquet is compressed
-# by anything from 3 to 15 times, so its lines are counted from its metadata instead.
+# columns, and the chapters hold several tables (measured: 10 M synthetic lines, a 0.96 GB
+# CSV, peaked at 6.2 GiB; make bench-large). Parquet is compressed by anything from 3 to 15
+# times, so its lines are counted from its metadata instead.
 MEMORY_PER_BYTE = {"csv": 7.0, "xlsx": 12.0}
 
 
-MEMORY_PER_LINE = 700  # bytes at the peak per Parquet line (the same run: 6.2 GiB / 10 M)
+# Bytes at the peak per Parquet line: the same 10 M lines from Parquet peaked at 5.3 GiB, 570
+# bytes a line, once cleaning wrote its working tables to files (`clean.SPILL_FROM_LINES`).
+MEMORY_PER_LINE = 700
 
 
 def available_memory() -> int | None:

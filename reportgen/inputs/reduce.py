@@ -36,9 +36,10 @@ import polars as pl
 from reportgen.config import EntryErrorConfig, VolumeConfig
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
-# Polars runs the plan with its in-memory engine: the streaming engine adds a group's values in
-# an order that varies from run to run, so sums of money differed in their last bits.
-POLARS_ENGINE: Literal["in-memory"] = "in-memory"
+# Polars runs the plan on its streaming engine, which adds a group's values in an order that
+# varies from run to run: every sum of the plan is of whole numbers (units, and money in
+# `money_sum`'s parts), so its results do not depend on that order.
+POLARS_ENGINE: Literal["streaming"] = "streaming"
 # Money is added exactly, in two whole-number parts: the whole currency units of each value
 # (its floor) and the millionths above them. A sum is then exact whatever order an engine adds
 # the lines in, so Polars (in any engine mode) and Spark give the same figures to the last bit;

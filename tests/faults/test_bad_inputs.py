@@ -335,3 +335,39 @@ def test_an_input_larger_than_free_memory_is_refused_before_reading(
     assert "the input needs about 0.7 MiB of memory once read" in message  # 7 x 100 kB
     assert "0.0 MiB free" in message and "source.files" in message
     assert not (tmp_path / "out" / "t" / "2011-11").exists()
+
+
+# Cleaning a large input writes its working files to the temporary folder: no room there is
+# exit 9, one line naming the unit, the folder and what to do; nothing is published.
+
+def test_no_room_for_cleanings_working_files_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from reportgen.inputs import clean
+
+    config = unit(tmp_path, "1,22,MUG,2,2011-11-01 10:00,2.5,100,United Kingdom\n" * 20)
+    monkeypatch.setattr(clean, "SPILL_FROM_LINES", 0)  # as a large input would
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the temporary folder should be")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker))
+    ran = run_cli("run", config, "--period", "2011-11", "--output", tmp_path / "out")
+    message = one_line_error(ran.stderr)
+    assert ran.returncode == 9
+    assert message.startswith(f"error: t: cleaning could not write its working files to {blocker}")
+    assert "point TMPDIR at a folder with room (about 70 MB for each million lines)" in message
+    assert not (tmp_path / "out" / "t" / "2011-11").exists()
+
+
+def test_a_disk_that_fills_while_cleaning_writes_is_one_line() -> None:
+    from datetime import datetime
+
+    import narwhals as nw
+
+    from reportgen.errors import EngineError
+    from reportgen.inputs.clean import SPILL_FROM_LINES, materialiser, spilled
+
+    lines = nw.from_native(pl.LazyFrame({"invoice_date": [datetime(2011, 1, 1)] * 100_000}))
+    full = r"No space left on device \(os error 28\)"
+    with pytest.raises(EngineError, match=full), materialiser(SPILL_FROM_LINES):
+        spilled(lines, Path("/dev/full"))  # a device that is always full
