@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
 import pytest
 from conftest import (
     JARGON,
@@ -128,28 +127,25 @@ def reference_purchases(path: Path, analysis_date: datetime, country: str
                "CustomerID", "Country"]
     seen = set()
     purchases, cancellations = [], []
-    table = pq.read_table(path, columns=columns)
-    rows = zip(*(table.column(c).to_pylist() for c in columns), strict=True)
+    # Rows as tuples of Python values (datetime, str, int, float), in the file's order.
+    rows = pl.read_parquet(path, columns=columns).rows()
     prefix = (cleaning.cancellation_prefix or "").upper()
     for index, values in enumerate(rows):
-        if values[-1] != country:
+        invoice, code, description, quantity, when, price, customer_id, row_country = values
+        if row_country != country:
             continue
-        row = dict(zip(columns, values, strict=True))
-        key = values
-        if key in seen:
+        if values in seen:
             continue
-        seen.add(key)
-        when = row["InvoiceDate"]
-        if when >= analysis_date or non_product(row["StockCode"], row["Description"]):
+        seen.add(values)
+        if when >= analysis_date or non_product(code, description):
             continue
-        if not row["Quantity"] or row["UnitPrice"] <= 0:
+        if not quantity or price <= 0:
             continue
-        customer = None if row["CustomerID"] is None else str(int(row["CustomerID"]))
-        line = (index, when, row["InvoiceNo"], row["StockCode"], row["Quantity"],
-                row["UnitPrice"], customer)
-        if row["Quantity"] < 0:
+        customer = None if customer_id is None else str(int(customer_id))
+        line = (index, when, invoice, code, quantity, price, customer)
+        if quantity < 0:
             cancellations.append(line)
-        elif not (prefix and row["InvoiceNo"].upper().startswith(prefix)):
+        elif not (prefix and invoice.upper().startswith(prefix)):
             purchases.append(line)
     # Lines priced far above their product's usual price are suspected entry errors.
     prices = defaultdict(list)

@@ -152,11 +152,12 @@ def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: Cle
 
 
 # From this many lines, the frames the plan reads several times (each with a row per distinct
-# line) are written to Parquet files in a temporary folder rather than kept in memory: on 10 M
-# lines, reading and cleaning peaked at 5.3 GiB instead of 10.1 GiB and cleaning took 41 s
-# instead of 57 s, with 654 MiB of files (make bench-large's input). Below it, memory is no
-# concern and files cost more than they save.
-SPILL_FROM_LINES = 1_000_000
+# line) are written to Parquet files in a temporary folder rather than kept in memory. Kept in
+# memory, reading and cleaning peak at about 1 KB a line (10.1 GiB on 10 M lines); written to
+# files, at 5.3 GiB on the same lines, with 654 MiB of files; cleaning took 41 s (38 s kept in
+# memory, 57 s on Polars' in-memory engine; make bench-large's input). Below about 4 GiB,
+# memory is no concern and the files cost time: on 1.3 M lines 8.3 s against 6.3 s.
+SPILL_FROM_LINES = 4_000_000
 
 
 @contextmanager

@@ -155,7 +155,9 @@ def test_knee_of_a_bent_curve() -> None:
     assert knee([2, 3, 4, 5, 6, 7], [100.0, 40.0, 10.0, 8.0, 7.0, 6.0]) == 4
 
 
-@pytest.mark.parametrize("size", [60, 4_500])
+# 4,500 points: more than SILHOUETTE_SAMPLE, so the silhouette is of a sample, drawn as
+# scikit-learn draws it; slow (16 million pairwise distances, for each k, twice).
+@pytest.mark.parametrize("size", [60, pytest.param(4_500, marks=pytest.mark.slow)])
 def test_silhouettes_equal_scikit_learns(size: int) -> None:
     from sklearn.metrics import silhouette_score
 

@@ -78,6 +78,7 @@ def test_the_chance_is_calibrated_on_simulated_customers() -> None:
 
 
 @pytest.mark.real_data
+@pytest.mark.slow  # reads and cleans the UK unit
 def test_the_uk_chance_of_buying_within_90_days_is_calibrated(shared_data: Path) -> None:
     config = load_unit_config(PROJECT_DIR / "config" / "uk.yaml")
     analysis = datetime(2011, 12, 1)

@@ -300,7 +300,8 @@ def daily_shopper_panel(baskets_per_week: float, households: int = 500) -> pl.Da
     })
 
 
-@pytest.mark.parametrize("baskets_per_week", [5.0, 1.0])
+# Five baskets a week: a quarter of a million simulated purchases, slow.
+@pytest.mark.parametrize("baskets_per_week", [pytest.param(5.0, marks=pytest.mark.slow), 1.0])
 def test_segments_of_steady_shoppers_move_little_month_to_month(baskets_per_week: float) -> None:
     """Daily and weekly shoppers whose habits do not change: scored by days since their last
     basket, a quarter (daily) to 38 % (weekly) of them changed segment every month (chance
