@@ -57,11 +57,14 @@ def _band(value: pl.Expr, edges: Sequence[float]) -> pl.Expr:
 def state_sums(states: pl.Series, predicted: np.ndarray, actual: np.ndarray
                ) -> dict[str, tuple[float, float]]:
     """Per state: (predicted, actual) repeat purchases of one window's customers."""
-    # NumPy over the customers' fixed order: the same sums on any number of threads.
-    labels = states.to_numpy()
-    return {str(state): (float(predicted[labels == state].sum()),
-                         float(actual[labels == state].sum()))
-            for state in sorted(set(labels.tolist()))}
+    # NumPy over the customers' fixed order: the same sums on any number of threads. The
+    # states are compared as whole-number codes (as text, 1.5 s a window at 1 M customers).
+    names = sorted(states.unique().to_list())
+    codes = states.replace_strict(names, list(range(len(names))),
+                                  return_dtype=pl.Int32).to_numpy()
+    return {str(state): (float(predicted[codes == code].sum()),
+                         float(actual[codes == code].sum()))
+            for code, state in enumerate(names)}
 
 
 def state_factors(windows: Sequence[Mapping[str, tuple[float, float]]]) -> dict[str, float]:
