@@ -127,10 +127,11 @@ def clean_transactions(
     """Apply the cleaning rules up to the analysis date; return the reduced tables and the log.
 
     The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
-    with materialiser(source.transactions.height) as materialise:
+    lines = source.transactions.height
+    with materialiser(lines) as materialise:
         plan = polars_plan(source.transactions, analysis_date, params, materialise)
         tables = dict(zip(plan.names, pl.collect_all(
-            [frame.to_native() for frame in plan.frames], engine=reduce.POLARS_ENGINE),
+            [frame.to_native() for frame in plan.frames], engine=engine_for(lines)),
             strict=True))
     return cleaned(source, plan, tables)
 
@@ -140,7 +141,8 @@ def clean_lines(transactions: pl.DataFrame, analysis_date: datetime, params: Cle
     """The lines cleaning keeps of canonical lines held by Polars, in their input order."""
     with materialiser(transactions.height) as materialise:
         plan = polars_plan(transactions, analysis_date, params, materialise)
-        return CleanLines(*(reduce.collected(frame).sort("line").drop("line")
+        return CleanLines(*(reduce.collected(frame, engine_for(transactions.height))
+                            .sort("line").drop("line")
                             for frame in (plan.purchases, plan.returns, plan.cancelled_orders)))
 
 
@@ -158,6 +160,12 @@ def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: Cle
 # memory, 57 s on Polars' in-memory engine; make bench-large's input). Below about 4 GiB,
 # memory is no concern and the files cost time: on 1.3 M lines 8.3 s against 6.3 s.
 SPILL_FROM_LINES = 4_000_000
+
+
+def engine_for(lines: int) -> reduce.PolarsEngine:
+    """Polars' engine for the plan over `lines` lines: streaming where its shared steps are
+    written to files (`materialiser`), in memory below (0.15 s faster on the UCI file)."""
+    return "streaming" if lines >= SPILL_FROM_LINES else "in-memory"
 
 
 @contextmanager
@@ -184,7 +192,7 @@ def materialiser(lines: int) -> Iterator[Materialise]:
 def spilled(frame: nw.LazyFrame[Any], path: Path) -> nw.LazyFrame[Any]:
     """Polars: compute a frame that several later steps read on the streaming engine, write it
     to `path` as it is computed, and read it back from there (lazily)."""
-    frame.to_native().sink_parquet(path, engine=reduce.POLARS_ENGINE)
+    frame.to_native().sink_parquet(path, engine="streaming")
     kept: nw.LazyFrame[Any] = nw.from_native(pl.scan_parquet(path))
     return kept
 

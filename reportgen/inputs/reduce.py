@@ -36,10 +36,11 @@ import polars as pl
 from reportgen.config import EntryErrorConfig, VolumeConfig
 
 ORDER_KEY = ["invoice", "customer_id", "country", "day"]
-# Polars runs the plan on its streaming engine, which adds a group's values in an order that
-# varies from run to run: every sum of the plan is of whole numbers (units, and money in
-# `money_sum`'s parts), so its results do not depend on that order.
-POLARS_ENGINE: Literal["streaming"] = "streaming"
+# Polars runs the plan in memory, or on its streaming engine for large inputs
+# (`clean.engine_for`), which adds a group's values in an order that varies from run to run:
+# every sum of the plan is of whole numbers (units, and money in `money_sum`'s parts), so its
+# results do not depend on that order.
+PolarsEngine = Literal["in-memory", "streaming"]
 # Money is added exactly, in two whole-number parts: the whole currency units of each value
 # (its floor) and the millionths above them. A sum is then exact whatever order an engine adds
 # the lines in, so Polars (in any engine mode) and Spark give the same figures to the last bit;
@@ -135,9 +136,9 @@ def customer_products_of(purchases: pl.DataFrame) -> pl.DataFrame:
     return collected(customer_products(nw.from_native(purchases.lazy())))
 
 
-def collected(frame: nw.LazyFrame[Any]) -> pl.DataFrame:
-    """A plan over Polars frames, computed (by POLARS_ENGINE)."""
-    result = frame.to_native().collect(engine=POLARS_ENGINE)
+def collected(frame: nw.LazyFrame[Any], engine: PolarsEngine = "in-memory") -> pl.DataFrame:
+    """A plan over Polars frames, computed by `engine`."""
+    result = frame.to_native().collect(engine=engine)
     assert isinstance(result, pl.DataFrame)
     return result
 

@@ -309,9 +309,9 @@ def test_entry_error_thresholds_are_configurable(write_unit: UnitFactory) -> Non
 
 
 def clean_three_times_and_compare() -> None:
-    """Clean 200,000 simulated lines three times on the streaming engine, the plan's shared
-    steps kept in memory once and written to files twice (as from SPILL_FROM_LINES on): the
-    same log and tables to the last bit."""
+    """Clean 200,000 simulated lines three times: once in memory, then twice as from
+    SPILL_FROM_LINES on (the streaming engine, the plan's shared steps written to files):
+    the same log and tables to the last bit."""
     import reportgen.inputs.clean as cleaning
 
     data = generate_transactions(DemoSpec(customers=4_000, seed=3)).transactions
