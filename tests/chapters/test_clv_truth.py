@@ -6,7 +6,7 @@ following their rules."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -277,3 +277,28 @@ def test_gamma_gamma_is_used_only_when_it_beats_the_shrunk_mean() -> None:
         chosen, errors = best_spend_model(calibration, counts, values, params)
         assert chosen.method == model.method
         assert errors is not None and errors[model.method] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_season_in_one_pass_equals_a_summary_per_month(
+        two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
+    """The season's twelve summaries from one pass over the days (`DayHistory`) are those
+    `customer_summary` gives month by month: the same customers, frequency, recency and T,
+    and the same purchases and pounds in each month, to the last bit."""
+    from reportgen.models.clv.season import DayHistory, month_bounds
+    from reportgen.models.clv.summary import daily_purchases, purchase_days
+
+    purchases = daily_purchases(two_years[0])
+    end = date(2024, 12, 29)
+    history = DayHistory(purchase_days(purchases, None, end))
+    for month in range(1, 13):
+        first, last = month_bounds(date(2023, 12, 30), month)
+        known, arrays = history.summary_at(first - timedelta(days=1), 7)
+        expected = customer_summary(purchases, first - timedelta(days=1), 7)
+        assert int(known.sum()) == expected.height > 1_000
+        for name in ("frequency", "recency", "T"):
+            assert np.array_equal(getattr(arrays, name), expected[name].to_numpy()), name
+        days = purchase_days(purchases, first, last).join(
+            expected.select("customer_id"), on="customer_id", how="semi")
+        assert history.bought_between(first, last, known) == (
+            days.height, float(days["value"].sum()))
+        assert days.height > 50
