@@ -114,6 +114,10 @@ def build_report(
     timer = StageTimer(on_stage)
     specs = fact_specs(chapters)
     playbook_entries = load_playbook(config, specs)  # configuration errors before reading data
+    renderer = renderer or Renderer()
+    # Rendering's start-up beside the analyses, which leave a core free now and then.
+    warming = threading.Thread(target=renderer.warm_up, name="render-warm-up", daemon=True)
+    warming.start()
     source, clean = read_and_clean(config, period, timer)
     results = Results()
     inputs = AnalysisInputs(config, period, source, clean, results, history.earlier)
@@ -138,9 +142,7 @@ def build_report(
             period=str(period), measured=measured)
     with timer.stage("sections"):
         context = build_report_context(config, period, chapters, results, playbook, clean)
-    renderer = renderer or Renderer()
-    warming = threading.Thread(target=renderer.warm_up, name="pdf-warm-up", daemon=True)
-    warming.start()  # beside the charts, whose drawing waits on native code
+    warming.join()
     try:
         with timer.stage("charts", f"{len(context.charts)} charts"):
             charts = renderer.chart_svgs(context)
@@ -148,7 +150,6 @@ def build_report(
             html = renderer.html(context, charts)
             board = renderer.html(context, charts, board=True) \
                 if config.report.pdf == "board" else html
-        warming.join()
         with timer.stage("pdf"):
             pdf, pages = renderer.pdf(board)
         with timer.stage("email"):

@@ -100,14 +100,17 @@ class Renderer:
         )
 
     def warm_up(self) -> None:
-        """Load WeasyPrint and lay out one line in the report's fonts, so that `pdf` starts
-        warm (0.6 s less on a 15-page report); run beside the charts, which wait on native
-        code. Does nothing for a renderer that lays out no PDF of its own, or where the process has
-        one core to itself (POLARS_MAX_THREADS=1, as make test runs): there the head start
-        would take the charts' core. Never fails (it is only a head start)."""
+        """Start vl-convert's JavaScript engine with a one-bar chart (0.5 s), load WeasyPrint
+        and lay out one line in the report's fonts (0.7 s), so that `charts` and `pdf` start
+        warm; run beside the analyses, which wait on native code most of the time. Does
+        nothing for a renderer that lays out no PDF of its own, or where the process has one
+        core to itself (POLARS_MAX_THREADS=1, as make test runs): there the head start would
+        take the analyses' core. Never fails (it is only a head start)."""
         if type(self).pdf is not Renderer.pdf or os.environ.get("POLARS_MAX_THREADS") == "1":
             return  # no PDF of its own, or one core to itself (make test's workers): no gain
         try:
+            self.chart_svg({"data": {"values": [{"x": 1}]}, "mark": "bar",
+                            "encoding": {"y": {"field": "x", "type": "quantitative"}}}, "warm")
             from weasyprint import HTML
 
             logging.getLogger("weasyprint").setLevel(logging.ERROR)

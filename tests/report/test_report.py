@@ -778,3 +778,22 @@ def test_the_email_links_the_report_and_reads_on_a_phone(published: RunResult) -
     assert fits  # no sideways scrolling at 375 px, and every image shown inline
     text = (published.folder / "email" / "summary.txt").read_text()
     assert f"The full report: {link}" in text
+
+
+def test_the_warm_up_starts_rendering_and_records_no_chart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up beside the analyses (run where the process has more than one core) starts
+    vl-convert and WeasyPrint and leaves nothing behind: no failed chart, and a chart drawn
+    after it is the same as one drawn cold."""
+    import sys
+
+    spec = {"data": {"values": [{"month": "2024-01", "revenue": 5.0}]}, "mark": "bar",
+            "encoding": {"x": {"field": "month", "type": "nominal"},
+                         "y": {"field": "revenue", "type": "quantitative"}}}
+    cold = Renderer().chart_svg(spec, "c")
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    warm = Renderer()
+    warm.warm_up()
+    assert "weasyprint" in sys.modules and warm.failed_charts == {}
+    assert warm.chart_svg(spec, "c") == cold
