@@ -410,3 +410,12 @@ def test_bgnbd_predictions_on_distinct_histories_are_the_same_to_the_bit(
     distinct = beta_geometric.expected_purchases(*args, x, t_x, T)
     assert np.isfinite(each).all()
     assert np.array_equal(each, distinct)
+    # Asked again for the same customers (their pairs are remembered), and for others of the
+    # same number, after they were changed in place: still the per-row figures.
+    assert np.array_equal(beta_geometric.expected_purchases(*args, x, t_x, T), each)
+    x[:5] += 1.0
+    monkeypatch.setattr(beta_geometric, "DISTINCT_FROM", 10**9)
+    changed = beta_geometric.expected_purchases(*args, x, t_x, T)
+    monkeypatch.setattr(beta_geometric, "DISTINCT_FROM", 10)
+    assert not np.array_equal(changed, each)
+    assert np.array_equal(beta_geometric.expected_purchases(*args, x, t_x, T), changed)
