@@ -9,7 +9,7 @@ from typing import Any
 
 from reportgen.chapters.base import Chapter, Results, SectionInputs
 from reportgen.config import UnitConfig
-from reportgen.display.charts import Chart
+from reportgen.display.charts import Chart, unchecked_charts
 from reportgen.inputs.clean import CleanTransactions
 from reportgen.period import Period
 from reportgen.playbook.evaluate import Insight, PlaybookOutcome, Recommendation
@@ -81,7 +81,8 @@ def build_report_context(
         result = results.get(chapter.key, object)
         if result is None:
             continue
-        section = chapter.section(result, inputs)
+        with unchecked_charts():
+            section = chapter.section(result, inputs)
         if section is None:
             continue
         placement = "analysis" if section.appendix else chapter.placement

@@ -72,7 +72,9 @@ def country_table(
     )
     returned = returns.filter(in_window & (pl.col("kind") == "return")).group_by(
         country_name()).agg(exact_sum("value").alias("returns_value"))
-    total = sales["revenue"].sum()
+    # Added in the countries' order: grouping leaves them in any order, and a float sum in
+    # another order can differ in its last bit (every share with it).
+    total = sales.sort("country")["revenue"].sum()
     return (
         sales.join(returned, on="country", how="left")
         .with_columns(
