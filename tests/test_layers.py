@@ -7,33 +7,42 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 # What a model may never load: the report, its rendering, the CLI, configuration and data
 # reading, and lifetimes (the tests' reference, not a dependency of the models).
 NOT_FOR_MODELS = ("jinja2", "altair", "weasyprint", "vl_convert", "typer", "rich", "lifetimes",
                   "pandas", "pydantic", "pydantic_settings", "narwhals", "markupsafe", "yaml")
 
-IMPORT_EVERY_MODEL = """
+# One fresh interpreter: scikit-learn, then every model module, then every chapter module
+# (the modules loaded after each step). Models cannot load what a chapter may not (the
+# models' test says so), so the chapters' step shows what the chapters load.
+IMPORT_EVERY_LAYER = """
 import importlib, json, pkgutil, sys
 import sklearn.cluster, sklearn.ensemble
-scikit_learns = sorted(sys.modules)
-import reportgen.models as models
-for info in pkgutil.walk_packages(models.__path__, "reportgen.models."):
-    importlib.import_module(info.name)
-print(json.dumps([scikit_learns, sorted(sys.modules)]))
+loaded = [sorted(sys.modules)]
+for package in ("reportgen.models", "reportgen.chapters"):
+    top = importlib.import_module(package)
+    for info in pkgutil.walk_packages(top.__path__, package + "."):
+        importlib.import_module(info.name)
+    loaded.append(sorted(sys.modules))
+print(json.dumps(loaded))
 """
 
 
-def loaded_by_every_model() -> tuple[set[str], set[str]]:
-    """The modules scikit-learn loads by itself, and those loaded by importing every module
-    under reportgen.models after it, in a fresh interpreter."""
-    finished = subprocess.run([sys.executable, "-c", IMPORT_EVERY_MODEL], capture_output=True,
+@pytest.fixture(scope="module")
+def loaded_by_layer() -> tuple[set[str], set[str], set[str]]:
+    """The modules scikit-learn loads by itself, those loaded once every module under
+    reportgen.models is imported after it, and once every chapter module is too."""
+    finished = subprocess.run([sys.executable, "-c", IMPORT_EVERY_LAYER], capture_output=True,
                               text=True, check=True)
-    own, loaded = json.loads(finished.stdout)
-    return set(own), set(loaded)
+    own, models, chapters = json.loads(finished.stdout)
+    return set(own), set(models), set(chapters)
 
 
-def test_the_models_load_no_report_layer_and_no_rendering_library() -> None:
-    own, loaded = loaded_by_every_model()
+def test_the_models_load_no_report_layer_and_no_rendering_library(
+        loaded_by_layer: tuple[set[str], set[str], set[str]]) -> None:
+    own, loaded, _ = loaded_by_layer
     ours = {name for name in loaded if name.split(".")[0] == "reportgen"}
     assert "reportgen.models.clv.purchase" in ours and "reportgen.models.recommend.weights" in ours
     assert ours - {"reportgen", "reportgen.models"} == {
@@ -44,17 +53,15 @@ def test_the_models_load_no_report_layer_and_no_rendering_library() -> None:
     assert "lifetimes" not in {name.split(".")[0] for name in loaded}
 
 
-IMPORT_EVERY_CHAPTER = IMPORT_EVERY_MODEL.replace("reportgen.models", "reportgen.chapters")
 # What a chapter may never load: the report above it (context, templates, rendering), the
 # jobs, the pipeline and the CLI, and the rendering and CLI libraries they bring.
 NOT_FOR_CHAPTERS = ("reportgen.report", "reportgen.jobs", "reportgen.pipeline", "reportgen.cli",
                     "weasyprint", "vl_convert", "typer")
 
 
-def test_the_chapters_load_the_display_toolkit_but_not_the_report_above_them() -> None:
-    finished = subprocess.run([sys.executable, "-c", IMPORT_EVERY_CHAPTER], capture_output=True,
-                              text=True, check=True)
-    loaded = set(json.loads(finished.stdout)[1])
+def test_the_chapters_load_the_display_toolkit_but_not_the_report_above_them(
+        loaded_by_layer: tuple[set[str], set[str], set[str]]) -> None:
+    loaded = loaded_by_layer[2]
     assert {"reportgen.chapters.clv.section", "reportgen.display.formatting"} <= loaded
     assert not {name for name in loaded
                 if any(name == banned or name.startswith(banned + ".")
