@@ -279,15 +279,14 @@ def test_gamma_gamma_is_used_only_when_it_beats_the_shrunk_mean() -> None:
         assert errors is not None and errors[model.method] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_the_season_in_one_pass_equals_a_summary_per_month(
-        two_years: tuple[pl.DataFrame, SimulatedCustomers, ClvResult]) -> None:
+def test_the_season_in_one_pass_equals_a_summary_per_month() -> None:
     """The season's twelve summaries from one pass over the days (`DayHistory`) are those
     `customer_summary` gives month by month: the same customers, frequency, recency and T,
     and the same purchases and pounds in each month, to the last bit."""
     from reportgen.models.clv.season import DayHistory, month_bounds
     from reportgen.models.clv.summary import daily_purchases, purchase_days
 
-    purchases = daily_purchases(two_years[0])
+    purchases = daily_purchases(simulate(11, 104.0, 0.0, datetime(2023, 1, 2), 52.0)[0])
     end = date(2024, 12, 29)
     history = DayHistory(purchase_days(purchases, None, end))
     for month in range(1, 13):
