@@ -17,7 +17,7 @@ from typing import Any
 from reportgen.chapters import CHAPTERS, fact_specs
 from reportgen.chapters.base import AnalysisInputs, Chapter, Results
 from reportgen.config import UnitConfig
-from reportgen.errors import EngineError, OutputError
+from reportgen.errors import OutputError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions
 from reportgen.inputs.load import InputReading, read_transactions
 from reportgen.outputs.exports import csv_bytes, customer_table, customers_csv
@@ -89,11 +89,8 @@ def read_and_clean(config: UnitConfig, period: Period, timer: StageTimer
     with timer.stage("load"):
         source = read_transactions(config, period.analysis_date)
     with timer.stage("clean", f"{source.transactions.height:,} lines"):
-        try:
-            return source, clean_transactions(source, period.analysis_date, config.cleaning)
-        except EngineError as exc:  # cleaning's working files could not be written
-            exc.unit = exc.unit or config.unit
-            raise
+        return source, clean_transactions(source, period.analysis_date, config.cleaning,
+                                          config.unit)
 
 
 def build_report(

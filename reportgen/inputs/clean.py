@@ -122,13 +122,14 @@ def nothing_left(clean: CleanTransactions) -> str | None:
 
 
 def clean_transactions(
-    source: TransactionInput, analysis_date: datetime, params: CleaningConfig
+    source: TransactionInput, analysis_date: datetime, params: CleaningConfig, unit: str = ""
 ) -> CleanTransactions:
     """Apply the cleaning rules up to the analysis date; return the reduced tables and the log.
 
-    The rules themselves are `cleaning_plan`, run here by Polars on the lines read."""
+    The rules themselves are `cleaning_plan`, run here by Polars on the lines read; `unit`
+    names the unit in an EngineError when cleaning cannot write its working files."""
     lines = source.transactions.height
-    with materialiser(lines) as materialise:
+    with materialiser(lines, unit) as materialise:
         plan = polars_plan(source.transactions, analysis_date, params, materialise)
         tables = dict(zip(plan.names, pl.collect_all(
             [frame.to_native() for frame in plan.frames], engine=engine_for(lines)),
@@ -139,10 +140,10 @@ def clean_transactions(
 def clean_lines(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig
                 ) -> CleanLines:
     """The lines cleaning keeps of canonical lines held by Polars, in their input order."""
-    with materialiser(transactions.height) as materialise:
+    lines = transactions.height
+    with materialiser(lines) as materialise:
         plan = polars_plan(transactions, analysis_date, params, materialise)
-        return CleanLines(*(reduce.collected(frame, engine_for(transactions.height))
-                            .sort("line").drop("line")
+        return CleanLines(*(reduce.collected(frame, engine_for(lines)).sort("line").drop("line")
                             for frame in (plan.purchases, plan.returns, plan.cancelled_orders)))
 
 
@@ -169,9 +170,10 @@ def engine_for(lines: int) -> reduce.PolarsEngine:
 
 
 @contextmanager
-def materialiser(lines: int) -> Iterator[Materialise]:
+def materialiser(lines: int, unit: str = "") -> Iterator[Materialise]:
     """How the plan keeps a frame it reads several times, for `lines` lines: in memory, or
-    from SPILL_FROM_LINES on in Parquet files in a temporary folder, deleted afterwards."""
+    from SPILL_FROM_LINES on in Parquet files in a temporary folder, deleted afterwards
+    (EngineError, naming `unit`, when they cannot be written)."""
     if lines < SPILL_FROM_LINES:
         yield collected_in_memory
         return
@@ -185,8 +187,8 @@ def materialiser(lines: int) -> Iterator[Materialise]:
         raise EngineError(
             f"cleaning could not write its working files to {tempfile.gettempdir()}: "
             f"{str(exc).splitlines()[0][:200]}",
-            hint="free disk space there, or point TMPDIR at a folder with room "
-            "(about 70 MB for each million lines)") from exc
+            unit=unit or None, hint="free disk space there, or point TMPDIR at a folder "
+            "with room (about 70 MB for each million lines)") from exc
 
 
 def spilled(frame: nw.LazyFrame[Any], path: Path) -> nw.LazyFrame[Any]:

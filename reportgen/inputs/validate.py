@@ -150,7 +150,8 @@ def with_cleaning_facts(config: UnitConfig, transactions: pl.DataFrame,
     dates = transactions["invoice_date"]
     clean = clean_transactions(
         TransactionInput.of(transactions),
-        dates.max() + timedelta(days=1), config.cleaning)  # type: ignore[operator,arg-type]
+        dates.max() + timedelta(days=1), config.cleaning,  # type: ignore[operator,arg-type]
+        config.unit)
     emptied = nothing_left(clean)
     if emptied:
         report.problems.append(InputError(

@@ -357,6 +357,10 @@ def test_no_room_for_cleanings_working_files_is_one_line(
     assert message.startswith(f"error: t: cleaning could not write its working files to {blocker}")
     assert "point TMPDIR at a folder with room (about 70 MB for each million lines)" in message
     assert not (tmp_path / "out" / "t" / "2011-11").exists()
+    validated = run_cli("validate", config)  # validate cleans the lines too
+    assert validated.returncode == 9
+    assert one_line_error(validated.stderr).startswith(
+        f"error: t: cleaning could not write its working files to {blocker}")
 
 
 def test_a_disk_that_fills_while_cleaning_writes_is_one_line() -> None:
