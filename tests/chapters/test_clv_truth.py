@@ -283,8 +283,8 @@ def test_the_season_in_one_pass_equals_a_summary_per_month() -> None:
     """The season's twelve summaries from one pass over the days (`DayHistory`) are those
     `customer_summary` gives month by month: the same customers, frequency, recency and T,
     and the same purchases and pounds in each month, to the last bit."""
-    from reportgen.models.clv.season import DayHistory, month_bounds
-    from reportgen.models.clv.summary import daily_purchases, purchase_days
+    from reportgen.models.clv.season import month_bounds
+    from reportgen.models.clv.summary import DayHistory, daily_purchases, purchase_days
 
     purchases = daily_purchases(simulate(11, 104.0, 0.0, datetime(2023, 1, 2), 52.0)[0])
     end = date(2024, 12, 29)

@@ -149,8 +149,7 @@ _RECENT_PAIRS: list[DistinctPairs] = []
 def distinct_pairs(x: np.ndarray, T: np.ndarray) -> DistinctPairs:
     """The distinct (x, T) pairs of these customers, found once for the same arrays."""
     for known in _RECENT_PAIRS:
-        if known.of_x.shape == x.shape and np.array_equal(known.of_x, x) \
-                and np.array_equal(known.of_T, T):
+        if np.array_equal(known.of_x, x) and np.array_equal(known.of_T, T):
             return known
     pairs = pl.DataFrame({"x": x, "T": T})
     distinct = pairs.unique().with_row_index("pair")

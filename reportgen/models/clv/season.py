@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from reportgen.models.clv.purchase import PurchaseModel, SummaryArrays
-from reportgen.models.clv.summary import purchase_days
+from reportgen.models.clv.summary import DayHistory, purchase_days
 
 DAYS_PER_MONTH = 4.345 * 7  # lifetimes' month
 SEASON_HISTORY_MONTHS = 13
@@ -92,48 +92,6 @@ def season(purchases: pl.DataFrame, observation_end: date, unit_days: float,
         return Season(False, f"the {model.label} model gave non-finite predictions for the "
                              f"year to {observation_end:%d %b %Y}", fitted_on)
     return Season(True, "", fitted_on, tuple(purchase_factors), tuple(value_factors))
-
-
-class DayHistory:
-    """Every customer's purchase days (`purchase_days`' rows: sorted by customer and day), to
-    ask for the customers' summaries at many ends without grouping the days again each time:
-    the twelve months of a season in one pass (at 1 M customers, 12 summaries took 4.5 s)."""
-
-    def __init__(self, days: pl.DataFrame) -> None:
-        self.day = days["day"].to_physical().to_numpy().astype(np.int64)  # days since 1970
-        self.value = days["value"].to_numpy()
-        runs = days["customer_id"].rle_id().to_numpy()
-        self.customer = runs  # each row's customer, numbered in order
-        self.starts = np.flatnonzero(np.diff(runs, prepend=-1)) if runs.size else runs
-        self.first = self.day[self.starts]
-
-    def summary_at(self, end: date, unit_days: float) -> tuple[np.ndarray, SummaryArrays]:
-        """Which customers had bought by `end` (a mask over customers), and their frequency,
-        recency and T as `customer_summary` gives them, in the same (customer) order."""
-        last_day = (end - EPOCH).days
-        counts = (np.add.reduceat((self.day <= last_day).astype(np.int64), self.starts)
-                  if self.starts.size else np.zeros(0, dtype=np.int64))
-        known = counts > 0
-        first = self.first[known]
-        last = self.day[self.starts[known] + counts[known] - 1]
-        return known, SummaryArrays(counts[known] - 1, in_units(last - first, unit_days),
-                                    in_units(last_day - first, unit_days),
-                                    np.ones(int(known.sum()), dtype=np.int64))
-
-    def bought_between(self, first: date, last: date, known: np.ndarray) -> tuple[int, float]:
-        """Purchase days in [first, last] of the `known` customers, and their value."""
-        within = ((self.day >= (first - EPOCH).days) & (self.day <= (last - EPOCH).days)
-                  & known[self.customer] if known.size else np.zeros(0, dtype=bool))
-        return int(within.sum()), float(pl.Series(self.value[within], dtype=pl.Float64).sum())
-
-
-EPOCH = date(1970, 1, 1)
-
-
-def in_units(days: np.ndarray, unit_days: float) -> np.ndarray:
-    """Days as units of `unit_days`, divided as Polars divides (`customer_summary`), which
-    differs from NumPy's division in the last bit for some values."""
-    return (pl.Series(days, dtype=pl.Int64) / unit_days).to_numpy()
 
 
 def checked_against(seasons: Season, errors: list[tuple[float, float]]) -> Season:
