@@ -26,6 +26,8 @@ import numpy as np
 import polars as pl
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from reportgen.models.cores import in_row_chunks
+
 
 def bgnbd_log_likelihood_and_gradient(r: float, alpha: float, a: float, b: float,
                                       x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
@@ -109,16 +111,18 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     if model == "bgnbd":
         if x.size >= DISTINCT_FROM:  # the term depends on (x, T) only: once per distinct pair
             pairs = distinct_pairs(x, T)
-            log_term = bgnbd_log_term(r, alpha, a, b, t, pairs.x, pairs.T)[pairs.index]
+            log_term = in_row_chunks(lambda xs, Ts: bgnbd_log_term(r, alpha, a, b, t, xs, Ts),
+                                     pairs.x, pairs.T)[pairs.index]
         else:
-            log_term = bgnbd_log_term(r, alpha, a, b, t, x, T)
+            log_term = in_row_chunks(lambda xs, Ts: bgnbd_log_term(r, alpha, a, b, t, xs, Ts),
+                                     x, T)
         numerator = (a + b + x - 1) / (a - 1) * (
             1 - np.exp(log_term + (r + x) * np.log((alpha + T) / (alpha + t + T))))
         odds = np.where(x > 0, a / (b + np.maximum(x, 1.0) - 1), 0.0)
         return np.asarray(numerator / (1 + odds * ((alpha + T) / (alpha + t_x)) ** (r + x)))
     if model != "mbgnbd":
         raise ValueError(f"not a beta-geometric model: {model}")
-    term = hyp2f1(r + x, b + x + 1, a + b + x, z)
+    term = in_row_chunks(lambda xs, zs: hyp2f1(r + xs, b + xs + 1, a + b + xs, zs), x, z)
     numerator = (a + b + x) / (a - 1) * (1 - term * ((alpha + T) / (alpha + t + T)) ** (r + x))
     return np.asarray(numerator / (1 + (a / (b + x)) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
 

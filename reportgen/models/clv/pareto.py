@@ -23,6 +23,8 @@ from collections.abc import Iterator
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1, logsumexp
 
+from reportgen.models.cores import in_row_chunks, on_every_core
+
 # SciPy's 2F1(a, b; a + 1; z) is accurate (relative error below 1e-12 against numerical
 # integration) for a below about 1,000 at any z; above CLOSED_FORM_MAX_A the terms s log(beta)
 # and a log(max(alpha, beta) + t) are too large to subtract without losing digits anyway.
@@ -75,14 +77,17 @@ def _log_dropped(r: float, alpha: float, s: float, beta: float, x: np.ndarray,
     closed = r + s + x < CLOSED_FORM_MAX_A
     with np.errstate(all="ignore"):
         result[closed] = (np.log(s) + r * np.log(alpha) + s * np.log(beta)
-                          + _log_integral_closed_form(r, alpha, s, beta, x[closed],
-                                                      t_x[closed], T[closed]))
+                          + in_row_chunks(lambda xs, ts, Ts: _log_integral_closed_form(
+                              r, alpha, s, beta, xs, ts, Ts), x[closed], t_x[closed], T[closed]))
     # 2F1 also overflows where alpha > beta and s is large: integrate those rows too.
     integrate = ~closed | np.isnan(result) | (result == np.inf)
     m, lo, hi = r + x[integrate], t_x[integrate], T[integrate]
-    result[integrate] = (np.log(s) + r * np.log(alpha) - m * np.log(alpha + lo)
-                         - np.log(beta + lo) - s * np.log1p(lo / beta)
-                         + _log_relative_integral(m, s + 1.0, alpha + lo, beta + lo, hi - lo))
+    n, alpha_lo, beta_lo, span = s + 1.0, alpha + lo, beta + lo, hi - lo
+    panels = _panels(m, n, alpha_lo, beta_lo, span)
+    result[integrate] = (np.log(s) + r * np.log(alpha) - m * np.log(alpha_lo)
+                         - np.log(beta_lo) - s * np.log1p(lo / beta)
+                         + in_row_chunks(lambda ms, alphas, betas, spans: _log_relative_integral(
+                             ms, alphas, betas, spans, n, panels), m, alpha_lo, beta_lo, span))
     return result
 
 
@@ -102,16 +107,26 @@ def _log_integral_closed_form(r: float, alpha: float, s: float, beta: float, x: 
     return np.asarray(difference - np.log(a))
 
 
-def _log_relative_integral(m: np.ndarray, n: float, alpha_lo: np.ndarray,
-                           beta_lo: np.ndarray, span: np.ndarray) -> np.ndarray:
+def _panels(m: np.ndarray, n: float, alpha_lo: np.ndarray, beta_lo: np.ndarray,
+            span: np.ndarray) -> int:
+    """The panels `_log_relative_integral` takes for every row: as many as the row that needs
+    the most (the others' extra panels have no width)."""
+    if span.size == 0:
+        return 1
+    decay_length = 1.0 / (m / alpha_lo + n / beta_lo)
+    span = np.maximum(span, 0.0)
+    return int(min(MAX_PANELS, max(1.0, np.ceil(np.log2(span / decay_length + 1.0).max()))))
+
+
+def _log_relative_integral(m: np.ndarray, alpha_lo: np.ndarray, beta_lo: np.ndarray,
+                           span: np.ndarray, n: float, panels: int) -> np.ndarray:
     """log of the integral from 0 to span of (1 + v/alpha_lo)^-m (1 + v/beta_lo)^-n, by
-    Gauss-Legendre on panels [d(2^k - 1), d(2^(k+1) - 1)], d the integrand's decay length
-    at 0: each panel sees a smooth function that falls at most exponentially."""
+    Gauss-Legendre on `panels` panels [d(2^k - 1), d(2^(k+1) - 1)], d the integrand's decay
+    length at 0: each panel sees a smooth function that falls at most exponentially."""
     if span.size == 0:
         return np.empty(0)
     decay_length = 1.0 / (m / alpha_lo + n / beta_lo)
     span = np.maximum(span, 0.0)
-    panels = int(min(MAX_PANELS, max(1.0, np.ceil(np.log2(span / decay_length + 1.0).max()))))
     edges = np.minimum(decay_length[:, None] * (2.0 ** np.arange(panels + 1) - 1.0),
                        span[:, None])
     start, width = edges[:, :-1], np.diff(edges, axis=1)
@@ -120,14 +135,17 @@ def _log_relative_integral(m: np.ndarray, n: float, alpha_lo: np.ndarray,
         log_terms = (np.log(width[..., None] * WEIGHTS / 2.0)
                      - m[:, None, None] * np.log1p(v / alpha_lo[:, None, None])
                      - n * np.log1p(v / beta_lo[:, None, None]))
-    return np.asarray(logsumexp(log_terms.reshape(len(span), -1), axis=1))
+    return log_sum_exp_rows(log_terms.reshape(len(span), -1))
 
 
 # For fitting: the summed log-likelihood and its gradient in one pass, every dropout integral
 # by quadrature (see log_likelihood_and_gradient).
 FIT_NODES, FIT_WEIGHTS = np.polynomial.legendre.leggauss(16)
 NEGLIGIBLE = 60.0  # the integrand beyond exp(-60) of its start adds nothing to the digits kept
-ROWS_PER_CHUNK = 20_000  # bounds the (rows, panels, nodes) arrays to about 40 MB each
+# Rows times panels per piece of a fit's integrals: pieces small enough to share among the
+# cores evenly, and the (rows, panels, nodes) arrays at about 5 MB each. Each row's integral is
+# its own: the pieces' size changes no figure.
+PANEL_ROWS_PER_PIECE = 40_000
 
 
 def log_likelihood_and_gradient(r: float, alpha: float, s: float, beta: float, x: np.ndarray,
@@ -149,9 +167,11 @@ def log_likelihood_and_gradient(r: float, alpha: float, s: float, beta: float, x
                             -np.log1p(T / beta), s * T / (beta * (beta + T))])
     log_integral = np.full_like(T, -np.inf)
     d_integral = np.zeros((4, T.size))
-    for rows in _panel_groups(m, n, alpha + t_x, beta + t_x, T - t_x):
-        log_integral[rows.index], d_integral[:, rows.index] = _integral_and_gradient(
-            rows, alpha, beta, m[rows.index], n)
+    groups = list(_panel_groups(m, n, alpha + t_x, beta + t_x, T - t_x))
+    integrals = on_every_core(
+        lambda rows: _integral_and_gradient(rows, alpha, beta, m[rows.index], n), groups)
+    for rows, (group_integral, group_gradient) in zip(groups, integrals, strict=True):
+        log_integral[rows.index], d_integral[:, rows.index] = group_integral, group_gradient
     dropped = np.log(s) + r * np.log(alpha) + s * np.log(beta) + log_integral
     d_dropped = d_integral + np.array([np.log(alpha), r / alpha, 1.0 / s + np.log(beta),
                                        s / beta])[:, None]
@@ -183,8 +203,8 @@ def _panel_groups(m: np.ndarray, n: float, low_alpha: np.ndarray, low_beta: np.n
     panels = np.where(span > 0, panels, 0).astype(int)
     for count in np.unique(panels[panels > 0]):
         for chunk in np.array_split(np.flatnonzero(panels == count),
-                                    max(1, int(np.sum(panels == count) * count
-                                               // (ROWS_PER_CHUNK * 8)))):
+                                    -(-int(np.sum(panels == count) * count)
+                                      // PANEL_ROWS_PER_PIECE)):
             edges = np.minimum(decay_length[chunk, None] * (2.0 ** np.arange(count + 1) - 1.0),
                                reach[chunk, None])
             yield _PanelRows(chunk, edges[:, :-1], np.diff(edges, axis=1),
