@@ -1,8 +1,10 @@
 """The report's chapters, in the order the report shows them: CHAPTERS is the registry.
 
 Each chapter lives in one folder (analysis, facts, section, charts) behind one class; its
-template partial is templates/chapters/<key>.html.j2. The pipeline computes every chapter in
-this order, so a chapter may read the results of those before it (its `needs`).
+template partial is templates/chapters/<key>.html.j2. The pipeline starts every chapter's
+analysis in this order, each once the chapters it needs are done (`compute`: two at a time on
+two cores), so a chapter may read the results of those before it that it names in `needs`,
+and only those.
 """
 
 from __future__ import annotations

@@ -46,6 +46,12 @@ class Results:
         """Record a chapter's result (None: the chapter does not apply to this run)."""
         self._by_key[key] = result
 
+    def only(self, keys: tuple[str, ...]) -> Results:
+        """These results alone (those computed of `keys`): what one chapter's analysis reads."""
+        kept = Results()
+        kept._by_key = {key: self._by_key[key] for key in keys if key in self._by_key}
+        return kept
+
     def of(self, key: str, kind: type[T]) -> T:
         """The result of chapter `key`, which must exist and be a `kind`."""
         result = self._by_key.get(key)

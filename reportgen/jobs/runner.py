@@ -102,7 +102,7 @@ def run_unit(
             record_failure(folder, previous, run_at, exc.one_line())
             raise
         result = RunResult(folder, tuple(folder / name for name in files), report.pdf_pages,
-                           report.seconds, report.incomplete)
+                           report.seconds, report.incomplete, report.elapsed)
         return UnitOutcome(config.unit, str(period), "published", folder, result)
 
 
