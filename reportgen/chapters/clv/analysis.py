@@ -27,6 +27,7 @@ from reportgen.models.clv.holdout import (
     LEVEL,
     Backtest,
     CandidateScore,
+    ChallengerAhead,
     FitCache,
     WindowError,
     fit_window,
@@ -213,10 +214,11 @@ def clv_analysis(
     fit = _identified_fit(summary, params, winner) if enough else None
     family = fit.model.name if fit is not None and fit.model is not None else None
     fits: FitCache = {}  # the windows' fits, shared by the rolling and the backtest windows
+    challenger = ChallengerAhead(purchases, observation_end, params, habits_at)
     errors = (rolling_errors(purchases, observation_end, params, family, fits, segments_at)
               if family else ())
     backtests = run_backtests(purchases, observation_end, params, family, errors,
-                              winner[3] if winner else (), fits, habits_at)
+                              winner[3] if winner else (), fits, challenger)
 
     def unavailable(reason: str, fit: ModelFit | None = None) -> ClvResult:
         return ClvResult(params, observation_end, reason, fit, backtests, buying_again, history,

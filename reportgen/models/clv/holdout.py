@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import ClassVar, Protocol
@@ -277,13 +278,36 @@ def rolling_errors(purchases: pl.DataFrame, observation_end: date, params: Holdo
     return tuple(found)
 
 
-def score_challenger(purchases: pl.DataFrame, calibration_end: date, horizon_days: int,
-                     counts: np.ndarray, extra: ExtraFeatures | None = None
-                     ) -> ChallengerScore | None:
-    """The challenger trained on what was known at calibration_end, scored on the holdout
-    `counts` of the calibration customers (sorted by customer_id, as its rows are)."""
-    days = purchase_days(purchases, None, calibration_end + timedelta(days=horizon_days))
-    predicted = challenger_predictions(days, calibration_end, horizon_days, extra)
+Predictions = tuple[pl.DataFrame, np.ndarray, np.ndarray, int] | None
+
+
+class ChallengerAhead:
+    """The challenger's predictions for the latest and the previous backtest window, started
+    in a thread of their own as soon as the windows are known: they need no model fit, so they
+    run beside the rolling windows' fits (1 M customers: 16 s of the chapter's 48). Each is
+    what `challenger_predictions` gives on its own: the trees grow on one OpenMP thread, a
+    setting of the thread that grows them."""
+
+    def __init__(self, purchases: pl.DataFrame, observation_end: date,
+                 params: HoldoutSettings, extra: ExtraFeatures | None = None) -> None:
+        step = timedelta(weeks=params.backtest_weeks)
+        self.horizon_days = params.backtest_weeks * 7
+        ends = (observation_end - step, observation_end - 2 * step)  # run_backtests' windows
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="challenger")
+        self._runs = self._pool.submit(lambda: {end: challenger_predictions(
+            purchase_days(purchases, None, end + timedelta(days=self.horizon_days)), end,
+            self.horizon_days, extra) for end in ends})
+        self._pool.shutdown(wait=False)
+
+    def predictions(self, calibration_end: date) -> Predictions:
+        """The window's predictions (waiting for them): None when the trees cannot be
+        trained. Both windows are done when this returns."""
+        return self._runs.result()[calibration_end]
+
+
+def score_challenger(predicted: Predictions, counts: np.ndarray) -> ChallengerScore | None:
+    """The challenger's predictions for a window's calibration customers (`ChallengerAhead`),
+    scored on their holdout `counts` (sorted by customer_id, as its rows are)."""
     if predicted is None:
         return None
     rows, count, value, training_rows = predicted
@@ -366,22 +390,22 @@ def held_out_coverage(errors: tuple[WindowError, ...], value: bool = False) -> t
 def run_backtests(purchases: pl.DataFrame, observation_end: date, params: HoldoutSettings,
                   family: str | None = None, errors: tuple[WindowError, ...] = (),
                   candidates: tuple[CandidateScore, ...] = (), cache: FitCache | None = None,
-                  extra: ExtraFeatures | None = None) -> tuple[Backtest, ...]:
+                  challenger: ChallengerAhead | None = None) -> tuple[Backtest, ...]:
     """The latest window, the one before it, and, when the history reaches back, the same
     weeks a year earlier: the season the forecast starts in. Latest first; the last-year
     window only when it could run. With `family`, the report's model is the one tested; with
     `errors` (rolling_errors), each window's interval comes from the other windows' misses;
-    `candidates`: the models the latest window chose among, when it chose."""
+    `candidates`: the models the latest window chose among, when it chose; `challenger`: the
+    challenger's predictions for the latest and previous windows, scored beside the model."""
     step = timedelta(weeks=params.backtest_weeks)
     year = timedelta(days=364)  # 52 weeks: the same weekdays a year earlier
     last_year = run_backtest(purchases, observation_end - year + step, params, with_tracking=False,
                              window="last_year", family=family, errors=errors, cache=cache)
     return (run_backtest(purchases, observation_end, params, family=family, errors=errors,
-                         candidates=candidates, with_challenger=True, cache=cache,
-                         extra=extra),
+                         candidates=candidates, challenger=challenger, cache=cache),
             run_backtest(purchases, observation_end - step, params, with_tracking=False,
-                         window="previous", family=family, errors=errors, with_challenger=True,
-                         cache=cache, extra=extra),
+                         window="previous", family=family, errors=errors,
+                         challenger=challenger, cache=cache),
             *((last_year,) if last_year.available else ()))
 
 
@@ -389,8 +413,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
                  with_tracking: bool = True, window: str = "latest", family: str | None = None,
                  errors: tuple[WindowError, ...] = (),
                  candidates: tuple[CandidateScore, ...] = (),
-                 with_challenger: bool = False, cache: FitCache | None = None,
-                 extra: ExtraFeatures | None = None) -> Backtest:
+                 challenger: ChallengerAhead | None = None, cache: FitCache | None = None
+                 ) -> Backtest:
     """Fit on the calibration window, predict the holdout, score the models and the baseline."""
     calibration_end = observation_end - timedelta(weeks=params.backtest_weeks)
     fitted = fit_window(purchases, calibration_end, observation_end, params, family, cache)
@@ -435,8 +459,8 @@ def run_backtest(purchases: pl.DataFrame, observation_end: date, params: Holdout
         spend_method=spend.method,
         spend_errors=spend_errors,
         candidates=candidates,
-        challenger=score_challenger(purchases, calibration_end, params.backtest_weeks * 7,
-                                    counts, extra) if with_challenger else None,
+        challenger=score_challenger(challenger.predictions(calibration_end), counts)
+        if challenger is not None else None,
         alive_check=lapsed_buy_less(
             model.p_alive(per_customer.frequency, per_customer.recency, per_customer.T),
             counts > 0, per_customer.frequency) if model.estimates_dropout else None,
