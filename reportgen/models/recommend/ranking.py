@@ -156,13 +156,17 @@ def with_because(fitted: FittedSuggestions, model: ProductWeights, ranked: pl.Da
     rows only, CHUNK_ROWS customers at a time: asking for it after the rows are filtered
     costs a fraction of asking for every candidate."""
     rows = np.unique(ranked["row"].to_numpy())
+    # Each suggestion's chunk, from its row's place among the rows: one pass over the
+    # suggestions, not one per chunk (170 chunks of 1.7 M suggestions took 5.6 s).
+    asked_by_chunk = ranked.select(pl.col("row").alias("local"), "column").with_columns(
+        pl.Series("chunk", np.searchsorted(rows, ranked["row"].to_numpy()) // CHUNK_ROWS)
+    ).partition_by("chunk", as_dict=True, include_key=False)
     parts = []
     for start in range(0, rows.size, CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
         bought = fitted.matrix.bought[chunk]
         bought_row = np.repeat(chunk, np.diff(bought.indptr))
-        asked = ranked.filter(pl.col("row").is_in(chunk)).select(
-            pl.col("row").alias("local"), "column")
+        asked = asked_by_chunk[(start // CHUNK_ROWS,)]
         parts.append(_because(model, asked, bought_row, bought.indices, True))
     found = pl.concat(parts).rename({"local": "row"}) if parts else pl.DataFrame(
         schema={"row": pl.Int64, "column": pl.Int64, "because_column": pl.Int64})
