@@ -4,6 +4,7 @@ generate-data."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -534,10 +535,25 @@ def _failed(message: str, code: int) -> None:
     _state["run"] = None
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (Ctrl-C) is among the exceptions that led to `exc`."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main() -> None:
     """Entry point: typer handles usage errors; reportgen errors print as one line."""
     try:
-        app()
+        try:
+            app()
+        except SystemExit as exc:
+            if interrupted(exc):  # click turns Ctrl-C into "Aborted!" and exit 1
+                raise KeyboardInterrupt from None
+            raise
     except ReportgenError as exc:
         if _state["debug"]:
             traceback.print_exc()
@@ -547,7 +563,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
-        sys.exit(130)
+        # At once: the analyses' threads (chapters.compute) cannot be stopped, and the exit
+        # would wait for them (on 10 M lines, a minute and more). What the run had written is
+        # behind it already: every `with` of the main thread has closed on the way here.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except Exception as exc:  # the last line of defence: one line, not a traceback
         if _state["debug"]:
             traceback.print_exc()
