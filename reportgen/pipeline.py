@@ -56,6 +56,7 @@ class StageTimer:
         name to the callback, so a long stage says how much it is working through."""
         if self.on_stage:
             self.on_stage(f"{name} ({size})" if size else name)
+        self.seconds.setdefault(name, 0.0)  # listed in the order the stages start
         started = time.perf_counter()
         try:
             yield
