@@ -53,7 +53,9 @@ ROWS_PER_PIECE = 20_000
 
 def in_row_chunks(function: Callable[..., np.ndarray], *columns: np.ndarray) -> np.ndarray:
     """function(*columns) for a function that works row by row (each row's result from that
-    row's values alone), computed in pieces of ROWS_PER_PIECE rows on every core."""
+    row's values alone), computed in pieces of ROWS_PER_PIECE rows on every core. The columns
+    are broadcast to one shape first (a single value stands for every row)."""
+    columns = tuple(np.broadcast_arrays(*columns))
     rows = columns[0].size
     if rows <= ROWS_PER_PIECE:
         return function(*columns)

@@ -57,3 +57,13 @@ def test_a_piece_keeps_the_callers_numpy_error_settings() -> None:
         assert all(np.isneginf(logs).all() for logs in cores.on_every_core(np.log, pieces))
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
         cores.on_every_core(np.log, pieces)
+
+
+def test_a_single_value_stands_for_every_row() -> None:
+    """One age for every customer (as lifetimes accepts it): the same as the age repeated."""
+    x, t_x, T, _ = histories()
+    for model in ("bgnbd", "mbgnbd"):
+        np.testing.assert_array_equal(
+            beta_geometric.expected_purchases(model, 0.4, 6.0, 0.7, 3.0, 13.0, x, t_x, 60.0),
+            beta_geometric.expected_purchases(model, 0.4, 6.0, 0.7, 3.0, 13.0, x, t_x,
+                                              np.full(CUSTOMERS, 60.0)))

@@ -106,7 +106,7 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     second form for where the first overflows); here the second form is evaluated only where
     the first overflows.
     """
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
     z = t / (alpha + T + t)
     if model == "bgnbd":
         if x.size >= DISTINCT_FROM:  # the term depends on (x, T) only: once per distinct pair
