@@ -61,7 +61,7 @@ def test_a_piece_keeps_the_callers_numpy_error_settings() -> None:
 
 def test_a_single_value_stands_for_every_row() -> None:
     """One age for every customer (as lifetimes accepts it): the same as the age repeated."""
-    x, t_x, T, _ = histories()
+    x, t_x, _, _ = histories()
     for model in ("bgnbd", "mbgnbd"):
         np.testing.assert_array_equal(
             beta_geometric.expected_purchases(model, 0.4, 6.0, 0.7, 3.0, 13.0, x, t_x, 60.0),
