@@ -1,29 +1,19 @@
 """The chapters' analyses on every core (`chapters.compute`): each after its needs, reading only
-them, the first failure in the registry's order raised, and the same results on one core."""
+them, the first failure in the registry's order raised. That they give the same report as one
+at a time, file by file and figure by figure, is report/test_report.py's
+test_same_input_gives_identical_outputs (its second build runs the analyses side by side)."""
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
-import polars as pl
 import pytest
-from conftest import write_demo_unit
 
-from reportgen.chapters import CHAPTERS
 from reportgen.chapters.base import AnalysisInputs, Chapter, Results
-from reportgen.chapters.clv.analysis import ClvResult
 from reportgen.chapters.compute import compute_chapters
-from reportgen.config import load_unit_config
-from reportgen.outputs.previous import PublishedHistory
-from reportgen.period import Period
-from reportgen.pipeline import StageTimer, read_and_clean
 
 WAIT = 10.0  # seconds a test chapter waits for another before it gives up
 
@@ -118,51 +108,3 @@ def test_the_first_failure_in_the_registry_order_is_raised_and_nothing_starts_af
     with pytest.raises(RuntimeError, match="a failed"):
         compute_chapters(chapters, inputs(), untimed, workers=2)
     assert sorted(seen.started) == ["a", "b"]
-
-
-def assert_same(mine: Any, other: Any, where: str) -> None:
-    """mine and other hold the same values, to the last bit: frames, arrays, dataclasses,
-    containers and plain values, compared all the way down."""
-    assert type(mine) is type(other), where
-    if isinstance(mine, pl.DataFrame):
-        assert mine.equals(other, null_equal=True), where
-    elif isinstance(mine, np.ndarray):
-        np.testing.assert_array_equal(mine, other, err_msg=where)
-    elif is_dataclass(mine):
-        for name in (f.name for f in fields(mine)):
-            assert_same(getattr(mine, name), getattr(other, name), f"{where}.{name}")
-    elif isinstance(mine, dict):
-        assert mine.keys() == other.keys(), where
-        for key in mine:
-            assert_same(mine[key], other[key], f"{where}[{key!r}]")
-    elif isinstance(mine, list | tuple):
-        assert len(mine) == len(other), where
-        for index, (a, b) in enumerate(zip(mine, other, strict=True)):
-            assert_same(a, b, f"{where}[{index}]")
-    elif isinstance(mine, float):
-        assert mine == other or (math.isnan(mine) and math.isnan(other)), where
-    elif hasattr(mine, "__dict__"):
-        assert_same(vars(mine), vars(other), where)
-    else:
-        assert mine == other, where
-
-
-@pytest.mark.slow
-def test_the_report_analyses_on_two_cores_equal_those_on_one(tmp_path: Path) -> None:
-    """Every chapter's result of the demo unit, every frame and figure in it, is the same to
-    the last bit computed two at a time as one at a time."""
-    config = load_unit_config(write_demo_unit(tmp_path))
-    period = Period.parse("2024-12")
-    source, clean = read_and_clean(config, period, StageTimer())
-
-    def computed(workers: int) -> Results:
-        analysed = AnalysisInputs(config, period, source, clean, Results(),
-                                  PublishedHistory().earlier)
-        compute_chapters(CHAPTERS, analysed, untimed, workers=workers)
-        return analysed.results
-
-    alone, side_by_side = computed(1), computed(2)
-    assert alone.get("clv", ClvResult) is not None and alone.get("suggestions", object)
-    for chapter in CHAPTERS:
-        assert_same(side_by_side.get(chapter.key, object), alone.get(chapter.key, object),
-                    chapter.key)

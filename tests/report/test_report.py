@@ -133,8 +133,9 @@ def build_and_write(config_file: str, period: str, folder: str) -> None:
 
 @pytest.mark.slow  # builds the whole CLV chapter (backtests, season, draws) twice
 def test_same_input_gives_identical_outputs(tmp_path: Path) -> None:
-    """Built here (one thread) and in a process on every core: the same files, and every
-    figure of the manifest to the last bit."""
+    """Built here (one thread, one analysis at a time) and in a process on every core (the
+    analyses side by side, `chapters.compute`): the same files, and every figure of the
+    manifest to the last bit."""
     config_file = write_demo_unit(tmp_path)
     first = build_report(load_unit_config(config_file), PERIOD, renderer=DraftRenderer()).files
     on_every_core("from report.test_report import build_and_write; build_and_write(*sys.argv[1:])",
