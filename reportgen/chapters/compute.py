@@ -10,7 +10,6 @@ the results do not depend on the number of cores.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
@@ -18,15 +17,15 @@ from dataclasses import replace
 from typing import Any
 
 from reportgen.chapters.base import AnalysisInputs, Chapter
-from reportgen.models.cores import cores
+from reportgen.models.cores import cores, one_core_to_itself
 
 Stage = Callable[[str, str], AbstractContextManager[None]]
 
 
 def at_once() -> int:
     """How many analyses run at the same time: one per core, one where the process has one
-    core to itself (POLARS_MAX_THREADS=1, as make test's workers run)."""
-    return 1 if os.environ.get("POLARS_MAX_THREADS") == "1" else cores()
+    core to itself (`one_core_to_itself`)."""
+    return 1 if one_core_to_itself() else cores()
 
 
 def compute_chapters(chapters: Sequence[Chapter[Any]], inputs: AnalysisInputs, stage: Stage,

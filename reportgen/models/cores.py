@@ -26,6 +26,12 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def one_core_to_itself() -> bool:
+    """Whether the process was given one core's worth of work (POLARS_MAX_THREADS=1, as
+    make test's workers run): there, work beside the main line only takes its core."""
+    return os.environ.get("POLARS_MAX_THREADS") == "1"
+
+
 @cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="reportgen-cores")

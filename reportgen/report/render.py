@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -21,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from reportgen.display.charts import ChartSpec
+from reportgen.models.cores import one_core_to_itself
 from reportgen.paths import ASSETS_DIR
 from reportgen.report.templates import template_environment
 from reportgen.segment_catalogue import swatch_css
@@ -106,7 +106,7 @@ class Renderer:
         nothing for a renderer that lays out no PDF of its own, or where the process has one
         core to itself (POLARS_MAX_THREADS=1, as make test runs): there the head start would
         take the analyses' core. Never fails (it is only a head start)."""
-        if type(self).pdf is not Renderer.pdf or os.environ.get("POLARS_MAX_THREADS") == "1":
+        if type(self).pdf is not Renderer.pdf or one_core_to_itself():
             return  # no PDF of its own, or one core to itself (make test's workers): no gain
         try:
             self.chart_svg({"data": {"values": [{"x": 1}]}, "mark": "bar",
