@@ -109,13 +109,12 @@ def expected_purchases(model: str, r: float, alpha: float, a: float, b: float, t
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
     z = t / (alpha + T + t)
     if model == "bgnbd":
-        if x.size >= DISTINCT_FROM:  # the term depends on (x, T) only: once per distinct pair
-            pairs = distinct_pairs(x, T)
-            log_term = in_row_chunks(lambda xs, Ts: bgnbd_log_term(r, alpha, a, b, t, xs, Ts),
-                                     pairs.x, pairs.T)[pairs.index]
-        else:
-            log_term = in_row_chunks(lambda xs, Ts: bgnbd_log_term(r, alpha, a, b, t, xs, Ts),
-                                     x, T)
+        # The term depends on (x, T) only: from DISTINCT_FROM customers, once per distinct pair.
+        pairs = distinct_pairs(x, T) if x.size >= DISTINCT_FROM else None
+        log_term = in_row_chunks(lambda xs, Ts: bgnbd_log_term(r, alpha, a, b, t, xs, Ts),
+                                 *((pairs.x, pairs.T) if pairs is not None else (x, T)))
+        if pairs is not None:
+            log_term = log_term[pairs.index]
         numerator = (a + b + x - 1) / (a - 1) * (
             1 - np.exp(log_term + (r + x) * np.log((alpha + T) / (alpha + t + T))))
         odds = np.where(x > 0, a / (b + np.maximum(x, 1.0) - 1), 0.0)
