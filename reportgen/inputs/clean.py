@@ -220,7 +220,7 @@ def cleaned(source: InputReading, plan: CleaningPlan, tables: dict[str, pl.DataF
     """The clean transactions from the plan's collected tables (`CleaningPlan.names`), with
     the reading's own log entries before the cleaning rules'."""
     counts = tables.pop("counts").row(0, named=True)
-    if source.later_rows:  # a database's rows after the bound, counted there, not read
+    if source.later_rows:  # lines after the bound, counted by the reader, not read
         counts["future_rows"] = int(counts["future_rows"] or 0) + source.later_rows
         counts["future_revenue"] = float(counts["future_revenue"] or 0.0) + source.later_revenue
     if source.time_range is not None:

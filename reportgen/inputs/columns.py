@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import narwhals as nw
 import polars as pl
@@ -14,6 +16,10 @@ from reportgen.config import CANONICAL_COLUMNS, UnitConfig
 from reportgen.errors import InputError
 from reportgen.inputs.files import file_format, other_delimiter, workbook_sheets
 from reportgen.inputs.reduce import MAX_LINE_VALUE, money_sum
+
+# Lines read into memory (a DataFrame) or to be read (a LazyFrame: a Parquet file's scan).
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
 
 TEXT_COLUMNS = ("invoice", "stock_code", "description", "country")
 
@@ -96,17 +102,6 @@ class TypeConversion:
         return f"{self.column} stored as {self.stored}, read as {self.read_as}"
 
 
-def type_conversions(config: UnitConfig, raw: pl.DataFrame) -> list[TypeConversion]:
-    """How the typed values of a source (Parquet, a database) are normalised: exact decimals
-    to floating point, numeric ids to text ids, times with a zone to the unit's local time,
-    dates to midnight. Text sources (CSV) are parsed, not converted, and list nothing."""
-    mapping = config.source.columns.model_dump()
-    stored = {canon: (stored_kind(raw.schema[mapping[canon]]),
-                      raw.height - raw[mapping[canon]].null_count())
-              for canon in CANONICAL_COLUMNS if mapping[canon] in raw.schema}
-    return conversions_of(stored, config.local_zone)
-
-
 def stored_kind(dtype: pl.DataType) -> str | None:
     """decimal, integer, float, date or zoned:<zone> where reading converts the type."""
     if isinstance(dtype, pl.Decimal):
@@ -170,21 +165,69 @@ class DateReading:
         return "day-first" if self.date_format.startswith("%d") else "month-first"
 
 
-def typed_columns(
-    config: UnitConfig, path: Path | str, raw: pl.DataFrame, local_zone: str | None
-) -> tuple[pl.DataFrame, pl.DataFrame, DateReading | None]:
-    """Map the file's columns to canonical names and types, times in `local_zone`; return
-    (good rows, malformed rows, how the dates were read when the data decided it)."""
-    problems = missing_column_problems(config, path, raw.columns)
+@dataclass(frozen=True)
+class LaterLines:
+    """Readable lines of the unit's countries dated on or after the period's bound, counted
+    (with their value and first and last local time) and not read into memory."""
+
+    rows: int = 0
+    revenue: float = 0.0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TypedLines:
+    """One source's lines in canonical columns: its rows, the readable lines before the
+    period's bound, the unreadable ones (raw and typed side by side), how the dates were read
+    when the data decided it, the type conversions, and the readable lines after the bound."""
+
+    rows: int
+    good: pl.DataFrame
+    bad: pl.DataFrame
+    reading: DateReading | None
+    conversions: list[TypeConversion]
+    later: LaterLines
+
+
+def typed_columns(config: UnitConfig, path: Path | str, raw: pl.DataFrame | pl.LazyFrame,
+                  local_zone: str | None, later: pl.Expr | None = None) -> TypedLines:
+    """Map the source's columns to canonical names and types, times in `local_zone`. A lazy
+    `raw` (a Parquet scan) is never held whole: only its readable lines for which `later`
+    (over the typed columns) is false are collected; those for which it is true are counted."""
+    problems = missing_column_problems(config, path, raw.collect_schema().names())
     if problems:
         raise problems[0]
-    typed, reading = typed_frame(config, path, raw, local_zone)
-    problems = unreadable_column_problems(config, path, typed)
+    typed, reading = typed_frame(config, path, raw.lazy(), local_zone)
+    frame = typed.cache()  # typed once for the four queries below
+    malformed = pl.col("malformed")
+    after = ~malformed & (pl.lit(False) if later is None else later)
+    totals, good, bad, later_lines = pl.collect_all([
+        frame.select(pl.len().alias("rows"),
+                     *(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS),
+                     *(pl.col(f"raw_{c}").count().alias(f"present_{c}")
+                       for c in CANONICAL_COLUMNS)),
+        frame.filter(~malformed & ~after).select(CANONICAL_COLUMNS),
+        frame.filter(malformed),
+        nw.from_native(frame.filter(after)).select(
+            nw.len().alias("rows"),
+            money_sum(nw.col("quantity") * nw.col("unit_price")).alias("revenue"),
+            nw.col("invoice_date").min().alias("first"),
+            nw.col("invoice_date").max().alias("last")).to_native(),
+    ])
+    counts = totals.row(0, named=True)
+    problems = unreadable_column_problems(
+        config, path, {c: counts[c] for c in CANONICAL_COLUMNS}, counts["rows"], bad)
     if problems:
         raise problems[0]
-    good = typed.filter(~pl.col("malformed")).select(CANONICAL_COLUMNS)
-    bad = typed.filter(pl.col("malformed"))
-    return good, bad, reading
+    schema = frame.collect_schema()
+    stored = {c: (stored_kind(schema[f"raw_{c}"]), counts[f"present_{c}"])
+              for c in CANONICAL_COLUMNS}
+    after_bound = later_lines.row(0, named=True)
+    return TypedLines(counts["rows"], good, bad, reading,
+                      conversions_of(stored, config.local_zone),
+                      LaterLines(after_bound["rows"], float(after_bound["revenue"] or 0.0),
+                                 after_bound["first"], after_bound["last"]))
 
 
 def missing_column_problems(config: UnitConfig, path: Path | str, columns: list[str]
@@ -222,8 +265,8 @@ def missing_column_problems(config: UnitConfig, path: Path | str, columns: list[
     ]
 
 
-def typed_frame(config: UnitConfig, path: Path | str, raw: pl.DataFrame,
-                local_zone: str | None = None) -> tuple[pl.DataFrame, DateReading | None]:
+def typed_frame(config: UnitConfig, path: Path | str, raw: Frame, local_zone: str | None = None
+                ) -> tuple[Frame, DateReading | None]:
     """Raw and typed canonical columns side by side, a source row number and a malformed flag;
     and how the dates were read when the data decided their day-month order. Times are the
     unit's local times (`local_zone`, default the unit's `UnitConfig.local_zone`)."""
@@ -232,11 +275,13 @@ def typed_frame(config: UnitConfig, path: Path | str, raw: pl.DataFrame,
     selected = raw.select(
         [pl.col(mapping[c]).alias(f"raw_{c}") for c in CANONICAL_COLUMNS]
     ).with_row_index("row_number", offset=2 if file_format(config, path) == "csv" else 1)
+    schema = selected.collect_schema()
     date_format, reading = config.source.date_format, None
-    if date_format is None:
-        date_format, reading = checked_date_format(config, path, selected["raw_invoice_date"])
+    if date_format is None and schema["raw_invoice_date"] == pl.String:
+        dates = selected.lazy().select("raw_invoice_date").collect().to_series()
+        date_format, reading = checked_date_format(config, path, dates)
     typed = selected.with_columns(
-        [cast_column(c, selected.schema[f"raw_{c}"], date_format,
+        [cast_column(c, schema[f"raw_{c}"], date_format,
                      config.source.decimal_comma, zones).alias(c)
          for c in CANONICAL_COLUMNS]
     ).with_columns(  # a line worth more than any sale is a keying error: its price unreadable
@@ -248,16 +293,15 @@ def typed_frame(config: UnitConfig, path: Path | str, raw: pl.DataFrame,
     return typed.with_columns(malformed.alias("malformed")), reading
 
 
-def unreadable_column_problems(
-    config: UnitConfig, path: Path | str, typed: pl.DataFrame
-) -> list[InputError]:
-    """One error per column where most values cannot be read as the column's type."""
+def unreadable_column_problems(config: UnitConfig, path: Path | str, failures: dict[str, int],
+                               rows: int, bad: pl.DataFrame) -> list[InputError]:
+    """One error per column where most of the `rows` values cannot be read as the column's
+    type (`failures` by column, from `column_failures`; `bad`, the unreadable lines)."""
     mapping = config.source.columns.model_dump()
     problems = []
-    failures = typed.select(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS).row(0, named=True)
     for column in CANONICAL_COLUMNS:
-        if typed.height and failures[column] > MAX_MALFORMED_SHARE * typed.height:
-            failed = typed.filter(_failed(column))
+        if rows and failures[column] > MAX_MALFORMED_SHARE * rows:
+            failed = bad.filter(_failed(column))
             example = failed[f"raw_{column}"].cast(pl.String)[0]
             hint = (
                 f"set source.date_format in {config.config_file}"
@@ -269,11 +313,16 @@ def unreadable_column_problems(
                 else f"check source.columns.{column} in {config.config_file}"
             )
             problems.append(InputError(
-                f"{failed.height:,} of {typed.height:,} values are not a valid {column} "
+                f"{failed.height:,} of {rows:,} values are not a valid {column} "
                 f"(e.g. '{example}')",
                 unit=config.unit, file=path, column=mapping[column], hint=hint,
             ))
     return problems
+
+
+def column_failures(typed: pl.DataFrame) -> dict[str, int]:
+    """Per canonical column, the values present that could not be read (of `typed_frame`)."""
+    return typed.select(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS).row(0, named=True)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -131,19 +133,40 @@ def file_format(config: UnitConfig, path: Path | str) -> str:
 
 def read_raw_file(config: UnitConfig, path: Path) -> pl.DataFrame:
     """Read one file as it is, with the file's own column names."""
-    if path.stat().st_size == 0:
-        raise InputError(
-            "the file is empty", unit=config.unit, file=path,
-            hint="point source.path at a file with transactions",
-        )
+    check_not_empty(config, path)
     fmt = file_format(config, path)
-    try:
+    with unreadable_file(config, path, fmt):
         if fmt == "csv":
             return read_csv_text(config, path)
         if fmt == "xlsx":
             sheet = {"sheet_name": config.source.sheet} if config.source.sheet else {}
             return pl.read_excel(path, engine="calamine", **sheet)  # type: ignore[call-overload,no-any-return]
         return pl.read_parquet(path)
+
+
+def scan_parquet_file(config: UnitConfig, path: Path) -> pl.LazyFrame:
+    """A Parquet file to read lazily (its schema checked now), with its own column names."""
+    check_not_empty(config, path)
+    with unreadable_file(config, path, "parquet"):
+        scan = pl.scan_parquet(path)
+        scan.collect_schema()
+        return scan
+
+
+def check_not_empty(config: UnitConfig, path: Path) -> None:
+    """InputError for a file of zero bytes."""
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the file is empty", unit=config.unit, file=path,
+            hint="point source.path at a file with transactions",
+        )
+
+
+@contextmanager
+def unreadable_file(config: UnitConfig, path: Path, fmt: str) -> Iterator[None]:
+    """A file its reader cannot read (not the format, cut short) as one InputError line."""
+    try:
+        yield
     except InputError:
         raise
     except Exception as exc:  # polars and its readers raise many types for unreadable files

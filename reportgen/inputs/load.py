@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -12,15 +13,16 @@ from reportgen.config import UnitConfig
 from reportgen.errors import InputError
 from reportgen.inputs.columns import (
     DateReading,
+    LaterLines,
     MalformedValue,
     TimeZones,
     TypeConversion,
+    TypedLines,
     cast_column,
     line_revenue,
     malformed_examples,
     merged_conversions,
     missing_column_problems,
-    type_conversions,
     typed_columns,
 )
 from reportgen.inputs.database import (
@@ -34,9 +36,12 @@ from reportgen.inputs.database import (
 from reportgen.inputs.files import (
     check_fits_in_memory,
     check_lines_fit_in_memory,
+    file_format,
     file_sha256,
     input_paths,
     read_raw_file,
+    scan_parquet_file,
+    unreadable_file,
 )
 
 # What makes two files' lines the same line: descriptions and countries may be written
@@ -100,22 +105,23 @@ def read_transactions(config: UnitConfig, until: datetime | None = None) -> Tran
     files: list[InputFile] = []
     examples: list[MalformedValue] = []
     readings: list[DateReading] = []
+    later: list[LaterLines] = []
     malformed_rows = 0
     malformed_revenue = 0.0
     check_fits_in_memory(config)
     for source in config.source.readers():
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
-            raw = read_raw_file(entry, path)
-            typed, bad, reading = typed_columns(entry, path, raw, config.local_zone)
-            conversions.extend(type_conversions(entry, raw))
-            if reading is not None:
-                readings.append(reading)
-            files.append(InputFile(str(path), file_sha256(path), raw.height))
-            malformed_rows += bad.height
-            malformed_revenue += line_revenue(bad)
-            examples.extend(malformed_examples(path, bad))
-            frames.append(typed.with_columns(pl.lit(len(frames)).alias("file_index")))
+            lines = read_file(entry, path, config.local_zone, until)
+            conversions.extend(lines.conversions)
+            if lines.reading is not None:
+                readings.append(lines.reading)
+            files.append(InputFile(str(path), file_sha256(path), lines.rows))
+            malformed_rows += lines.bad.height
+            malformed_revenue += line_revenue(lines.bad)
+            examples.extend(malformed_examples(path, lines.bad))
+            later.append(lines.later)
+            frames.append(lines.good.with_columns(pl.lit(len(frames)).alias("file_index")))
     rows_read = sum(f.rows for f in files)
     if rows_read == 0:
         raise InputError(
@@ -125,12 +131,13 @@ def read_transactions(config: UnitConfig, until: datetime | None = None) -> Tran
     stacked = pl.concat(frames) if len(frames) > 1 else frames[0]
     transactions, overlap = drop_overlaps(stacked)
     filtered = filter_countries(config, transactions)
+    later_revenue = sum(part.revenue for part in later)
     return TransactionInput(
         transactions=filtered,
         files=tuple(files),
         rows_read=rows_read,
         rows_other_countries=transactions.height - filtered.height,
-        revenue_read=line_revenue(stacked) + malformed_revenue,
+        revenue_read=line_revenue(stacked) + malformed_revenue + later_revenue,
         revenue_other_countries=line_revenue(other_countries(config, transactions)),
         malformed_rows=malformed_rows,
         malformed_revenue=malformed_revenue,
@@ -139,7 +146,46 @@ def read_transactions(config: UnitConfig, until: datetime | None = None) -> Tran
         overlap_revenue=line_revenue(overlap),
         date_readings=tuple(readings),
         conversions=merged_conversions(conversions),
+        later_rows=sum(part.rows for part in later),
+        later_revenue=later_revenue,
+        time_range=later_time_range(later),
     )
+
+
+def read_file(config: UnitConfig, path: Path, local_zone: str | None, until: datetime | None
+              ) -> TypedLines:
+    """One file's lines in canonical columns, those dated on or after `until` (of the unit's
+    countries) counted and not kept. A Parquet file is scanned, not loaded: only its mapped
+    columns are read, and only the lines kept are held in memory."""
+    if file_format(config, path) != "parquet":
+        return typed_columns(config, path, read_raw_file(config, path), local_zone,
+                             after_bound(config, until))
+    scan = scan_parquet_file(config, path)
+    problems = missing_column_problems(config, path, scan.collect_schema().names())
+    if problems:
+        raise problems[0]
+    mapped = list(dict.fromkeys(config.source.columns.model_dump().values()))
+    with unreadable_file(config, path, "parquet"):
+        return typed_columns(config, path, scan.select(mapped), local_zone,
+                             after_bound(config, until))
+
+
+def after_bound(config: UnitConfig, until: datetime | None) -> pl.Expr | None:
+    """Over typed lines: dated on or after the period's bound `until` and of the unit's
+    countries (None: no bound, every line is read). Lines of other countries are read and
+    counted as such whatever their date, as without a bound."""
+    if until is None:
+        return None
+    later = pl.col("invoice_date") >= until
+    countries = config.filters.countries
+    return later if countries is None else later & pl.col("country").is_in(countries)
+
+
+def later_time_range(later: list[LaterLines]) -> tuple[datetime, datetime] | None:
+    """The first and last local time of the lines after the bound, over every file."""
+    firsts = [part.first for part in later if part.first is not None]
+    lasts = [part.last for part in later if part.last is not None]
+    return (min(firsts), max(lasts)) if firsts and lasts else None
 
 
 def read_database(config: UnitConfig, until: datetime | None) -> TransactionInput:
@@ -160,7 +206,8 @@ def read_database(config: UnitConfig, until: datetime | None) -> TransactionInpu
         raise InputError(f"the {'table' if config.source.table else 'query'} has no rows",
                          unit=config.unit, file=label,
                          hint="point source.table or source.query at the order lines")
-    typed, bad, reading = typed_columns(config, label, raw, config.local_zone)
+    lines = typed_columns(config, label, raw, config.local_zone)
+    typed, bad, reading = lines.good, lines.bad, lines.reading
     if pushed.countries is not None:  # the database kept the other countries' lines
         check_countries_present(config, set(counts.countries))
         filtered, other = typed, typed.clear()
@@ -178,7 +225,7 @@ def read_database(config: UnitConfig, until: datetime | None) -> TransactionInpu
         malformed_revenue=line_revenue(bad),
         malformed_examples=tuple(malformed_examples(label, bad)[:5]),
         date_readings=(reading,) if reading is not None else (),
-        conversions=tuple(type_conversions(config, raw)),
+        conversions=tuple(lines.conversions),
         later_rows=counts.later_rows,
         later_revenue=counts.later_revenue,
         time_range=local_time_range(config, counts) if pushed.until is not None else None,

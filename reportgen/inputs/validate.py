@@ -15,7 +15,12 @@ from reportgen.config import ConfigErrors, UnitConfig, load_unit_config
 from reportgen.display.formatting import day, money
 from reportgen.errors import ConfigError, InputError, ReportgenError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions, nothing_left
-from reportgen.inputs.columns import missing_column_problems, typed_frame, unreadable_column_problems
+from reportgen.inputs.columns import (
+    column_failures,
+    missing_column_problems,
+    typed_frame,
+    unreadable_column_problems,
+)
 from reportgen.inputs.database import connected, source_columns
 from reportgen.inputs.files import check_fits_in_memory, input_paths, read_raw_file
 from reportgen.inputs.load import TransactionInput, filter_countries, read_transactions
@@ -88,7 +93,8 @@ def validate_unit(
         if reading is not None:
             report.facts.append(f"{path}: dates read {reading.order} ({reading.date_format}); "
                                 f"the other order cannot read e.g. '{reading.example}'")
-        unreadable = unreadable_column_problems(config, path, typed)
+        unreadable = unreadable_column_problems(config, path, column_failures(typed), typed.height,
+                                                typed.filter(pl.col("malformed")))
         report.problems.extend(p.one_line() for p in unreadable)
         if unreadable:
             continue

@@ -220,3 +220,61 @@ def test_a_source_needs_a_path_or_files(write_unit: UnitFactory) -> None:
     with pytest.raises(ConfigErrors, match=r"give source\.path, or list the files under "
                                            r"source\.files"):
         load_unit_config(path)
+
+
+# Issue 35: a file's lines after the period are counted, not read; a Parquet file is scanned,
+# and only its mapped columns are read.
+
+UNTIL = datetime(2011, 2, 1)  # the analysis date of period 2011-01
+PERIOD_AND_AFTER = lines(
+    ("536365", "A", 6, "2011-01-03 08:26:00", 2.55, "17850"),
+    ("536366", "A", 2, "2011-01-31 23:59:00", 2.55, "13047"),
+    ("536367", "C", 3, "2011-02-01 00:00:00", 4.25, "12583", "France"),
+    ("536368", "A", 4, "2011-02-01 00:00:00", 2.55, "17850"),
+    ("536368", "A", 4, "2011-02-01 00:00:00", 2.55, "17850"),  # a duplicate, after the period
+    ("536369", "B", None, "2011-02-20 15:00:00", 3.39, "13047"),  # unreadable, after it
+    ("536370", "B", 5, "2011-03-20 15:00:00", 3.39, "13047"),
+)
+
+
+@pytest.mark.parametrize("data_name", ["t.parquet", "t.csv"])
+def test_lines_after_the_period_are_counted_not_read(write_unit: UnitFactory,
+                                                     data_name: str) -> None:
+    config = load_unit_config(write_unit(PERIOD_AND_AFTER, data_name=data_name,
+                                         filters={"countries": ["United Kingdom"]}))
+    read = read_transactions(config, UNTIL)
+    assert read.transactions["invoice"].to_list() == ["536365", "536366"]
+    # France's line is of another country whatever its date; the unreadable line is unreadable.
+    assert (read.later_rows, read.rows_other_countries, read.malformed_rows) == (3, 1, 1)
+    assert read.later_revenue == pytest.approx(2 * 4 * 2.55 + 5 * 3.39)
+    assert read.time_range == (datetime(2011, 2, 1), datetime(2011, 3, 20, 15, 0))
+    assert read.rows_read == 7 and read.files[0].rows == 7
+    assert read.revenue_read == pytest.approx(8 * 2.55 + 3 * 4.25 + 8 * 2.55 + 5 * 3.39)
+    clean = clean_transactions(read, UNTIL, config.cleaning)
+    future = next(e for e in clean.log if e.rule.startswith("Dated on or after"))
+    assert (future.rows, future.revenue) == (3, pytest.approx(read.later_revenue))
+    assert clean.last_line == datetime(2011, 3, 20, 15, 0)  # the data's last line, though unread
+    # Without a bound (validate reads everything), every readable line is read.
+    assert read_transactions(config).transactions.height == 5
+
+
+def test_a_parquet_file_reads_only_its_mapped_columns(write_unit: UnitFactory,
+                                                      tmp_path: Path) -> None:
+    """An unmapped column that cannot be read (its pages damaged) does not stop the reading:
+    only the mapped columns are read from the file."""
+    import pyarrow.parquet as pq
+
+    data = SAMPLE.with_columns(pl.lit("x" * 200).alias("Notes"))
+    config = load_unit_config(write_unit(data, data_name="t.parquet"))
+    path = tmp_path / "t.parquet"
+    pq.write_table(data.to_arrow(), path, compression="none", use_dictionary=False)
+    notes = pq.ParquetFile(path).metadata.row_group(0).column(data.columns.index("Notes"))
+    damaged = bytearray(path.read_bytes())
+    start = notes.data_page_offset
+    damaged[start:start + notes.total_compressed_size] = b"\xff" * notes.total_compressed_size
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(pl.exceptions.ComputeError):
+        pl.read_parquet(path)  # the whole file cannot be read
+    read = read_transactions(config)
+    assert read.transactions["invoice"].to_list() == ["536365", "536366", "C536367"]
+    assert read.rows_read == 3
