@@ -16,7 +16,7 @@ from typing import Any
 
 from reportgen.chapters import CHAPTERS, fact_specs
 from reportgen.chapters.base import AnalysisInputs, Chapter, Results
-from reportgen.chapters.compute import compute_chapters
+from reportgen.chapters.compute import compute_chapters, import_libraries_ahead
 from reportgen.config import UnitConfig
 from reportgen.errors import OutputError
 from reportgen.inputs.clean import CleanTransactions, clean_transactions
@@ -126,6 +126,7 @@ def build_report(
     # Rendering's start-up beside the analyses, which leave a core free now and then.
     warming = threading.Thread(target=renderer.warm_up, name="render-warm-up", daemon=True)
     warming.start()
+    import_libraries_ahead()
     source, clean = read_and_clean(config, period, timer)
     results = Results()
     inputs = AnalysisInputs(config, period, source, clean, results, history.earlier)

@@ -87,3 +87,31 @@ def test_no_model_imports_a_forbidden_library_itself() -> None:
     # threadpoolctl: scikit-learn's own thread control.
     assert imported - {"numpy", "scipy", "polars", "sklearn", "threadpoolctl", "reportgen"} <= set(
         sys.stdlib_module_names)
+
+
+# Issue 35: scikit-learn (about 1 s of imports, with SciPy's statistics and pandas) is not
+# loaded with the pipeline; a run loads it beside reading and cleaning, in a thread of its own.
+IMPORT_THE_PIPELINE = """
+import json, os, sys
+import reportgen.pipeline
+from reportgen.chapters.compute import ANALYSIS_LIBRARIES, import_libraries_ahead
+before = "sklearn" in sys.modules
+os.environ["POLARS_MAX_THREADS"] = "1"
+on_one_core = import_libraries_ahead()
+del os.environ["POLARS_MAX_THREADS"]
+loading = import_libraries_ahead()
+if loading is not None:
+    loading.join()
+print(json.dumps([before, on_one_core is None, loading is not None,
+                  all(name in sys.modules for name in ANALYSIS_LIBRARIES)]))
+"""
+
+
+def test_the_pipeline_loads_scikit_learn_only_ahead_of_the_analyses() -> None:
+    finished = subprocess.run([sys.executable, "-c", IMPORT_THE_PIPELINE], capture_output=True,
+                              text=True, check=True)
+    before, not_on_one_core, started, loaded = json.loads(finished.stdout)
+    assert not before  # importing the pipeline did not load it
+    # Not where the process has one core to itself (it would take reading's core); else
+    # loaded ahead, in a thread of its own.
+    assert not_on_one_core and started and loaded

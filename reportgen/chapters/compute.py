@@ -10,6 +10,8 @@ the results do not depend on the number of cores.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
@@ -20,6 +22,33 @@ from reportgen.chapters.base import AnalysisInputs, Chapter
 from reportgen.models.cores import cores, one_core_to_itself
 
 Stage = Callable[[str, str], AbstractContextManager[None]]
+
+# What the analyses import when they first run: scikit-learn for the clusters and the CLV
+# challenger, about 1 s of imports that hold Python's lock (it brings SciPy's statistics and
+# pandas along).
+ANALYSIS_LIBRARIES = ("sklearn.preprocessing", "sklearn.metrics", "sklearn.cluster",
+                      "sklearn.ensemble")
+
+
+def import_libraries_ahead() -> threading.Thread | None:
+    """Import ANALYSIS_LIBRARIES in a thread of its own, beside reading and cleaning (which
+    run in Polars' native code, free of Python's lock), so that the analyses find them loaded.
+    Nothing where the process has one core to itself (`one_core_to_itself`): there the imports
+    would only take the core reading needs. Never fails: an analysis whose library is missing
+    says so when it imports it."""
+    if one_core_to_itself():
+        return None
+
+    def load() -> None:
+        for name in ANALYSIS_LIBRARIES:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                return
+
+    loading = threading.Thread(target=load, name="analysis-imports", daemon=True)
+    loading.start()
+    return loading
 
 
 def at_once() -> int:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student's t quantile, as scipy.stats.t.ppf computes it
 
 MIN_ERRORS = 3  # earlier forecasts needed for an interval
 BIAS_WEIGHT = 0.5
@@ -58,7 +58,7 @@ def prediction_factors(errors: Sequence[float], level: float) -> tuple[float, fl
     values = np.asarray(errors, dtype=float)
     n = values.size
     centre, spread = float(values.mean()), float(values.std(ddof=1))
-    half = float(stats.t.ppf((1 + level) / 2, n - 1)) * spread * math.sqrt(1 + 1 / n)
+    half = float(stdtrit(n - 1, (1 + level) / 2)) * spread * math.sqrt(1 + 1 / n)
     return math.exp(centre - half), math.exp(centre + half)
 
 

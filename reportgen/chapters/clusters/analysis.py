@@ -12,21 +12,17 @@ a name can never contradict the profile. Their overlap with the RFM segments is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import polars as pl
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import (
-    adjusted_mutual_info_score,
-    calinski_harabasz_score,
-    davies_bouldin_score,
-)
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from reportgen.chapters.clusters.features import FEATURES
 from reportgen.chapters.profiles import group_profiles, share_of, statistics
 from reportgen.config import ClusterConfig
+
+if TYPE_CHECKING:  # scikit-learn loads when clusters are first computed (1 s of imports)
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
 SCORE_DECIMALS = 6
 SILHOUETTE_SAMPLE = 4_000
@@ -72,6 +68,12 @@ def cluster_analysis(
 ) -> ClusterResult:
     """Cluster customers (customer_id, segment, monetary, the configured features, and
     `value_column`, which numbers the clusters)."""
+    from sklearn.metrics import (
+        adjusted_mutual_info_score,
+        calinski_harabasz_score,
+        davies_bouldin_score,
+    )
+
     features: list[str] = list(params.features)
     matrix = scaled_features(customers, features, params.scaling)
     rng = np.random.default_rng(params.random_state)
@@ -145,6 +147,8 @@ def transformed(customers: pl.DataFrame, features: list[str]) -> pl.DataFrame:
 
 def scaled_features(customers: pl.DataFrame, features: list[str], scaling: str) -> np.ndarray:
     """The transformed features, scaled (standard: z-scores; minmax: 0 to 1)."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
     values = transformed(customers, features).to_numpy().astype(float)
     scaler = MinMaxScaler() if scaling == "minmax" else StandardScaler()
     return np.asarray(scaler.fit_transform(values))
@@ -218,6 +222,8 @@ def cluster_profiles(labelled: pl.DataFrame, features: list[str]) -> pl.DataFram
 
 def _score_k(sample: np.ndarray, k: int, params: ClusterConfig,
              scorer: SilhouetteScorer) -> tuple[int, float, float]:
+    from sklearn.cluster import KMeans
+
     model = KMeans(n_clusters=k, n_init=min(params.search_n_init, params.n_init),
                    random_state=params.random_state)
     labels = model.fit_predict(sample)
@@ -263,6 +269,8 @@ class SilhouetteScorer:
 
 
 def _model(k: int, params: ClusterConfig, rows: int) -> KMeans | MiniBatchKMeans:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if rows > params.minibatch_above:
         return MiniBatchKMeans(n_clusters=k, n_init=params.n_init,
                                random_state=params.random_state, batch_size=4096)
