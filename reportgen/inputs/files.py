@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,9 +26,13 @@ FORMAT_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "
 MEMORY_PER_BYTE = {"csv": 7.0, "xlsx": 12.0}
 
 
-# Bytes at the peak per Parquet line: the same 10 M lines from Parquet peaked at 5.3 GiB, 570
-# bytes a line, once cleaning wrote its working tables to files (`clean.SPILL_FROM_LINES`).
+# Bytes at the peak per Parquet line held (those before the period's bound): the same 10 M
+# lines from Parquet peaked at 5.3-5.6 GiB, 570-600 bytes a line, once cleaning wrote its
+# working tables to files (`clean.SPILL_FROM_LINES`).
 MEMORY_PER_LINE = 700
+
+# A Parquet file's lines a run holds (before the period's bound), or None: every line.
+LinesHeld = Callable[[UnitConfig, Path], "int | None"]
 
 
 def available_memory() -> int | None:
@@ -42,8 +46,9 @@ def available_memory() -> int | None:
     return None
 
 
-def check_fits_in_memory(config: UnitConfig) -> None:
-    """InputError, before anything is read, when the input would not fit in free memory."""
+def check_fits_in_memory(config: UnitConfig, lines_held: LinesHeld | None = None) -> None:
+    """InputError, before anything is read, when the input would not fit in free memory: a
+    Parquet file counted by the lines `lines_held` says a run holds (default: all)."""
     available = available_memory()
     if available is None:
         return
@@ -51,7 +56,9 @@ def check_fits_in_memory(config: UnitConfig) -> None:
     for source in config.source.readers():
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
-            needed += memory_needed(path, file_format(entry, path))
+            form = file_format(entry, path)
+            held = lines_held(entry, path) if lines_held and form == "parquet" else None
+            needed += memory_needed(path, form, held)
     if needed > available:
         raise InputError(
             f"the input needs about {size_text(needed)} of memory once read and this "
@@ -73,9 +80,11 @@ def check_lines_fit_in_memory(config: UnitConfig, lines: int) -> None:
             "source.query to the years the report needs")
 
 
-def memory_needed(path: Path, form: str) -> float:
-    """Bytes a run needs at its peak for this file: Parquet by its line count (read from the
-    footer, not the data), text by its size."""
+def memory_needed(path: Path, form: str, lines_held: int | None = None) -> float:
+    """Bytes a run needs at its peak for this file: Parquet by the lines held (default: its
+    line count, read from the footer, not the data), text by its size."""
+    if form == "parquet" and lines_held is not None:
+        return float(lines_held) * MEMORY_PER_LINE
     if form == "parquet":
         try:
             lines = pl.scan_parquet(path).select(pl.len()).collect().item()

@@ -18,6 +18,7 @@ from reportgen.inputs.columns import (
     TimeZones,
     TypeConversion,
     TypedLines,
+    best_date_format,
     cast_column,
     line_revenue,
     malformed_examples,
@@ -108,7 +109,8 @@ def read_transactions(config: UnitConfig, until: datetime | None = None) -> Tran
     later: list[LaterLines] = []
     malformed_rows = 0
     malformed_revenue = 0.0
-    check_fits_in_memory(config)
+    check_fits_in_memory(config, None if until is None else (
+        lambda entry, path: lines_before(entry, path, until)))
     for source in config.source.readers():
         entry = config.model_copy(update={"source": source})
         for path in input_paths(entry):
@@ -168,6 +170,27 @@ def read_file(config: UnitConfig, path: Path, local_zone: str | None, until: dat
     with unreadable_file(config, path, "parquet"):
         return typed_columns(config, path, scan.select(mapped), local_zone,
                              after_bound(config, until))
+
+
+def lines_before(config: UnitConfig, path: Path, until: datetime) -> int | None:
+    """A Parquet file's lines a run holds: those dated before `until` or without a readable
+    date, counted from its date column alone (the date format, where the data must decide
+    it, from the first 10,000 dates); None when the column cannot be read so (the reader
+    then says why)."""
+    column = config.source.columns.invoice_date
+    try:
+        scan = pl.scan_parquet(path)
+        stored = scan.collect_schema()[column]
+        raw = scan.select(pl.col(column).alias("raw_invoice_date"))
+        date_format = config.source.date_format
+        if date_format is None and stored == pl.String:
+            date_format = best_date_format(raw.head(10_000).collect().to_series())
+        zones = TimeZones(config.source.timezone, config.local_zone)
+        date = cast_column("invoice_date", stored, date_format, zones=zones)
+        held = raw.select((date.is_null() | (date < until)).sum()).collect().item()
+    except (OSError, KeyError, pl.exceptions.PolarsError):
+        return None
+    return int(held)
 
 
 def after_bound(config: UnitConfig, until: datetime | None) -> pl.Expr | None:

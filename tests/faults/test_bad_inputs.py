@@ -55,6 +55,10 @@ def test_dates_that_read_day_first_and_month_first_are_refused(tmp_path: Path) -
     message = one_line_error(ran.stderr)
     assert ran.returncode == 3 and "'02/11/2011 10:00'" in message
     assert not (tmp_path / "out" / "t" / "2011-11").exists()
+    # saying which order makes it valid
+    settled = unit(tmp_path, day_first_rows(range(1, 13)),
+                   source={"path": "t.csv", "date_format": "%d/%m/%Y %H:%M"})
+    assert run_cli("validate", settled).returncode == 0
 
 
 def test_a_parquet_input_is_measured_by_its_lines_not_its_compressed_size(
@@ -65,10 +69,31 @@ def test_a_parquet_input_is_measured_by_its_lines_not_its_compressed_size(
     pl.DataFrame({"Quantity": [1] * 100_000}).write_parquet(path)  # compresses to a few kB
     assert path.stat().st_size < 10_000
     assert memory_needed(path, "parquet") == 100_000 * MEMORY_PER_LINE
-    # saying which order makes it valid
-    settled = unit(tmp_path, day_first_rows(range(1, 13)),
-                   source={"path": "t.csv", "date_format": "%d/%m/%Y %H:%M"})
-    assert run_cli("validate", settled).returncode == 0
+
+
+def test_a_parquet_input_is_measured_by_the_lines_before_the_period(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 35: the lines after the period are counted, not held, so a month early in a long
+    history needs the memory of the lines before it only (here half the file)."""
+    from datetime import datetime, timedelta
+
+    from reportgen.errors import InputError
+    from reportgen.inputs.files import MEMORY_PER_LINE
+    from reportgen.inputs.load import read_transactions
+
+    start = datetime(2011, 1, 1)
+    pl.DataFrame({
+        "InvoiceNo": [str(i) for i in range(20_000)], "StockCode": "A", "Description": "MUG",
+        "Quantity": 1, "InvoiceDate": [start + timedelta(hours=i) for i in range(20_000)],
+        "UnitPrice": 2.5, "CustomerID": "1", "Country": "United Kingdom",
+    }).write_parquet(tmp_path / "t.parquet")
+    config = load_unit_config(unit(tmp_path, "", source={"path": "t.parquet"}))
+    monkeypatch.setattr("reportgen.inputs.files.available_memory",
+                        lambda: int(15_000 * MEMORY_PER_LINE))
+    before = start + timedelta(hours=10_000)
+    assert read_transactions(config, before).transactions.height == 10_000
+    with pytest.raises(InputError, match=r"needs about 13\.4 MiB"):  # 20,000 lines x 700 B
+        read_transactions(config, start + timedelta(hours=20_000))
 
 
 def test_dates_that_read_one_way_only_are_read_so_and_the_cleaning_log_says_it(
