@@ -64,8 +64,9 @@ def check_fits_in_memory(config: UnitConfig, lines_held: LinesHeld | None = None
             f"the input needs about {size_text(needed)} of memory once read and this "
             f"machine has {size_text(available)} free", unit=config.unit,
             file=config.source.label,
-            hint="free memory, run on a larger machine, or split the data into smaller files "
-            "and report fewer years (source.files)")
+            hint="free memory, run on a larger machine, split the data into smaller files "
+            "and report fewer years (source.files), or clean it on a Spark cluster "
+            "(engine: spark)")
 
 
 def check_lines_fit_in_memory(config: UnitConfig, lines: int) -> None:
