@@ -100,8 +100,8 @@ def read_and_clean(config: UnitConfig, period: Period, timer: StageTimer
     with timer.stage("load"):
         source = read_transactions(config, period.analysis_date)
     with timer.stage("clean", f"{source.transactions.height:,} lines"):
-        return source, clean_transactions(source, period.analysis_date, config.cleaning,
-                                          config.unit)
+        clean = clean_transactions(source, period.analysis_date, config.cleaning, config.unit)
+    return source.without_lines(), clean  # the chapters read the clean tables, not the lines
 
 
 def build_report(

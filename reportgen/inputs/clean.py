@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -131,9 +132,13 @@ def clean_transactions(
     lines = source.transactions.height
     with materialiser(lines, unit) as materialise:
         plan = polars_plan(source.transactions, analysis_date, params, materialise)
-        tables = dict(zip(plan.names, pl.collect_all(
-            [frame.to_native() for frame in plan.frames], engine=engine_for(lines)),
-            strict=True))
+        frames = [frame.to_native() for frame in plan.frames]
+        # Spilling, memory counts: the tables one after another (10 M lines: 10.8 s and a
+        # 3.7 GiB peak, against 10.1 s and 5.3 GiB at once).
+        engine = engine_for(lines)
+        collected = (pl.collect_all(frames, engine=engine) if engine == "in-memory"
+                     else [frame.collect(engine=engine) for frame in frames])
+        tables = dict(zip(plan.names, collected, strict=True))
     return cleaned(source, plan, tables)
 
 
@@ -149,9 +154,30 @@ def clean_lines(transactions: pl.DataFrame, analysis_date: datetime, params: Cle
 
 def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: CleaningConfig,
                 materialise: Materialise) -> CleaningPlan:
-    """The cleaning plan over canonical lines held by Polars, numbered in their input order."""
-    lines = nw.from_native(transactions.lazy().with_row_index("line"))
-    return cleaning_plan(lines, analysis_date, params, materialise=materialise)
+    """The cleaning plan over canonical lines held by Polars, numbered in their input order;
+    from SPILL_FROM_LINES on, their exact copies found in buckets of invoices."""
+    lines = transactions.lazy().with_row_index("line")
+    buckets = (1 if transactions.height < SPILL_FROM_LINES
+               else math.ceil(transactions.height / LINES_PER_BUCKET))
+    return cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=materialise,
+                         find_copies=None if buckets == 1 else (
+                             lambda _: copies_in_buckets(lines, buckets, materialise)))
+
+
+# From SPILL_FROM_LINES on, exact copies are looked for among the lines of one bucket of
+# invoices at a time (a line's copies share its invoice), each bucket's written to its own
+# file: 10 M lines in 8 buckets took 3.7 s and 0.5 GiB over the lines held, all at once 3.8 s
+# and 3.1 GiB.
+LINES_PER_BUCKET = 1_250_000
+
+
+def copies_in_buckets(lines: pl.LazyFrame, buckets: int, materialise: Materialise
+                      ) -> nw.LazyFrame[Any]:
+    """`exact_copies` of Polars' lines, computed and kept (`materialise`) one bucket of
+    invoices after another: the same rows as at once, in another order."""
+    bucket = pl.col("invoice").hash() % buckets
+    return nw.concat([materialise(exact_copies(nw.from_native(lines.filter(bucket == number))))
+                      for number in range(buckets)])
 
 
 # From this many lines, the frames the plan reads several times (each with a row per distinct
@@ -397,10 +423,13 @@ class CleaningPlan:
 
 
 Materialise = Callable[[nw.LazyFrame[Any]], nw.LazyFrame[Any]]
+# How an engine finds the lines' exact copies (`exact_copies`), computed and kept.
+FindCopies = Callable[[nw.LazyFrame[Any]], nw.LazyFrame[Any]]
 
 
 def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: CleaningConfig,
-                  materialise: Materialise) -> CleaningPlan:
+                  materialise: Materialise, find_copies: FindCopies | None = None
+                  ) -> CleaningPlan:
     """The cleaning rules of SPEC.md over lines in canonical columns and `line`, each line's
     position in the input (purchases, returns and cancelled orders keep it, for their order),
     in order: exact duplicates dropped (one kept), lines dated on or after the analysis date
@@ -415,11 +444,11 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
     content (`EVENT_ORDER`), never their position in the file.
 
     `materialise` computes a frame that several steps read and keeps it (Polars: in memory;
-    Spark: cached on the cluster); it changes no result.
+    Spark: cached on the cluster); `find_copies` finds the exact copies and keeps them
+    (default: `exact_copies`, materialised); neither changes a result.
     """
-    copies = lines.group_by(COLUMNS, drop_null_keys=False).agg(
-        nw.len().alias("copies"), nw.col("line").min())
-    copies = with_non_product_rule(materialise(copies), params.non_product_rules())
+    copies = (find_copies or (lambda frame: materialise(exact_copies(frame))))(lines)
+    copies = with_non_product_rule(copies, params.non_product_rules())
     fate = _first_rule_that_applies(analysis_date, params)
     described = materialise(fill_descriptions(
         copies.with_columns(fate.alias("fate")).drop("non_product_rule"),
@@ -481,6 +510,13 @@ def cleaning_plan(lines: nw.LazyFrame[Any], analysis_date: datetime, params: Cle
         reduce.customer_months(purchases), by_volume,
         reduce.unusually_large_lines(counted, params.entry_errors), counts, set_aside, analysis_date,
         params)
+
+
+def exact_copies(lines: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """One row per distinct line (every column alike, nulls included): its number of copies
+    and the first one's position."""
+    return lines.group_by(COLUMNS, drop_null_keys=False).agg(
+        nw.len().alias("copies"), nw.col("line").min())
 
 
 def _first_rule_that_applies(analysis_date: datetime, params: CleaningConfig) -> nw.Expr:

@@ -27,9 +27,10 @@ MEMORY_PER_BYTE = {"csv": 7.0, "xlsx": 12.0}
 
 
 # Bytes at the peak per Parquet line held (those before the period's bound): the same 10 M
-# lines from Parquet peaked at 5.3-5.6 GiB, 570-600 bytes a line, once cleaning wrote its
-# working tables to files (`clean.SPILL_FROM_LINES`).
-MEMORY_PER_LINE = 700
+# lines from Parquet peaked at 4.18 GiB, 449 bytes a line, once cleaning wrote its working
+# tables to files, found duplicates in buckets and let the lines go after cleaning (5.6 GiB
+# before those two; `clean.SPILL_FROM_LINES`).
+MEMORY_PER_LINE = 520
 
 # A Parquet file's lines a run holds (before the period's bound), or None: every line.
 LinesHeld = Callable[[UnitConfig, Path], "int | None"]

@@ -3,7 +3,7 @@ query) into canonical columns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -93,6 +93,11 @@ class TransactionInput(InputReading):
     def of(cls, transactions: pl.DataFrame) -> TransactionInput:
         """Canonical lines as if read from no file, with nothing set aside."""
         return cls((), transactions.height, 0, 0.0, 0.0, 0, 0.0, (), transactions=transactions)
+
+    def without_lines(self) -> InputReading:
+        """What reading found, without the lines themselves (once cleaned, nothing reads
+        them: letting them go frees 2 GiB per 10 M lines for the chapters)."""
+        return InputReading(**{f.name: getattr(self, f.name) for f in fields(InputReading)})
 
 
 def read_transactions(config: UnitConfig, until: datetime | None = None) -> TransactionInput:

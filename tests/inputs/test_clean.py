@@ -310,7 +310,8 @@ def test_entry_error_thresholds_are_configurable(write_unit: UnitFactory) -> Non
 
 def clean_three_times_and_compare() -> None:
     """Clean 200,000 simulated lines three times: once in memory, then twice as from
-    SPILL_FROM_LINES on (the streaming engine, the plan's shared steps written to files):
+    SPILL_FROM_LINES on (the streaming engine, the plan's shared steps written to files, exact
+    copies looked for in four buckets of invoices, the tables collected one after another):
     the same log and tables to the last bit."""
     import reportgen.inputs.clean as cleaning
 
@@ -323,6 +324,7 @@ def clean_three_times_and_compare() -> None:
     source = TransactionInput.of(transactions)
     first = clean_transactions(source, datetime(2024, 12, 1), CleaningConfig())
     cleaning.SPILL_FROM_LINES = 0
+    cleaning.LINES_PER_BUCKET = transactions.height // 4 + 1
     again = [clean_transactions(source, datetime(2024, 12, 1), CleaningConfig())
              for _ in range(2)]
     for other in again:

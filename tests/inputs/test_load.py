@@ -278,3 +278,19 @@ def test_a_parquet_file_reads_only_its_mapped_columns(write_unit: UnitFactory,
     read = read_transactions(config)
     assert read.transactions["invoice"].to_list() == ["536365", "536366", "C536367"]
     assert read.rows_read == 3
+
+
+def test_once_cleaned_the_lines_are_let_go(write_unit: UnitFactory) -> None:
+    """The report's build keeps what reading found, not the lines (2 GiB per 10 M): the
+    chapters read the clean tables."""
+    from reportgen.inputs.load import InputReading
+    from reportgen.period import Period
+    from reportgen.pipeline import StageTimer, read_and_clean
+
+    config = load_unit_config(write_unit(PERIOD_AND_AFTER, data_name="t.parquet"))
+    source, clean = read_and_clean(config, Period(2011, 1), StageTimer())
+    assert type(source) is InputReading and not hasattr(source, "transactions")
+    read = read_transactions(config, UNTIL)
+    assert source == read.without_lines()
+    assert (source.rows_read, source.later_rows, source.files) == (7, 4, read.files)
+    assert clean.purchase_lines == 2
