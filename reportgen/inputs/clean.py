@@ -156,12 +156,13 @@ def polars_plan(transactions: pl.DataFrame, analysis_date: datetime, params: Cle
                 materialise: Materialise) -> CleaningPlan:
     """The cleaning plan over canonical lines held by Polars, numbered in their input order;
     from SPILL_FROM_LINES on, their exact copies found in buckets of invoices."""
-    lines = transactions.lazy().with_row_index("line")
+    lines = nw.from_native(transactions.lazy().with_row_index("line"))
     buckets = (1 if transactions.height < SPILL_FROM_LINES
                else math.ceil(transactions.height / LINES_PER_BUCKET))
-    return cleaning_plan(nw.from_native(lines), analysis_date, params, materialise=materialise,
+    return cleaning_plan(lines, analysis_date, params, materialise=materialise,
                          find_copies=None if buckets == 1 else (
-                             lambda _: copies_in_buckets(lines, buckets, materialise)))
+                             lambda frame: copies_in_buckets(frame.to_native(), buckets,
+                                                             materialise)))
 
 
 # From SPILL_FROM_LINES on, exact copies are looked for among the lines of one bucket of
