@@ -203,8 +203,7 @@ def typed_columns(config: UnitConfig, path: Path | str, raw: pl.DataFrame | pl.L
     malformed = pl.col("malformed")
     after = ~malformed & (pl.lit(False) if later is None else later)
     totals, good, bad, later_lines = pl.collect_all([
-        frame.select(pl.len().alias("rows"),
-                     *(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS),
+        frame.select(pl.len().alias("rows"), *failure_counts(),
                      *(pl.col(f"raw_{c}").count().alias(f"present_{c}")
                        for c in CANONICAL_COLUMNS)),
         frame.filter(~malformed & ~after).select(CANONICAL_COLUMNS),
@@ -320,9 +319,15 @@ def unreadable_column_problems(config: UnitConfig, path: Path | str, failures: d
     return problems
 
 
+def failure_counts() -> list[pl.Expr]:
+    """Over `typed_frame`'s lines, per canonical column (named so): the values present that
+    could not be read."""
+    return [_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS]
+
+
 def column_failures(typed: pl.DataFrame) -> dict[str, int]:
-    """Per canonical column, the values present that could not be read (of `typed_frame`)."""
-    return typed.select(_failed(c).sum().alias(c) for c in CANONICAL_COLUMNS).row(0, named=True)
+    """`failure_counts` of lines typed in memory."""
+    return typed.select(failure_counts()).row(0, named=True)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from reportgen.inputs.columns import (
     TimeZones,
     TypeConversion,
     TypedLines,
-    best_date_format,
     cast_column,
     line_revenue,
     malformed_examples,
     merged_conversions,
     missing_column_problems,
     typed_columns,
+    typed_frame,
 )
 from reportgen.inputs.database import (
     SourceCounts,
@@ -163,37 +163,27 @@ def read_file(config: UnitConfig, path: Path, local_zone: str | None, until: dat
               ) -> TypedLines:
     """One file's lines in canonical columns, those dated on or after `until` (of the unit's
     countries) counted and not kept. A Parquet file is scanned, not loaded: only its mapped
-    columns are read, and only the lines kept are held in memory."""
+    columns are read (`typed_frame` selects them), and only the lines kept are held in memory."""
     if file_format(config, path) != "parquet":
         return typed_columns(config, path, read_raw_file(config, path), local_zone,
                              after_bound(config, until))
     scan = scan_parquet_file(config, path)
-    problems = missing_column_problems(config, path, scan.collect_schema().names())
-    if problems:
-        raise problems[0]
-    mapped = list(dict.fromkeys(config.source.columns.model_dump().values()))
     with unreadable_file(config, path, "parquet"):
-        return typed_columns(config, path, scan.select(mapped), local_zone,
-                             after_bound(config, until))
+        return typed_columns(config, path, scan, local_zone, after_bound(config, until))
 
 
 def lines_before(config: UnitConfig, path: Path, until: datetime) -> int | None:
     """A Parquet file's lines a run holds: those dated before `until` or without a readable
-    date, counted from its date column alone (the date format, where the data must decide
-    it, from the first 10,000 dates); None when the column cannot be read so (the reader
-    then says why)."""
-    column = config.source.columns.invoice_date
+    date, their dates typed as reading types them (`typed_frame`; only the date column is
+    read); None when the file cannot be read so (the reader then says why)."""
     try:
         scan = pl.scan_parquet(path)
-        stored = scan.collect_schema()[column]
-        raw = scan.select(pl.col(column).alias("raw_invoice_date"))
-        date_format = config.source.date_format
-        if date_format is None and stored == pl.String:
-            date_format = best_date_format(raw.head(10_000).collect().to_series())
-        zones = TimeZones(config.source.timezone, config.local_zone)
-        date = cast_column("invoice_date", stored, date_format, zones=zones)
-        held = raw.select((date.is_null() | (date < until)).sum()).collect().item()
-    except (OSError, KeyError, pl.exceptions.PolarsError):
+        if missing_column_problems(config, path, scan.collect_schema().names()):
+            return None
+        typed, _ = typed_frame(config, path, scan, config.local_zone)
+        date = pl.col("invoice_date")
+        held = typed.select((date.is_null() | (date < until)).sum()).collect().item()
+    except (OSError, pl.exceptions.PolarsError):
         return None
     return int(held)
 
